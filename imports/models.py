@@ -1,0 +1,1 @@
+"""Spreadsheet imports (issues to come)."""

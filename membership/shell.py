@@ -1,0 +1,57 @@
+"""The members-area shell: the menu and the dashboard notices, as registries.
+
+Each app adds its own menu entries and dashboard notices (in its ``AppConfig.ready`` or a
+module imported from it), so a later feature plugs in without editing the shell, and the
+menu never links to a page that does not exist.
+"""
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    label: str
+    url_name: str
+    order: int
+    # Extra url names that highlight this entry (its sub-pages).
+    active_for: tuple = ()
+
+    @property
+    def url(self):
+        return reverse(self.url_name)
+
+
+@dataclass(frozen=True)
+class DashboardNotice:
+    """One bar on the dashboard: a message, where it leads, and how urgent it is."""
+
+    message: str
+    url: str = ""
+    level: str = "info"  # "info" or "warning"
+
+
+_menu: dict[str, MenuEntry] = {}
+_notice_providers = []
+
+
+def register_menu_entry(label, url_name, order, active_for=()):
+    _menu[url_name] = MenuEntry(label=label, url_name=url_name, order=order, active_for=tuple(active_for))
+
+
+def menu_entries():
+    return sorted(_menu.values(), key=lambda entry: entry.order)
+
+
+def dashboard_notice(provider):
+    """Decorator: ``provider(request)`` returns an iterable of DashboardNotice."""
+    _notice_providers.append(provider)
+    return provider
+
+
+def dashboard_notices(request):
+    notices = []
+    for provider in _notice_providers:
+        notices.extend(provider(request) or ())
+    return notices

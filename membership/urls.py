@@ -1,0 +1,34 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from . import views
+
+app_name = "member"
+
+# Members-area pages require login (views.members_area); the login and password-reset
+# pages are the exceptions listed in PUBLIC_URL_NAMES.
+PUBLIC_URL_NAMES = {
+    "login",
+    "logout",
+    "password_reset",
+    "password_reset_sent",
+    "password_reset_confirm",
+    "password_reset_complete",
+}
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("login", views.LoginView.as_view(), name="login"),
+    path("logout", auth_views.LogoutView.as_view(), name="logout"),
+    path("notices", views.notices, name="notices"),
+    path("password", views.password_change, name="password_change"),
+    path("password/reminder", views.password_reminder, name="password_reminder"),
+    path("password/reset", views.password_reset, name="password_reset"),
+    path("password/reset/sent", views.password_reset_sent, name="password_reset_sent"),
+    path(
+        "password/reset/<uidb64>/<token>",
+        views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path("password/reset/complete", views.password_reset_complete, name="password_reset_complete"),
+]

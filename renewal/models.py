@@ -1,0 +1,1 @@
+"""Seminars, credits and renewal (issues to come)."""
