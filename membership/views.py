@@ -124,7 +124,7 @@ def password_reset(request):
     form = PasswordResetRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.send_password_reset_mail(user=form.user)
-        request.session["password_reset_email"] = form.cleaned_data["email"]
+        request.session["password_reset_email"] = form.user.email
         return redirect("member:password_reset_sent")
     return render(request, "membership/password_reset.html", {"form": form})
 

@@ -164,7 +164,7 @@ AXES_VERBOSE = False
 # --- Sessions and security -------------------------------------------------------------
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 8)
 SESSION_COOKIE_HTTPONLY = True
-X_FRAME_OPTIONS = "SAMEORIGIN"  # the Wagtail page preview uses a same-origin frame
+X_FRAME_OPTIONS = "DENY"  # Wagtail's preview opts itself into same-origin framing
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG:

@@ -1,0 +1,76 @@
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+
+from cms_pages.models import HomePage, NoticePage, QAPage, SocietySettings
+from membership.management.commands import seed_demo
+from membership.models import Member, User
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_page_has_society_name_login_button_and_qr_code(client, demo_site):
+    response = client.get("/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "日本消化器内視鏡技師会" in body
+    assert 'href="/member/login"' in body
+    assert 'src="data:image/svg+xml' in body
+    assert "スマートフォンご利用の方はこちらのQRコードから" in body
+
+
+def test_qr_code_encodes_the_login_url(settings, demo_site):
+    settings.SITE_URL = "https://members.example.jp"
+    home = HomePage.objects.get()
+    assert home.login_url == "https://members.example.jp/member/login"
+
+
+def test_login_page_links_to_the_qa_page(client, demo_site):
+    qa = QAPage.objects.get()
+    body = client.get("/member/login").content.decode()
+    assert "会員管理システムに関する Q&amp;A" in body
+    assert f'href="{qa.url}"' in body
+
+
+def test_qa_page_shows_questions_and_answers(client, demo_site):
+    body = client.get(QAPage.objects.get().url).content.decode()
+    assert "ログインできません。" in body
+    assert "会員番号が0から始まる方は0も入力してください" in body
+
+
+def test_seed_demo_is_idempotent_and_its_logins_work(client, demo_site):
+    counts = (User.objects.count(), Member.objects.count(), NoticePage.objects.count(), HomePage.objects.count())
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    assert (
+        User.objects.count(),
+        Member.objects.count(),
+        NoticePage.objects.count(),
+        HomePage.objects.count(),
+    ) == counts
+    response = client.post(
+        "/member/login", {"username": seed_demo.DEMO_MEMBER_NUMBER, "password": seed_demo.DEMO_MEMBER_PASSWORD}
+    )
+    assert response.status_code == 302
+    assert seed_demo.DEMO_MEMBER_NUMBER.startswith("0")
+    client.post("/member/logout")
+    response = client.post(
+        "/member/login", {"username": seed_demo.DEMO_ADMIN_USERNAME, "password": seed_demo.DEMO_ADMIN_PASSWORD}
+    )
+    assert response.url == "/admin/"
+
+
+@pytest.mark.parametrize("number", ["T1234567890123", "t1234567890123", ""])
+def test_registration_number_accepts_t_and_13_digits(demo_site, number):
+    settings = SocietySettings.objects.get()
+    settings.invoice_registration_number = number
+    settings.full_clean()
+    assert settings.invoice_registration_number in ("T1234567890123", "")
+
+
+@pytest.mark.parametrize("number", ["1234567890123", "T123456789012", "T12345678901234"])
+def test_registration_number_refuses_other_shapes(demo_site, number):
+    settings = SocietySettings.objects.get()
+    settings.invoice_registration_number = number
+    with pytest.raises(ValidationError) as error:
+        settings.full_clean()
+    assert "T に続く13桁の数字" in str(error.value)

@@ -1,0 +1,48 @@
+"""Test data factories shared by the whole suite."""
+
+import factory
+from django.utils import timezone
+
+from membership.models import Member, User
+
+DEFAULT_PASSWORD = "Passw0rdA"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"{n + 1:07d}")
+    email = factory.Sequence(lambda n: f"member{n}@example.jp")
+    kind = User.Kind.MEMBER
+
+    @factory.post_generation
+    def password(self, create, extracted, **kwargs):
+        if extracted is None:
+            extracted = DEFAULT_PASSWORD
+        if extracted is False:
+            self.set_unusable_password()
+        else:
+            self.set_password(extracted)
+        if create:
+            self.save()
+
+
+class MemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Member
+
+    user = factory.SubFactory(UserFactory)
+    member_number = factory.SelfAttribute("user.username")
+    family_name = "山田"
+    given_name = factory.Sequence(lambda n: f"太郎{n}")
+    family_name_kana = "ヤマダ"
+    given_name_kana = "タロウ"
+    joined_on = factory.LazyFunction(timezone.localdate)
+
+
+class StaffUserFactory(UserFactory):
+    username = factory.Sequence(lambda n: f"staff{n}")
+    kind = User.Kind.STAFF
+    is_staff = True

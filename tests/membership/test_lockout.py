@@ -1,0 +1,64 @@
+"""django-axes: 5 failures lock an account (and, separately, an address) for 30 minutes."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from tests.factories import MemberFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def attempt(client, username, password, ip="203.0.113.10"):
+    return client.post("/member/login", {"username": username, "password": password}, REMOTE_ADDR=ip)
+
+
+def test_five_failures_lock_the_account_with_a_japanese_message(client, member, member_password):
+    for _ in range(4):
+        assert attempt(client, member.member_number, "Wrong1234").status_code == 200
+    locked = attempt(client, member.member_number, "Wrong1234")
+    assert locked.status_code == 429
+    body = locked.content.decode()
+    assert "ログインに5回続けて失敗したため" in body
+    assert "以降にもう一度お試しください" in body
+    retry_at = locked.context["retry_at"]
+    assert datetime.timedelta(minutes=29) < retry_at - timezone.now() <= datetime.timedelta(minutes=30)
+    # Even the right password is refused while locked, from any address.
+    assert attempt(client, member.member_number, member_password, ip="198.51.100.7").status_code == 429
+
+
+def test_lock_lifts_after_thirty_minutes(client, member, member_password):
+    for _ in range(5):
+        attempt(client, member.member_number, "Wrong1234")
+    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=31)):
+        response = attempt(client, member.member_number, member_password)
+    assert response.status_code == 302
+
+
+def test_failures_are_counted_per_address_too(client, member_password):
+    members = [MemberFactory() for _ in range(5)]
+    for other in members:
+        attempt(client, other.member_number, "Wrong1234", ip="192.0.2.50")
+    # The sixth account from the same address is locked out, though it never failed itself.
+    victim = MemberFactory()
+    assert attempt(client, victim.member_number, member_password, ip="192.0.2.50").status_code == 429
+    # The same account from another address is fine.
+    assert attempt(client, victim.member_number, member_password, ip="192.0.2.51").status_code == 302
+
+
+def test_full_width_number_counts_against_the_same_account(client, member, member_password):
+    full_width = member.member_number.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    for n in range(5):
+        attempt(client, full_width if n % 2 else member.member_number, "Wrong1234", ip=f"198.51.100.{n}")
+    assert attempt(client, member.member_number, member_password, ip="198.51.100.99").status_code == 429
+
+
+def test_success_resets_the_failure_count(client, member, member_password):
+    for _ in range(4):
+        attempt(client, member.member_number, "Wrong1234")
+    assert attempt(client, member.member_number, member_password).status_code == 302
+    client.post("/member/logout")
+    for _ in range(4):
+        assert attempt(client, member.member_number, "Wrong1234").status_code == 200

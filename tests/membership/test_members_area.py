@@ -1,0 +1,62 @@
+"""Guide 2: the members-area shell. Every page needs login; staff without a profile go to the admin."""
+
+import pytest
+from django.urls import URLPattern, get_resolver, reverse
+
+from membership.shell import menu_entries
+from membership.urls import PUBLIC_URL_NAMES
+from tests.factories import StaffUserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def members_area_urls():
+    """Every URL of the members area except login and password reset, with sample arguments."""
+    resolver = get_resolver()
+    namespace = resolver.namespace_dict["member"][1]
+    urls = []
+    for pattern in namespace.url_patterns:
+        assert isinstance(pattern, URLPattern), "nested members-area URLconfs need this test extended"
+        if pattern.name in PUBLIC_URL_NAMES:
+            continue
+        kwargs = {name: "1" for name in pattern.pattern.converters}
+        urls.append(reverse(f"member:{pattern.name}", kwargs=kwargs))
+    return urls
+
+
+def test_there_are_members_area_urls_to_check():
+    assert len(members_area_urls()) >= 4
+
+
+def test_every_members_area_url_sends_anonymous_visitors_to_login(client):
+    for url in members_area_urls():
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response.url.startswith("/member/login?next="), url
+
+
+def test_staff_without_member_profile_are_sent_to_the_admin(client):
+    client.force_login(StaffUserFactory())
+    for url in members_area_urls():
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response.url == reverse("wagtailadmin_home"), url
+
+
+def test_every_menu_entry_opens_a_page(member_client):
+    entries = menu_entries()
+    assert [entry.label for entry in entries][:2] == ["ダッシュボード", "お知らせ一覧"]
+    for entry in entries:
+        assert member_client.get(entry.url).status_code == 200, entry.url
+
+
+def test_menu_marks_the_current_page(member_client):
+    body = member_client.get(reverse("member:notices")).content.decode()
+    assert 'aria-current="page" class="active">お知らせ一覧' in body
+
+
+def test_dashboard_greets_the_member(member_client, member):
+    body = member_client.get(reverse("member:dashboard")).content.decode()
+    assert member.member_number in body
+    assert member.full_name in body
+    assert "menu-toggle" in body  # the three-line button for phones
