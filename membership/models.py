@@ -82,8 +82,22 @@ class PasswordHistory(models.Model):
         return f"{self.user} {self.created_at:%Y-%m-%d}"
 
 
+PREFECTURES = [
+    "北海道", "青森県", "岩手県", "宮城県", "秋田県", "山形県", "福島県", "茨城県", "栃木県", "群馬県",
+    "埼玉県", "千葉県", "東京都", "神奈川県", "新潟県", "富山県", "石川県", "福井県", "山梨県", "長野県",
+    "岐阜県", "静岡県", "愛知県", "三重県", "滋賀県", "京都府", "大阪府", "兵庫県", "奈良県", "和歌山県",
+    "鳥取県", "島根県", "岡山県", "広島県", "山口県", "徳島県", "香川県", "愛媛県", "高知県", "福岡県",
+    "佐賀県", "長崎県", "熊本県", "大分県", "宮崎県", "鹿児島県", "沖縄県",
+]  # fmt: skip
+PREFECTURE_CHOICES = [(name, name) for name in PREFECTURES]
+
+
 class Member(models.Model):
-    """A society member's profile. The member number is also the account's login id."""
+    """A society member's profile. The member number is also the account's login id.
+
+    The registered e-mail address is the account's (``user.email``): password reset and
+    mails use it, and a change takes effect only once confirmed (services.request_email_change).
+    """
 
     class Status(models.TextChoices):
         ACTIVE = "active", "正会員"
@@ -91,20 +105,68 @@ class Member(models.Model):
         WITHDRAWN = "withdrawn", "退会"
         LAPSED = "lapsed", "資格喪失"
 
+    class MailingAddress(models.TextChoices):
+        HOME = "home", "自宅"
+        WORKPLACE = "workplace", "勤務先"
+
     user = models.OneToOneField(User, on_delete=models.PROTECT, related_name="member")
     member_number = models.CharField("会員番号", max_length=20, unique=True)
+
     family_name = models.CharField("氏名(姓)", max_length=50)
     given_name = models.CharField("氏名(名)", max_length=50)
     family_name_kana = models.CharField("フリガナ(姓)", max_length=100, blank=True)
     given_name_kana = models.CharField("フリガナ(名)", max_length=100, blank=True)
+    alternate_name = models.CharField(
+        "代替文字",
+        max_length=100,
+        blank=True,
+        help_text="氏名に環境依存文字(例: 﨑、髙)がある場合に、置き換えた氏名(例: 山崎 花子)を入力します。",
+    )
+    birth_date = models.DateField("生年月日", null=True, blank=True)
+
+    home_postal_code = models.CharField("自宅 郵便番号", max_length=8, blank=True)
+    home_prefecture = models.CharField("自宅 都道府県", max_length=4, choices=PREFECTURE_CHOICES, blank=True)
+    home_address1 = models.CharField("自宅 住所1(市区町村・番地)", max_length=200, blank=True)
+    home_address2 = models.CharField("自宅 住所2(建物名・部屋番号)", max_length=200, blank=True)
+
+    workplace_name = models.CharField("勤務先名", max_length=200, blank=True)
+    workplace_postal_code = models.CharField("勤務先 郵便番号", max_length=8, blank=True)
+    workplace_prefecture = models.CharField("勤務先 都道府県", max_length=4, choices=PREFECTURE_CHOICES, blank=True)
+    workplace_address1 = models.CharField("勤務先 住所1(市区町村・番地)", max_length=200, blank=True)
+    workplace_address2 = models.CharField("勤務先 住所2(建物名・部屋番号)", max_length=200, blank=True)
+    mailing_address = models.CharField(
+        "郵送先", max_length=10, choices=MailingAddress.choices, default=MailingAddress.HOME
+    )
+
+    phone = models.CharField("電話番号", max_length=11, blank=True)
+    mobile = models.CharField("携帯番号", max_length=11, blank=True)
+
     status = models.CharField("会員ステータス", max_length=20, choices=Status.choices, default=Status.ACTIVE)
     status_since = models.DateField("ステータス変更日", null=True, blank=True)
+    status_reason = models.CharField("ステータス変更理由", max_length=200, blank=True)
     joined_on = models.DateField("入会日", null=True, blank=True)
+
+    certification_number = models.CharField("技師認定番号", max_length=20, blank=True)
+    certification_expires_on = models.DateField("認定有効期限", null=True, blank=True)
+
+    profile_saved_at = models.DateTimeField(
+        "会員情報の最終保存日時",
+        null=True,
+        blank=True,
+        help_text="支払手続きの前に、当日に会員情報を確認済みかどうかの判断に使います。",
+    )
+    created_at = models.DateTimeField("登録日時", auto_now_add=True)
+    updated_at = models.DateTimeField("更新日時", auto_now=True)
 
     class Meta:
         verbose_name = "会員"
         verbose_name_plural = "会員"
         ordering = ["member_number"]
+        indexes = [
+            models.Index(fields=["status"]),
+            models.Index(fields=["certification_expires_on"]),
+            models.Index(fields=["home_prefecture"]),
+        ]
 
     def __str__(self):
         return f"{self.member_number} {self.full_name}"
@@ -116,3 +178,21 @@ class Member(models.Model):
     @property
     def full_name(self):
         return f"{self.family_name} {self.given_name}"
+
+    @property
+    def full_name_kana(self):
+        return f"{self.family_name_kana} {self.given_name_kana}".strip()
+
+    @property
+    def email(self):
+        return self.user.email
+
+    @property
+    def mailing_prefecture(self):
+        if self.mailing_address == self.MailingAddress.WORKPLACE:
+            return self.workplace_prefecture
+        return self.home_prefecture
+
+    def profile_confirmed_on(self, day):
+        """True when the member saved the profile on ``day`` (Asia/Tokyo): guide 4 ①."""
+        return self.profile_saved_at is not None and timezone.localdate(self.profile_saved_at) == day

