@@ -1,8 +1,9 @@
 from django import forms
 from django.contrib.auth import forms as auth_forms
 
+from . import japanese
 from .accounts import normalize_login_id
-from .models import User
+from .models import Member, User
 
 
 class LoginForm(auth_forms.AuthenticationForm):
@@ -67,3 +68,142 @@ class SetPasswordForm(auth_forms.SetPasswordForm):
 
 class PasswordChangeForm(SetPasswordForm):
     """The members-area change form: new + confirm, as in the guide's screenshot."""
+
+
+class MemberProfileForm(forms.ModelForm):
+    """会員詳細 (guide 3): what a member may change about themselves.
+
+    The member number and birth date are shown but not editable here. The e-mail field is
+    the account's address; a change is only requested here and applied once confirmed.
+    """
+
+    email = forms.EmailField(label="メールアドレス", max_length=254)
+    # Declared here rather than derived from the model: people type hyphens, spaces and
+    # full-width digits, which are normalised away before the stored length applies.
+    home_postal_code = forms.CharField(
+        label="郵便番号",
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "postal-code", "data-postal-code": "home"}
+        ),
+        help_text="7桁の数字を入力すると都道府県と市区町村が入ります。",
+    )
+    workplace_postal_code = forms.CharField(
+        label="郵便番号",
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "data-postal-code": "workplace"}),
+        help_text="7桁の数字を入力すると都道府県と市区町村が入ります。",
+    )
+    phone = forms.CharField(
+        label="電話番号",
+        required=False,
+        max_length=30,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+        help_text="ハイフン(-)なしの数字のみで入力してください。",
+    )
+    mobile = forms.CharField(
+        label="携帯番号",
+        required=False,
+        max_length=30,
+        widget=forms.TextInput(attrs={"inputmode": "tel"}),
+        help_text="ハイフン(-)なしの数字のみで入力してください。",
+    )
+
+    class Meta:
+        model = Member
+        fields = [
+            "family_name",
+            "given_name",
+            "family_name_kana",
+            "given_name_kana",
+            "alternate_name",
+            "home_postal_code",
+            "home_prefecture",
+            "home_address1",
+            "home_address2",
+            "workplace_name",
+            "workplace_postal_code",
+            "workplace_prefecture",
+            "workplace_address1",
+            "workplace_address2",
+            "mailing_address",
+            "phone",
+            "mobile",
+        ]
+        widgets = {"mailing_address": forms.RadioSelect}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].initial = self.instance.user.email
+        self.fields["email"].help_text = (
+            "技師会からのお知らせと、パスワード再設定の確認メールに使います。"
+            "変更すると新しいアドレスに確認メールが届き、確認後に切り替わります。"
+        )
+        for name in ("family_name_kana", "given_name_kana"):
+            self.fields[name].required = True
+        for name in ("home_prefecture", "workplace_prefecture"):
+            self.fields[name].choices = [("", "選択してください")] + list(self.fields[name].choices)[1:]
+        self.fields["mailing_address"].choices = list(Member.MailingAddress.choices)
+        # Inside the 自宅 / 勤務先 fieldsets the prefix of the model's label is redundant.
+        for prefix in ("home_", "workplace_"):
+            for suffix, label in (
+                ("prefecture", "都道府県"),
+                ("address1", "住所1(市区町村・番地)"),
+                ("address2", "住所2(建物名・部屋番号)"),
+            ):
+                self.fields[prefix + suffix].label = label
+
+    def clean_family_name_kana(self):
+        return japanese.normalize_furigana(self.cleaned_data["family_name_kana"])
+
+    def clean_given_name_kana(self):
+        return japanese.normalize_furigana(self.cleaned_data["given_name_kana"])
+
+    def clean_alternate_name(self):
+        value = self.cleaned_data["alternate_name"].strip()
+        wrong = japanese.non_jis_x0208_characters(value)
+        if wrong:
+            raise forms.ValidationError(
+                f"代替文字に環境依存文字({'、'.join(wrong)})は使えません。置き換えた文字で入力してください。",
+                code="alternate_name",
+            )
+        return value
+
+    def clean_home_postal_code(self):
+        return japanese.normalize_postal_code(self.cleaned_data["home_postal_code"])
+
+    def clean_workplace_postal_code(self):
+        return japanese.normalize_postal_code(self.cleaned_data["workplace_postal_code"])
+
+    def clean_phone(self):
+        return japanese.normalize_phone(self.cleaned_data["phone"])
+
+    def clean_mobile(self):
+        return japanese.normalize_phone(self.cleaned_data["mobile"])
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("mailing_address") == Member.MailingAddress.WORKPLACE:
+            for name in ("workplace_name", "workplace_postal_code", "workplace_prefecture", "workplace_address1"):
+                if not cleaned.get(name) and name not in self.errors:
+                    self.add_error(name, "郵送先を勤務先にする場合は入力してください。")
+        elif cleaned.get("mailing_address") == Member.MailingAddress.HOME:
+            for name in ("home_postal_code", "home_prefecture", "home_address1"):
+                if not cleaned.get(name) and name not in self.errors:
+                    self.add_error(name, "郵送先を自宅にする場合は入力してください。")
+        return cleaned
+
+    @property
+    def name_warning(self):
+        """The payment block message for the name as entered, shown next to the name fields."""
+        if self.is_bound and not self.is_valid():
+            candidate = Member(
+                family_name=self.data.get("family_name", ""),
+                given_name=self.data.get("given_name", ""),
+                alternate_name=self.data.get("alternate_name", ""),
+            )
+        else:
+            candidate = self.instance
+        return japanese.payment_name_problem(candidate)

@@ -6,6 +6,7 @@ from django.urls import reverse
 from .shell import DashboardNotice, dashboard_notice, register_menu_entry
 
 register_menu_entry("ダッシュボード", "member:dashboard", order=0)
+register_menu_entry("会員詳細", "member:profile", order=10, active_for=["member:profile_edit"])
 register_menu_entry("お知らせ一覧", "member:notices", order=100)
 register_menu_entry("パスワード変更", "member:password_change", order=900)
 

