@@ -1,8 +1,8 @@
 """Account operations that change several things at once or talk to the outside."""
 
 from django.conf import settings
-from django.core import signing
 from django.contrib.auth.tokens import default_token_generator
+from django.core import signing
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
