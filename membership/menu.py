@@ -3,12 +3,34 @@
 from django.conf import settings
 from django.urls import reverse
 
+from .billing import unpaid_dues
 from .shell import DashboardNotice, dashboard_notice, register_menu_entry
 
 register_menu_entry("ダッシュボード", "member:dashboard", order=0)
 register_menu_entry("会員詳細", "member:profile", order=10, active_for=["member:profile_edit"])
+register_menu_entry(
+    "会費支払い明細",
+    "member:dues",
+    order=20,
+    active_for=["member:payment_method", "member:payment", "member:payment_start"],
+)
 register_menu_entry("お知らせ一覧", "member:notices", order=100)
 register_menu_entry("パスワード変更", "member:password_change", order=900)
+
+
+@dashboard_notice
+def unpaid_dues_notice(request):
+    member = request.user.member_profile
+    if member is None:
+        return
+    years = sorted(unpaid_dues(member).values_list("fiscal_year", flat=True))
+    if years:
+        listed = "、".join(f"{year}年度" for year in years)
+        yield DashboardNotice(
+            message=f"未納の年会費があります({listed})。会費支払い明細からお支払いください。",
+            url=reverse("member:dues"),
+            level="warning",
+        )
 
 
 @dashboard_notice

@@ -15,6 +15,7 @@ PUBLIC_URL_NAMES = {
     "password_reset_confirm",
     "password_reset_complete",
     "email_confirm",
+    "payment_return",
 }
 
 urlpatterns = [
@@ -26,6 +27,12 @@ urlpatterns = [
     path("profile/edit", views.profile_edit, name="profile_edit"),
     path("postal-code", views.postal_code_lookup, name="postal_code"),
     path("email/confirm/<str:token>", views.email_confirm, name="email_confirm"),
+    path("dues", views.dues, name="dues"),
+    path("dues/<int:invoice_id>/pay", views.payment_start, name="payment_start"),
+    path("dues/<int:invoice_id>/method", views.payment_method, name="payment_method"),
+    path("dues/<int:invoice_id>/receipt", views.receipt, name="receipt"),
+    path("payments/<str:order_id>", views.payment, name="payment"),
+    path("payments/<str:order_id>/return", views.payment_return, name="payment_return"),
     path("password", views.password_change, name="password_change"),
     path("password/reminder", views.password_reminder, name="password_reminder"),
     path("password/reset", views.password_reset, name="password_reset"),

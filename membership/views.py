@@ -6,19 +6,21 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
-from django.db.models import Max, Q
-from django.http import JsonResponse
-from django.shortcuts import redirect, render
+from django.db.models import Max, Prefetch, Q
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from cms_pages.models import NoticePage, mark_members_only
 
-from . import japanese, services
+from . import billing, japanese, services
 from .accounts import axes_username
 from .forms import LoginForm, MemberProfileForm, PasswordChangeForm, PasswordResetRequestForm, SetPasswordForm
+from .models import CVS_CHAINS, Invoice, Payment
 from .shell import dashboard_notices
 
 
@@ -168,7 +170,11 @@ def profile(request):
 @members_area
 @require_http_methods(["GET", "POST"])
 def profile_edit(request):
+    """会員詳細の編集. With ``invoice`` it is step ② of paying: 変更してお支払い手続きへ."""
     member = request.user.member
+    paying = Invoice.objects.filter(
+        pk=_int_or_none(request.GET.get("invoice")), member=member, status=Invoice.Status.UNPAID
+    ).first()
     form = MemberProfileForm(request.POST or None, instance=member)
     if request.method == "POST" and form.is_valid():
         email_change_requested = services.save_profile(
@@ -181,8 +187,17 @@ def profile_edit(request):
                 f"{form.cleaned_data['email']} あてに確認メールを送信しました。"
                 "メールのURLを開くと新しいメールアドレスに切り替わります。それまでは現在のアドレスが使われます。",
             )
+        if paying is not None:
+            return redirect("member:payment_method", invoice_id=paying.pk)
         return redirect("member:profile")
-    return render(request, "membership/profile_edit.html", {"form": form, "member": member})
+    return render(request, "membership/profile_edit.html", {"form": form, "member": member, "paying": paying})
+
+
+def _int_or_none(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 @members_area
@@ -204,3 +219,116 @@ def email_confirm(request, token):
             return render(request, "membership/email_confirm.html", {"error": str(error)}, status=400)
         return render(request, "membership/email_confirm.html", {"done": True})
     return render(request, "membership/email_confirm.html", {"token": token})
+
+
+# --- 会費支払い明細 and the payment flow (guide 4) ------------------------------------------
+
+
+@members_area
+def dues(request):
+    """会費支払い明細: every invoice, newest year first, with receipts and open store payments."""
+    member = request.user.member
+    invoices = list(
+        Invoice.objects.filter(member=member)
+        .exclude(status=Invoice.Status.CANCELLED)
+        .prefetch_related(
+            Prefetch(
+                "payments", queryset=Payment.objects.filter(status__in=Payment.OPEN_STATUSES), to_attr="open_payments"
+            )
+        )
+        .order_by("-fiscal_year", "category", "-created_at")
+    )
+    return render(
+        request,
+        "membership/dues.html",
+        {"invoices": invoices, "member": member, "name_warning": japanese.payment_name_problem(member)},
+    )
+
+
+def _own_invoice(request, invoice_id):
+    return get_object_or_404(Invoice, pk=invoice_id, member=request.user.member)
+
+
+@members_area
+def payment_start(request, invoice_id):
+    """① 会員情報確認 支払手続き: profile saved today → ③ the method; otherwise ② the profile form."""
+    invoice = _own_invoice(request, invoice_id)
+    if not invoice.is_unpaid:
+        messages.info(request, "この請求はお支払いの必要がありません。")
+        return redirect("member:dues")
+    if request.user.member.profile_confirmed_on(timezone.localdate()):
+        return redirect("member:payment_method", invoice_id=invoice.pk)
+    return redirect(f"{reverse('member:profile_edit')}?invoice={invoice.pk}")
+
+
+@members_area
+@require_http_methods(["GET", "POST"])
+def payment_method(request, invoice_id):
+    """③ お支払方法の選択 and 決定, which creates the attempt and fixes its method."""
+    member = request.user.member
+    invoice = _own_invoice(request, invoice_id)
+    open_payment = invoice.payments.filter(status__in=Payment.OPEN_STATUSES).first()
+    if open_payment is not None:
+        return redirect("member:payment", order_id=open_payment.order_id)
+    error = None
+    if request.method == "POST":
+        try:
+            payment = billing.start_payment(member=member, invoice_id=invoice.pk, method=request.POST.get("method", ""))
+        except billing.BillingError as failure:
+            error = str(failure)
+        else:
+            return redirect("member:payment", order_id=payment.order_id)
+    return render(
+        request,
+        "membership/payment_method.html",
+        {
+            "invoice": invoice,
+            "error": error,
+            "methods": Payment.Method.choices,
+            "cvs_chains": list(CVS_CHAINS.values()),
+            "name_warning": japanese.payment_name_problem(member),
+        },
+    )
+
+
+@members_area
+def payment(request, order_id):
+    """④ the GMO button for an open attempt, or where the attempt stands."""
+    member = request.user.member
+    payment = get_object_or_404(Payment.objects.select_related("invoice"), order_id=order_id, invoice__member=member)
+    context = {"payment": payment, "invoice": payment.invoice}
+    if payment.status == Payment.Status.STARTED:
+        context["checkout_url"] = billing.checkout_url(payment, member=member)
+    return render(request, "membership/payment.html", context)
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def payment_return(request, order_id):
+    """⑤ The gateway sends the browser back here (a cross-site POST, so no session cookie).
+
+    It never marks anything paid: it only leads to the attempt's page, whose state comes from
+    the gateway's notification, confirmed by the trade-status query.
+    """
+    return redirect("member:payment", order_id=order_id, permanent=False)
+
+
+@members_area
+def receipt(request, invoice_id):
+    invoice = _own_invoice(request, invoice_id)
+    if not invoice.receipt_number:
+        raise Http404("領収書はまだ発行されていません。")
+    from .receipts import render_receipt_pdf
+
+    response = HttpResponse(render_receipt_pdf(invoice), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{invoice.receipt_filename}"'
+    return response
+
+
+@csrf_exempt
+@require_http_methods(["POST"])
+def gateway_notification(request):
+    """結果通知 from the gateway: answer ``0`` once the outcome is stored, anything else to be asked again."""
+    body = request.body.decode("utf-8", errors="replace")
+    acknowledged = billing.receive_notification(body)
+    return HttpResponse("0" if acknowledged else "1", content_type="text/plain", status=200 if acknowledged else 503)

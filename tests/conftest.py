@@ -23,3 +23,19 @@ def member_password():
 def member_client(client, member):
     client.force_login(member.user)
     return client
+
+
+@pytest.fixture
+def demo_site_settings(db):
+    """The default site's society settings, filled in as staff would."""
+    from wagtail.models import Site
+
+    from cms_pages.models import SocietySettings
+
+    site = Site.objects.get(is_default_site=True)
+    settings = SocietySettings.for_site(site)
+    settings.receipt_issuer_name = "一般社団法人 日本消化器内視鏡技師会"
+    settings.receipt_issuer_address = "東京都千代田区神田1-1-1"
+    settings.invoice_registration_number = "T1234567890123"
+    settings.save()
+    return settings

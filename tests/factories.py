@@ -3,7 +3,7 @@
 import factory
 from django.utils import timezone
 
-from membership.models import Member, User
+from membership.models import Invoice, Member, User
 
 DEFAULT_PASSWORD = "Passw0rdA"
 
@@ -46,3 +46,14 @@ class StaffUserFactory(UserFactory):
     username = factory.Sequence(lambda n: f"staff{n}")
     kind = User.Kind.STAFF
     is_staff = True
+
+
+class InvoiceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Invoice
+
+    member = factory.SubFactory(MemberFactory)
+    category = Invoice.Category.DUES
+    fiscal_year = 2025
+    subject = factory.LazyAttribute(lambda invoice: f"dues:{invoice.fiscal_year}")
+    amount = 5000

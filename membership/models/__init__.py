@@ -1,6 +1,31 @@
 """Models of the membership app, one module per area, all importable from here."""
 
 from .accounts import AccountManager, PasswordHistory, User
+from .billing import (
+    CVS_CHAINS,
+    DuesRule,
+    GatewayNotification,
+    Invoice,
+    Payment,
+    ReceiptCounter,
+    current_fiscal_year,
+    fiscal_year_of,
+)
 from .members import PREFECTURE_CHOICES, PREFECTURES, Member
 
-__all__ = ["AccountManager", "PasswordHistory", "User", "PREFECTURES", "PREFECTURE_CHOICES", "Member"]
+__all__ = [
+    "AccountManager",
+    "PasswordHistory",
+    "User",
+    "PREFECTURES",
+    "PREFECTURE_CHOICES",
+    "Member",
+    "CVS_CHAINS",
+    "DuesRule",
+    "GatewayNotification",
+    "Invoice",
+    "Payment",
+    "ReceiptCounter",
+    "current_fiscal_year",
+    "fiscal_year_of",
+]

@@ -4,10 +4,13 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from membership import views as membership_views
+
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("member/", include("membership.urls")),
+    path("payments/gmo/notify", membership_views.gateway_notification, name="gateway_notification"),
 ]
 
 if settings.DEBUG:

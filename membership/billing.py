@@ -1,0 +1,422 @@
+"""Services for money: invoices, payment attempts, gateway notifications, receipt numbers.
+
+Each function runs in a transaction, locks the rows it changes (payment before invoice before
+receipt counter, always in that order), re-checks their state, and queues mails with
+``transaction.on_commit``. Views and admin actions call these; they never write money rows.
+"""
+
+import datetime
+import logging
+import secrets
+import string
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from . import gateway, japanese
+from .models import DuesRule, GatewayNotification, Invoice, Member, Payment, ReceiptCounter, fiscal_year_of
+from .tasks import send_member_mail
+
+logger = logging.getLogger(__name__)
+
+PAID_STATUSES = {"CAPTURE", "SALES", "PAYSUCCESS"}
+CLOSED_STATUSES = {
+    "EXPIRED": Payment.Status.EXPIRED,
+    "CANCEL": Payment.Status.CANCELLED,
+    "PAYFAIL": Payment.Status.FAILED,
+    "VOID": Payment.Status.CANCELLED,
+}
+CHANNEL_OF_METHOD = {Payment.Method.CARD: Invoice.Channel.CARD, Payment.Method.CVS: Invoice.Channel.CVS}
+CVS_AMOUNT_LIMIT = 300_000
+
+
+class BillingError(Exception):
+    """An operation the member or staff asked for cannot be done; the message says why (Japanese)."""
+
+
+# --- starting a payment --------------------------------------------------------------------
+
+
+def _new_order_id(invoice):
+    """Unique per shop for ever, at most 27 characters of [A-Za-z0-9-]: D2026-0000123-7KQ3."""
+    prefix = {"dues": "D", "renewal_fee": "R", "seminar_fee": "S"}.get(invoice.category, "X")
+    suffix = "".join(secrets.choice(string.ascii_uppercase + string.digits) for _ in range(4))
+    return f"{prefix}{invoice.fiscal_year}-{invoice.pk:07d}-{suffix}"
+
+
+@transaction.atomic
+def start_payment(*, member, invoice_id, method):
+    """決定 (guide 4 ③): create the payment attempt and fix its method.
+
+    At most one open attempt per invoice: if one exists it is returned unchanged, whatever
+    method was asked for now, since the method of an attempt cannot change after 決定.
+    """
+    invoice = Invoice.objects.select_for_update().filter(pk=invoice_id, member=member).first()
+    if invoice is None:
+        raise BillingError("請求が見つかりません。")
+    if invoice.status != Invoice.Status.UNPAID:
+        raise BillingError("この請求はお支払いの必要がありません。")
+    problem = japanese.payment_name_problem(member)
+    if problem:
+        raise BillingError(problem)
+    open_payment = invoice.payments.filter(status__in=Payment.OPEN_STATUSES).first()
+    if open_payment is not None:
+        return open_payment
+    if method not in Payment.Method.values:
+        raise BillingError("お支払方法を選択してください。")
+    if method == Payment.Method.CVS and invoice.amount > CVS_AMOUNT_LIMIT:
+        raise BillingError("30万円を超えるお支払いはコンビニ決済をご利用いただけません。")
+    return Payment.objects.create(
+        invoice=invoice, method=method, order_id=_new_order_id(invoice), amount=invoice.amount
+    )
+
+
+def checkout_url(payment, *, member):
+    """④ GMO お支払い手続きページ: where the member's browser goes for an open attempt."""
+    invoice = payment.invoice
+    return_path = reverse("member:payment_return", kwargs={"order_id": payment.order_id})
+    return gateway.checkout_url(
+        order_id=payment.order_id,
+        amount=payment.amount,
+        method=payment.method,
+        overview=f"{invoice.fiscal_year}年度 {invoice.get_category_display()}",
+        return_url=f"{settings.SITE_URL}{return_path}",
+        cancel_url=f"{settings.SITE_URL}{reverse('member:dues')}",
+        customer_name=member.alternate_name or member.full_name,
+        email=member.user.email,
+        phone=member.mobile or member.phone,
+    )
+
+
+# --- result notifications ------------------------------------------------------------------
+
+
+def receive_notification(body):
+    """Store, check, confirm and apply one result notification. Returns True to acknowledge.
+
+    The raw body is committed first, whatever follows. The notification carries no signature,
+    so it only triggers a trade-status query; what the gateway answers there is applied. False
+    (not acknowledged, the gateway sends again later) when the query or the lock fails.
+    """
+    parsed = gateway.parse_notification(body)
+    record = GatewayNotification.objects.create(body=body, order_id=parsed.order_id[:64], status=parsed.status[:20])
+
+    if not gateway.shop_id_matches(parsed.shop_id):
+        return _finish(record, GatewayNotification.Outcome.FLAGGED, f"ショップIDが一致しません({parsed.shop_id})")
+    payment = Payment.objects.filter(order_id=parsed.order_id).select_related("invoice").first()
+    if payment is None:
+        return _finish(record, GatewayNotification.Outcome.FLAGGED, "該当する決済がありません(不明なオーダーID)")
+    record.payment = payment
+    try:
+        trade = gateway.search_trade(order_id=payment.order_id, method=payment.method)
+    except gateway.GatewayError as error:
+        logger.warning("notification %s: %s", record.pk, error)
+        _finish(record, GatewayNotification.Outcome.RETRY, f"取引状態の照会に失敗しました: {error}"[:300])
+        return False
+    try:
+        outcome, detail = _apply_trade(payment_id=payment.pk, trade=trade, notified=parsed)
+    except DatabaseError as error:  # lock timeout or deadlock: let the gateway send it again
+        logger.warning("notification %s: could not lock payment %s: %s", record.pk, payment.pk, error)
+        _finish(record, GatewayNotification.Outcome.RETRY, "決済データを更新できませんでした(再送待ち)")
+        return False
+    return _finish(record, outcome, detail)
+
+
+def _finish(record, outcome, detail=""):
+    record.outcome = outcome
+    record.detail = detail[:300]
+    record.processed_at = timezone.now()
+    record.save(update_fields=["payment", "outcome", "detail", "processed_at"])
+    return True
+
+
+def _lock_timeout():
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL lock_timeout = '5s'")
+
+
+@transaction.atomic
+def _apply_trade(*, payment_id, trade, notified):
+    """Move the payment (and its invoice) to what the gateway reports, under row locks."""
+    _lock_timeout()
+    payment = Payment.objects.select_for_update().get(pk=payment_id)
+    invoice = Invoice.objects.select_for_update().get(pk=payment.invoice_id)
+    Outcome = GatewayNotification.Outcome
+
+    if trade.amount != payment.amount or trade.amount != invoice.amount:
+        return Outcome.FLAGGED, f"金額が一致しません(照会結果 {trade.amount}円 / 請求 {invoice.amount}円)"
+
+    if trade.status in PAID_STATUSES:
+        if payment.status == Payment.Status.PAID:
+            return Outcome.NO_CHANGE, "支払済として反映済みです"
+        payment.status = Payment.Status.PAID
+        payment.paid_at = trade.process_date or timezone.now()
+        payment.access_id = trade.access_id or payment.access_id
+        payment.save(update_fields=["status", "paid_at", "access_id", "updated_at"])
+        if invoice.status != Invoice.Status.UNPAID:
+            return Outcome.FLAGGED, f"請求はすでに{invoice.get_status_display()}です。二重入金の可能性があります"
+        _mark_invoice_paid(
+            invoice,
+            paid_on=timezone.localdate(payment.paid_at),
+            amount=trade.amount,
+            channel=CHANNEL_OF_METHOD[payment.method],
+        )
+        transaction.on_commit(lambda: send_paid_mail(invoice_id=invoice.pk))
+        return Outcome.APPLIED, "支払済にしました"
+
+    if notified.status in PAID_STATUSES:
+        return Outcome.FLAGGED, f"通知は{notified.status}ですが、照会結果は{trade.status}です(入金として扱いません)"
+
+    if trade.status == "REQSUCCESS":
+        if payment.status != Payment.Status.STARTED:
+            return Outcome.NO_CHANGE, f"状態は{payment.get_status_display()}のままです"
+        payment.status = Payment.Status.AWAITING
+        payment.cvs_code = trade.cvs_code
+        payment.cvs_conf_no = trade.cvs_conf_no
+        payment.cvs_receipt_no = trade.cvs_receipt_no
+        payment.payment_term = trade.payment_term
+        payment.access_id = trade.access_id or payment.access_id
+        payment.save(
+            update_fields=[
+                "status",
+                "cvs_code",
+                "cvs_conf_no",
+                "cvs_receipt_no",
+                "payment_term",
+                "access_id",
+                "updated_at",
+            ]
+        )
+        transaction.on_commit(lambda: send_cvs_numbers_mail(payment_id=payment.pk))
+        return Outcome.APPLIED, "コンビニ支払待ちにしました"
+
+    if trade.status in CLOSED_STATUSES:
+        if payment.status == Payment.Status.PAID:
+            return Outcome.FLAGGED, f"支払済の決済に{trade.status}が届きました(支払済のままです)"
+        if not payment.is_open:
+            return Outcome.NO_CHANGE, f"状態は{payment.get_status_display()}のままです"
+        payment.status = CLOSED_STATUSES[trade.status]
+        payment.save(update_fields=["status", "updated_at"])
+        return Outcome.APPLIED, f"{payment.get_status_display()}にしました"
+
+    if trade.status == "UNPROCESSED" and notified.err_code and payment.status == Payment.Status.STARTED:
+        payment.status = Payment.Status.FAILED
+        payment.error_code = notified.err_code[:100]
+        payment.error_info = notified.err_info[:200]
+        payment.save(update_fields=["status", "error_code", "error_info", "updated_at"])
+        return Outcome.APPLIED, f"決済できませんでした({notified.err_code})"
+
+    return Outcome.NO_CHANGE, f"照会結果 {trade.status}: 変更なし"
+
+
+def _mark_invoice_paid(invoice, *, paid_on, amount, channel):
+    """Paid: date, channel and amount, and a receipt number, in the caller's transaction."""
+    invoice.status = Invoice.Status.PAID
+    invoice.paid_on = paid_on
+    invoice.paid_amount = amount
+    invoice.channel = channel
+    invoice.receipt_number = next_receipt_number(fiscal_year_of(paid_on))
+    invoice.save(update_fields=["status", "paid_on", "paid_amount", "channel", "receipt_number", "updated_at"])
+
+
+def next_receipt_number(fiscal_year):
+    """The next receipt number of a fiscal year, e.g. ``2024-000123``: unique and gapless.
+
+    Must run inside the paying transaction: the counter row stays locked until it commits,
+    and a rollback gives the number back.
+    """
+    ReceiptCounter.objects.bulk_create([ReceiptCounter(fiscal_year=fiscal_year)], ignore_conflicts=True)
+    counter = ReceiptCounter.objects.select_for_update().get(fiscal_year=fiscal_year)
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    return f"{fiscal_year}-{counter.last_number:06d}"
+
+
+# --- staff actions -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def record_manual_payment(*, invoice_id, channel, paid_on, amount=None, note=""):
+    """窓口 / 振込 / ゆうちょ: staff record money received outside the gateway."""
+    invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
+    if invoice.status != Invoice.Status.UNPAID:
+        raise BillingError(f"この請求は{invoice.get_status_display()}です。入金を記録できません。")
+    if channel not in {Invoice.Channel.COUNTER, Invoice.Channel.TRANSFER, Invoice.Channel.YUCHO}:
+        raise BillingError("入金種別は窓口・振込・ゆうちょから選んでください。")
+    if invoice.payments.filter(status=Payment.Status.AWAITING).exists():
+        raise BillingError("コンビニ支払待ちの決済があります。先に事務局でその決済を取り消してください。")
+    invoice.payments.filter(status=Payment.Status.STARTED).update(
+        status=Payment.Status.CANCELLED, updated_at=timezone.now()
+    )
+    if note:
+        invoice.note = note[:200]
+        invoice.save(update_fields=["note"])
+    _mark_invoice_paid(invoice, paid_on=paid_on, amount=invoice.amount if amount is None else amount, channel=channel)
+    transaction.on_commit(lambda: send_paid_mail(invoice_id=invoice.pk))
+    return invoice
+
+
+@transaction.atomic
+def close_invoice(*, invoice_id, status, reason):
+    """免除 (exempt) or 取消 (cancel) an unpaid invoice, with a reason. Paid ones never change here."""
+    if status not in (Invoice.Status.EXEMPT, Invoice.Status.CANCELLED):
+        raise BillingError("免除または取消を選んでください。")
+    if not (reason or "").strip():
+        raise BillingError("理由を入力してください。")
+    invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
+    if invoice.status != Invoice.Status.UNPAID:
+        raise BillingError(f"この請求は{invoice.get_status_display()}です。変更できません。")
+    if invoice.payments.filter(status=Payment.Status.AWAITING).exists():
+        raise BillingError("コンビニ支払待ちの決済があります。先にその決済の期限切れ・取消を確認してください。")
+    invoice.payments.filter(status=Payment.Status.STARTED).update(
+        status=Payment.Status.CANCELLED, updated_at=timezone.now()
+    )
+    invoice.status = status
+    invoice.status_reason = reason.strip()[:200]
+    invoice.save(update_fields=["status", "status_reason", "updated_at"])
+    return invoice
+
+
+def create_invoice(*, member, category, fiscal_year, subject, amount, purpose=""):
+    """Bill one thing once (seminar fees and renewal fees call this). Returns the live invoice."""
+    try:
+        with transaction.atomic():
+            return Invoice.objects.create(
+                member=member,
+                category=category,
+                fiscal_year=fiscal_year,
+                subject=subject,
+                amount=amount,
+                purpose=purpose,
+                member_status_at_billing=member.status,
+            )
+    except IntegrityError:
+        return Invoice.objects.exclude(status=Invoice.Status.CANCELLED).get(member=member, subject=subject)
+
+
+def dues_subject(fiscal_year):
+    return f"dues:{fiscal_year}"
+
+
+@dataclass
+class DuesRoll:
+    """What billing a fiscal year's dues would do (the preview) or did."""
+
+    fiscal_year: int
+    to_bill: list = field(default_factory=list)  # (member_id, amount, member_status)
+    skipped: dict = field(default_factory=dict)  # reason -> count
+    skipped_examples: dict = field(default_factory=dict)  # reason -> a few member numbers
+    created: int = 0
+
+    @property
+    def count(self):
+        return len(self.to_bill)
+
+    @property
+    def total_yen(self):
+        return sum(amount for _, amount, _ in self.to_bill)
+
+
+def plan_dues(*, fiscal_year):
+    """Preview: who would be billed how much for ``fiscal_year``, and who is skipped and why."""
+    rules = dict(DuesRule.objects.filter(fiscal_year=fiscal_year).values_list("member_status", "amount"))
+    billed = set(
+        Invoice.objects.filter(subject=dues_subject(fiscal_year))
+        .exclude(status=Invoice.Status.CANCELLED)
+        .values_list("member_id", flat=True)
+    )
+    year_end = datetime.date(fiscal_year + 1, 3, 31)
+    roll = DuesRoll(fiscal_year=fiscal_year)
+    members = Member.objects.values_list("pk", "member_number", "status", "joined_on").order_by("member_number")
+    for pk, number, status, joined_on in members.iterator(chunk_size=5000):
+        if pk in billed:
+            reason = "請求済"
+        elif status not in rules:
+            reason = f"{Member.Status(status).label}(会費設定なし)"
+        elif joined_on and joined_on > year_end:
+            reason = "年度末より後の入会"
+        else:
+            roll.to_bill.append((pk, rules[status], status))
+            continue
+        roll.skipped[reason] = roll.skipped.get(reason, 0) + 1
+        examples = roll.skipped_examples.setdefault(reason, [])
+        if len(examples) < 5:
+            examples.append(number)
+    return roll
+
+
+def generate_dues(*, fiscal_year, batch_size=2000):
+    """Bill ``fiscal_year``'s dues to everyone who owes them. Idempotent: nobody is billed twice.
+
+    The unique (member, subject) constraint makes a repeated or concurrent run harmless;
+    ``created`` counts only the rows this run inserted.
+    """
+    roll = plan_dues(fiscal_year=fiscal_year)
+    subject = dues_subject(fiscal_year)
+    with transaction.atomic():
+        before = Invoice.objects.filter(subject=subject).count()
+        for start in range(0, len(roll.to_bill), batch_size):
+            Invoice.objects.bulk_create(
+                [
+                    Invoice(
+                        member_id=member_id,
+                        category=Invoice.Category.DUES,
+                        fiscal_year=fiscal_year,
+                        subject=subject,
+                        amount=amount,
+                        member_status_at_billing=status,
+                    )
+                    for member_id, amount, status in roll.to_bill[start : start + batch_size]
+                ],
+                ignore_conflicts=True,
+            )
+        roll.created = Invoice.objects.filter(subject=subject).count() - before
+    return roll
+
+
+# --- mails ---------------------------------------------------------------------------------
+
+
+def send_paid_mail(*, invoice_id):
+    invoice = Invoice.objects.select_related("member__user").get(pk=invoice_id)
+    email = invoice.member.user.email
+    if not email:
+        return
+    body = render_to_string(
+        "membership/mail/paid.txt",
+        {
+            "invoice": invoice,
+            "member": invoice.member,
+            "receipt_url": f"{settings.SITE_URL}{reverse('member:receipt', kwargs={'invoice_id': invoice.pk})}",
+            "dues_url": f"{settings.SITE_URL}{reverse('member:dues')}",
+        },
+    )
+    send_member_mail.enqueue(subject="【日本消化器内視鏡技師会】お支払いを確認しました", body=body, to=[email])
+
+
+def send_cvs_numbers_mail(*, payment_id):
+    payment = Payment.objects.select_related("invoice__member__user").get(pk=payment_id)
+    email = payment.invoice.member.user.email
+    if not email:
+        return
+    body = render_to_string(
+        "membership/mail/cvs_numbers.txt",
+        {
+            "payment": payment,
+            "invoice": payment.invoice,
+            "member": payment.invoice.member,
+            "dues_url": f"{settings.SITE_URL}{reverse('member:dues')}",
+        },
+    )
+    send_member_mail.enqueue(
+        subject="【日本消化器内視鏡技師会】コンビニでのお支払い番号のお知らせ", body=body, to=[email]
+    )
+
+
+def unpaid_dues(member):
+    return Invoice.objects.filter(member=member, category=Invoice.Category.DUES, status=Invoice.Status.UNPAID)
