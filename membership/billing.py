@@ -6,9 +6,11 @@ receipt counter, always in that order), re-checks their state, and queues mails 
 """
 
 import datetime
+import itertools
 import logging
 import secrets
 import string
+import uuid
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -241,8 +243,11 @@ def next_receipt_number(fiscal_year):
 
 
 @transaction.atomic
-def record_manual_payment(*, invoice_id, channel, paid_on, amount=None, note=""):
-    """窓口 / 振込 / ゆうちょ: staff record money received outside the gateway."""
+def record_manual_payment(*, invoice_id, channel, paid_on, amount=None, note="", notify=True):
+    """窓口 / 振込 / ゆうちょ: staff record money received outside the gateway.
+
+    ``notify=False`` records without mailing the member (migrating old records, demo data).
+    """
     invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
     if invoice.status != Invoice.Status.UNPAID:
         raise BillingError(f"この請求は{invoice.get_status_display()}です。入金を記録できません。")
@@ -257,7 +262,8 @@ def record_manual_payment(*, invoice_id, channel, paid_on, amount=None, note="")
         invoice.note = note[:200]
         invoice.save(update_fields=["note"])
     _mark_invoice_paid(invoice, paid_on=paid_on, amount=invoice.amount if amount is None else amount, channel=channel)
-    transaction.on_commit(lambda: send_paid_mail(invoice_id=invoice.pk))
+    if notify:
+        transaction.on_commit(lambda: send_paid_mail(invoice_id=invoice.pk))
     return invoice
 
 
@@ -420,3 +426,168 @@ def send_cvs_numbers_mail(*, payment_id):
 
 def unpaid_dues(member):
     return Invoice.objects.filter(member=member, category=Invoice.Category.DUES, status=Invoice.Status.UNPAID)
+
+
+# --- staff: dues reminders and flagged notifications ----------------------------------------
+
+
+@dataclass
+class ReminderLetter:
+    """One reminder mail: a member and every unpaid dues invoice it mentions."""
+
+    member_id: int
+    member_number: str
+    name: str
+    email: str
+    invoices: list = field(default_factory=list)  # (invoice_id, fiscal_year, amount)
+
+    @property
+    def total_yen(self):
+        return sum(amount for _, _, amount in self.invoices)
+
+    @property
+    def years(self):
+        return [year for _, year, _ in self.invoices]
+
+
+@dataclass
+class ReminderPlan:
+    """Who a dues reminder would go to (the preview) or went to."""
+
+    fiscal_year: int | None
+    letters: list = field(default_factory=list)  # ReminderLetter, members with an e-mail address
+    without_email: list = field(default_factory=list)  # ReminderLetter, members who cannot be mailed
+    last_reminded_at: datetime.datetime | None = None  # latest reminder among the mentioned invoices
+
+    @property
+    def member_count(self):
+        return len(self.letters)
+
+    @property
+    def invoice_count(self):
+        return sum(len(letter.invoices) for letter in self.letters)
+
+    @property
+    def total_yen(self):
+        return sum(letter.total_yen for letter in self.letters)
+
+    @property
+    def by_year(self):
+        """[(fiscal_year, invoices, yen)] over the letters, oldest year first."""
+        years = {}
+        for letter in self.letters:
+            for _, year, amount in letter.invoices:
+                count, yen = years.get(year, (0, 0))
+                years[year] = (count + 1, yen + amount)
+        return [(year, count, yen) for year, (count, yen) in sorted(years.items())]
+
+
+def plan_dues_reminders(*, fiscal_year=None):
+    """Preview of a dues reminder: one letter per member with unpaid dues, in ONE query.
+
+    ``fiscal_year`` chooses the members (those with unpaid dues of that year; ``None``: any
+    year); each letter lists all of that member's unpaid dues, so nobody is reminded of one
+    year and left unaware of another.
+    """
+    unpaid = Invoice.objects.filter(category=Invoice.Category.DUES, status=Invoice.Status.UNPAID)
+    rows = unpaid
+    if fiscal_year is not None:
+        rows = unpaid.filter(member_id__in=unpaid.filter(fiscal_year=fiscal_year).values("member_id"))
+    rows = rows.order_by("member__member_number", "fiscal_year", "pk").values_list(
+        "pk",
+        "fiscal_year",
+        "amount",
+        "last_reminded_at",
+        "member_id",
+        "member__member_number",
+        "member__family_name",
+        "member__given_name",
+        "member__user__email",
+    )
+    plan = ReminderPlan(fiscal_year=fiscal_year)
+    letter = None
+    for pk, year, amount, reminded_at, member_id, number, family, given, email in rows.iterator(chunk_size=5000):
+        if letter is None or letter.member_id != member_id:
+            letter = ReminderLetter(member_id=member_id, member_number=number, name=f"{family} {given}", email=email)
+            (plan.letters if email else plan.without_email).append(letter)
+        letter.invoices.append((pk, year, amount))
+        if email and reminded_at and (plan.last_reminded_at is None or reminded_at > plan.last_reminded_at):
+            plan.last_reminded_at = reminded_at
+    return plan
+
+
+REMINDER_LOG_ACTION = "membership.invoice.reminded"
+
+
+def send_dues_reminders(*, fiscal_year=None, user_id=None, batch_size=500):
+    """督促: mail every member with unpaid dues (see ``plan_dues_reminders``) once.
+
+    Marks the mentioned invoices ``last_reminded_at``, writes one history entry per invoice
+    (``membership.invoice.reminded``, by ``user_id``) and queues one ``send_member_mail`` per
+    member after commit. Members without an e-mail address are left out (and not marked).
+    """
+    from django.contrib.contenttypes.models import ContentType
+    from wagtail.models import ModelLogEntry
+
+    plan = plan_dues_reminders(fiscal_year=fiscal_year)
+    now = timezone.now()
+    batch_uuid = uuid.uuid4()
+    content_type = ContentType.objects.get_for_model(Invoice)
+    with transaction.atomic():
+        ids = [pk for letter in plan.letters for pk, _, _ in letter.invoices]
+        for start in range(0, len(ids), batch_size):
+            Invoice.objects.filter(pk__in=ids[start : start + batch_size], status=Invoice.Status.UNPAID).update(
+                last_reminded_at=now
+            )
+        # Wagtail's log() writes one row per call; a reminder round can mention tens of
+        # thousands of invoices, so the same history rows are written in batches.
+        entries = (
+            ModelLogEntry(
+                content_type=content_type,
+                object_id=str(pk),
+                label=f"{letter.member_number} {year}年度 会費 {amount:,}円",
+                action=REMINDER_LOG_ACTION,
+                data={"to": letter.email, "fiscal_years": letter.years, "filter_fiscal_year": fiscal_year},
+                timestamp=now,
+                uuid=batch_uuid,
+                user_id=user_id,
+            )
+            for letter in plan.letters
+            for pk, year, amount in letter.invoices
+        )
+        while batch := list(itertools.islice(entries, batch_size)):
+            ModelLogEntry.objects.bulk_create(batch)
+        letters = plan.letters
+        transaction.on_commit(lambda: _queue_reminder_mails(letters))
+    return plan
+
+
+def _queue_reminder_mails(letters):
+    dues_url = f"{settings.SITE_URL}{reverse('member:dues')}"
+    for letter in letters:
+        body = render_to_string(
+            "membership/mail/dues_reminder.txt",
+            {
+                "name": letter.name,
+                "invoices": [{"fiscal_year": year, "amount": amount} for _, year, amount in letter.invoices],
+                "total": letter.total_yen,
+                "dues_url": dues_url,
+            },
+        )
+        send_member_mail.enqueue(
+            subject="【日本消化器内視鏡技師会】年会費お支払いのお願い", body=body, to=[letter.email]
+        )
+
+
+@transaction.atomic
+def resolve_notification(*, notification_id, user):
+    """確認済: staff have looked into a flagged (要確認) gateway notification."""
+    record = GatewayNotification.objects.select_for_update().get(pk=notification_id)
+    if record.outcome != GatewayNotification.Outcome.FLAGGED:
+        raise BillingError("要確認の通知ではありません。")
+    if record.resolved_at is not None:
+        raise BillingError(f"この通知は{record.resolved_by}さんが確認済みにしています。")
+    record.resolved_by = user.get_username()[:150]
+    record.resolved_at = timezone.now()
+    record.save(update_fields=["resolved_by", "resolved_at"])
+    return record

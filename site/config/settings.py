@@ -50,6 +50,7 @@ WAGTAIL_SITE_NAME = "日本消化器内視鏡技師会 会員管理システム"
 
 INSTALLED_APPS = [
     "membership",
+    "membership.sandbox",  # the stand-in payment gateway (label gateway_sandbox)
     "renewal",
     "imports",
     "cms_pages",
@@ -185,6 +186,42 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "日本消化器内視鏡技師会 <noreply@example.jp>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Payment gateway (docs/payment-gateway.md) -----------------------------------------
+# "gmo" is GMO Payment Gateway, link type Plus. "sandbox" is the stand-in gateway of
+# membership/sandbox, served by this very site under /sandbox-gateway/ (development, tests,
+# `make run`). Production (DEBUG off) refuses the sandbox and must name the gateway.
+PAYMENT_GATEWAY = os.environ.get("PAYMENT_GATEWAY", "").strip().lower() or ("sandbox" if DEBUG else "")
+if PAYMENT_GATEWAY not in {"gmo", "sandbox"}:
+    raise ImproperlyConfigured(
+        "PAYMENT_GATEWAY must be set to 'gmo' when DEBUG is off (it is 'gmo' or 'sandbox')."
+        if not PAYMENT_GATEWAY
+        else f"PAYMENT_GATEWAY must be 'gmo' or 'sandbox', not {PAYMENT_GATEWAY!r}."
+    )
+if PAYMENT_GATEWAY == "sandbox" and not DEBUG:
+    raise ImproperlyConfigured("PAYMENT_GATEWAY=sandbox is for development only; production must use 'gmo'.")
+
+if PAYMENT_GATEWAY == "gmo":
+
+    def _gmo_setting(name):
+        value = os.environ.get(name, "").strip()
+        if not value:
+            raise ImproperlyConfigured(f"{name} must be set when PAYMENT_GATEWAY is 'gmo'.")
+        return value
+
+    GMO_LINK_URL = _gmo_setting("GMO_LINK_URL").rstrip("/")
+    GMO_API_URL = _gmo_setting("GMO_API_URL").rstrip("/")
+    GMO_SHOP_ID = _gmo_setting("GMO_SHOP_ID")
+    GMO_SHOP_PASS = _gmo_setting("GMO_SHOP_PASS")
+    GMO_CONFIG_ID = _gmo_setting("GMO_CONFIG_ID")
+else:
+    GMO_LINK_URL = (os.environ.get("GMO_LINK_URL", "") or f"{SITE_URL}/sandbox-gateway/link").rstrip("/")
+    GMO_API_URL = (os.environ.get("GMO_API_URL", "") or f"{SITE_URL}/sandbox-gateway/api").rstrip("/")
+    GMO_SHOP_ID = os.environ.get("GMO_SHOP_ID", "") or "tshop00000001"
+    GMO_SHOP_PASS = os.environ.get("GMO_SHOP_PASS", "") or "sandbox-pass"
+    GMO_CONFIG_ID = os.environ.get("GMO_CONFIG_ID", "") or "sandbox-config"
+# Where the sandbox gateway sends its result notifications: the shop's notification URL.
+SANDBOX_NOTIFY_URL = os.environ.get("SANDBOX_NOTIFY_URL", "") or f"{SITE_URL}/payments/gmo/notify"
 
 # --- Background tasks ------------------------------------------------------------------
 # "immediate" runs tasks in the request (development, tests); "database" queues them for

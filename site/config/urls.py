@@ -13,6 +13,10 @@ urlpatterns = [
     path("payments/gmo/notify", membership_views.gateway_notification, name="gateway_notification"),
 ]
 
+if settings.PAYMENT_GATEWAY == "sandbox":
+    # The stand-in payment gateway (development and tests only; production refuses it).
+    urlpatterns.append(path("sandbox-gateway/", include("membership.sandbox.urls")))
+
 if settings.DEBUG:
     from django.conf.urls.static import static
 

@@ -9,10 +9,24 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOD_KEY = "k" * 20 + "-production-secret-key-for-tests-only-0123456789"
+PRODUCTION = {"DEBUG": "0", "SECRET_KEY": GOOD_KEY, "ALLOWED_HOSTS": "members.example.jp"}
+GMO = {
+    "PAYMENT_GATEWAY": "gmo",
+    "GMO_LINK_URL": "https://stg.link.mul-pay.jp",
+    "GMO_API_URL": "https://pt01.mul-pay.jp",
+    "GMO_SHOP_ID": "tshop00099999",
+    "GMO_SHOP_PASS": "shop-pass-for-tests",
+    "GMO_CONFIG_ID": "config-for-tests",
+}
 
 
 def run_manage(*args, **env):
-    full_env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"}}
+    full_env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "PAYMENT_GATEWAY", "SANDBOX_NOTIFY_URL"}
+        and not k.startswith("GMO_")
+    }
     full_env.update(env)
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env=full_env, capture_output=True, text=True, timeout=120
@@ -25,6 +39,11 @@ def run_manage(*args, **env):
         ({"DEBUG": "0", "ALLOWED_HOSTS": "members.example.jp"}, "SECRET_KEY"),
         ({"DEBUG": "0", "SECRET_KEY": "short"}, "SECRET_KEY"),
         ({"DEBUG": "0", "SECRET_KEY": GOOD_KEY}, "ALLOWED_HOSTS"),
+        # Production names its payment gateway, and it is never the sandbox.
+        (PRODUCTION, "PAYMENT_GATEWAY must be set"),
+        ({**PRODUCTION, "PAYMENT_GATEWAY": "sandbox"}, "PAYMENT_GATEWAY=sandbox is for development only"),
+        ({**PRODUCTION, **GMO, "GMO_SHOP_PASS": ""}, "GMO_SHOP_PASS"),
+        ({**PRODUCTION, **GMO, "GMO_LINK_URL": ""}, "GMO_LINK_URL"),
     ],
 )
 def test_production_refuses_to_start_without_secret_key_and_hosts(env, complaint):
@@ -43,6 +62,7 @@ def test_deploy_check_has_no_warnings_with_production_variables():
         SECRET_KEY=GOOD_KEY,
         ALLOWED_HOSTS="members.example.jp",
         SITE_URL="https://members.example.jp",
+        **GMO,
     )
     assert result.returncode == 0, result.stderr + result.stdout
     assert "no issues" in result.stdout
@@ -54,3 +74,20 @@ def test_time_zone_and_language():
     assert settings.TIME_ZONE == "Asia/Tokyo"
     assert settings.USE_TZ is True
     assert settings.LANGUAGE_CODE == "ja"
+
+
+def test_development_defaults_use_the_sandbox_gateway():
+    from django.conf import settings
+
+    if any(name == "PAYMENT_GATEWAY" or name.startswith("GMO_") for name in os.environ):
+        pytest.skip("payment gateway settings come from the environment")
+
+    assert settings.PAYMENT_GATEWAY == "sandbox"
+    assert settings.GMO_LINK_URL == f"{settings.SITE_URL}/sandbox-gateway/link"
+    assert settings.GMO_API_URL == f"{settings.SITE_URL}/sandbox-gateway/api"
+    assert (settings.GMO_SHOP_ID, settings.GMO_SHOP_PASS, settings.GMO_CONFIG_ID) == (
+        "tshop00000001",
+        "sandbox-pass",
+        "sandbox-config",
+    )
+    assert settings.SANDBOX_NOTIFY_URL == f"{settings.SITE_URL}/payments/gmo/notify"

@@ -84,6 +84,7 @@ class Command(BaseCommand):
         self.ensure_admin()
         self.ensure_demo_member()
         self.ensure_demo_members()
+        self.ensure_demo_dues()
         self.stdout.write(
             "\nデモのログイン情報:\n"
             f"  会員ページ  http://127.0.0.1:8000/member/login  会員番号 {DEMO_MEMBER_NUMBER}  パスワード {DEMO_MEMBER_PASSWORD}\n"
@@ -286,6 +287,35 @@ class Command(BaseCommand):
     }
     DEMO_STAFF_USERNAME = "jimukyoku"
     DEMO_EDITOR_USERNAME = "editor"
+
+    def ensure_demo_dues(self):
+        """Dues as in the guide's table: seven past years paid at ゆうちょ, the last two unpaid."""
+        from membership import billing
+        from membership.models import DuesRule, Invoice, current_fiscal_year
+
+        this_year = current_fiscal_year()
+        for year in range(this_year - 8, this_year + 1):
+            DuesRule.objects.get_or_create(
+                fiscal_year=year, member_status=Member.Status.ACTIVE, defaults={"amount": 5000}
+            )
+        demo = Member.objects.get(member_number=DEMO_MEMBER_NUMBER)
+        for year in range(this_year - 8, this_year + 1):
+            invoice = billing.create_invoice(
+                member=demo,
+                category=Invoice.Category.DUES,
+                fiscal_year=year,
+                subject=billing.dues_subject(year),
+                amount=5000,
+            )
+            if year <= this_year - 2 and invoice.status == Invoice.Status.UNPAID:
+                billing.record_manual_payment(
+                    invoice_id=invoice.pk,
+                    channel=Invoice.Channel.YUCHO,
+                    paid_on=datetime.date(year, 4, 1) + datetime.timedelta(days=(year * 37) % 60),
+                    notify=False,
+                )
+        # Everyone else who owes this year's dues is billed, as staff would have done.
+        billing.generate_dues(fiscal_year=this_year)
 
     def ensure_demo_members(self):
         from django.contrib.auth.models import Group
