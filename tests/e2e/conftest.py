@@ -41,6 +41,22 @@ VIEWPORTS = {
 
 SERVER_START_TIMEOUT = 60  # seconds
 
+# A second member who can log in, with the same two unpaid years as the demo member, so that
+# the payment flow can run once per viewport against one server.
+SECOND_MEMBER_NUMBER = "0099001"
+E2E_EXTRA_DATA = f"""
+from membership import billing
+from membership.models import Invoice, Member, User, current_fiscal_year
+from membership.management.commands.seed_demo import DEMO_MEMBER_PASSWORD
+user = User.objects.create_user(username="{SECOND_MEMBER_NUMBER}", email="second@example.jp", password=DEMO_MEMBER_PASSWORD)
+member = Member.objects.create(user=user, member_number="{SECOND_MEMBER_NUMBER}", family_name="佐藤", given_name="健",
+    family_name_kana="サトウ", given_name_kana="ケン", home_postal_code="060-0001", home_prefecture="北海道",
+    home_address1="札幌市中央区北一条西1-1")
+for year in (current_fiscal_year() - 1, current_fiscal_year()):
+    billing.create_invoice(member=member, category=Invoice.Category.DUES, fiscal_year=year,
+        subject=billing.dues_subject(year), amount=5000)
+"""
+
 
 def pytest_collection_modifyitems(items):
     """Every test under tests/e2e carries the ``e2e`` marker."""
@@ -56,7 +72,7 @@ def _free_port():
         return sock.getsockname()[1]
 
 
-def _server_env(db_path, media_root):
+def _server_env(db_path, media_root, base_url):
     env = os.environ.copy()
     # A development server: DEBUG on, no production variables leaking in from the CI shell.
     for name in ("SECRET_KEY", "ALLOWED_HOSTS", "SITE_URL", "CSRF_TRUSTED_ORIGINS", "SECURE_SSL_REDIRECT"):
@@ -64,6 +80,9 @@ def _server_env(db_path, media_root):
     env.update(
         DEBUG="1",
         DATABASE_URL=f"sqlite:///{db_path}",
+        # Mails, the sandbox gateway's URLs and its notifications point at this very server.
+        SITE_URL=base_url,
+        PAYMENT_GATEWAY="sandbox",
         MEDIA_ROOT=str(media_root),
         TASKS_BACKEND="immediate",
         EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend",
@@ -121,15 +140,16 @@ def app_url():
     media_root = workdir / "media"
     media_root.mkdir()
     log_path = workdir / "server.log"
-    env = _server_env(db_path, media_root)
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
+    env = _server_env(db_path, media_root, base_url)
     process = None
     with open(log_path, "w") as log:
         try:
             try:
                 _manage(["migrate", "--noinput", "-v", "0"], env, log)
                 _manage(["seed_demo"], env, log)
+                _manage(["shell", "-c", E2E_EXTRA_DATA], env, log)
             except subprocess.CalledProcessError as exc:
                 raise RuntimeError(f"{exc}\n--- log {log_path} ---\n{_tail(log_path)}") from None
             process = subprocess.Popen(

@@ -5,10 +5,10 @@ from playwright.sync_api import expect
 from membership.management.commands.seed_demo import DEMO_MEMBER_NUMBER, DEMO_MEMBER_PASSWORD
 
 
-def log_in(page, password=DEMO_MEMBER_PASSWORD):
+def log_in(page, password=DEMO_MEMBER_PASSWORD, number=DEMO_MEMBER_NUMBER):
     page.goto("/member/login")
     expect(page.get_by_role("heading", name="会員ログイン")).to_be_visible()
-    page.get_by_label("会員番号").fill(DEMO_MEMBER_NUMBER)
+    page.get_by_label("会員番号").fill(number)
     page.get_by_label("パスワード", exact=True).fill(password)
     page.get_by_role("button", name="ログイン").click()
 

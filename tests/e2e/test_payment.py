@@ -1,0 +1,85 @@
+"""Guide 4 in a real browser: pay one year by card and one at a convenience store (sandbox gateway)."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from membership.management.commands.seed_demo import DEMO_MEMBER_NUMBER
+from membership.models import current_fiscal_year
+from tests.e2e.conftest import SECOND_MEMBER_NUMBER
+from tests.e2e.helpers import log_in, open_menu_entry, shoot
+
+pytestmark = pytest.mark.e2e
+
+PAYER = {"desktop": DEMO_MEMBER_NUMBER, "phone": SECOND_MEMBER_NUMBER}
+
+
+def row(page, year):
+    return page.locator(f"tr.invoice-row[data-fiscal-year='{year}']")
+
+
+def test_member_pays_by_card_and_at_a_convenience_store(page, viewport, artifacts_dir):
+    older, newer = current_fiscal_year() - 1, current_fiscal_year()
+    log_in(page, number=PAYER[viewport])
+    open_menu_entry(page, viewport, "会費支払い明細")
+    expect(page.get_by_role("heading", level=1, name="会費支払い明細")).to_be_visible()
+    expect(row(page, older).locator(".paid-on")).to_have_text("未納")
+    shoot(page, artifacts_dir, f"payment-{viewport}-dues-before")
+
+    # ① → ② the profile was not saved today, so it comes first.
+    row(page, older).get_by_role("link", name="会員情報確認 支払手続き").click()
+    expect(page.get_by_role("button", name="変更してお支払い手続きへ")).to_be_visible()
+    page.get_by_role("button", name="変更してお支払い手続きへ").click()
+
+    # ③ card, 決定 → ④ the GMO button → the sandbox's card form.
+    expect(page.get_by_text("セブン-イレブンはご利用いただけません")).to_be_visible()
+    page.get_by_label("クレジットカード(一括払い)").check()
+    page.get_by_role("button", name="決定").click()
+    page.get_by_role("link", name="GMO お支払い手続きページ").click()
+    expect(page).to_have_url(re.compile(r"/sandbox-gateway/link/v1/plus/"))
+    page.get_by_label("カード番号", exact=True).fill("4111111111111111")
+    page.get_by_label("有効期限(月/年)").fill("12/39")
+    page.get_by_label("カード名義人(半角ローマ字)").fill("HANAKO YAMADA")
+    page.get_by_label("セキュリティコード").fill("123")
+    shoot(page, artifacts_dir, f"payment-{viewport}-gateway-card")
+    page.get_by_role("button", name="お支払いを確定する").click()
+    page.get_by_role("button", name="ショップに戻る").click()
+
+    # ⑤ back on our site: paid (the notification was confirmed by the trade-status query).
+    expect(page.locator(".payment-state")).to_have_text("支払済")
+    page.get_by_role("link", name="会費支払い明細へ戻る").click()
+    expect(row(page, older).locator(".paid-on")).to_have_text(re.compile(r"\d{4}/\d{2}/\d{2}"))
+    expect(row(page, older).get_by_role("link", name="ダウンロード")).to_be_visible()
+
+    # The newer year at a convenience store; the profile was saved today, so straight to ③.
+    row(page, newer).get_by_role("link", name="会員情報確認 支払手続き").click()
+    page.get_by_label("コンビニ決済").check()
+    page.get_by_role("button", name="決定").click()
+    page.get_by_role("link", name="GMO お支払い手続きページ").click()
+    page.get_by_label("ファミリーマート").check()
+    page.get_by_label("お名前(カナまたは漢字)").fill("ヤマダ ハナコ")
+    page.get_by_label("電話番号", exact=True).fill("0312345678")
+    page.get_by_role("button", name="確認画面へ").click()
+    page.get_by_role("button", name="確定する").click()
+    receipt_no = page.locator("#cvs-receipt-no").inner_text().strip()
+    conf_no = page.locator("#cvs-conf-no").inner_text().strip()
+    shoot(page, artifacts_dir, f"payment-{viewport}-gateway-cvs-complete")
+    page.get_by_role("button", name="ショップに戻る").click()
+    expect(page.locator(".payment-state")).to_have_text("コンビニ支払待ち")
+    page.get_by_role("link", name="会費支払い明細へ戻る").click()
+    newer_row = row(page, newer)
+    expect(newer_row).to_contain_text(receipt_no)
+    expect(newer_row).to_contain_text(conf_no)
+    expect(newer_row).to_contain_text("お支払期限")
+    shoot(page, artifacts_dir, f"payment-{viewport}-dues-awaiting")
+
+    # The member pays at the store: the sandbox console says so, and the gateway notifies us.
+    dues_url = page.url
+    page.goto("/sandbox-gateway/console/")
+    page.locator("tr", has_text=receipt_no).get_by_role("button", name="入金済にする").click()
+    page.goto(dues_url)
+    expect(row(page, newer).locator(".paid-on")).to_have_text(re.compile(r"\d{4}/\d{2}/\d{2}"))
+    expect(row(page, newer)).to_contain_text("コンビニ")
+    expect(row(page, newer).get_by_role("link", name="ダウンロード")).to_be_visible()
+    shoot(page, artifacts_dir, f"payment-{viewport}-dues-after")
