@@ -1,1 +1,110 @@
-"""Spreadsheet imports (issues to come)."""
+"""The import log: one ``ImportJob`` per uploaded spreadsheet.
+
+A job walks ``uploaded → previewing → previewed → applying → applied`` (or ends
+``cancelled`` / ``failed``). The row is the audit record of the import: who uploaded it
+and who confirmed it, when, which file (name and SHA-256), which kind, the counts and the
+outcome. The per-row detail kept in ``result`` is bounded: the first rows of each class
+and every error, never a copy of the whole file.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+def upload_path(job, filename):
+    # The original name is kept in ``file_name``; on disk the hash makes it unique and safe.
+    stamp = timezone.localtime()
+    suffix = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    return f"imports/{stamp:%Y/%m}/{job.file_sha256[:16]}{suffix[:6]}"
+
+
+class ImportJob(models.Model):
+    class State(models.TextChoices):
+        UPLOADED = "uploaded", "アップロード済"
+        PREVIEWING = "previewing", "確認中"
+        PREVIEWED = "previewed", "確認待ち"
+        APPLYING = "applying", "取込中"
+        APPLIED = "applied", "取込済"
+        CANCELLED = "cancelled", "取消"
+        FAILED = "failed", "失敗"
+
+    RUNNING_STATES = (State.PREVIEWING, State.APPLYING)
+    CANCELLABLE_STATES = (State.UPLOADED, State.PREVIEWING, State.PREVIEWED)
+
+    kind = models.CharField("種類", max_length=50)
+    file = models.FileField("ファイル", upload_to=upload_path, max_length=200)
+    file_name = models.CharField("ファイル名", max_length=255)
+    file_sha256 = models.CharField("SHA-256", max_length=64, db_index=True)
+    file_size = models.PositiveBigIntegerField("サイズ(バイト)", default=0)
+    state = models.CharField("状態", max_length=20, choices=State.choices, default=State.UPLOADED)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="登録者",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("登録日時", default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="確定・取消した人",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    finished_at = models.DateTimeField("完了日時", null=True, blank=True)
+
+    total_rows = models.PositiveIntegerField("行数", default=0)
+    processed_rows = models.PositiveIntegerField("処理済み行数", default=0)
+    new_count = models.PositiveIntegerField("新規", default=0)
+    updated_count = models.PositiveIntegerField("更新", default=0)
+    unchanged_count = models.PositiveIntegerField("変更なし", default=0)
+    error_count = models.PositiveIntegerField("エラー", default=0)
+
+    message = models.TextField("メッセージ", blank=True)
+    # ImportReport.as_json(): counts, the first rows of each class, every error.
+    result = models.JSONField("結果", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "取込"
+        verbose_name_plural = "取込"
+        ordering = ["-created_at", "-id"]
+        default_permissions = ()
+        permissions = [("run_import", "スプレッドシートを取り込む")]
+        indexes = [models.Index(fields=["kind", "file_sha256", "state"])]
+
+    def __str__(self):
+        return f"取込 #{self.pk} {self.file_name}"
+
+    @property
+    def is_running(self):
+        return self.state in self.RUNNING_STATES
+
+    @property
+    def can_cancel(self):
+        return self.state in self.CANCELLABLE_STATES
+
+    @property
+    def can_apply(self):
+        return self.state == self.State.PREVIEWED and self.error_count == 0 and not self.header_error
+
+    @property
+    def header_error(self):
+        return (self.result or {}).get("header_error", "")
+
+    @property
+    def progress_percent(self):
+        if not self.total_rows:
+            return 0
+        return min(100, round(self.processed_rows * 100 / self.total_rows))
+
+    @property
+    def kind_label(self):
+        from .registry import registry
+
+        kind = registry.get(self.kind)
+        return kind.label if kind else self.kind

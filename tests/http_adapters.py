@@ -13,6 +13,7 @@ Mount them on the session the code under test uses, for the duration of a test::
 """
 
 import io
+import threading
 from contextlib import contextmanager
 from urllib.parse import parse_qsl, urlsplit
 
@@ -91,8 +92,9 @@ class RecordingAdapter(BaseAdapter):
 class DjangoAppAdapter(BaseAdapter):
     """Routes requests whose URL starts with ``base_url`` into this Django app, in-process.
 
-    Each request goes through a fresh ``django.test.Client`` (no cookies carried over, as
-    between two servers), with CSRF checks enforced as for a real client, the host and
+    Each request goes through a ``django.test.Client`` with its cookies cleared (none carried
+    over, as between two servers; one client per thread, so that the middleware chain is built
+    once, as in a real server process), with CSRF checks enforced as for a real client, the host and
     scheme taken from the URL, and the URL's path passed as is. Uncaught exceptions in a
     view become HTTP 500 answers (and are logged), as from a real server.
     """
@@ -102,6 +104,18 @@ class DjangoAppAdapter(BaseAdapter):
         self._base_url = base_url
         self.enforce_csrf_checks = enforce_csrf_checks
         self.requests = []
+        self._local = threading.local()
+
+    def _client(self):
+        from django.test import Client
+
+        client = getattr(self._local, "client", None)
+        if client is None:
+            client = self._local.client = Client(
+                enforce_csrf_checks=self.enforce_csrf_checks, raise_request_exception=False
+            )
+        client.cookies.clear()
+        return client
 
     @property
     def base_url(self):
@@ -112,8 +126,6 @@ class DjangoAppAdapter(BaseAdapter):
         return self._base_url
 
     def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):
-        from django.test import Client
-
         if not request.url.startswith(self.base_url):
             raise requests.ConnectionError(
                 f"{request.url} is not served by this app ({self.base_url})", request=request
@@ -128,8 +140,7 @@ class DjangoAppAdapter(BaseAdapter):
             for name, value in request.headers.items()
             if name.lower() not in {"content-type", "content-length", "host"}
         }
-        client = Client(enforce_csrf_checks=self.enforce_csrf_checks, raise_request_exception=False)
-        django_response = client.generic(
+        django_response = self._client().generic(
             request.method,
             path,
             data=body_bytes(request),

@@ -1,0 +1,177 @@
+"""The import kinds, and what every kind shares.
+
+A kind is a subclass of ``ImportKind`` registered with ``@register``. It names a
+django-import-export ``Resource`` whose fields (``ImportField``) carry the Japanese column
+headers, the widgets that clean each cell, and the documentation shown on the upload
+page. The framework reads the file, checks the header row, runs ``validate`` for the
+preview and ``validate`` + ``write`` (in one transaction) for the import.
+
+New kinds (attendance, bank transfers) need no change here: put a module in
+``imports/kinds/`` or an ``import_kinds.py`` module in any installed app; both are
+imported when Django starts (``ImportsConfig.ready``).
+"""
+
+import csv
+import io
+
+from import_export.fields import Field
+
+from .report import ImportReport
+from .widgets import CellError, cell_text
+
+
+class ImportField(Field):
+    """A resource field with what the upload page documents about its column."""
+
+    def __init__(self, *args, required=False, help_text="", example="", text_column=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.required = required
+        self.help_text = help_text
+        self.example = example
+        self.text_column = text_column  # formatted as text in the XLSX template (keeps leading zeros)
+
+
+class ImportKind:
+    key = ""
+    label = ""
+    resource_class = None
+    description = ""
+    notes = ()
+    preview_columns = ()  # headers shown for sample rows; default: the first four columns
+    sample_size = 20
+    order = 100
+    progress_every = 1000  # rows between progress updates on the job
+
+    def __init__(self):
+        self.resource = self.resource_class()
+
+    # --- columns -------------------------------------------------------------------------
+    def fields(self):
+        return [field for field in self.resource.get_import_fields() if not field.readonly]
+
+    def headers(self):
+        return [field.column_name for field in self.fields()]
+
+    def sample_columns(self):
+        return list(self.preview_columns) or self.headers()[:4]
+
+    def new_report(self):
+        return ImportReport(columns=self.sample_columns(), column_order=self.headers(), sample_size=self.sample_size)
+
+    def check_headers(self, headers):
+        """One message naming the missing, unknown and repeated columns, or "" when right."""
+        expected = self.headers()
+        present = [header for header in headers if header]
+        missing = [header for header in expected if header not in present]
+        unknown = [header for header in present if header not in expected]
+        repeated = sorted({header for header in present if present.count(header) > 1}, key=present.index)
+        if not (missing or unknown or repeated):
+            return ""
+        parts = ["1行目の見出しがテンプレートと一致しません。"]
+        if missing:
+            parts.append(f"不足している列: {'、'.join(missing)}。")
+        if unknown:
+            parts.append(f"不明な列: {'、'.join(unknown)}。")
+        if repeated:
+            parts.append(f"重複している列: {'、'.join(repeated)}。")
+        parts.append("テンプレートをダウンロードして、見出しを同じにしてください(列の順番は自由です)。")
+        return "".join(parts)
+
+    # --- cleaning --------------------------------------------------------------------------
+    def clean_rows(self, table, report, progress=None):
+        """Yield ``(row_number, values, errors, cells)`` for every data row.
+
+        ``values`` maps each field's attribute to its cleaned value; ``errors`` is a list of
+        ``(column, message)``; ``cells`` maps a header to the raw cell (for the samples).
+        """
+        index = {header: position for position, header in enumerate(table.headers)}
+        plan = [
+            (index[field.column_name], field.attribute, field.column_name, field.widget.clean)
+            for field in self.fields()
+        ]
+        width = len(table.headers)
+        every = self.progress_every
+        for count, (number, raw) in enumerate(table.rows, start=1):
+            if len(raw) < width:
+                raw = list(raw) + [None] * (width - len(raw))
+            values = {}
+            errors = []
+            for position, attribute, column, clean in plan:
+                try:
+                    values[attribute] = clean(raw[position])
+                except CellError as error:
+                    errors.append((column, error.message))
+            yield number, values, errors, raw
+            if progress is not None and count % every == 0:
+                progress(count)
+
+    def sample_cells(self, table, raw):
+        index = {header: position for position, header in enumerate(table.headers)}
+        return [cell_text(raw[index[column]]) for column in self.sample_columns()]
+
+    # --- to implement ----------------------------------------------------------------------
+    def validate(self, table, report, progress=None):
+        """Check every row against the file and the database; fill ``report``; return a plan."""
+        raise NotImplementedError
+
+    def write(self, plan, report):
+        """Apply the plan (called inside the import's transaction, only without errors)."""
+        raise NotImplementedError
+
+    # --- templates -------------------------------------------------------------------------
+    def template_csv(self):
+        """The header row as CSV, UTF-8 with BOM so that Excel reads the Japanese right."""
+        dataset = self.resource.export(queryset=self.resource._meta.model.objects.none())
+        buffer = io.StringIO(newline="")
+        csv.writer(buffer, lineterminator="\r\n").writerow(dataset.headers)
+        return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+    def template_xlsx(self):
+        """The header row as XLSX, text-formatted where leading zeros matter."""
+        import openpyxl
+        from openpyxl.styles import Font
+        from openpyxl.utils import get_column_letter
+
+        workbook = openpyxl.Workbook()
+        sheet = workbook.active
+        sheet.title = self.label[:31]
+        for position, field in enumerate(self.fields(), start=1):
+            cell = sheet.cell(row=1, column=position, value=field.column_name)
+            cell.font = Font(bold=True)
+            letter = get_column_letter(position)
+            sheet.column_dimensions[letter].width = max(12, len(field.column_name) * 2 + 2)
+            if field.text_column:
+                for row in range(2, 1002):
+                    sheet.cell(row=row, column=position).number_format = "@"
+        sheet.freeze_panes = "A2"
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        return buffer.getvalue()
+
+
+class Registry:
+    def __init__(self):
+        self._kinds = {}
+
+    def register(self, kind_class):
+        """Class decorator: ``@register`` on an ``ImportKind`` subclass."""
+        if not kind_class.key:
+            raise ValueError(f"{kind_class.__name__} needs a key")
+        existing = self._kinds.get(kind_class.key)
+        if existing is not None and type(existing) is not kind_class:
+            raise ValueError(f"import kind {kind_class.key!r} is already registered by {type(existing).__name__}")
+        self._kinds[kind_class.key] = kind_class()
+        return kind_class
+
+    def get(self, key):
+        return self._kinds.get(key)
+
+    def all(self):
+        return sorted(self._kinds.values(), key=lambda kind: (kind.order, kind.label))
+
+    def choices(self):
+        return [(kind.key, kind.label) for kind in self.all()]
+
+
+registry = Registry()
+register = registry.register

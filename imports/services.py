@@ -1,0 +1,252 @@
+"""Import jobs: upload, preview, apply, cancel.
+
+The admin views and the background tasks call these functions and nothing else writes an
+``ImportJob``. The state moves under a row lock (``select_for_update``) and is re-checked
+before every step, so a double click or a late task never previews or applies twice.
+
+Small files are previewed and applied in the request; files over
+``IMPORTS_BACKGROUND_ROWS`` rows (default 2,000) go to a django-tasks task that receives the
+job's primary key and re-reads the row. While a task validates, it writes the number of
+rows processed to the job so that the page can show progress.
+
+Applying validates the file again against the database as it is now (the preview may be
+hours old) and writes everything in one transaction, or nothing.
+"""
+
+import hashlib
+import logging
+import os
+from functools import partial
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from .models import ImportJob
+from .readers import FileFormatError, estimate_rows, read_table
+from .registry import registry
+
+logger = logging.getLogger(__name__)
+
+State = ImportJob.State
+
+UNEXPECTED_MESSAGE = (
+    "処理中に予期しないエラーが発生しました。何も取り込んでいません。システム管理者に連絡してください。"
+)
+CONFLICT_MESSAGE = (
+    "確認の後に他の処理で登録されたデータと重複したため、取り込めませんでした。何も変更していません。"
+    "もう一度アップロードしてやり直してください。"
+)
+STALE_MESSAGE = (
+    "確認の後にデータベースの内容が変わり、取り込めない行が見つかりました。何も変更していません。"
+    "エラーを確認し、ファイルを直してもう一度アップロードしてください。"
+)
+
+
+class ImportJobError(Exception):
+    """An import step that cannot be done now; the message is shown to staff."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+def background_threshold():
+    return getattr(settings, "IMPORTS_BACKGROUND_ROWS", 2000)
+
+
+def max_upload_bytes():
+    return getattr(settings, "IMPORTS_MAX_UPLOAD_BYTES", 50 * 1024 * 1024)
+
+
+# --- upload ------------------------------------------------------------------------------------
+def create_job(*, user, kind, uploaded_file):
+    """Store the uploaded file and record the job (state ``uploaded``)."""
+    if registry.get(kind) is None:
+        raise ImportJobError("取込の種類を選んでください。")
+    data = b"".join(uploaded_file.chunks()) if hasattr(uploaded_file, "chunks") else uploaded_file.read()
+    if not data:
+        raise ImportJobError("ファイルが空です。")
+    if len(data) > max_upload_bytes():
+        raise ImportJobError(f"ファイルが大きすぎます({max_upload_bytes() // (1024 * 1024)}MB まで)。")
+    name = os.path.basename(getattr(uploaded_file, "name", "") or "upload.csv")[:255]
+    job = ImportJob(
+        kind=kind,
+        file_name=name,
+        file_sha256=hashlib.sha256(data).hexdigest(),
+        file_size=len(data),
+        created_by=user,
+        total_rows=estimate_rows(data, name),
+    )
+    job.file.save(name, ContentFile(data), save=False)
+    job.save()
+    return job
+
+
+def upload(*, user, kind, uploaded_file):
+    """Create the job and start its preview: what the upload page does."""
+    job = create_job(user=user, kind=kind, uploaded_file=uploaded_file)
+    return start_preview(job=job)
+
+
+def runs_in_background(job):
+    return job.total_rows > background_threshold()
+
+
+# --- preview -----------------------------------------------------------------------------------
+def start_preview(*, job):
+    with transaction.atomic():
+        locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if locked.state != State.UPLOADED:
+            raise ImportJobError("この取込はすでに確認済みです。")
+        locked.state = State.PREVIEWING
+        locked.processed_rows = 0
+        locked.save(update_fields=["state", "processed_rows"])
+        if runs_in_background(locked):
+            from .tasks import preview_import
+
+            transaction.on_commit(partial(preview_import.enqueue, job_id=locked.pk))
+    if not runs_in_background(locked):
+        preview_job(job_id=locked.pk)
+    locked.refresh_from_db()
+    return locked
+
+
+def preview_job(*, job_id):
+    """Validate the whole file and store the preview (the task's body)."""
+    job = ImportJob.objects.filter(pk=job_id).first()
+    if job is None or job.state != State.PREVIEWING:
+        return
+    try:
+        kind, table, report = _load(job)
+        if report.has_errors:
+            _finish(job_id, State.PREVIEWING, State.FAILED, report, message=report.header_error)
+            return
+        kind.validate(table, report, progress=partial(_progress, job_id))
+        _finish(job_id, State.PREVIEWING, State.PREVIEWED, report)
+    except Exception:
+        logger.exception("import job %s: preview failed", job_id)
+        _finish(job_id, State.PREVIEWING, State.FAILED, message=UNEXPECTED_MESSAGE)
+
+
+# --- apply -------------------------------------------------------------------------------------
+def start_apply(*, job, user):
+    """Confirm a previewed job (state ``applying``) and import it, now or in the background."""
+    with transaction.atomic():
+        locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if locked.state == State.APPLIED:
+            raise ImportJobError("この取込はすでに確定しています。")
+        if locked.state != State.PREVIEWED:
+            raise ImportJobError(f"この取込は確定できません(状態: {locked.get_state_display()})。")
+        if locked.error_count or locked.header_error:
+            raise ImportJobError("エラーがあるため取り込めません。ファイルを直して、もう一度アップロードしてください。")
+        locked.state = State.APPLYING
+        locked.decided_by = user
+        locked.processed_rows = 0
+        locked.save(update_fields=["state", "decided_by", "processed_rows"])
+        if runs_in_background(locked):
+            from .tasks import apply_import
+
+            transaction.on_commit(partial(apply_import.enqueue, job_id=locked.pk))
+    if not runs_in_background(locked):
+        apply_job(job_id=locked.pk)
+    locked.refresh_from_db()
+    return locked
+
+
+def apply_job(*, job_id):
+    """Validate again and write every row in one transaction, or nothing (the task's body)."""
+    job = ImportJob.objects.filter(pk=job_id).first()
+    if job is None or job.state != State.APPLYING:
+        return
+    try:
+        kind, table, report = _load(job)
+        if report.has_errors:
+            _finish(job_id, State.APPLYING, State.FAILED, report, message=report.header_error or STALE_MESSAGE)
+            return
+        plan = kind.validate(table, report, progress=partial(_progress, job_id))
+        if report.has_errors:
+            _finish(job_id, State.APPLYING, State.FAILED, report, message=STALE_MESSAGE)
+            return
+        with transaction.atomic():
+            locked = ImportJob.objects.select_for_update().get(pk=job_id)
+            if locked.state != State.APPLYING:
+                return
+            kind.write(plan, report)
+            _finish(job_id, State.APPLYING, State.APPLIED, report)
+    except IntegrityError:
+        logger.warning("import job %s: conflict while writing", job_id, exc_info=True)
+        _finish(job_id, State.APPLYING, State.FAILED, message=CONFLICT_MESSAGE)
+    except Exception:
+        logger.exception("import job %s: apply failed", job_id)
+        _finish(job_id, State.APPLYING, State.FAILED, message=UNEXPECTED_MESSAGE)
+
+
+# --- cancel ------------------------------------------------------------------------------------
+def cancel_job(*, job, user):
+    with transaction.atomic():
+        locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if locked.state not in ImportJob.CANCELLABLE_STATES:
+            raise ImportJobError(f"この取込は取り消せません(状態: {locked.get_state_display()})。")
+        locked.state = State.CANCELLED
+        locked.decided_by = user
+        locked.finished_at = timezone.now()
+        locked.save(update_fields=["state", "decided_by", "finished_at"])
+    return locked
+
+
+# --- queries -----------------------------------------------------------------------------------
+def previous_application(job):
+    """The last applied job of the same kind with the same file contents, if any."""
+    return (
+        ImportJob.objects.filter(kind=job.kind, file_sha256=job.file_sha256, state=State.APPLIED)
+        .exclude(pk=job.pk)
+        .select_related("decided_by")
+        .order_by("-finished_at", "-pk")
+        .first()
+    )
+
+
+# --- helpers -----------------------------------------------------------------------------------
+def _load(job):
+    """The kind, the parsed file and a fresh report; file and header problems go in the report."""
+    kind = registry.get(job.kind)
+    if kind is None:
+        raise ImportJobError(f"取込の種類 {job.kind} は登録されていません。")
+    report = kind.new_report()
+    with job.file.open("rb") as handle:
+        data = handle.read()
+    try:
+        table = read_table(data, job.file_name)
+    except FileFormatError as error:
+        report.fail_headers(str(error))
+        return kind, None, report
+    report.total_rows = len(table)
+    ImportJob.objects.filter(pk=job.pk).update(total_rows=len(table))
+    header_error = kind.check_headers(table.headers)
+    if header_error:
+        report.fail_headers(header_error)
+    return kind, table, report
+
+
+def _progress(job_id, count):
+    ImportJob.objects.filter(pk=job_id).update(processed_rows=count)
+
+
+def _finish(job_id, from_state, to_state, report=None, message=""):
+    """Move the job on, only if it is still where this step left it (a cancel may have won)."""
+    changes = {"state": to_state, "message": message}
+    if report is not None:
+        changes.update(
+            result=report.as_json(),
+            processed_rows=report.total_rows,
+            total_rows=report.total_rows,
+            new_count=report.counts["new"],
+            updated_count=report.counts["updated"],
+            unchanged_count=report.counts["unchanged"],
+            error_count=report.counts["error"],
+        )
+    if to_state in (State.APPLIED, State.FAILED, State.CANCELLED):
+        changes["finished_at"] = timezone.now()
+    return ImportJob.objects.filter(pk=job_id, state=from_state).update(**changes)

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+app_name = "imports"
+
+urlpatterns = [
+    path("", views.JobIndexView.as_view(), name="index"),
+    path("new/", views.UploadView.as_view(), name="upload"),
+    path("template/<slug:kind>.<str:fmt>", views.template_download, name="template"),
+    path("<int:pk>/", views.JobDetailView.as_view(), name="job"),
+    path("<int:pk>/status/", views.job_status, name="status"),
+    path("<int:pk>/confirm/", views.confirm, name="confirm"),
+    path("<int:pk>/cancel/", views.cancel, name="cancel"),
+    path("<int:pk>/errors.csv", views.errors_csv, name="errors"),
+]

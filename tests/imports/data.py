@@ -1,0 +1,74 @@
+"""Member-list files for the import tests and the benchmark."""
+
+import csv
+import io
+
+HEADERS = [
+    "会員番号", "氏名(姓)", "氏名(名)", "フリガナ(姓)", "フリガナ(名)", "代替文字", "生年月日", "メールアドレス",
+    "自宅郵便番号", "自宅都道府県", "自宅住所1", "自宅住所2", "勤務先名", "勤務先郵便番号", "勤務先都道府県",
+    "勤務先住所1", "勤務先住所2", "郵送先", "電話番号", "携帯番号", "会員ステータス", "入会日", "技師認定番号",
+    "認定有効期限",
+]  # fmt: skip
+
+_FAMILY = [("山田", "ヤマダ"), ("佐藤", "サトウ"), ("鈴木", "スズキ"), ("髙橋", "タカハシ"), ("田中", "タナカ")]
+_GIVEN = [("花子", "ハナコ"), ("太郎", "タロウ"), ("優子", "ユウコ"), ("健", "ケン"), ("美咲", "ミサキ")]
+
+
+def member_row(i, **overrides):
+    """One valid row as a dict by header; member numbers keep their leading zeros."""
+    family, family_kana = _FAMILY[i % len(_FAMILY)]
+    given, given_kana = _GIVEN[(i // 5) % len(_GIVEN)]
+    row = {
+        "会員番号": f"{i + 1:07d}",
+        "氏名(姓)": family,
+        "氏名(名)": given,
+        "フリガナ(姓)": family_kana,
+        "フリガナ(名)": given_kana,
+        "代替文字": "高橋" + given if family == "髙橋" else "",
+        "生年月日": f"19{60 + i % 40}/{i % 12 + 1:02d}/{i % 28 + 1:02d}",
+        "メールアドレス": f"member{i + 1}@example.jp",
+        "自宅郵便番号": "100-0001",
+        "自宅都道府県": "東京都",
+        "自宅住所1": f"千代田区千代田{i % 9 + 1}-{i % 20 + 1}",
+        "自宅住所2": "",
+        "勤務先名": "中央病院 内視鏡センター",
+        "勤務先郵便番号": "5300001",
+        "勤務先都道府県": "大阪府",
+        "勤務先住所1": "北区梅田1-1",
+        "勤務先住所2": "",
+        "郵送先": "自宅",
+        "電話番号": f"03-{i % 10000:04d}-{i % 7000:04d}",
+        "携帯番号": f"090{i:08d}"[:11],
+        "会員ステータス": "正会員",
+        "入会日": "2010-04-01",
+        "技師認定番号": f"{i + 1:06d}",
+        "認定有効期限": "2027/03/31",
+    }
+    row.update(overrides)
+    return row
+
+
+def member_rows(count, start=0):
+    return [member_row(i) for i in range(start, start + count)]
+
+
+def csv_bytes(rows, headers=HEADERS, encoding="utf-8-sig"):
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(headers)
+    for row in rows:
+        writer.writerow([row.get(header, "") for header in headers])
+    return buffer.getvalue().encode(encoding)
+
+
+def xlsx_bytes(rows, headers=HEADERS):
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(headers)
+    for row in rows:
+        sheet.append([row.get(header, "") for header in headers])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
