@@ -316,6 +316,48 @@ class Command(BaseCommand):
                 )
         # Everyone else who owes this year's dues is billed, as staff would have done.
         billing.generate_dues(fiscal_year=this_year)
+        self.ensure_open_store_payments(this_year)
+
+    def ensure_open_store_payments(self, fiscal_year, count=3):
+        """A few members waiting to pay at a convenience store: the numbers are issued, at our
+        side and at the sandbox gateway alike, so its console can mark them paid or expired."""
+        from django.conf import settings
+
+        from membership.models import Invoice, Payment
+        from membership.sandbox.models import SandboxTrade
+
+        if settings.PAYMENT_GATEWAY != "sandbox":
+            return
+        invoices = (
+            Invoice.objects.filter(fiscal_year=fiscal_year, status=Invoice.Status.UNPAID, member__member_number__startswith="002")
+            .exclude(member__family_name__contains="﨑")
+            .select_related("member__user")
+            .order_by("member__member_number")
+        )
+        term = timezone.localtime().replace(hour=23, minute=59, second=59, microsecond=0) + datetime.timedelta(days=5)
+        for n, invoice in enumerate(invoices[: count * 2 : 2]):
+            if invoice.payments.exists():
+                continue
+            order_id = f"D{fiscal_year}-{invoice.pk:07d}-DEMO"
+            chain = ("10001", "10002", "10005")[n % 3]
+            conf_no, receipt_no = f"{4321 + n:04d}", f"{n + 1}0{invoice.pk:010d}"
+            Payment.objects.create(
+                invoice=invoice, method=Payment.Method.CVS, order_id=order_id, amount=invoice.amount,
+                status=Payment.Status.AWAITING, cvs_code=chain, cvs_conf_no=conf_no, cvs_receipt_no=receipt_no,
+                payment_term=term,
+            )  # fmt: skip
+            SandboxTrade.objects.get_or_create(
+                order_id=order_id,
+                defaults={
+                    "shop_id": settings.GMO_SHOP_ID, "config_id": settings.GMO_CONFIG_ID, "checkout_hash": "demo",
+                    "pay_type": SandboxTrade.PayType.CVS, "status": SandboxTrade.Status.REQSUCCESS,
+                    "amount": invoice.amount, "overview": f"{fiscal_year}年度 会費",
+                    "ret_url": f"{settings.SITE_URL}/member/payments/{order_id}/return",
+                    "customer_name": invoice.member.full_name, "customer_email": invoice.member.user.email,
+                    "payment_term_day": 7, "cvs_code": chain, "cvs_conf_no": conf_no, "cvs_receipt_no": receipt_no,
+                    "payment_term": term,
+                },
+            )  # fmt: skip
 
     def ensure_demo_members(self):
         from django.contrib.auth.models import Group
