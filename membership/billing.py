@@ -14,10 +14,12 @@ import uuid
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.mail import send_mail
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks import task
 
 from . import gateway, japanese
 from .models import DuesRule, GatewayNotification, Invoice, Member, Payment, ReceiptCounter, fiscal_year_of
@@ -109,7 +111,7 @@ def receive_notification(body):
 
     if not gateway.shop_id_matches(parsed.shop_id):
         return _finish(record, GatewayNotification.Outcome.FLAGGED, f"ショップIDが一致しません({parsed.shop_id})")
-    payment = Payment.objects.filter(order_id=parsed.order_id).select_related("invoice").first()
+    payment = Payment.objects.filter(order_id=parsed.order_id).only("pk", "order_id", "method").first()
     if payment is None:
         return _finish(record, GatewayNotification.Outcome.FLAGGED, "該当する決済がありません(不明なオーダーID)")
     record.payment = payment
@@ -120,12 +122,14 @@ def receive_notification(body):
         _finish(record, GatewayNotification.Outcome.RETRY, f"取引状態の照会に失敗しました: {error}"[:300])
         return False
     try:
-        outcome, detail = _apply_trade(payment_id=payment.pk, trade=trade, notified=parsed)
+        with transaction.atomic():
+            outcome, detail = _apply_trade(payment_id=payment.pk, trade=trade, notified=parsed)
+            # The outcome is stored in the same transaction as its effect.
+            return _finish(record, outcome, detail)
     except DatabaseError as error:  # lock timeout or deadlock: let the gateway send it again
         logger.warning("notification %s: could not lock payment %s: %s", record.pk, payment.pk, error)
         _finish(record, GatewayNotification.Outcome.RETRY, "決済データを更新できませんでした(再送待ち)")
         return False
-    return _finish(record, outcome, detail)
 
 
 def _finish(record, outcome, detail=""):
@@ -142,12 +146,15 @@ def _lock_timeout():
             cursor.execute("SET LOCAL lock_timeout = '5s'")
 
 
-@transaction.atomic
 def _apply_trade(*, payment_id, trade, notified):
-    """Move the payment (and its invoice) to what the gateway reports, under row locks."""
+    """Move the payment (and its invoice) to what the gateway reports, under row locks.
+
+    Runs inside the caller's transaction (receive_notification), which also stores the outcome.
+    """
     _lock_timeout()
-    payment = Payment.objects.select_for_update().get(pk=payment_id)
-    invoice = Invoice.objects.select_for_update().get(pk=payment.invoice_id)
+    # One query locks both rows (FOR UPDATE covers the joined invoice): payment, then invoice.
+    payment = Payment.objects.select_for_update().select_related("invoice").get(pk=payment_id)
+    invoice = payment.invoice
     Outcome = GatewayNotification.Outcome
 
     if trade.amount != payment.amount or trade.amount != invoice.amount:
@@ -168,7 +175,7 @@ def _apply_trade(*, payment_id, trade, notified):
             amount=trade.amount,
             channel=CHANNEL_OF_METHOD[payment.method],
         )
-        transaction.on_commit(lambda: send_paid_mail(invoice_id=invoice.pk))
+        transaction.on_commit(lambda: send_paid_mail.enqueue(invoice_id=invoice.pk))
         return Outcome.APPLIED, "支払済にしました"
 
     if notified.status in PAID_STATUSES:
@@ -194,7 +201,7 @@ def _apply_trade(*, payment_id, trade, notified):
                 "updated_at",
             ]
         )
-        transaction.on_commit(lambda: send_cvs_numbers_mail(payment_id=payment.pk))
+        transaction.on_commit(lambda: send_cvs_numbers_mail.enqueue(payment_id=payment.pk))
         return Outcome.APPLIED, "コンビニ支払待ちにしました"
 
     if trade.status in CLOSED_STATUSES:
@@ -232,11 +239,18 @@ def next_receipt_number(fiscal_year):
     Must run inside the paying transaction: the counter row stays locked until it commits,
     and a rollback gives the number back.
     """
-    ReceiptCounter.objects.bulk_create([ReceiptCounter(fiscal_year=fiscal_year)], ignore_conflicts=True)
-    counter = ReceiptCounter.objects.select_for_update().get(fiscal_year=fiscal_year)
-    counter.last_number += 1
-    counter.save(update_fields=["last_number"])
-    return f"{fiscal_year}-{counter.last_number:06d}"
+    table = connection.ops.quote_name(ReceiptCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        # One statement: create the year's counter or lock and increment it (PostgreSQL, and
+        # SQLite 3.35+, both know ON CONFLICT … RETURNING).
+        cursor.execute(
+            f"INSERT INTO {table} (fiscal_year, last_number) VALUES (%s, 1) "
+            f"ON CONFLICT (fiscal_year) DO UPDATE SET last_number = {table}.last_number + 1 "
+            "RETURNING last_number",
+            [fiscal_year],
+        )
+        (number,) = cursor.fetchone()
+    return f"{fiscal_year}-{number:06d}"
 
 
 # --- staff actions -------------------------------------------------------------------------
@@ -263,7 +277,7 @@ def record_manual_payment(*, invoice_id, channel, paid_on, amount=None, note="",
         invoice.save(update_fields=["note"])
     _mark_invoice_paid(invoice, paid_on=paid_on, amount=invoice.amount if amount is None else amount, channel=channel)
     if notify:
-        transaction.on_commit(lambda: send_paid_mail(invoice_id=invoice.pk))
+        transaction.on_commit(lambda: send_paid_mail.enqueue(invoice_id=invoice.pk))
     return invoice
 
 
@@ -385,9 +399,10 @@ def generate_dues(*, fiscal_year, batch_size=2000):
     return roll
 
 
-# --- mails ---------------------------------------------------------------------------------
+# --- mails (background tasks: they get primary keys and re-read their rows) ---------------
 
 
+@task()
 def send_paid_mail(*, invoice_id):
     invoice = Invoice.objects.select_related("member__user").get(pk=invoice_id)
     email = invoice.member.user.email
@@ -402,9 +417,15 @@ def send_paid_mail(*, invoice_id):
             "dues_url": f"{settings.SITE_URL}{reverse('member:dues')}",
         },
     )
-    send_member_mail.enqueue(subject="【日本消化器内視鏡技師会】お支払いを確認しました", body=body, to=[email])
+    send_mail(
+        subject="【日本消化器内視鏡技師会】お支払いを確認しました",
+        message=body,
+        from_email=None,
+        recipient_list=[email],
+    )
 
 
+@task()
 def send_cvs_numbers_mail(*, payment_id):
     payment = Payment.objects.select_related("invoice__member__user").get(pk=payment_id)
     email = payment.invoice.member.user.email
@@ -419,8 +440,11 @@ def send_cvs_numbers_mail(*, payment_id):
             "dues_url": f"{settings.SITE_URL}{reverse('member:dues')}",
         },
     )
-    send_member_mail.enqueue(
-        subject="【日本消化器内視鏡技師会】コンビニでのお支払い番号のお知らせ", body=body, to=[email]
+    send_mail(
+        subject="【日本消化器内視鏡技師会】コンビニでのお支払い番号のお知らせ",
+        message=body,
+        from_email=None,
+        recipient_list=[email],
     )
 
 
@@ -531,7 +555,6 @@ def send_dues_reminders(*, fiscal_year=None, user_id=None, batch_size=500):
 
     plan = plan_dues_reminders(fiscal_year=fiscal_year)
     now = timezone.now()
-    batch_uuid = uuid.uuid4()
     content_type = ContentType.objects.get_for_model(Invoice)
     with transaction.atomic():
         ids = [pk for letter in plan.letters for pk, _, _ in letter.invoices]
@@ -549,7 +572,7 @@ def send_dues_reminders(*, fiscal_year=None, user_id=None, batch_size=500):
                 action=REMINDER_LOG_ACTION,
                 data={"to": letter.email, "fiscal_years": letter.years, "filter_fiscal_year": fiscal_year},
                 timestamp=now,
-                uuid=batch_uuid,
+                uuid=uuid.uuid4(),  # Wagtail's history shows one entry per uuid and action
                 user_id=user_id,
             )
             for letter in plan.letters

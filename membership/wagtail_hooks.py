@@ -1,8 +1,20 @@
-"""Wagtail admin set-up for members (DESIGN.md 8): the viewsets live in viewsets.py."""
+"""Wagtail admin set-up (DESIGN.md 8): members (viewsets.py) and the 会費・入金 group
+(billing_viewsets.py, billing_admin_views.py)."""
 
+from django.urls import include, path, reverse
 from wagtail import hooks
+from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 
+from . import billing_admin_views
+from .billing_admin_views import (
+    GENERATE_PERMISSION,
+    REMIND_PERMISSION,
+    VIEW_PERMISSION,
+    MoneySummaryPanel,
+    PermissionMenuItem,
+)
+from .billing_viewsets import LOG_ACTIONS, MONEY_MENU_HOOK, PERMISSION_POLICIES, MoneyViewSetGroup
 from .models import Member
 from .viewsets import (
     MEMBER_EDIT_ACTION,
@@ -12,7 +24,13 @@ from .viewsets import (
     MemberViewSet,
 )
 
+# Money rows are never deleted here and payments are only looked at: registered before any
+# view asks for the models' policies.
+for _model, _policy in PERMISSION_POLICIES.items():
+    register_permission_policy(_model, _policy)
+
 register_snippet(MemberViewSet)
+register_snippet(MoneyViewSetGroup)
 
 
 @hooks.register("register_actions")
@@ -26,3 +44,44 @@ def register_member_actions(registry):
 @hooks.register("register_log_actions")
 def register_member_log_actions(actions):
     actions.register_action(MEMBER_EDIT_ACTION)(MemberEditLogFormatter)
+
+
+@hooks.register("register_log_actions")
+def register_money_log_actions(actions):
+    for action, formatter in LOG_ACTIONS.items():
+        actions.register_action(action)(formatter)
+
+
+@hooks.register("register_admin_urls")
+def register_money_admin_urls():
+    return [path("dues/", include((billing_admin_views.urlpatterns, "dues_admin")))]
+
+
+@hooks.register(MONEY_MENU_HOOK)
+def register_dues_generation_menu_item():
+    return PermissionMenuItem(
+        "会費の一括請求",
+        reverse("dues_admin:generate"),
+        name="dues_generate",
+        icon_name="list-ul",
+        order=200,
+        permission=GENERATE_PERMISSION,
+    )
+
+
+@hooks.register(MONEY_MENU_HOOK)
+def register_dues_reminders_menu_item():
+    return PermissionMenuItem(
+        "督促メール",
+        reverse("dues_admin:reminders"),
+        name="dues_reminders",
+        icon_name="mail",
+        order=300,
+        permission=REMIND_PERMISSION,
+    )
+
+
+@hooks.register("construct_homepage_panels")
+def add_money_summary_panel(request, panels):
+    if request.user.has_perm(VIEW_PERMISSION):
+        panels.append(MoneySummaryPanel(request.user))
