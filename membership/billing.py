@@ -22,7 +22,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from . import gateway, japanese
-from .models import DuesRule, GatewayNotification, Invoice, Member, Payment, ReceiptCounter, fiscal_year_of
+from .models import DuesRule, DuesRun, GatewayNotification, Invoice, Member, Payment, ReceiptCounter, fiscal_year_of
 from .tasks import send_member_mail
 
 logger = logging.getLogger(__name__)
@@ -370,17 +370,19 @@ def plan_dues(*, fiscal_year):
     return roll
 
 
-def generate_dues(*, fiscal_year, batch_size=2000):
+def generate_dues(*, fiscal_year, batch_size=2000, progress=None):
     """Bill ``fiscal_year``'s dues to everyone who owes them. Idempotent: nobody is billed twice.
 
-    The unique (member, subject) constraint makes a repeated or concurrent run harmless;
-    ``created`` counts only the rows this run inserted.
+    The unique (member, subject) constraint makes a repeated, concurrent or interrupted run
+    harmless, so each batch commits on its own and ``progress(done, total)`` (if given) can
+    report between batches; ``created`` counts only the rows this run inserted.
     """
     roll = plan_dues(fiscal_year=fiscal_year)
     subject = dues_subject(fiscal_year)
-    with transaction.atomic():
-        before = Invoice.objects.filter(subject=subject).count()
-        for start in range(0, len(roll.to_bill), batch_size):
+    before = Invoice.objects.filter(subject=subject).count()
+    for start in range(0, len(roll.to_bill), batch_size):
+        batch = roll.to_bill[start : start + batch_size]
+        with transaction.atomic():
             Invoice.objects.bulk_create(
                 [
                     Invoice(
@@ -391,11 +393,35 @@ def generate_dues(*, fiscal_year, batch_size=2000):
                         amount=amount,
                         member_status_at_billing=status,
                     )
-                    for member_id, amount, status in roll.to_bill[start : start + batch_size]
+                    for member_id, amount, status in batch
                 ],
                 ignore_conflicts=True,
             )
-        roll.created = Invoice.objects.filter(subject=subject).count() - before
+        if progress is not None:
+            progress(start + len(batch), len(roll.to_bill))
+    roll.created = Invoice.objects.filter(subject=subject).count() - before
+    return roll
+
+
+def run_dues_generation(*, run_id):
+    """The background side of 会費の一括請求: bill, reporting progress on the DuesRun row."""
+    run = DuesRun.objects.get(pk=run_id)
+    DuesRun.objects.filter(pk=run_id).update(state=DuesRun.State.RUNNING)
+
+    def progress(done, total):
+        DuesRun.objects.filter(pk=run_id).update(done=done, total=total)
+
+    try:
+        roll = generate_dues(fiscal_year=run.fiscal_year, progress=progress)
+    except Exception as error:
+        DuesRun.objects.filter(pk=run_id).update(
+            state=DuesRun.State.FAILED, error=str(error)[:300], finished_at=timezone.now()
+        )
+        raise
+    DuesRun.objects.filter(pk=run_id).update(
+        state=DuesRun.State.DONE, done=roll.count, total=roll.count, created=roll.created,
+        total_yen=roll.total_yen, finished_at=timezone.now(),
+    )  # fmt: skip
     return roll
 
 

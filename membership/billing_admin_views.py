@@ -19,6 +19,7 @@ from functools import cached_property
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Q, Sum
+from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils import timezone
@@ -38,8 +39,8 @@ from .billing_viewsets import (
     NOTIFICATION_URLS,
     PAYMENT_URLS,
 )
-from .models import DuesRule, GatewayNotification, Invoice, Member, Payment, current_fiscal_year
-from .tasks import send_dues_reminders_task
+from .models import DuesRule, DuesRun, GatewayNotification, Invoice, Member, Payment, current_fiscal_year
+from .tasks import run_dues_generation_task, send_dues_reminders_task
 
 GENERATE_PERMISSION = "membership.add_invoice"
 REMIND_PERMISSION = "membership.change_invoice"
@@ -146,6 +147,8 @@ class DuesGenerateView(MoneyScreen):
         if not rules:
             messages.error(request, f"{year}年度の会費設定がありません。先に会費設定を登録してください。")
             return redirect(back)
+        if billing.plan_dues(fiscal_year=year).count > LARGE_ROLL:
+            return self.start_in_background(request, year, rules)
         with transaction.atomic():
             roll = billing.generate_dues(fiscal_year=year)
             per_status = collections.Counter(status for _, _, status in roll.to_bill)
@@ -175,6 +178,42 @@ class DuesGenerateView(MoneyScreen):
         else:
             messages.warning(request, f"{year}年度の会費で新しく請求するものはありませんでした。")
         return redirect(back)
+
+    def start_in_background(self, request, year, rules):
+        """Large rolls run as a background task; the run's page shows the progress."""
+        with transaction.atomic():
+            run = DuesRun.objects.create(fiscal_year=year, requested_by=request.user)
+            for rule in rules:
+                log(
+                    instance=rule,
+                    action=DUES_GENERATED_ACTION,
+                    user=request.user,
+                    uuid=uuid.uuid4(),
+                    data={"fiscal_year": year, "amount": rule.amount, "background_run": run.pk},
+                )
+            transaction.on_commit(lambda: run_dues_generation_task.enqueue(run_id=run.pk))
+        return redirect("dues_admin:run", run_id=run.pk)
+
+
+class DuesRunView(MoneyScreen):
+    """The progress of a background 会費の一括請求; the page reloads itself until it is done."""
+
+    permission = GENERATE_PERMISSION
+    template_name = "membership/admin/dues_run.html"
+    page_title = "会費の一括請求の進み具合"
+    header_icon = "list-ul"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        run = DuesRun.objects.filter(pk=self.kwargs["run_id"]).first()
+        if run is None:
+            raise Http404
+        context.update(
+            run=run,
+            back_url=_url("dues_admin:generate", fiscal_year=run.fiscal_year),
+            invoices_url=_url(f"{INVOICE_URLS}:list", fiscal_year=run.fiscal_year, category=Invoice.Category.DUES),
+        )
+        return context
 
 
 # --- 督促メール --------------------------------------------------------------------------------
@@ -298,5 +337,6 @@ class MoneySummaryPanel(Component):
 
 urlpatterns = [
     path("generate/", DuesGenerateView.as_view(), name="generate"),
+    path("runs/<int:run_id>/", DuesRunView.as_view(), name="run"),
     path("reminders/", DuesReminderView.as_view(), name="reminders"),
 ]

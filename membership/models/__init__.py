@@ -4,6 +4,7 @@ from .accounts import AccountManager, PasswordHistory, User
 from .billing import (
     CVS_CHAINS,
     DuesRule,
+    DuesRun,
     GatewayNotification,
     Invoice,
     Payment,
@@ -22,6 +23,7 @@ __all__ = [
     "Member",
     "CVS_CHAINS",
     "DuesRule",
+    "DuesRun",
     "GatewayNotification",
     "Invoice",
     "Payment",

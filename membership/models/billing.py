@@ -75,7 +75,9 @@ class Invoice(models.Model):
     member_status_at_billing = models.CharField(
         "請求時会員ステータス", max_length=20, choices=Member.Status.choices, default=Member.Status.ACTIVE
     )
-    purpose = models.CharField("但し書き", max_length=100, blank=True, help_text="空欄なら「2024年度 会費として」のように作られます。")
+    purpose = models.CharField(
+        "但し書き", max_length=100, blank=True, help_text="空欄なら「2024年度 会費として」のように作られます。"
+    )
     paid_on = models.DateField("入金日", null=True, blank=True)
     paid_amount = models.PositiveIntegerField("入金額(円)", null=True, blank=True)
     channel = models.CharField("入金種別", max_length=20, choices=Channel.choices, blank=True)
@@ -231,6 +233,45 @@ class ReceiptCounter(models.Model):
 
     def __str__(self):
         return f"{self.fiscal_year}年度 {self.last_number}"
+
+
+class DuesRun(models.Model):
+    """One run of 会費の一括請求 in the background (large rolls), with its progress."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "待機中"
+        RUNNING = "running", "請求作成中"
+        DONE = "done", "完了"
+        FAILED = "failed", "失敗"
+
+    fiscal_year = models.PositiveIntegerField("年度")
+    state = models.CharField("状態", max_length=10, choices=State.choices, default=State.QUEUED)
+    total = models.PositiveIntegerField("対象件数", default=0)
+    done = models.PositiveIntegerField("処理済件数", default=0)
+    created = models.PositiveIntegerField("作成した請求", default=0)
+    total_yen = models.PositiveBigIntegerField("請求の合計(円)", default=0)
+    error = models.CharField("エラー", max_length=300, blank=True)
+    requested_by = models.ForeignKey(
+        "membership.User", verbose_name="実行者", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField("実行日時", auto_now_add=True)
+    finished_at = models.DateTimeField("終了日時", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "会費の一括請求"
+        verbose_name_plural = "会費の一括請求"
+        ordering = ["-requested_at"]
+
+    def __str__(self):
+        return f"{self.fiscal_year}年度 {self.get_state_display()} {self.done}/{self.total}"
+
+    @property
+    def percent(self):
+        return 100 if not self.total else min(100, self.done * 100 // self.total)
+
+    @property
+    def finished(self):
+        return self.state in (self.State.DONE, self.State.FAILED)
 
 
 def fiscal_year_start(fiscal_year):

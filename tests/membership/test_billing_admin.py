@@ -655,3 +655,28 @@ def test_staff_group_money_permissions():
     } <= codenames
     assert {"view_payment", "view_gatewaynotification", "change_gatewaynotification"} <= codenames
     assert not {"delete_invoice", "change_payment", "delete_payment"} & codenames
+
+
+def test_large_dues_roll_runs_in_the_background_with_progress(
+    staff_client, roll, monkeypatch, django_capture_on_commit_callbacks
+):
+    from membership import billing_admin_views
+    from membership.models import DuesRun
+
+    monkeypatch.setattr(billing_admin_views, "LARGE_ROLL", 2)  # the three members make a large roll
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(reverse("dues_admin:generate"), {"fiscal_year": 2025})
+    run = DuesRun.objects.get()
+    assert response.url == reverse("dues_admin:run", kwargs={"run_id": run.pk})
+    assert (run.state, run.done, run.total, run.created, run.total_yen) == ("done", 3, 3, 3, 15000)
+    page = staff_client.get(response.url).content.decode()
+    assert "完了" in page and "3件(合計 15,000円)" in page and 'http-equiv="refresh"' not in page
+    assert Invoice.objects.filter(fiscal_year=2025, category=Invoice.Category.DUES).count() == 3
+
+
+def test_dues_run_page_refreshes_while_running(staff_client, roll):
+    from membership.models import DuesRun
+
+    run = DuesRun.objects.create(fiscal_year=2025, state="running", total=10, done=4)
+    page = staff_client.get(reverse("dues_admin:run", kwargs={"run_id": run.pk})).content.decode()
+    assert 'http-equiv="refresh"' in page and "4 / 10件" in page
