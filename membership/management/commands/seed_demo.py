@@ -329,7 +329,9 @@ class Command(BaseCommand):
         if settings.PAYMENT_GATEWAY != "sandbox":
             return
         invoices = (
-            Invoice.objects.filter(fiscal_year=fiscal_year, status=Invoice.Status.UNPAID, member__member_number__startswith="002")
+            Invoice.objects.filter(
+                fiscal_year=fiscal_year, status=Invoice.Status.UNPAID, member__member_number__startswith="002"
+            )
             .exclude(member__family_name__contains="﨑")
             .select_related("member__user")
             .order_by("member__member_number")
