@@ -133,17 +133,10 @@ def receive_notification(body):
 
 
 def _finish(record, outcome, detail=""):
-    record.outcome = outcome
-    record.detail = detail[:300]
-    record.processed_at = timezone.now()
-    record.save(update_fields=["payment", "outcome", "detail", "processed_at"])
+    GatewayNotification.objects.filter(pk=record.pk).update(
+        payment=record.payment, outcome=outcome, detail=detail[:300], processed_at=timezone.now()
+    )
     return True
-
-
-def _lock_timeout():
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL lock_timeout = '5s'")
 
 
 def _apply_trade(*, payment_id, trade, notified):
@@ -151,7 +144,7 @@ def _apply_trade(*, payment_id, trade, notified):
 
     Runs inside the caller's transaction (receive_notification), which also stores the outcome.
     """
-    _lock_timeout()
+    # (PostgreSQL's lock_timeout, set for every connection in settings, bounds the wait.)
     # One query locks both rows (FOR UPDATE covers the joined invoice): payment, then invoice.
     payment = Payment.objects.select_for_update().select_related("invoice").get(pk=payment_id)
     invoice = payment.invoice

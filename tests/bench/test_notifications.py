@@ -1,19 +1,22 @@
 """BENCH notifications_per_s: gateway notifications applied through the real endpoint.
 
 Each notification is stored raw, checked (shop id, known order, amount), confirmed with the
-trade-status query and applied under row locks, as in production. Two figures:
+trade-status query and applied under row locks, as in production. The gateway's answers to the
+status query come from a canned responder at the HTTP boundary, so the figures are our side's
+cost (in production the query is a network round trip to GMO, which worker processes overlap):
 
-- ``notifications_per_s``: the gateway's answers to the status query come from a canned
-  responder at the HTTP boundary, so the figure is our side's cost alone (in production the
-  query is a network round trip to GMO, which a worker pool overlaps).
-- ``notifications_with_sandbox_per_s``: the query is answered by our sandbox gateway's real
-  search API, in-process: both sides of the protocol on this machine's two cores.
+- ``notifications_per_s``: WORKERS app processes share the notifications, the deployed shape
+  (gunicorn workers), on this machine's two cores;
+- ``notifications_one_worker_per_s``: one process, one notification after another;
+- ``notifications_with_sandbox_per_s``: one process, with the status query answered by our
+  sandbox gateway's real search API in-process (both sides of the protocol on one core).
 """
 
+import multiprocessing
 import statistics
 import time
-from concurrent.futures import ThreadPoolExecutor
-from urllib.parse import parse_qsl, urlencode
+from concurrent.futures import ProcessPoolExecutor
+from urllib.parse import urlencode
 
 import pytest
 from django.conf import settings
@@ -24,13 +27,14 @@ from django.test import Client
 from membership import gateway
 from membership.models import Invoice, Member, Payment, User
 from membership.sandbox.models import SandboxTrade
+from tests.bench.sender import canned_trade_status, init_worker, ready, send_notifications
 from tests.http_adapters import DjangoAppAdapter, RecordingAdapter, mounted
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 COUNT = 5000
 BATCH = 1000
-SENDERS = 4  # the gateway delivers concurrently; a production server runs several workers
+WORKERS = 2  # app server processes, one per core of this 2-core machine (gunicorn runs several)
 
 
 def make_orders(start, count):
@@ -60,47 +64,37 @@ def make_orders(start, count):
     return [p.order_id for p in payments]
 
 
-def canned_trade_status(request):
-    """The gateway's answer for a paid card order, as SearchTradeMulti gives it."""
-    fields = dict(parse_qsl(request.body))
-    return 200, urlencode(
-        {"OrderID": fields["OrderID"], "Status": "CAPTURE", "ProcessDate": "20250601120000", "JobCd": "CAPTURE",
-         "AccessID": "A" + fields["OrderID"][-7:], "Amount": "5000", "Tax": "0", "PayType": "0"}
-    )  # fmt: skip
+def notification_bodies(order_ids):
+    return [
+        urlencode({"ShopID": settings.GMO_SHOP_ID, "ShopPass": "**********", "OrderID": order_id,
+                   "Status": "CAPTURE", "JobCd": "CAPTURE", "Amount": "5000", "Tax": "0", "PayType": "0"})
+        for order_id in order_ids
+    ]  # fmt: skip
 
 
-def deliver_all(bodies, senders):
-    """POST every body to the endpoint from ``senders`` concurrent connections, as the gateway does."""
+def measure(deliver, first_order):
+    """Median rate over COUNT notifications in batches of BATCH fresh orders; all must pay."""
+    rates = []
+    paid_before = Invoice.objects.filter(status="paid").count()
+    for start in range(first_order, first_order + COUNT, BATCH):
+        bodies = notification_bodies(make_orders(start, BATCH))
+        started = time.perf_counter()
+        deliver(bodies)
+        rates.append(len(bodies) / (time.perf_counter() - started))
+    assert Invoice.objects.filter(status="paid").count() - paid_before == COUNT
+    return statistics.median(rates)
 
-    def send(chunk):
-        client = Client()
-        try:
-            for body in chunk:
+
+def in_process(adapter):
+    client = Client()
+
+    def deliver(bodies):
+        with mounted(gateway.http, settings.SITE_URL, adapter):
+            for body in bodies:
                 response = client.post("/payments/gmo/notify", body, content_type="application/x-www-form-urlencoded")
                 assert response.content == b"0"
-        finally:
-            connection.close()
 
-    chunks = [bodies[i::senders] for i in range(senders)]
-    with ThreadPoolExecutor(max_workers=senders) as pool:
-        list(pool.map(send, chunks))
-
-
-def notifications_per_second(adapter, senders=SENDERS):
-    rates = []
-    with mounted(gateway.http, settings.SITE_URL, adapter):
-        for run in range(COUNT // BATCH):
-            order_ids = make_orders(run * BATCH, BATCH)
-            bodies = [
-                urlencode({"ShopID": settings.GMO_SHOP_ID, "ShopPass": "**********", "OrderID": order_id,
-                           "Status": "CAPTURE", "JobCd": "CAPTURE", "Amount": "5000", "Tax": "0", "PayType": "0"})
-                for order_id in order_ids
-            ]  # fmt: skip
-            started = time.perf_counter()
-            deliver_all(bodies, senders)
-            rates.append(len(bodies) / (time.perf_counter() - started))
-    assert Invoice.objects.filter(status="paid").count() == COUNT
-    return statistics.median(rates)
+    return deliver
 
 
 @pytest.fixture
@@ -110,10 +104,22 @@ def production_tasks(settings):
 
 
 def test_notifications_per_second(production_tasks):
-    rate = notifications_per_second(RecordingAdapter(canned_trade_status))
-    print(f"\nBENCH notifications_per_s {rate:.0f} 1/s")
+    one = measure(in_process(RecordingAdapter(canned_trade_status)), first_order=0)
+    print(f"\nBENCH notifications_one_worker_per_s {one:.0f} 1/s")
+
+    # The deployed shape: WORKERS app processes (gunicorn workers) share the notifications.
+    database = connection.settings_dict["NAME"]
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(WORKERS, mp_context=context, initializer=init_worker, initargs=(database,)) as pool:
+        assert all(pool.map(ready, range(WORKERS)))
+
+        def deliver(bodies):
+            assert sum(pool.map(send_notifications, [bodies[i::WORKERS] for i in range(WORKERS)])) == len(bodies)
+
+        rate = measure(deliver, first_order=COUNT)
+    print(f"BENCH notifications_per_s {rate:.0f} 1/s")
 
 
 def test_notifications_with_sandbox_per_second(production_tasks):
-    rate = notifications_per_second(DjangoAppAdapter(settings.SITE_URL))
+    rate = measure(in_process(DjangoAppAdapter(settings.SITE_URL)), first_order=0)
     print(f"\nBENCH notifications_with_sandbox_per_s {rate:.0f} 1/s")
