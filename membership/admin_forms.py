@@ -8,8 +8,8 @@ from django import forms
 from django.db import transaction
 from wagtail.admin.forms import WagtailAdminModelForm
 
-from . import japanese
 from .accounts import normalize_login_id
+from .forms import MemberInputRulesMixin
 from .models import Member, User
 
 PHONE_HELP = "ハイフンや全角数字で入力しても、保存時に数字のみへ直します。"
@@ -24,7 +24,7 @@ def _lenient_char_field(label, help_text, **attrs):
     )
 
 
-class MemberAdminForm(WagtailAdminModelForm):
+class MemberAdminForm(MemberInputRulesMixin, WagtailAdminModelForm):
     email = forms.EmailField(
         label="メールアドレス",
         required=False,
@@ -67,33 +67,6 @@ class MemberAdminForm(WagtailAdminModelForm):
             raise forms.ValidationError(self.error_messages["number_taken"], code="number_taken")
         return number
 
-    def clean_family_name_kana(self):
-        return japanese.normalize_furigana(self.cleaned_data["family_name_kana"])
-
-    def clean_given_name_kana(self):
-        return japanese.normalize_furigana(self.cleaned_data["given_name_kana"])
-
-    def clean_alternate_name(self):
-        value = self.cleaned_data["alternate_name"].strip()
-        wrong = japanese.non_jis_x0208_characters(value)
-        if wrong:
-            raise forms.ValidationError(
-                f"代替文字に環境依存文字({'、'.join(wrong)})は使えません。置き換えた文字で入力してください。",
-                code="alternate_name",
-            )
-        return value
-
-    def clean_home_postal_code(self):
-        return japanese.normalize_postal_code(self.cleaned_data["home_postal_code"])
-
-    def clean_workplace_postal_code(self):
-        return japanese.normalize_postal_code(self.cleaned_data["workplace_postal_code"])
-
-    def clean_phone(self):
-        return japanese.normalize_phone(self.cleaned_data["phone"])
-
-    def clean_mobile(self):
-        return japanese.normalize_phone(self.cleaned_data["mobile"])
 
     def clean_email(self):
         return (self.cleaned_data.get("email") or "").strip()

@@ -70,7 +70,33 @@ class PasswordChangeForm(SetPasswordForm):
     """The members-area change form: new + confirm, as in the guide's screenshot."""
 
 
-class MemberProfileForm(forms.ModelForm):
+class MemberInputRulesMixin:
+    """The Japanese input rules (membership.japanese) on a member form's fields, each with its
+    message at the field: shared by the members' own 会員詳細 form and the staff's admin form."""
+
+    def clean_family_name_kana(self):
+        return japanese.normalize_furigana(self.cleaned_data["family_name_kana"])
+
+    def clean_given_name_kana(self):
+        return japanese.normalize_furigana(self.cleaned_data["given_name_kana"])
+
+    def clean_alternate_name(self):
+        return japanese.normalize_alternate_name(self.cleaned_data["alternate_name"])
+
+    def clean_home_postal_code(self):
+        return japanese.normalize_postal_code(self.cleaned_data["home_postal_code"])
+
+    def clean_workplace_postal_code(self):
+        return japanese.normalize_postal_code(self.cleaned_data["workplace_postal_code"])
+
+    def clean_phone(self):
+        return japanese.normalize_phone(self.cleaned_data["phone"])
+
+    def clean_mobile(self):
+        return japanese.normalize_phone(self.cleaned_data["mobile"])
+
+
+class MemberProfileForm(MemberInputRulesMixin, forms.ModelForm):
     """会員詳細 (guide 3): what a member may change about themselves.
 
     The member number and birth date are shown but not editable here. The e-mail field is
@@ -155,33 +181,6 @@ class MemberProfileForm(forms.ModelForm):
             ):
                 self.fields[prefix + suffix].label = label
 
-    def clean_family_name_kana(self):
-        return japanese.normalize_furigana(self.cleaned_data["family_name_kana"])
-
-    def clean_given_name_kana(self):
-        return japanese.normalize_furigana(self.cleaned_data["given_name_kana"])
-
-    def clean_alternate_name(self):
-        value = self.cleaned_data["alternate_name"].strip()
-        wrong = japanese.non_jis_x0208_characters(value)
-        if wrong:
-            raise forms.ValidationError(
-                f"代替文字に環境依存文字({'、'.join(wrong)})は使えません。置き換えた文字で入力してください。",
-                code="alternate_name",
-            )
-        return value
-
-    def clean_home_postal_code(self):
-        return japanese.normalize_postal_code(self.cleaned_data["home_postal_code"])
-
-    def clean_workplace_postal_code(self):
-        return japanese.normalize_postal_code(self.cleaned_data["workplace_postal_code"])
-
-    def clean_phone(self):
-        return japanese.normalize_phone(self.cleaned_data["phone"])
-
-    def clean_mobile(self):
-        return japanese.normalize_phone(self.cleaned_data["mobile"])
 
     def clean(self):
         cleaned = super().clean()

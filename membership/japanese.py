@@ -47,6 +47,18 @@ def payment_name_problem(member):
     )
 
 
+def normalize_alternate_name(value):
+    """The alternate spelling itself must be JIS X 0208 only: that is its whole point."""
+    text = (value or "").strip()
+    wrong = non_jis_x0208_characters(text)
+    if wrong:
+        raise ValidationError(
+            f"代替文字に環境依存文字({'、'.join(wrong)})は使えません。置き換えた文字で入力してください。",
+            code="alternate_name",
+        )
+    return text
+
+
 def normalize_furigana(value):
     """Full-width katakana: hiragana and half-width katakana are converted, anything else refused."""
     text = unicodedata.normalize("NFKC", value or "").strip()
