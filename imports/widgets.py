@@ -127,12 +127,10 @@ class AlternateNameWidget(TextWidget):
     """The alternate spelling may not itself contain characters outside JIS X 0208."""
 
     def check(self, text):
-        wrong = japanese.non_jis_x0208_characters(text)
-        if wrong:
-            raise CellError(
-                f"代替文字に環境依存文字({'、'.join(wrong)})は使えません。置き換えた文字で入力してください。"
-            )
-        return text
+        try:
+            return japanese.normalize_alternate_name(text)
+        except ValidationError as error:
+            raise CellError(_validation_message(error)) from None
 
 
 # A strict subset of what Django's EmailValidator accepts (dot-atom local part, LDH domain):
