@@ -16,7 +16,10 @@ def log_in(page, password=DEMO_MEMBER_PASSWORD, number=DEMO_MEMBER_NUMBER):
 def open_menu_entry(page, viewport, label):
     """Click a members-area menu entry, opening the three-line menu first on a phone."""
     if viewport == "phone":
-        page.get_by_role("button", name="メニュー").click()
+        page.wait_for_load_state("load")  # the menu script is deferred: wait until it listens
+        toggle = page.get_by_role("button", name="メニュー")
+        toggle.click()
+        expect(toggle).to_have_attribute("aria-expanded", "true")
     page.locator("nav#member-menu").get_by_role("link", name=label).click()
 
 

@@ -30,6 +30,7 @@ def test_member_logs_in_and_finds_notices(page, viewport, artifacts_dir):
         expect(toggle).to_be_visible()
         expect(toggle).to_have_attribute("aria-label", "メニュー")
         expect(toggle).to_have_attribute("aria-expanded", "false")
+        page.wait_for_load_state("load")  # the menu script is deferred
         page.get_by_role("button", name="メニュー").click()
         expect(toggle).to_have_attribute("aria-expanded", "true")
         expect(menu).to_be_visible()
