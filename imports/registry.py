@@ -4,7 +4,9 @@ A kind is a subclass of ``ImportKind`` registered with ``@register``. It names a
 django-import-export ``Resource`` whose fields (``ImportField``) carry the Japanese column
 headers, the widgets that clean each cell, and the documentation shown on the upload
 page. The framework reads the file, checks the header row, runs ``validate`` for the
-preview and ``validate`` + ``write`` (in one transaction) for the import.
+preview and ``validate`` + ``write`` (in one transaction) for the import. The preview sorts
+rows into classes: 新規 / 更新 / 変更なし / エラー unless the kind declares its own
+``outcomes`` (see ``report.Outcome``).
 
 New kinds (attendance, bank transfers) need no change here: put a module in
 ``imports/kinds/`` or an ``import_kinds.py`` module in any installed app; both are
@@ -16,7 +18,7 @@ import io
 
 from import_export.fields import Field
 
-from .report import ImportReport
+from .report import DEFAULT_OUTCOMES, NEW, UPDATED, ImportReport
 from .widgets import CellError, cell_text
 
 
@@ -41,6 +43,12 @@ class ImportKind:
     sample_size = 20
     order = 100
     progress_every = 1000  # rows between progress updates on the job
+    # The classes of rows in the preview (``report.Outcome``); "error" rows block the import.
+    outcomes = DEFAULT_OUTCOMES
+    # The classes named in the "取り込みました(…)" message after an import.
+    summary_outcomes = (NEW, UPDATED)
+    # Shown when the same file was applied before.
+    reimport_note = "その後に内容が変わっていない行は「変更なし」になり、取り込んでも変わりません。"
 
     def __init__(self):
         self.resource = self.resource_class()
@@ -56,7 +64,18 @@ class ImportKind:
         return list(self.preview_columns) or self.headers()[:4]
 
     def new_report(self):
-        return ImportReport(columns=self.sample_columns(), column_order=self.headers(), sample_size=self.sample_size)
+        return ImportReport(
+            columns=self.sample_columns(),
+            column_order=self.headers(),
+            sample_size=self.sample_size,
+            outcomes=self.outcomes,
+        )
+
+    def summary(self, counts, keys=None):
+        """「新規 3件、更新 0件」: the counts of ``keys`` (default ``summary_outcomes``) by label."""
+        labels = {outcome.key: outcome.label for outcome in self.outcomes}
+        keys = self.summary_outcomes if keys is None else keys
+        return "、".join(f"{labels[key]} {counts.get(key, 0):,}件" for key in keys)
 
     def check_headers(self, headers):
         """One message naming the missing, unknown and repeated columns, or "" when right."""

@@ -2,29 +2,75 @@
 
 Counts for every class, the first ``sample_size`` rows of each class, and every error
 (row number, column, Japanese reason). Stored on ``ImportJob.result`` as JSON.
+
+The classes ("outcomes") are the kind's: by default 新規 / 更新 / 変更なし / エラー; a kind
+may declare its own (the bank-transfer import has 照合済, 該当なし, 入金済, 金額不一致, ...).
+Each class says which of the job's four count columns (``new``, ``updated``, ``unchanged``,
+``error``) it adds to, so the job list and ``ImportJob.can_apply`` work for every kind.
 """
+
+from dataclasses import dataclass
 
 NEW = "new"
 UPDATED = "updated"
 UNCHANGED = "unchanged"
 ERROR = "error"
-OUTCOMES = (NEW, UPDATED, UNCHANGED, ERROR)
-OUTCOME_LABELS = {NEW: "新規", UPDATED: "更新", UNCHANGED: "変更なし", ERROR: "エラー"}
+JOB_COUNTS = (NEW, UPDATED, UNCHANGED, ERROR)  # the ImportJob.<name>_count columns
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A class of rows: its key (in ``result["counts"]``), its label, and its job count column."""
+
+    key: str
+    label: str
+    counted_as: str  # one of JOB_COUNTS
+
+
+DEFAULT_OUTCOMES = (
+    Outcome(NEW, "新規", NEW),
+    Outcome(UPDATED, "更新", UPDATED),
+    Outcome(UNCHANGED, "変更なし", UNCHANGED),
+    Outcome(ERROR, "エラー", ERROR),
+)
+OUTCOMES = tuple(outcome.key for outcome in DEFAULT_OUTCOMES)
+OUTCOME_LABELS = {outcome.key: outcome.label for outcome in DEFAULT_OUTCOMES}
 
 # A file-level problem (wrong headers, unreadable file) is reported once, on row 1.
 HEADER_ROW = 1
 
 
+def check_outcomes(outcomes):
+    keys = [outcome.key for outcome in outcomes]
+    if len(set(keys)) != len(keys):
+        raise ValueError(f"repeated outcome keys: {keys}")
+    for outcome in outcomes:
+        if outcome.counted_as not in JOB_COUNTS:
+            raise ValueError(f"outcome {outcome.key!r}: counted_as must be one of {JOB_COUNTS}")
+        if (outcome.key == ERROR) != (outcome.counted_as == ERROR):
+            raise ValueError("only the 'error' outcome may count as (and must count as) an error")
+    if ERROR not in keys:
+        raise ValueError("the outcomes need an 'error' class")
+    return tuple(outcomes)
+
+
 class ImportReport:
-    def __init__(self, *, columns=(), column_order=(), sample_size=20):
+    def __init__(self, *, columns=(), column_order=(), sample_size=20, outcomes=DEFAULT_OUTCOMES):
         self.columns = list(columns)  # the columns shown for sample rows
         self._column_rank = {name: index for index, name in enumerate(column_order)}
         self.sample_size = sample_size
-        self.counts = dict.fromkeys(OUTCOMES, 0)
-        self.samples = {outcome: [] for outcome in OUTCOMES}
+        self.outcomes = check_outcomes(outcomes)
+        keys = [outcome.key for outcome in self.outcomes]
+        self.counts = dict.fromkeys(keys, 0)
+        self.samples = {key: [] for key in keys}
         self.errors = []
+        self.notes = []  # short lines shown under the counts (e.g. totals in yen)
         self.header_error = ""
         self.total_rows = 0
+        # Set by the services before ``write``: which job is applied and who confirmed it
+        # (a kind may record them in the history of the rows it changes).
+        self.job_id = None
+        self.user_id = None
 
     def add(self, outcome, row, cells, changes=None):
         """Count a row; keep it as a sample while there is room. ``cells`` match ``columns``."""
@@ -32,6 +78,12 @@ class ImportReport:
         samples = self.samples[outcome]
         if len(samples) < self.sample_size:
             samples.append({"row": row, "cells": [str(cell) for cell in cells], "changes": changes or []})
+
+    def reclassify(self, row, old, new, cells, changes=None):
+        """Move a counted row to another class (e.g. found changed when re-checked under a lock)."""
+        self.counts[old] -= 1
+        self.samples[old] = [sample for sample in self.samples[old] if sample["row"] != row]
+        self.add(new, row, cells, changes)
 
     def wants_sample(self, outcome):
         return len(self.samples[outcome]) < self.sample_size
@@ -46,6 +98,13 @@ class ImportReport:
     def has_errors(self):
         return bool(self.header_error or self.errors)
 
+    def job_counts(self):
+        """The counts summed into the job's four columns (new, updated, unchanged, error)."""
+        totals = dict.fromkeys(JOB_COUNTS, 0)
+        for outcome in self.outcomes:
+            totals[outcome.counted_as] += self.counts[outcome.key]
+        return totals
+
     def sorted_errors(self):
         rank = self._column_rank
         return sorted(self.errors, key=lambda error: (error["row"], rank.get(error["column"], len(rank))))
@@ -55,6 +114,8 @@ class ImportReport:
             "header_error": self.header_error,
             "total_rows": self.total_rows,
             "counts": dict(self.counts),
+            "outcomes": [[outcome.key, outcome.label] for outcome in self.outcomes],
+            "notes": list(self.notes),
             "columns": self.columns,
             "samples": self.samples,
             "errors": self.sorted_errors(),

@@ -10,7 +10,8 @@ job's primary key and re-reads the row. While a task validates, it writes the nu
 rows processed to the job so that the page can show progress.
 
 Applying validates the file again against the database as it is now (the preview may be
-hours old) and writes everything in one transaction, or nothing.
+hours old) and writes everything in one transaction, or nothing. A kind's ``write`` may
+raise ``ImportJobError`` to give up with a message of its own (nothing is written).
 """
 
 import hashlib
@@ -173,8 +174,12 @@ def apply_job(*, job_id):
             locked = ImportJob.objects.select_for_update().get(pk=job_id)
             if locked.state != State.APPLYING:
                 return
+            report.job_id, report.user_id = locked.pk, locked.decided_by_id
             kind.write(plan, report)
             _finish(job_id, State.APPLYING, State.APPLIED, report)
+    except ImportJobError as error:  # a kind's write refused (e.g. rows locked by someone else)
+        logger.warning("import job %s: %s", job_id, error.message)
+        _finish(job_id, State.APPLYING, State.FAILED, message=error.message)
     except IntegrityError:
         logger.warning("import job %s: conflict while writing", job_id, exc_info=True)
         _finish(job_id, State.APPLYING, State.FAILED, message=CONFLICT_MESSAGE)
@@ -242,10 +247,7 @@ def _finish(job_id, from_state, to_state, report=None, message=""):
             result=report.as_json(),
             processed_rows=report.total_rows,
             total_rows=report.total_rows,
-            new_count=report.counts["new"],
-            updated_count=report.counts["updated"],
-            unchanged_count=report.counts["unchanged"],
-            error_count=report.counts["error"],
+            **{f"{name}_count": count for name, count in report.job_counts().items()},
         )
     if to_state in (State.APPLIED, State.FAILED, State.CANCELLED):
         changes["finished_at"] = timezone.now()

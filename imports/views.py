@@ -26,7 +26,7 @@ from . import services
 from .forms import UploadForm
 from .models import ImportJob
 from .registry import registry
-from .report import OUTCOME_LABELS, OUTCOMES
+from .report import DEFAULT_OUTCOMES, ERROR
 
 PERMISSION = "imports.run_import"
 ERRORS_SHOWN = 1000
@@ -134,24 +134,31 @@ class JobDetailView(ImportsBase, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         job = self.job
+        kind = registry.get(job.kind)
         result = job.result or {}
         samples = result.get("samples", {})
         errors = result.get("errors", [])
+        outcomes = job_outcomes(job, kind)
+        counts = result_counts(job, outcomes)
         context.update(
             job=job,
-            kind=registry.get(job.kind),
+            kind=kind,
             result=result,
-            counts=[(OUTCOME_LABELS[o], getattr(job, f"{o}_count"), o) for o in OUTCOMES],
+            counts=[(label, counts[key], key) for key, label in outcomes],
             sections=[
                 {
-                    "outcome": o,
-                    "label": OUTCOME_LABELS[o],
-                    "rows": samples.get(o, []),
-                    "count": getattr(job, f"{o}_count"),
+                    "outcome": key,
+                    "label": label,
+                    "rows": samples[key],
+                    "count": counts[key],
+                    "has_changes": any(row.get("changes") for row in samples[key]),
                 }
-                for o in OUTCOMES
-                if samples.get(o)
+                for key, label in outcomes
+                if samples.get(key)
             ],
+            applied_summary="、".join(f"{label} {counts[key]:,}件" for key, label in outcomes if key != ERROR),
+            reimport_note=kind.reimport_note if kind else "",
+            notes=result.get("notes", []),
             columns=result.get("columns", []),
             errors=errors[:ERRORS_SHOWN],
             errors_total=len(errors),
@@ -160,6 +167,20 @@ class JobDetailView(ImportsBase, TemplateView):
             status_url=reverse("imports:status", args=[job.pk]),
         )
         return context
+
+
+def job_outcomes(job, kind):
+    """[(key, label)] of the classes of the job's rows: as stored with its result, else the kind's."""
+    stored = (job.result or {}).get("outcomes")
+    if stored:
+        return [(key, label) for key, label in stored]
+    return [(outcome.key, outcome.label) for outcome in (kind.outcomes if kind else DEFAULT_OUTCOMES)]
+
+
+def result_counts(job, outcomes):
+    """Count per class: from the stored result, falling back to the job's count columns."""
+    stored = (job.result or {}).get("counts") or {}
+    return {key: stored.get(key, getattr(job, f"{key}_count", 0)) for key, _label in outcomes}
 
 
 @import_permission_required
@@ -187,7 +208,12 @@ def confirm(request, pk):
         messages.error(request, error.message)
         return redirect("imports:job", pk=pk)
     if job.state == ImportJob.State.APPLIED:
-        messages.success(request, f"取り込みました(新規 {job.new_count}件、更新 {job.updated_count}件)。")
+        kind = registry.get(job.kind)
+        if kind is not None:
+            summary = kind.summary(result_counts(job, job_outcomes(job, kind)))
+        else:
+            summary = f"新規 {job.new_count:,}件、更新 {job.updated_count:,}件"
+        messages.success(request, f"取り込みました({summary})。")
     elif job.state == ImportJob.State.APPLYING:
         messages.success(request, "取込を開始しました。この画面を離れても処理は続きます。")
     else:
