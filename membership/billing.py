@@ -249,13 +249,23 @@ def next_receipt_number(fiscal_year):
 # --- staff actions -------------------------------------------------------------------------
 
 
+def _lock_invoice_and_open_payments(invoice_id):
+    """Lock in the documented order, payments before their invoice, as notifications do."""
+    list(
+        Payment.objects.select_for_update()
+        .filter(invoice_id=invoice_id, status__in=Payment.OPEN_STATUSES)
+        .order_by("pk")
+    )
+    return Invoice.objects.select_for_update().get(pk=invoice_id)
+
+
 @transaction.atomic
 def record_manual_payment(*, invoice_id, channel, paid_on, amount=None, note="", notify=True):
     """窓口 / 振込 / ゆうちょ: staff record money received outside the gateway.
 
     ``notify=False`` records without mailing the member (migrating old records, demo data).
     """
-    invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
+    invoice = _lock_invoice_and_open_payments(invoice_id)
     if invoice.status != Invoice.Status.UNPAID:
         raise BillingError(f"この請求は{invoice.get_status_display()}です。入金を記録できません。")
     if channel not in {Invoice.Channel.COUNTER, Invoice.Channel.TRANSFER, Invoice.Channel.YUCHO}:
@@ -281,7 +291,7 @@ def close_invoice(*, invoice_id, status, reason):
         raise BillingError("免除または取消を選んでください。")
     if not (reason or "").strip():
         raise BillingError("理由を入力してください。")
-    invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
+    invoice = _lock_invoice_and_open_payments(invoice_id)
     if invoice.status != Invoice.Status.UNPAID:
         raise BillingError(f"この請求は{invoice.get_status_display()}です。変更できません。")
     if invoice.payments.filter(status=Payment.Status.AWAITING).exists():
