@@ -67,7 +67,6 @@ class MemberAdminForm(MemberInputRulesMixin, WagtailAdminModelForm):
             raise forms.ValidationError(self.error_messages["number_taken"], code="number_taken")
         return number
 
-
     def clean_email(self):
         return (self.cleaned_data.get("email") or "").strip()
 

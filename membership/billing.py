@@ -111,7 +111,7 @@ def receive_notification(body):
 
     if not gateway.shop_id_matches(parsed.shop_id):
         return _finish(record, GatewayNotification.Outcome.FLAGGED, f"ショップIDが一致しません({parsed.shop_id})")
-    payment = Payment.objects.filter(order_id=parsed.order_id).only("pk", "order_id", "method").first()
+    payment = Payment.objects.filter(order_id=parsed.order_id).only("order_id", "method").first()
     if payment is None:
         return _finish(record, GatewayNotification.Outcome.FLAGGED, "該当する決済がありません(不明なオーダーID)")
     record.payment = payment
@@ -123,9 +123,12 @@ def receive_notification(body):
         return False
     try:
         with transaction.atomic():
-            outcome, detail = _apply_trade(payment_id=payment.pk, trade=trade, notified=parsed)
+            outcome, detail, *last_step = _apply_trade(payment_id=payment.pk, trade=trade, notified=parsed)
             # The outcome is stored in the same transaction as its effect.
-            return _finish(record, outcome, detail)
+            _finish(record, outcome, detail)
+            for step in last_step:
+                step()
+            return True
     except DatabaseError as error:  # lock timeout or deadlock: let the gateway send it again
         logger.warning("notification %s: could not lock payment %s: %s", record.pk, payment.pk, error)
         _finish(record, GatewayNotification.Outcome.RETRY, "決済データを更新できませんでした(再送待ち)")
@@ -143,10 +146,17 @@ def _apply_trade(*, payment_id, trade, notified):
     """Move the payment (and its invoice) to what the gateway reports, under row locks.
 
     Runs inside the caller's transaction (receive_notification), which also stores the outcome.
+    Returns ``(outcome, detail)``, or ``(outcome, detail, last_step)`` when the invoice is to be
+    marked paid: the caller runs ``last_step`` just before committing.
     """
     # (PostgreSQL's lock_timeout, set for every connection in settings, bounds the wait.)
     # One query locks both rows (FOR UPDATE covers the joined invoice): payment, then invoice.
-    payment = Payment.objects.select_for_update().select_related("invoice").get(pk=payment_id)
+    payment = (
+        Payment.objects.select_for_update()
+        .select_related("invoice")
+        .only("status", "amount", "method", "access_id", "invoice__status", "invoice__amount")
+        .get(pk=payment_id)
+    )
     invoice = payment.invoice
     Outcome = GatewayNotification.Outcome
 
@@ -156,20 +166,21 @@ def _apply_trade(*, payment_id, trade, notified):
     if trade.status in PAID_STATUSES:
         if payment.status == Payment.Status.PAID:
             return Outcome.NO_CHANGE, "支払済として反映済みです"
-        payment.status = Payment.Status.PAID
-        payment.paid_at = trade.process_date or timezone.now()
-        payment.access_id = trade.access_id or payment.access_id
-        payment.save(update_fields=["status", "paid_at", "access_id", "updated_at"])
+        paid_at = trade.process_date or timezone.now()
+        Payment.objects.filter(pk=payment.pk).update(
+            status=Payment.Status.PAID, paid_at=paid_at, access_id=trade.access_id or payment.access_id,
+            updated_at=timezone.now(),
+        )  # fmt: skip
         if invoice.status != Invoice.Status.UNPAID:
             return Outcome.FLAGGED, f"請求はすでに{invoice.get_status_display()}です。二重入金の可能性があります"
-        _mark_invoice_paid(
-            invoice,
-            paid_on=timezone.localdate(payment.paid_at),
-            amount=trade.amount,
-            channel=CHANNEL_OF_METHOD[payment.method],
-        )
+        paid = {
+            "paid_on": timezone.localdate(paid_at),
+            "amount": trade.amount,
+            "channel": CHANNEL_OF_METHOD[payment.method],
+        }
         transaction.on_commit(lambda: send_paid_mail.enqueue(invoice_id=invoice.pk))
-        return Outcome.APPLIED, "支払済にしました"
+        # Numbered last, so that the year's receipt counter stays locked only until the commit.
+        return Outcome.APPLIED, "支払済にしました", lambda: _mark_invoice_paid(invoice, **paid)
 
     if notified.status in PAID_STATUSES:
         return Outcome.FLAGGED, f"通知は{notified.status}ですが、照会結果は{trade.status}です(入金として扱いません)"
@@ -223,7 +234,11 @@ def _mark_invoice_paid(invoice, *, paid_on, amount, channel):
     invoice.paid_amount = amount
     invoice.channel = channel
     invoice.receipt_number = next_receipt_number(fiscal_year_of(paid_on))
-    invoice.save(update_fields=["status", "paid_on", "paid_amount", "channel", "receipt_number", "updated_at"])
+    invoice.updated_at = timezone.now()
+    Invoice.objects.filter(pk=invoice.pk).update(
+        status=invoice.status, paid_on=paid_on, paid_amount=amount, channel=channel,
+        receipt_number=invoice.receipt_number, updated_at=invoice.updated_at,
+    )  # fmt: skip
 
 
 def next_receipt_number(fiscal_year):

@@ -181,7 +181,6 @@ class MemberProfileForm(MemberInputRulesMixin, forms.ModelForm):
             ):
                 self.fields[prefix + suffix].label = label
 
-
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("mailing_address") == Member.MailingAddress.WORKPLACE:

@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import json
 import logging
+import os
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode
 
@@ -20,8 +21,13 @@ from django.conf import settings
 
 logger = logging.getLogger(__name__)
 
-# One session for every call to the gateway (tests mount an in-process adapter on it).
+# One session for every call to the gateway (tests mount an in-process adapter on it). It does
+# not look up proxies in the environment on every call; a proxy, if the server needs one to
+# reach the gateway, is set explicitly with GMO_HTTPS_PROXY.
 http = requests.Session()
+http.trust_env = False
+if os.environ.get("GMO_HTTPS_PROXY"):
+    http.proxies = {"https": os.environ["GMO_HTTPS_PROXY"]}
 TIMEOUT_SECONDS = 10
 JST = datetime.timezone(datetime.timedelta(hours=9))
 

@@ -215,7 +215,11 @@ class GatewayNotification(models.Model):
         verbose_name = "決済通知"
         verbose_name_plural = "決済通知"
         ordering = ["-received_at"]
-        indexes = [models.Index(fields=["outcome"])]
+        # Only the few notifications staff must look at are indexed by outcome, so that storing
+        # an outcome (every notification) does not rewrite an index entry.
+        indexes = [
+            models.Index(fields=["received_at"], condition=Q(outcome="flagged"), name="notification_flagged_idx")
+        ]
 
     def __str__(self):
         return f"{self.received_at:%Y-%m-%d %H:%M} {self.order_id} {self.status} {self.get_outcome_display()}"

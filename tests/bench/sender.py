@@ -39,7 +39,7 @@ def init_worker(database_name):
 
     settings.DATABASES["default"]["NAME"] = database_name
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    setup_test_environment()
+    setup_test_environment(debug=False)  # as in production: no query logging
 
     from membership import gateway
     from tests.http_adapters import RecordingAdapter

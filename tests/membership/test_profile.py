@@ -112,7 +112,9 @@ def test_phone_rules(member_client, member, value, message):
     assert field_errors(save(member_client, member, mobile=value), "mobile") == [message]
 
 
-@pytest.mark.parametrize(("value", "stored"), [("1000001", "100-0001"), ("１００－０００１", "100-0001"), ("〒100-0001", "100-0001")])
+@pytest.mark.parametrize(
+    ("value", "stored"), [("1000001", "100-0001"), ("１００－０００１", "100-0001"), ("〒100-0001", "100-0001")]
+)
 def test_postal_code_with_or_without_hyphen(member_client, member, value, stored):
     assert save(member_client, member, home_postal_code=value).status_code == 302
     member.refresh_from_db()
@@ -141,7 +143,15 @@ def test_workplace_mailing_address_needs_a_workplace_address(member_client, memb
 
 @pytest.mark.parametrize(
     ("name", "outside"),
-    [("山﨑", ["﨑"]), ("髙橋", ["髙"]), ("①", ["①"]), ("㈱山田", ["㈱"]), ("山田 太郎", []), ("齋藤", []), ("渡邉", [])],
+    [
+        ("山﨑", ["﨑"]),
+        ("髙橋", ["髙"]),
+        ("①", ["①"]),
+        ("㈱山田", ["㈱"]),
+        ("山田 太郎", []),
+        ("齋藤", []),
+        ("渡邉", []),
+    ],
 )
 def test_jis_x0208_check(name, outside):
     assert japanese.non_jis_x0208_characters(name) == outside
