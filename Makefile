@@ -1,4 +1,6 @@
 # The two commands of the README: `make run` and `make test`.
+# Development and tests run with DEBUG on; the settings default to off (production).
+export DEBUG ?= 1
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python

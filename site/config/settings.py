@@ -30,7 +30,9 @@ def env_list(name, default=""):
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-DEBUG = env_bool("DEBUG", True)
+# Off unless asked for: a deployment that forgets DEBUG must not run with the development
+# key, the sandbox gateway and the demo data (`make` sets DEBUG=1 for its targets).
+DEBUG = env_bool("DEBUG", False)
 
 _DEV_SECRET_KEY = "dev-only-insecure-secret-key-do-not-use-in-production"
 SECRET_KEY = os.environ.get("SECRET_KEY", "") or _DEV_SECRET_KEY
@@ -164,7 +166,16 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "membership.views.lockout"
 AXES_USERNAME_CALLABLE = "membership.accounts.axes_username"
-AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0) or None
+# The client address counted for lockouts: REMOTE_ADDR when the app faces clients directly;
+# behind N reverse proxies (AXES_PROXY_COUNT=N), the address the outermost proxy saw, from
+# X-Forwarded-For. Otherwise every login would seem to come from the proxy, and five failures
+# by anyone would lock everyone out.
+_AXES_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0)
+if _AXES_PROXY_COUNT:
+    AXES_IPWARE_PROXY_COUNT = _AXES_PROXY_COUNT
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
 AXES_VERBOSE = False
 
 # --- Sessions and security -------------------------------------------------------------

@@ -4,6 +4,7 @@ from django.core.management import call_command
 
 from cms_pages.models import HomePage, NoticePage, QAPage, SocietySettings
 from membership.management.commands import seed_demo
+from tests.cms_pages.conftest import seed_demo as reseed
 from membership.models import Member, User
 
 pytestmark = pytest.mark.django_db
@@ -38,9 +39,17 @@ def test_qa_page_shows_questions_and_answers(client, demo_site):
     assert "会員番号が0から始まる方は0も入力してください" in body
 
 
-def test_seed_demo_is_idempotent_and_its_logins_work(client, demo_site):
+def test_seed_demo_refuses_to_run_in_production(db):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="development only"):
+        call_command("seed_demo", stdout=open("/dev/null", "w"))
+    assert not User.objects.filter(username=seed_demo.DEMO_ADMIN_USERNAME).exists()
+
+
+def test_seed_demo_is_idempotent_and_its_logins_work(client, demo_site, settings):
     counts = (User.objects.count(), Member.objects.count(), NoticePage.objects.count(), HomePage.objects.count())
-    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    reseed(settings)
     assert (
         User.objects.count(),
         Member.objects.count(),

@@ -36,6 +36,7 @@ def run_manage(*args, **env):
 @pytest.mark.parametrize(
     ("env", "complaint"),
     [
+        ({}, "SECRET_KEY"),  # DEBUG unset means production: a forgotten DEBUG is not a dev server
         ({"DEBUG": "0", "ALLOWED_HOSTS": "members.example.jp"}, "SECRET_KEY"),
         ({"DEBUG": "0", "SECRET_KEY": "short"}, "SECRET_KEY"),
         ({"DEBUG": "0", "SECRET_KEY": GOOD_KEY}, "ALLOWED_HOSTS"),

@@ -62,3 +62,42 @@ def test_success_resets_the_failure_count(client, member, member_password):
     client.post("/member/logout")
     for _ in range(4):
         assert attempt(client, member.member_number, "Wrong1234").status_code == 200
+
+
+def test_forwarded_for_header_is_ignored_without_a_proxy(client, member_password):
+    """Facing clients directly, a forged X-Forwarded-For does not dodge the per-address count."""
+    for n, other in enumerate(MemberFactory() for _ in range(5)):
+        client.post(
+            "/member/login",
+            {"username": other.member_number, "password": "Wrong1234"},
+            REMOTE_ADDR="192.0.2.60",
+            HTTP_X_FORWARDED_FOR=f"203.0.113.{n}",
+        )
+    victim = MemberFactory()
+    response = client.post(
+        "/member/login",
+        {"username": victim.member_number, "password": member_password},
+        REMOTE_ADDR="192.0.2.60",
+        HTTP_X_FORWARDED_FOR="203.0.113.99",
+    )
+    assert response.status_code == 429
+
+
+def test_behind_a_proxy_one_client_does_not_lock_out_everyone(client, settings, member_password):
+    settings.AXES_IPWARE_PROXY_COUNT = 1
+    settings.AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+    for other in [MemberFactory() for _ in range(5)]:
+        client.post(
+            "/member/login",
+            {"username": other.member_number, "password": "Wrong1234"},
+            REMOTE_ADDR="10.0.0.1",  # the reverse proxy
+            HTTP_X_FORWARDED_FOR="203.0.113.7, 10.0.0.1",
+        )
+    victim = MemberFactory()
+    response = client.post(
+        "/member/login",
+        {"username": victim.member_number, "password": member_password},
+        REMOTE_ADDR="10.0.0.1",
+        HTTP_X_FORWARDED_FOR="198.51.100.8, 10.0.0.1",
+    )
+    assert response.status_code == 302

@@ -7,7 +7,7 @@ printed logins always work. Later features extend it so the system looks lived i
 import datetime
 import os
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 from wagtail.models import Page, PageViewRestriction, Site
@@ -77,6 +77,11 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, **options):
+        from django.conf import settings
+
+        if not settings.DEBUG:
+            # Demo logins with known passwords (and resetting them) have no place in production.
+            raise CommandError("seed_demo is for development only (DEBUG=1); it refuses to run with DEBUG off.")
         home = self.ensure_home_page()
         self.ensure_settings(home)
         self.ensure_notices(home)
