@@ -33,6 +33,9 @@ CLOSED_STATUSES = {
     "CANCEL": Payment.Status.CANCELLED,
     "PAYFAIL": Payment.Status.FAILED,
     "VOID": Payment.Status.CANCELLED,
+    # Refunds: on a paid attempt these are flagged for staff (a paid invoice never un-pays).
+    "RETURN": Payment.Status.CANCELLED,
+    "RETURNX": Payment.Status.CANCELLED,
 }
 CHANNEL_OF_METHOD = {Payment.Method.CARD: Invoice.Channel.CARD, Payment.Method.CVS: Invoice.Channel.CVS}
 CVS_AMOUNT_LIMIT = 300_000
@@ -135,6 +138,64 @@ def receive_notification(body):
         return False
 
 
+NOTHING_NOTIFIED = gateway.Notification(
+    shop_id="", order_id="", status="", amount=None, tax=None, pay_type="", err_code="", err_info="", fields={}
+)
+
+
+def reconcile_payment(*, payment_id):
+    """Ask the gateway about an open attempt and apply its answer, as a notification would.
+
+    For attempts whose notifications were lost (our server down for longer than the gateway
+    retries): run for open attempts by ``manage.py reconcile_payments`` and on demand.
+    Returns the outcome label; raises GatewayError when the gateway cannot be asked.
+    """
+    payment = Payment.objects.only("order_id", "method").get(pk=payment_id)
+    try:
+        trade = gateway.search_trade(order_id=payment.order_id, method=payment.method)
+    except gateway.UnknownOrder:
+        return "no_trade"
+    with transaction.atomic():
+        outcome, _detail, *last_step = _apply_trade(payment_id=payment.pk, trade=trade, notified=NOTHING_NOTIFIED)
+        for step in last_step:
+            step()
+    return outcome
+
+
+@transaction.atomic
+def cancel_payment(*, member, order_id):
+    """The member leaves an attempt still at the checkout, to choose again (guide 4 ③).
+
+    The gateway is asked first: if the money was taken after all, the attempt is paid instead.
+    A convenience-store attempt with numbers issued cannot be cancelled here (it may still be
+    paid at the store until its deadline).
+    """
+    payment = Payment.objects.filter(order_id=order_id, invoice__member=member).only("order_id", "method").first()
+    if payment is None:
+        raise BillingError("お支払い手続きが見つかりません。")
+    try:
+        trade = gateway.search_trade(order_id=payment.order_id, method=payment.method)
+    except gateway.UnknownOrder:
+        trade = None
+    except gateway.GatewayError as error:
+        raise BillingError("決済会社に状態を確認できませんでした。しばらくしてからもう一度お試しください。") from error
+    if trade is not None and trade.status != "UNPROCESSED":
+        _outcome, _detail, *last_step = _apply_trade(payment_id=payment.pk, trade=trade, notified=NOTHING_NOTIFIED)
+        for step in last_step:
+            step()
+        payment.refresh_from_db()
+        if payment.status == Payment.Status.AWAITING:
+            raise BillingError(
+                "コンビニ払込番号が発行済みのため取り消せません。お支払期限を過ぎると、新しくお手続きできます。"
+            )
+        return payment
+    locked = Payment.objects.select_for_update().get(pk=payment.pk)
+    if locked.status == Payment.Status.STARTED:
+        locked.status = Payment.Status.CANCELLED
+        locked.save(update_fields=["status", "updated_at"])
+    return locked
+
+
 def _finish(record, outcome, detail=""):
     GatewayNotification.objects.filter(pk=record.pk).update(
         payment=record.payment, outcome=outcome, detail=detail[:300], processed_at=timezone.now()
@@ -173,6 +234,7 @@ def _apply_trade(*, payment_id, trade, notified):
         )  # fmt: skip
         if invoice.status != Invoice.Status.UNPAID:
             return Outcome.FLAGGED, f"請求はすでに{invoice.get_status_display()}です。二重入金の可能性があります"
+        _cancel_other_started_attempts(invoice_id=invoice.pk, paid_payment_id=payment.pk)
         paid = {
             "paid_on": timezone.localdate(paid_at),
             "amount": trade.amount,
@@ -218,13 +280,30 @@ def _apply_trade(*, payment_id, trade, notified):
         return Outcome.APPLIED, f"{payment.get_status_display()}にしました"
 
     if trade.status == "UNPROCESSED" and notified.err_code and payment.status == Payment.Status.STARTED:
-        payment.status = Payment.Status.FAILED
+        # The error comes from the unsigned notification: shown to the member, but the attempt
+        # stays open; the member may cancel it, which asks the gateway first (cancel_payment).
         payment.error_code = notified.err_code[:100]
         payment.error_info = notified.err_info[:200]
-        payment.save(update_fields=["status", "error_code", "error_info", "updated_at"])
-        return Outcome.APPLIED, f"決済できませんでした({notified.err_code})"
+        payment.save(update_fields=["error_code", "error_info", "updated_at"])
+        return Outcome.APPLIED, f"決済エラーを記録しました({notified.err_code})"
 
     return Outcome.NO_CHANGE, f"照会結果 {trade.status}: 変更なし"
+
+
+def _cancel_other_started_attempts(*, invoice_id, paid_payment_id):
+    """The invoice is paid: other attempts still at the checkout close, so nobody pays twice.
+
+    Rows another transaction holds (its own notification is being applied) are skipped rather
+    than waited for, which keeps the lock order; that notification then flags a double payment.
+    """
+    others = list(
+        Payment.objects.select_for_update(skip_locked=True)
+        .filter(invoice_id=invoice_id, status=Payment.Status.STARTED)
+        .exclude(pk=paid_payment_id)
+        .values_list("pk", flat=True)
+    )
+    if others:
+        Payment.objects.filter(pk__in=others).update(status=Payment.Status.CANCELLED, updated_at=timezone.now())
 
 
 def _mark_invoice_paid(invoice, *, paid_on, amount, channel):

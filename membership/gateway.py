@@ -42,6 +42,13 @@ class GatewayError(Exception):
     """The gateway could not be asked, or answered with an error."""
 
 
+class UnknownOrder(GatewayError):
+    """The gateway has no trade for the order id: the member never got as far as its checkout."""
+
+
+UNKNOWN_ORDER_ERROR = "E01040010"
+
+
 @dataclass(frozen=True)
 class TradeStatus:
     """The gateway's answer to a trade-status query."""
@@ -164,6 +171,8 @@ def search_trade(*, order_id, method):
     if response.status_code != 200:
         raise GatewayError(f"trade-status query answered HTTP {response.status_code}")
     answer = dict(parse_qsl(response.text.strip(), keep_blank_values=True))
+    if UNKNOWN_ORDER_ERROR in answer.get("ErrInfo", "").split("|"):
+        raise UnknownOrder(f"the gateway has no trade {order_id}")
     if answer.get("ErrCode"):
         raise GatewayError(f"trade-status query error {answer.get('ErrCode')} {answer.get('ErrInfo')}")
     if answer.get("OrderID") != order_id or "Status" not in answer:

@@ -11,13 +11,13 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from cms_pages.models import NoticePage, mark_members_only
 
-from . import billing, japanese, services
+from . import billing, gateway, japanese, services
 from .accounts import axes_username
 from .forms import LoginForm, MemberProfileForm, PasswordChangeForm, PasswordResetRequestForm, SetPasswordForm
 from .models import CVS_CHAINS, Invoice, Payment
@@ -50,7 +50,7 @@ class LoginView(auth_views.LoginView):
             return reverse("wagtailadmin_home")
         next_url = super().get_success_url()
         if user.password_is_old:
-            return f"{reverse('member:password_reminder')}?next={next_url}"
+            return f"{reverse('member:password_reminder')}?{urlencode({'next': next_url})}"
         return next_url
 
     def get_context_data(self, **kwargs):
@@ -267,6 +267,10 @@ def payment_method(request, invoice_id):
     """③ お支払方法の選択 and 決定, which creates the attempt and fixes its method."""
     member = request.user.member
     invoice = _own_invoice(request, invoice_id)
+    if not invoice.is_unpaid:
+        return redirect("member:dues")
+    if not member.profile_confirmed_on(timezone.localdate()):
+        return redirect("member:payment_start", invoice_id=invoice.pk)  # ① first: confirm the profile today
     open_payment = invoice.payments.filter(status__in=Payment.OPEN_STATUSES).first()
     if open_payment is not None:
         return redirect("member:payment", order_id=open_payment.order_id)
@@ -292,12 +296,30 @@ def payment_method(request, invoice_id):
 
 
 @members_area
+@require_http_methods(["GET", "POST"])
 def payment(request, order_id):
-    """④ the GMO button for an open attempt, or where the attempt stands."""
+    """④ the GMO button for an open attempt, or where the attempt stands.
+
+    POST ``action=refresh`` asks the gateway now; ``action=cancel`` leaves an attempt still at
+    the checkout so that the member can choose again.
+    """
     member = request.user.member
     payment = get_object_or_404(Payment.objects.select_related("invoice"), order_id=order_id, invoice__member=member)
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "cancel":
+                billing.cancel_payment(member=member, order_id=payment.order_id)
+                messages.info(request, "お支払い手続きを取り消しました。もう一度お支払方法を選んでください。")
+                return redirect("member:dues")
+            billing.reconcile_payment(payment_id=payment.pk)
+        except (billing.BillingError, gateway.GatewayError) as error:
+            messages.error(
+                request,
+                str(error) if isinstance(error, billing.BillingError) else "決済会社に状態を確認できませんでした。",
+            )
+        return redirect("member:payment", order_id=payment.order_id)
     context = {"payment": payment, "invoice": payment.invoice}
-    if payment.status == Payment.Status.STARTED:
+    if payment.status == Payment.Status.STARTED and payment.invoice.is_unpaid:
         context["checkout_url"] = billing.checkout_url(payment, member=member)
     return render(request, "membership/payment.html", context)
 

@@ -93,7 +93,7 @@ def test_saving_the_profile_continues_to_the_method(member_client, member):
 
 
 def test_name_outside_jis_blocks_payment(member_client):
-    member = MemberFactory(family_name="山﨑")
+    member = MemberFactory(family_name="山﨑", profile_saved_at=timezone.now())
     member_client.force_login(member.user)
     invoice = InvoiceFactory(member=member)
     response = member_client.post(reverse("member:payment_method", args=[invoice.pk]), {"method": "card"})
@@ -102,7 +102,22 @@ def test_name_outside_jis_blocks_payment(member_client):
     assert not Payment.objects.exists()
 
 
+def test_the_method_page_needs_the_profile_confirmed_today(member_client, member):
+    invoice = InvoiceFactory(member=member)
+    response = member_client.get(reverse("member:payment_method", args=[invoice.pk]))
+    assert response.url == reverse("member:payment_start", args=[invoice.pk])
+
+
+def test_method_page_of_a_paid_invoice_goes_back_to_the_dues(member_client, member):
+    invoice = InvoiceFactory(member=member)
+    pay_by_hand(invoice)
+    response = member_client.get(reverse("member:payment_method", args=[invoice.pk]))
+    assert response.url == reverse("member:dues")
+
+
 def test_method_is_fixed_after_decide(member_client, member):
+    member.profile_saved_at = timezone.now()
+    member.save()
     invoice = InvoiceFactory(member=member)
     response = member_client.post(reverse("member:payment_method", args=[invoice.pk]), {"method": "cvs"})
     payment = Payment.objects.get()

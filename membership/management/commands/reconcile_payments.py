@@ -1,0 +1,39 @@
+"""Ask the gateway about open payment attempts and apply what it says.
+
+Notifications are how the gateway tells us about payments; if our server was unreachable for
+longer than the gateway keeps retrying, a payment would stay 未納 though the member paid. Run
+this periodically (e.g. hourly from cron or a systemd timer) to catch such payments up.
+"""
+
+import datetime
+
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from membership import billing, gateway
+from membership.models import Payment
+
+
+class Command(BaseCommand):
+    help = "Query the gateway for open payment attempts older than --older-than minutes and apply the answers."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--older-than", type=int, default=60, help="minutes since the attempt last changed")
+
+    def handle(self, *args, older_than, **options):
+        cutoff = timezone.now() - datetime.timedelta(minutes=older_than)
+        open_ids = list(
+            Payment.objects.filter(status__in=Payment.OPEN_STATUSES, updated_at__lt=cutoff)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        outcomes = {}
+        for payment_id in open_ids:
+            try:
+                outcome = billing.reconcile_payment(payment_id=payment_id)
+            except gateway.GatewayError as error:
+                self.stderr.write(f"payment {payment_id}: {error}")
+                outcome = "error"
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+        summary = ", ".join(f"{name} {count}" for name, count in sorted(outcomes.items())) or "nothing open"
+        self.stdout.write(f"{len(open_ids)} open attempt(s) checked: {summary}")
