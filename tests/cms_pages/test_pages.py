@@ -4,8 +4,8 @@ from django.core.management import call_command
 
 from cms_pages.models import HomePage, NoticePage, QAPage, SocietySettings
 from membership.management.commands import seed_demo
-from tests.cms_pages.conftest import seed_demo as reseed
 from membership.models import Member, User
+from tests.cms_pages.conftest import seed_demo as reseed
 
 pytestmark = pytest.mark.django_db
 
