@@ -13,11 +13,12 @@ Views check input and permission and call services; they never write money rows 
 """
 
 import collections
+import datetime
 import uuid
 from functools import cached_property
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Count, Q, Sum
 from django.http import Http404
 from django.shortcuts import redirect
@@ -25,6 +26,8 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.generic import TemplateView
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 from wagtail.admin import messages
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.components import Component
@@ -46,9 +49,20 @@ GENERATE_PERMISSION = "membership.add_invoice"
 REMIND_PERMISSION = "membership.change_invoice"
 VIEW_PERMISSION = "membership.view_invoice"
 
-# Above this many invoices the generation still runs in the request (bulk inserts: 50,000
-# rows take a few seconds), and the page says it may take a while.
+# Above this many members to bill, 会費の一括請求 runs in the background
+# (tasks.run_dues_generation_task) and the staff follow it on the progress page (DuesRunView);
+# up to this many, the invoices are created in the request.
 LARGE_ROLL = 5000
+
+# A 督促メール is refused while any invoice it would mention was reminded less than this long
+# ago (a double click, or two staff at once), so that nobody gets the same mail twice.
+REMINDER_GUARD = datetime.timedelta(minutes=10)
+# PostgreSQL advisory lock that lets only one 督促メール request check and queue at a time.
+REMINDER_LOCK_KEY = 4_711_001
+BUSY_REMINDER_MESSAGE = (
+    "他の督促メールの送信の受付と重なったため、送信しませんでした。"
+    "画面を再読み込みして、前回の督促の日時をご確認ください。"
+)
 
 
 def _url(name, **params):
@@ -256,7 +270,19 @@ class DuesReminderView(MoneyScreen):
 
     def post(self, request, *args, **kwargs):
         year = self.selected_year(request.POST)
-        send_dues_reminders_task.enqueue(fiscal_year=year, user_id=request.user.pk)
+        back = _url("dues_admin:reminders", **({"fiscal_year": year} if year else {}))
+        with transaction.atomic():
+            # One request at a time checks and queues (the second of a double click waits here
+            # until the first has committed its queued task, then sees it and is refused).
+            if _lock_reminders():
+                refusal = self.refusal(billing.plan_dues_reminders(fiscal_year=year))
+            else:
+                refusal = BUSY_REMINDER_MESSAGE
+            if refusal is None:
+                send_dues_reminders_task.enqueue(fiscal_year=year, user_id=request.user.pk)
+        if refusal:
+            messages.warning(request, refusal)
+            return redirect(back)
         scope = f"{year}年度" if year else "すべての年度"
         try:
             count = f"、{int(request.POST.get('expected_members', '')):,}名"
@@ -265,7 +291,47 @@ class DuesReminderView(MoneyScreen):
         messages.success(
             request, f"督促メールの送信を開始しました({scope}の未納{count})。送信はバックグラウンドで行われます。"
         )
-        return redirect(_url("dues_admin:reminders", **({"fiscal_year": year} if year else {})))
+        return redirect(back)
+
+    def refusal(self, plan):
+        """Why this reminder must not be sent now (a warning for the staff), or None."""
+        # Queued but not finished yet (the database task backend; the immediate one has run it).
+        pending = (
+            DBTaskResult.objects.filter(
+                task_path=send_dues_reminders_task.module_path,
+                status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING],
+            )
+            .order_by("-enqueued_at")
+            .first()
+        )
+        if pending is not None:
+            return (
+                f"{timezone.localtime(pending.enqueued_at):%H:%M}に開始した督促メールの送信がまだ終わっていないため、"
+                "送信しませんでした(同じ会員に二度送らないためです)。しばらくしてから画面を再読み込みして、"
+                "前回の督促の日時をご確認ください。"
+            )
+        if plan.last_reminded_at and plan.last_reminded_at > timezone.now() - REMINDER_GUARD:
+            return (
+                f"{timezone.localtime(plan.last_reminded_at):%H:%M}に督促メールを送ったばかりのため、送信しませんでした"
+                f"(同じ会員に二度送らないよう、前回の督促から{REMINDER_GUARD.seconds // 60}分間は送れません)。"
+            )
+        return None
+
+
+def _lock_reminders():
+    """Take the 督促メール lock for this transaction (PostgreSQL); False if it is not free in time.
+
+    The wait is bounded by the connection's lock_timeout (settings.py). Other databases
+    (SQLite in development) take no lock.
+    """
+    if connection.vendor != "postgresql":
+        return True
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REMINDER_LOCK_KEY])
+    except DatabaseError:
+        return False
+    return True
 
 
 # --- dashboard ---------------------------------------------------------------------------------

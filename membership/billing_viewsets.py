@@ -49,7 +49,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 from . import billing
 from .accounts import normalize_login_id
 from .models import DuesRule, GatewayNotification, Invoice, Member, Payment, current_fiscal_year
-from .viewsets import _to_katakana
+from .viewsets import NoChooserMixin, _to_katakana
 
 MEMBER_URLS = "wagtailsnippets_membership_member"
 INVOICE_URLS = "wagtailsnippets_membership_invoice"
@@ -765,7 +765,7 @@ def _last_reminded(invoice):
     return _local_date(invoice.last_reminded_at)
 
 
-class InvoiceViewSet(SnippetViewSet):
+class InvoiceViewSet(NoChooserMixin, SnippetViewSet):
     model = Invoice
     icon = "doc-full"
     menu_label = "請求"
@@ -927,7 +927,7 @@ def _local_datetime(value):
     return f"{timezone.localtime(value):%Y/%m/%d %H:%M}" if value else ""
 
 
-class PaymentViewSet(SnippetViewSet):
+class PaymentViewSet(NoChooserMixin, SnippetViewSet):
     model = Payment
     icon = "tasks"
     menu_label = "決済"
@@ -1159,7 +1159,7 @@ class NotificationResolveView(ActionFormView):
         return f"決済通知({record.order_id or '-'})を確認済にしました。"
 
 
-class GatewayNotificationViewSet(SnippetViewSet):
+class GatewayNotificationViewSet(NoChooserMixin, SnippetViewSet):
     model = GatewayNotification
     icon = "warning"
     menu_label = "決済通知"
@@ -1250,7 +1250,7 @@ class DuesRuleFilterSet(WagtailFilterSet):
         fields = ["member_status"]
 
 
-class DuesRuleViewSet(SnippetViewSet):
+class DuesRuleViewSet(NoChooserMixin, SnippetViewSet):
     model = DuesRule
     icon = "cog"
     menu_label = "会費設定"

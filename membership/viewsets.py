@@ -266,7 +266,22 @@ class MemberInspectView(snippet_views.InspectView):
 # --- the viewset -----------------------------------------------------------------------------
 
 
-class MemberViewSet(SnippetViewSet):
+class NoChooserMixin:
+    """For a SnippetViewSet: do not register Wagtail's snippet chooser for the model.
+
+    Every SnippetViewSet normally also registers a chooser (the modal behind
+    ``/admin/snippets/choose/<app>/<model>/``: ``choose``, ``results``, ``chosen/<pk>``,
+    ``chosen-multiple``, ``create``). Its views do no permission check beyond admin access, so
+    an editor (編集者) without any member permission could list members and invoices there.
+    Nothing in this project uses those choosers, so they are not registered at all: the URLs
+    are not added (404), and no chooser widget is registered for foreign keys to the model.
+    """
+
+    def register_chooser_viewset(self):
+        pass
+
+
+class MemberViewSet(NoChooserMixin, SnippetViewSet):
     model = Member
     icon = "group"
     menu_label = "会員"

@@ -40,11 +40,12 @@ Decisions:
   bookkeeping (``record_manual_payment(notify=False)`` is the equivalent for one invoice).
 - At apply time the framework validates the file again against the database; then ``write``
   locks the open payments of the matched invoices, then the invoices (the documented order:
-  payment before invoice before receipt counter; ``select_for_update``, ordered by id, with a
-  5 s lock timeout on PostgreSQL) and re-checks each one. An invoice that was paid, exempted,
-  cancelled, re-priced or got a store payment waiting in between moves to the matching class
-  in the result instead of being paid twice. If the locks cannot be had, nothing is recorded
-  and staff are asked to try again.
+  payment before invoice before receipt counter; ``select_for_update``, ordered by id; on
+  PostgreSQL a lock waits at most the ``lock_timeout`` that settings.py sets for every
+  connection, ``DB_LOCK_TIMEOUT_MS``) and re-checks each one. An invoice that was paid,
+  exempted, cancelled, re-priced or got a store payment waiting in between moves to the
+  matching class in the result instead of being paid twice. If the locks cannot be had within
+  that time, nothing is recorded and staff are asked to try again.
 
 Speed: the members, their invoices (unpaid ones, and paid ones of the file's years and
 dates) and the waiting store payments are loaded in a few queries for the whole file;
@@ -58,7 +59,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import DatabaseError, connection
+from django.db import DatabaseError
 from django.db.models import Q
 from django.utils import timezone
 from import_export import resources
@@ -103,7 +104,6 @@ OUTCOMES = (
 DETAIL_COLUMN = "照合結果"
 PAID_ACTION = "imports.invoice.paid"
 STATEMENT_CHANNELS = (Invoice.Channel.YUCHO, Invoice.Channel.TRANSFER)
-LOCK_TIMEOUT = "5s"
 LOG_BATCH = 1000
 MAX_AMOUNT = 10_000_000
 BUSY_MESSAGE = (
@@ -561,7 +561,8 @@ class BankTransferImport(ImportKind):
             return
         invoice_ids = sorted({payment.invoice_id for payment in plan.payments})
         try:
-            set_lock_timeout()
+            # A lock that cannot be had within the connection's lock_timeout (settings.py,
+            # DB_LOCK_TIMEOUT_MS) fails with a DatabaseError: nothing is recorded.
             self.lock_open_payments(invoice_ids)
             current = self.lock_invoices(invoice_ids)
         except DatabaseError as error:
@@ -680,10 +681,3 @@ class BankTransferImport(ImportKind):
             ):
                 current[row["id"]] = row
         return current
-
-
-def set_lock_timeout():
-    """Wait at most LOCK_TIMEOUT for a row lock (PostgreSQL), then give up politely."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")

@@ -643,9 +643,12 @@ def test_an_import_and_a_payment_at_the_counter_at_the_same_time_pay_once():
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks are only real on PostgreSQL")
-def test_an_invoice_locked_elsewhere_makes_the_import_give_up_politely(monkeypatch, settings, tmp_path):
+def test_an_invoice_locked_elsewhere_makes_the_import_give_up_politely(settings, tmp_path):
+    """The import sets no timeout of its own: the connection's lock_timeout (settings.py) bounds the wait."""
     settings.MEDIA_ROOT = tmp_path
-    monkeypatch.setattr(bank_transfers, "LOCK_TIMEOUT", "200ms")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW lock_timeout")
+        assert cursor.fetchone()[0] not in ("0", "0ms")  # 0 would wait for ever
     staff = StaffUserFactory(is_superuser=True)
     _m, invoices = member_with_dues("0001201", 2025)
     job = services.upload(
@@ -669,10 +672,15 @@ def test_an_invoice_locked_elsewhere_makes_the_import_give_up_politely(monkeypat
     holder.start()
     try:
         assert locked.wait(timeout=10)
+        with connection.cursor() as cursor:
+            # What DB_LOCK_TIMEOUT_MS=200 sets for a connection; short, so that the test is quick.
+            cursor.execute("SET lock_timeout = '200ms'")
         job = services.start_apply(job=job, user=staff)
     finally:
         release.set()
         holder.join(timeout=30)
+        with connection.cursor() as cursor:
+            cursor.execute("RESET lock_timeout")  # back to the connection's setting
     assert job.state == ImportJob.State.FAILED
     assert job.message == bank_transfers.BUSY_MESSAGE
     assert Invoice.objects.get(pk=invoices[2025].pk).status == Invoice.Status.UNPAID

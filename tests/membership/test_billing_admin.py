@@ -4,17 +4,23 @@ payments and gateway notifications, the dashboard panel, and who may see them.""
 import csv
 import datetime
 import io
+import threading
 
 import openpyxl
 import pytest
 from django.contrib.auth.models import Group
 from django.core import mail
+from django.db import connection
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 from wagtail.models import ModelLogEntry
 
 from membership import billing
 from membership.models import DuesRule, GatewayNotification, Invoice, Member, Payment, current_fiscal_year
+from membership.tasks import send_dues_reminders_task
 from tests.factories import InvoiceFactory, MemberFactory, StaffUserFactory
 
 pytestmark = pytest.mark.django_db
@@ -502,6 +508,100 @@ def test_reminder_plan_is_one_query(arrears, django_assert_num_queries):
     with django_assert_num_queries(1):
         plan = billing.plan_dues_reminders()
     assert plan.member_count == 2
+
+
+def post_reminder(client, year="2024"):
+    return client.post(reverse("dues_admin:reminders"), {"fiscal_year": year, "expected_members": "2"}, follow=True)
+
+
+def page_messages(response):
+    return [str(message) for message in response.context["messages"]]
+
+
+def reminder_tasks():
+    return DBTaskResult.objects.filter(task_path=send_dues_reminders_task.module_path)
+
+
+def test_a_double_click_on_the_reminder_button_sends_the_mails_once(
+    staff_client, arrears, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        first = post_reminder(staff_client)
+    with django_capture_on_commit_callbacks(execute=True):
+        second = post_reminder(staff_client)
+    assert sorted(message.to[0] for message in mail.outbox) == ["mida@example.jp", "osoi@example.jp"]
+    assert ModelLogEntry.objects.filter(action="membership.invoice.reminded").count() == 3
+    assert any("督促メールの送信を開始しました" in text for text in page_messages(first))
+    [warning] = page_messages(second)
+    assert "送ったばかりのため、送信しませんでした" in warning and "10分間" in warning
+    # Another year's button mentions the same invoices (all of a member's unpaid dues): refused too.
+    with django_capture_on_commit_callbacks(execute=True):
+        post_reminder(staff_client, year="")
+    assert len(mail.outbox) == 2
+
+
+def test_reminding_again_is_possible_ten_minutes_later(staff_client, arrears, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        post_reminder(staff_client)
+    Invoice.objects.update(last_reminded_at=timezone.now() - datetime.timedelta(minutes=11))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_reminder(staff_client)
+    assert any("督促メールの送信を開始しました" in text for text in page_messages(response))
+    assert len(mail.outbox) == 4
+
+
+def test_a_queued_reminder_blocks_a_second_one_until_the_worker_has_run_it(
+    settings, staff_client, arrears, django_capture_on_commit_callbacks
+):
+    """As in production: the button queues the task for the worker; a double click queues it once."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        post_reminder(staff_client)
+        second = post_reminder(staff_client)
+    assert reminder_tasks().count() == 1
+    [warning] = page_messages(second)
+    assert "督促メールの送信がまだ終わっていないため、送信しませんでした" in warning
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    queued = reminder_tasks().get()
+    with django_capture_on_commit_callbacks(execute=True):
+        queued.task.call(**queued.args_kwargs["kwargs"])  # what the worker does
+    reminder_tasks().update(status=TaskResultStatus.SUCCESSFUL)
+    assert sorted(message.to[0] for message in mail.outbox) == ["mida@example.jp", "osoi@example.jp"]
+    with django_capture_on_commit_callbacks(execute=True):
+        third = post_reminder(staff_client)
+    assert "送ったばかりのため" in page_messages(third)[0]
+    assert len(mail.outbox) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent requests need PostgreSQL")
+def test_two_reminder_requests_at_the_same_time_queue_one_task(settings, arrears):
+    """A double click's two requests, each in its own app process at once: one task is queued."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    staff = StaffUserFactory(is_superuser=True)
+    barrier = threading.Barrier(2)
+    statuses, errors = [], []
+
+    def click():
+        try:
+            client = Client()
+            client.force_login(staff)
+            barrier.wait(timeout=10)
+            statuses.append(client.post(reverse("dues_admin:reminders"), {"fiscal_year": "2024"}).status_code)
+        except Exception as error:  # noqa: BLE001 - reported by the test
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=click) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+    assert statuses == [302, 302]
+    assert reminder_tasks().count() == 1
 
 
 # --- payments and gateway notifications --------------------------------------------------------

@@ -5,7 +5,8 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page
 
-from tests.factories import MemberFactory, StaffUserFactory
+from membership.models import DuesRule, GatewayNotification, Member, Payment
+from tests.factories import InvoiceFactory, MemberFactory, StaffUserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -72,6 +73,60 @@ def test_editor_cannot_reach_member_data(client):
     assert response.status_code == 302
     member.refresh_from_db()
     assert member.family_name == "秘密"
+
+
+def chooser_urls(model_name, pk):
+    """Every URL Wagtail's snippet chooser would have for a model (none is registered)."""
+    base = f"/admin/snippets/choose/membership/{model_name}/"
+    return [
+        base,
+        base + "?q=秘密",
+        base + "results/",
+        base + "results/?q=秘密",
+        base + f"chosen/{pk}/",
+        base + f"chosen-multiple/?id={pk}",
+        base + "create/",
+    ]
+
+
+def private_records():
+    """One record of each snippet model, all tied to a member whose name must not leak."""
+    member = MemberFactory(family_name="秘密", given_name="花子", user__email="secret@example.jp")
+    invoice = InvoiceFactory(member=member)
+    payment = Payment.objects.create(invoice=invoice, method="card", order_id="D2025-SECRET-0001", amount=5000)
+    notification = GatewayNotification.objects.create(
+        body="ShopID=x&OrderID=D2025-SECRET-0001", order_id="D2025-SECRET-0001", status="CAPTURE", payment=payment
+    )
+    rule = DuesRule.objects.create(fiscal_year=2025, member_status=Member.Status.ACTIVE, amount=5000)
+    return {
+        "member": member.pk,
+        "invoice": invoice.pk,
+        "payment": payment.pk,
+        "gatewaynotification": notification.pk,
+        "duesrule": rule.pk,
+    }
+
+
+@pytest.mark.parametrize("group_name", ["編集者", "事務局"])
+def test_snippet_choosers_are_not_registered(client, group_name):
+    """Wagtail's snippet choosers check no model permission, so they are not registered at all."""
+    records = private_records()
+    client.force_login(user_in(group_name))
+    for model_name, pk in records.items():
+        for url in chooser_urls(model_name, pk):
+            for headers in ({}, {"x-requested-with": "XMLHttpRequest"}):
+                response = client.get(url, headers=headers)
+                assert response.status_code in (403, 404), url
+                body = response.content.decode()
+                assert "秘密" not in body and "secret@example.jp" not in body, url
+                assert "D2025-SECRET-0001" not in body, url
+
+
+def test_snippet_choosers_are_not_registered_even_for_a_superuser(admin_client):
+    records = private_records()
+    for model_name, pk in records.items():
+        for url in chooser_urls(model_name, pk):
+            assert admin_client.get(url).status_code == 404, url
 
 
 def test_editor_menu_has_no_members_but_the_editor_can_edit_pages_and_images(client):
