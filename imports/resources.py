@@ -9,7 +9,7 @@ and widgets row by row but write in bulk (``imports.kinds``): django-import-expo
 
 from import_export import resources
 
-from membership.models import PREFECTURES, Member
+from membership.models import MEMBER_CONTACT_FIELDS, MEMBER_NAME_FIELDS, PREFECTURES, Member
 
 from .registry import ImportField
 from .widgets import (
@@ -160,25 +160,10 @@ class MemberResource(resources.ModelResource):
         import_id_fields = ("member_number",)
         fields = (
             "member_number",
-            "family_name",
-            "given_name",
-            "family_name_kana",
-            "given_name_kana",
-            "alternate_name",
+            *MEMBER_NAME_FIELDS,
             "birth_date",
             "email",
-            "home_postal_code",
-            "home_prefecture",
-            "home_address1",
-            "home_address2",
-            "workplace_name",
-            "workplace_postal_code",
-            "workplace_prefecture",
-            "workplace_address1",
-            "workplace_address2",
-            "mailing_address",
-            "phone",
-            "mobile",
+            *MEMBER_CONTACT_FIELDS,
             "status",
             "joined_on",
             "certification_number",

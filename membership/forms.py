@@ -3,7 +3,7 @@ from django.contrib.auth import forms as auth_forms
 
 from . import japanese
 from .accounts import normalize_login_id
-from .models import Member, User
+from .models import MEMBER_CONTACT_FIELDS, MEMBER_NAME_FIELDS, Member, User
 
 
 class LoginForm(auth_forms.AuthenticationForm):
@@ -139,25 +139,7 @@ class MemberProfileForm(MemberInputRulesMixin, forms.ModelForm):
 
     class Meta:
         model = Member
-        fields = [
-            "family_name",
-            "given_name",
-            "family_name_kana",
-            "given_name_kana",
-            "alternate_name",
-            "home_postal_code",
-            "home_prefecture",
-            "home_address1",
-            "home_address2",
-            "workplace_name",
-            "workplace_postal_code",
-            "workplace_prefecture",
-            "workplace_address1",
-            "workplace_address2",
-            "mailing_address",
-            "phone",
-            "mobile",
-        ]
+        fields = [*MEMBER_NAME_FIELDS, *MEMBER_CONTACT_FIELDS]
         widgets = {"mailing_address": forms.RadioSelect}
 
     def __init__(self, *args, **kwargs):

@@ -28,7 +28,7 @@ from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from .admin_forms import MemberAdminForm
-from .models import PREFECTURE_CHOICES, Member
+from .models import MEMBER_CONTACT_FIELDS, MEMBER_NAME_FIELDS, PREFECTURE_CHOICES, Member
 
 MEMBER_EDIT_ACTION = "membership.member.edit"
 EMPTY_DISPLAY = "(空欄)"
@@ -378,25 +378,10 @@ class MemberViewSet(NoChooserMixin, SnippetViewSet):
 
     inspect_view_fields = [
         "member_number",
-        "family_name",
-        "given_name",
-        "family_name_kana",
-        "given_name_kana",
-        "alternate_name",
+        *MEMBER_NAME_FIELDS,
         "birth_date",
         "email",
-        "home_postal_code",
-        "home_prefecture",
-        "home_address1",
-        "home_address2",
-        "workplace_name",
-        "workplace_postal_code",
-        "workplace_prefecture",
-        "workplace_address1",
-        "workplace_address2",
-        "mailing_address",
-        "phone",
-        "mobile",
+        *MEMBER_CONTACT_FIELDS,
         "certification_number",
         "certification_expires_on",
         "status",

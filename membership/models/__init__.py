@@ -12,7 +12,7 @@ from .billing import (
     current_fiscal_year,
     fiscal_year_of,
 )
-from .members import PREFECTURE_CHOICES, PREFECTURES, Member
+from .members import MEMBER_CONTACT_FIELDS, MEMBER_NAME_FIELDS, PREFECTURE_CHOICES, PREFECTURES, Member
 
 __all__ = [
     "AccountManager",
@@ -21,6 +21,8 @@ __all__ = [
     "PREFECTURES",
     "PREFECTURE_CHOICES",
     "Member",
+    "MEMBER_CONTACT_FIELDS",
+    "MEMBER_NAME_FIELDS",
     "CVS_CHAINS",
     "DuesRule",
     "DuesRun",

@@ -15,6 +15,23 @@ PREFECTURES = [
 ]  # fmt: skip
 PREFECTURE_CHOICES = [(name, name) for name in PREFECTURES]
 
+# Field groups of a member, in the order forms, the admin and spreadsheets show them.
+MEMBER_NAME_FIELDS = ("family_name", "given_name", "family_name_kana", "given_name_kana", "alternate_name")
+MEMBER_CONTACT_FIELDS = (
+    "home_postal_code",
+    "home_prefecture",
+    "home_address1",
+    "home_address2",
+    "workplace_name",
+    "workplace_postal_code",
+    "workplace_prefecture",
+    "workplace_address1",
+    "workplace_address2",
+    "mailing_address",
+    "phone",
+    "mobile",
+)
+
 
 class Member(models.Model):
     """A society member's profile. The member number is also the account's login id.
