@@ -1,8 +1,9 @@
 """Services for money: invoices, payment attempts, gateway notifications, receipt numbers.
 
 Each function runs in a transaction, locks the rows it changes (payment before invoice before
-receipt counter, always in that order), re-checks their state, and queues mails with
-``transaction.on_commit``. Views and admin actions call these; they never write money rows.
+receipt counter, always in that order), re-checks their state, and queues mails so that they
+exist exactly when the transaction commits (``tasks.enqueue_with_transaction``). Views and
+admin actions call these; they never write money rows.
 """
 
 import datetime
@@ -23,7 +24,7 @@ from django_tasks import task
 
 from . import gateway, japanese
 from .models import DuesRule, DuesRun, GatewayNotification, Invoice, Member, Payment, ReceiptCounter, fiscal_year_of
-from .tasks import send_member_mail
+from .tasks import enqueue_with_transaction, send_member_mail
 
 logger = logging.getLogger(__name__)
 
@@ -108,16 +109,17 @@ def receive_notification(body):
     The raw body is committed first, whatever follows. The notification carries no signature,
     so it only triggers a trade-status query; what the gateway answers there is applied. False
     (not acknowledged, the gateway sends again later) when the query or the lock fails.
+
+    This runs for every notification the gateway sends, so its statements are written as plain
+    SQL (see ``_store_notification``, ``_lock_payment``); the rare outcomes use the ORM.
     """
     parsed = gateway.parse_notification(body)
-    record = GatewayNotification.objects.create(body=body, order_id=parsed.order_id[:64], status=parsed.status[:20])
+    record, payment = _store_notification(body, parsed)
 
     if not gateway.shop_id_matches(parsed.shop_id):
         return _finish(record, GatewayNotification.Outcome.FLAGGED, f"ショップIDが一致しません({parsed.shop_id})")
-    payment = Payment.objects.filter(order_id=parsed.order_id).only("order_id", "method").first()
     if payment is None:
         return _finish(record, GatewayNotification.Outcome.FLAGGED, "該当する決済がありません(不明なオーダーID)")
-    record.payment = payment
     try:
         trade = gateway.search_trade(order_id=payment.order_id, method=payment.method)
     except gateway.GatewayError as error:
@@ -136,6 +138,38 @@ def receive_notification(body):
         logger.warning("notification %s: could not lock payment %s: %s", record.pk, payment.pk, error)
         _finish(record, GatewayNotification.Outcome.RETRY, "決済データを更新できませんでした(再送待ち)")
         return False
+
+
+def _sql(statement, params=()):
+    """Run one statement on the default connection; the first row it returns, if any."""
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        return cursor.fetchone() if cursor.description else None
+
+
+def _table(model):
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _now():
+    return connection.ops.adapt_datetimefield_value(timezone.now())
+
+
+def _store_notification(body, parsed):
+    """Commit the notification as received, with the attempt it names: ``(record, payment)``.
+
+    Autocommit, so that it stays whatever follows. One statement also finds the attempt (its
+    id and method, or None for an unknown order id).
+    """
+    notifications, payments = _table(GatewayNotification), _table(Payment)
+    pk, payment_id, method = _sql(
+        f"INSERT INTO {notifications} (received_at, body, order_id, status, payment_id, outcome, detail, "
+        f"resolved_by) VALUES (%s, %s, %s, %s, (SELECT id FROM {payments} WHERE order_id = %s), %s, '', '') "
+        f"RETURNING id, payment_id, (SELECT method FROM {payments} WHERE id = {notifications}.payment_id)",
+        [_now(), body, parsed.order_id[:64], parsed.status[:20], parsed.order_id, GatewayNotification.Outcome.RECEIVED],
+    )  # fmt: skip
+    payment = None if payment_id is None else Payment(pk=payment_id, order_id=parsed.order_id, method=method)
+    return GatewayNotification(pk=pk, payment=payment), payment
 
 
 NOTHING_NOTIFIED = gateway.Notification(
@@ -197,10 +231,33 @@ def cancel_payment(*, member, order_id):
 
 
 def _finish(record, outcome, detail=""):
-    GatewayNotification.objects.filter(pk=record.pk).update(
-        payment=record.payment, outcome=outcome, detail=detail[:300], processed_at=timezone.now()
+    _sql(
+        f"UPDATE {_table(GatewayNotification)} SET outcome = %s, detail = %s, processed_at = %s WHERE id = %s",
+        [outcome, detail[:300], _now(), record.pk],
     )
     return True
+
+
+def _lock_payment(payment_id):
+    """Lock an attempt and its invoice in one statement (payment, then invoice: the lock order).
+
+    Returns ``(payment, others_at_checkout)``: the attempt, with its invoice, as model instances
+    holding only the columns a notification reads, and whether the invoice has other attempts
+    still at the checkout.
+    """
+    payments, invoices = _table(Payment), _table(Invoice)
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    row = _sql(
+        f"SELECT p.status, p.amount, p.method, p.access_id, i.id, i.status, i.amount, "
+        f"EXISTS (SELECT 1 FROM {payments} o WHERE o.invoice_id = p.invoice_id AND o.status = %s AND o.id <> p.id) "
+        f"FROM {payments} p INNER JOIN {invoices} i ON i.id = p.invoice_id WHERE p.id = %s{lock}",
+        [Payment.Status.STARTED, payment_id],
+    )
+    if row is None:
+        raise Payment.DoesNotExist(payment_id)
+    invoice = Invoice(pk=row[4], status=row[5], amount=row[6])
+    payment = Payment(pk=payment_id, invoice=invoice, status=row[0], amount=row[1], method=row[2], access_id=row[3])
+    return payment, bool(row[7])
 
 
 def _apply_trade(*, payment_id, trade, notified):
@@ -211,13 +268,7 @@ def _apply_trade(*, payment_id, trade, notified):
     marked paid: the caller runs ``last_step`` just before committing.
     """
     # (PostgreSQL's lock_timeout, set for every connection in settings, bounds the wait.)
-    # One query locks both rows (FOR UPDATE covers the joined invoice): payment, then invoice.
-    payment = (
-        Payment.objects.select_for_update()
-        .select_related("invoice")
-        .only("status", "amount", "method", "access_id", "invoice__status", "invoice__amount")
-        .get(pk=payment_id)
-    )
+    payment, others_at_checkout = _lock_payment(payment_id)
     invoice = payment.invoice
     Outcome = GatewayNotification.Outcome
 
@@ -228,19 +279,21 @@ def _apply_trade(*, payment_id, trade, notified):
         if payment.status == Payment.Status.PAID:
             return Outcome.NO_CHANGE, "支払済として反映済みです"
         paid_at = trade.process_date or timezone.now()
-        Payment.objects.filter(pk=payment.pk).update(
-            status=Payment.Status.PAID, paid_at=paid_at, access_id=trade.access_id or payment.access_id,
-            updated_at=timezone.now(),
+        _sql(
+            f"UPDATE {_table(Payment)} SET status = %s, paid_at = %s, access_id = %s, updated_at = %s WHERE id = %s",
+            [Payment.Status.PAID, connection.ops.adapt_datetimefield_value(paid_at),
+             trade.access_id or payment.access_id, _now(), payment.pk],
         )  # fmt: skip
         if invoice.status != Invoice.Status.UNPAID:
             return Outcome.FLAGGED, f"請求はすでに{invoice.get_status_display()}です。二重入金の可能性があります"
-        _cancel_other_started_attempts(invoice_id=invoice.pk, paid_payment_id=payment.pk)
+        if others_at_checkout:
+            _cancel_other_started_attempts(invoice_id=invoice.pk, paid_payment_id=payment.pk)
         paid = {
             "paid_on": timezone.localdate(paid_at),
             "amount": trade.amount,
             "channel": CHANNEL_OF_METHOD[payment.method],
         }
-        transaction.on_commit(lambda: send_paid_mail.enqueue(invoice_id=invoice.pk))
+        enqueue_with_transaction(send_paid_mail, invoice_id=invoice.pk)
         # Numbered last, so that the year's receipt counter stays locked only until the commit.
         return Outcome.APPLIED, "支払済にしました", lambda: _mark_invoice_paid(invoice, **paid)
 
@@ -267,7 +320,7 @@ def _apply_trade(*, payment_id, trade, notified):
                 "updated_at",
             ]
         )
-        transaction.on_commit(lambda: send_cvs_numbers_mail.enqueue(payment_id=payment.pk))
+        enqueue_with_transaction(send_cvs_numbers_mail, payment_id=payment.pk)
         return Outcome.APPLIED, "コンビニ支払待ちにしました"
 
     if trade.status in CLOSED_STATUSES:
@@ -307,17 +360,44 @@ def _cancel_other_started_attempts(*, invoice_id, paid_payment_id):
 
 
 def _mark_invoice_paid(invoice, *, paid_on, amount, channel):
-    """Paid: date, channel and amount, and a receipt number, in the caller's transaction."""
-    invoice.status = Invoice.Status.PAID
-    invoice.paid_on = paid_on
-    invoice.paid_amount = amount
-    invoice.channel = channel
-    invoice.receipt_number = next_receipt_number(fiscal_year_of(paid_on))
-    invoice.updated_at = timezone.now()
-    Invoice.objects.filter(pk=invoice.pk).update(
-        status=invoice.status, paid_on=paid_on, paid_amount=amount, channel=channel,
-        receipt_number=invoice.receipt_number, updated_at=invoice.updated_at,
-    )  # fmt: skip
+    """Paid: date, channel and amount, and a receipt number, in the caller's transaction.
+
+    The year's receipt counter stays locked from here until the commit and so serialises all
+    payments; on PostgreSQL one statement numbers and marks the invoice, so that the lock is
+    held for that statement and the commit only.
+    """
+    fiscal_year = fiscal_year_of(paid_on)
+    values = [
+        Invoice.Status.PAID, connection.ops.adapt_datefield_value(paid_on), amount, channel,
+        connection.ops.adapt_datetimefield_value(timezone.now()),
+    ]  # fmt: skip
+    invoices = _table(Invoice)
+    if connection.vendor == "postgresql":
+        (invoice.receipt_number,) = _sql(
+            f"WITH counter AS ({_NEXT_RECEIPT_NUMBER}) UPDATE {invoices} SET status = %s, paid_on = %s, "
+            "paid_amount = %s, channel = %s, updated_at = %s, "
+            "receipt_number = %s || '-' || lpad(counter.n::text, greatest(6, length(counter.n::text)), '0') "
+            f"FROM counter WHERE {invoices}.id = %s RETURNING receipt_number",
+            [fiscal_year, *values, str(fiscal_year), invoice.pk],
+        )
+    else:
+        receipt_number = next_receipt_number(fiscal_year)
+        _sql(
+            f"UPDATE {invoices} SET status = %s, paid_on = %s, paid_amount = %s, channel = %s, updated_at = %s, "
+            "receipt_number = %s WHERE id = %s",
+            [*values, receipt_number, invoice.pk],
+        )
+        invoice.receipt_number = receipt_number
+    invoice.status, invoice.paid_on, invoice.paid_amount, invoice.channel = (Invoice.Status.PAID, paid_on, amount, channel)  # fmt: skip
+
+
+# Create the year's counter or lock and increment it, in one statement (PostgreSQL, and
+# SQLite 3.35+, both know ON CONFLICT … RETURNING).
+_NEXT_RECEIPT_NUMBER = (
+    f"INSERT INTO {ReceiptCounter._meta.db_table} (fiscal_year, last_number) VALUES (%s, 1) "
+    f"ON CONFLICT (fiscal_year) DO UPDATE SET last_number = {ReceiptCounter._meta.db_table}.last_number + 1 "
+    "RETURNING last_number AS n"
+)
 
 
 def next_receipt_number(fiscal_year):
@@ -326,17 +406,7 @@ def next_receipt_number(fiscal_year):
     Must run inside the paying transaction: the counter row stays locked until it commits,
     and a rollback gives the number back.
     """
-    table = connection.ops.quote_name(ReceiptCounter._meta.db_table)
-    with connection.cursor() as cursor:
-        # One statement: create the year's counter or lock and increment it (PostgreSQL, and
-        # SQLite 3.35+, both know ON CONFLICT … RETURNING).
-        cursor.execute(
-            f"INSERT INTO {table} (fiscal_year, last_number) VALUES (%s, 1) "
-            f"ON CONFLICT (fiscal_year) DO UPDATE SET last_number = {table}.last_number + 1 "
-            "RETURNING last_number",
-            [fiscal_year],
-        )
-        (number,) = cursor.fetchone()
+    (number,) = _sql(_NEXT_RECEIPT_NUMBER, [fiscal_year])
     return f"{fiscal_year}-{number:06d}"
 
 
@@ -374,7 +444,7 @@ def record_manual_payment(*, invoice_id, channel, paid_on, amount=None, note="",
         invoice.save(update_fields=["note"])
     _mark_invoice_paid(invoice, paid_on=paid_on, amount=invoice.amount if amount is None else amount, channel=channel)
     if notify:
-        transaction.on_commit(lambda: send_paid_mail.enqueue(invoice_id=invoice.pk))
+        enqueue_with_transaction(send_paid_mail, invoice_id=invoice.pk)
     return invoice
 
 
