@@ -381,3 +381,46 @@ def test_billing_refuses_a_store_payment_over_the_limit(member):
     big = InvoiceFactory(member=member, amount=300_001, subject="renewal:1", category="renewal_fee")
     with pytest.raises(billing.BillingError, match="30万円"):
         billing.start_payment(member=member, invoice_id=big.pk, method="cvs")
+
+
+# --- the paid mail as an outbox (production's database task backend) ------------------------
+
+
+@pytest.fixture
+def database_tasks(settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+def test_with_database_tasks_the_paid_mail_is_queued_in_the_paying_transaction(
+    member_client, invoice, database_tasks, django_capture_on_commit_callbacks
+):
+    from django_tasks_db.models import DBTaskResult
+
+    payment = decide(member_client, invoice, "card")
+    trade = {"OrderID": payment.order_id, "Status": "CAPTURE", "JobCd": "CAPTURE", "Amount": "5000", "Tax": "0"}
+    answer = RecordingAdapter(lambda request: (200, urlencode({**trade, "AccessID": "A1", "PayType": "0"})))
+    with mounted(gateway.http, f"{settings.GMO_API_URL}/payment/", answer):
+        with django_capture_on_commit_callbacks() as callbacks:
+            assert post_notification(Client(), **trade, PayType="0").content == b"0"
+    assert callbacks == []  # nothing waits for the commit: the task row is written with the payment
+    queued = DBTaskResult.objects.get()
+    assert queued.task_path == "membership.billing.send_paid_mail"
+    assert queued.args_kwargs["kwargs"] == {"invoice_id": invoice.pk}
+    assert mail.outbox == []  # the worker sends it
+
+
+def test_with_database_tasks_a_rolled_back_payment_queues_no_mail(member, database_tasks):
+    from django.db import transaction
+    from django_tasks_db.models import DBTaskResult
+
+    invoice = InvoiceFactory(member=member, fiscal_year=2025)
+
+    class Rollback(Exception):
+        pass
+
+    with pytest.raises(Rollback), transaction.atomic():
+        billing.record_manual_payment(invoice_id=invoice.pk, channel="counter", paid_on=timezone.localdate())
+        assert DBTaskResult.objects.count() == 1
+        raise Rollback
+    invoice.refresh_from_db()
+    assert invoice.status == Invoice.Status.UNPAID and not DBTaskResult.objects.exists()
