@@ -510,10 +510,19 @@ class InvoiceInspectView(ReadOnlyInspectView):
     template_name = "membership/admin/invoice_inspect.html"
 
     def get_object(self, queryset=None):
-        return get_object_or_404(Invoice.objects.select_related("member"), pk=self.pk)
+        return get_object_or_404(Invoice.objects.select_related("member", "receipt"), pk=self.pk)
 
     def header_actions(self):
         return invoice_action_buttons(self.request.user, self.object)
+
+    def get_receipt_number_display_value(self):
+        invoice = self.object
+        if not invoice.receipt_number:
+            return "-"
+        issued = getattr(invoice, "receipt", None)  # issued on the member's first download
+        if issued is None:
+            return f"{invoice.receipt_number}(領収書は未発行)"
+        return f"{invoice.receipt_number}(領収書の発行日時 {timezone.localtime(issued.issued_at):%Y/%m/%d %H:%M})"
 
     def get_member_display_value(self):
         member = self.object.member

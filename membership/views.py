@@ -337,13 +337,15 @@ def payment_return(request, order_id):
 
 @members_area
 def receipt(request, invoice_id):
+    """領収書 as PDF: issued (its content fixed) on the first download, the same on every later one."""
     invoice = _own_invoice(request, invoice_id)
     if not invoice.receipt_number:
         raise Http404("領収書はまだ発行されていません。")
-    from .receipts import render_receipt_pdf
+    from .receipts import issue_receipt, render_receipt_pdf
 
-    response = HttpResponse(render_receipt_pdf(invoice), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{invoice.receipt_filename}"'
+    issued = issue_receipt(invoice)
+    response = HttpResponse(render_receipt_pdf(issued), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{issued.filename}"'
     return response
 
 

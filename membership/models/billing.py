@@ -1,4 +1,4 @@
-"""Money: dues rules, invoices (請求), payment attempts, gateway notifications, receipt numbers.
+"""Money: dues rules, invoices (請求), receipts, payment attempts, gateway notifications, receipt numbers.
 
 Dues, renewal fees and seminar fees all go through ``Invoice``; a ``Payment`` is one attempt to
 pay one invoice through the gateway. Amounts are whole yen (``int``), never floats. State
@@ -117,9 +117,41 @@ class Invoice(models.Model):
         """但し書き: what the receipt says the money was for."""
         return self.purpose or f"{self.fiscal_year}年度 {self.get_category_display()}として"
 
+
+class Receipt(models.Model):
+    """What a receipt (領収書) says, fixed the first time it is issued.
+
+    Made by ``membership.receipts.issue_receipt`` from the invoice, the member's name and the
+    society settings of that moment; the PDF is rendered from these fields only, so that a later
+    rename or a change of the issuer's details never changes a receipt already given out.
+    """
+
+    invoice = models.OneToOneField(
+        Invoice, verbose_name="請求", on_delete=models.PROTECT, primary_key=True, related_name="receipt"
+    )
+    number = models.CharField("領収書番号", max_length=20, unique=True)
+    addressee = models.CharField("宛名", max_length=200)
+    member_number = models.CharField("会員番号", max_length=20)
+    amount = models.PositiveIntegerField("金額(円)")
+    purpose = models.CharField("但し書き", max_length=100)
+    paid_on = models.DateField("入金日")
+    channel = models.CharField("入金種別", max_length=50)
+    breakdown = models.CharField("内訳", max_length=100)
+    issuer_name = models.CharField("発行者名", max_length=100)
+    issuer_address = models.TextField("発行者住所", blank=True)
+    registration_number = models.CharField("登録番号", max_length=14, blank=True)
+    issued_at = models.DateTimeField("発行日時", default=timezone.now)
+
+    class Meta:
+        verbose_name = "領収書"
+        verbose_name_plural = "領収書"
+
+    def __str__(self):
+        return f"{self.number} {self.addressee}"
+
     @property
-    def receipt_filename(self):
-        return f"receipt-{self.receipt_number}.pdf" if self.receipt_number else ""
+    def filename(self):
+        return f"receipt-{self.number}.pdf"
 
 
 class Payment(models.Model):

@@ -20,6 +20,7 @@ from wagtail.models import ModelLogEntry
 
 from membership import billing
 from membership.models import DuesRule, GatewayNotification, Invoice, Member, Payment, current_fiscal_year
+from membership.receipts import issue_receipt
 from membership.tasks import send_dues_reminders_task
 from tests.factories import InvoiceFactory, MemberFactory, StaffUserFactory
 
@@ -210,6 +211,16 @@ def test_invoice_edit_url_shows_the_inspect_page_and_nothing_can_be_deleted(clie
     response = client.post(reverse(f"{INVOICES}:delete", args=[invoice.pk]))
     assert response.status_code == 302 and response.url == reverse("wagtailadmin_home")
     assert Invoice.objects.filter(pk=invoice.pk).exists()
+
+
+def test_invoice_inspect_page_tells_when_the_receipt_was_issued(staff_client, ledger):
+    invoice = Invoice.objects.get(pk=ledger["sato_2025"].pk)
+    inspect_url = reverse(f"{INVOICES}:inspect", args=[invoice.pk])
+    assert f"{invoice.receipt_number}(領収書は未発行)" in staff_client.get(inspect_url).content.decode()
+    issued = issue_receipt(invoice)
+    issued_at = f"{timezone.localtime(issued.issued_at):%Y/%m/%d %H:%M}"
+    body = staff_client.get(inspect_url).content.decode()
+    assert f"{invoice.receipt_number}(領収書の発行日時 {issued_at})" in body
 
 
 # --- actions on an invoice ---------------------------------------------------------------------
