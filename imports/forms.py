@@ -23,3 +23,16 @@ class UploadForm(forms.Form):
         if not upload.name.lower().endswith(ALLOWED_EXTENSIONS):
             raise forms.ValidationError("CSV(.csv)か Excel ブック(.xlsx)を選んでください。")
         return upload
+
+
+class ConfirmForm(forms.Form):
+    """The confirm step: a field for each of the kind's ``confirm_options`` (often none).
+
+    An unchecked checkbox is not sent with the form, so it reads as off: staff who uncheck a
+    box that is checked by default get what they saw.
+    """
+
+    def __init__(self, *args, kind=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        for option in kind.confirm_options if kind is not None else ():
+            self.fields[option.name] = option.form_field()

@@ -65,6 +65,8 @@ class ImportJob(models.Model):
     unchanged_count = models.PositiveIntegerField("変更なし", default=0)
     error_count = models.PositiveIntegerField("エラー", default=0)
 
+    # What staff chose on the confirm step: {option name: value} of the kind's ``confirm_options``.
+    options = models.JSONField("取込の設定", default=dict, blank=True)
     message = models.TextField("メッセージ", blank=True)
     # ImportReport.as_json(): counts, the first rows of each class, every error.
     result = models.JSONField("結果", default=dict, blank=True)

@@ -8,6 +8,10 @@ preview and ``validate`` + ``write`` (in one transaction) for the import. The pr
 rows into classes: 新規 / 更新 / 変更なし / エラー unless the kind declares its own
 ``outcomes`` (see ``report.Outcome``).
 
+A kind may also declare ``confirm_options``: choices staff make on the confirm step, next to
+「取り込む」 (e.g. whether to mail the members). The job stores what was chosen
+(``ImportJob.options``, the audit record) and ``write`` reads it from ``report.options``.
+
 New kinds (attendance, bank transfers) need no change here: put a module in
 ``imports/kinds/`` or an ``import_kinds.py`` module in any installed app; both are
 imported when Django starts (``ImportsConfig.ready``).
@@ -15,7 +19,9 @@ imported when Django starts (``ImportsConfig.ready``).
 
 import csv
 import io
+from dataclasses import dataclass
 
+from django import forms
 from import_export.fields import Field
 
 from .report import DEFAULT_OUTCOMES, NEW, UPDATED, ImportReport
@@ -31,6 +37,32 @@ class ImportField(Field):
         self.help_text = help_text
         self.example = example
         self.text_column = text_column  # formatted as text in the XLSX template (keeps leading zeros)
+
+
+@dataclass(frozen=True)
+class ConfirmOption:
+    """A checkbox on the confirm step of a kind's imports; the choice is stored on the job.
+
+    ``name`` is the key in ``ImportJob.options`` and ``report.options``. A job confirmed
+    without the option (e.g. before the kind declared it) has no key: read it with
+    ``report.options.get(name)``, which is then ``None`` (off), never the default.
+    """
+
+    name: str
+    label: str
+    help_text: str = ""
+    default: bool = False
+
+    def form_field(self):
+        return forms.BooleanField(label=self.label, help_text=self.help_text, required=False, initial=self.default)
+
+    def clean(self, value):
+        if not isinstance(value, bool):
+            raise ValueError(f"import option {self.name!r} takes True or False, not {value!r}")
+        return value
+
+    def display(self, value):
+        return "はい" if value else "いいえ"
 
 
 class ImportKind:
@@ -49,6 +81,8 @@ class ImportKind:
     summary_outcomes = (NEW, UPDATED)
     # Shown when the same file was applied before.
     reimport_note = "その後に内容が変わっていない行は「変更なし」になり、取り込んでも変わりません。"
+    # Choices on the confirm step (``ConfirmOption``), stored on the job, read by ``write``.
+    confirm_options = ()
 
     def __init__(self):
         self.resource = self.resource_class()
@@ -76,6 +110,29 @@ class ImportKind:
         labels = {outcome.key: outcome.label for outcome in self.outcomes}
         keys = self.summary_outcomes if keys is None else keys
         return "、".join(f"{labels[key]} {counts.get(key, 0):,}件" for key in keys)
+
+    def clean_options(self, options=None):
+        """The confirm options as stored on the job: every declared one, defaults for those not given.
+
+        An unknown name is a programming error (a misspelt option must not silently fall
+        back to its default, e.g. mail everyone).
+        """
+        declared = {option.name: option for option in self.confirm_options}
+        unknown = sorted(set(options or {}) - set(declared))
+        if unknown:
+            raise ValueError(f"import kind {self.key!r} has no option {', '.join(unknown)}")
+        given = options or {}
+        return {
+            name: option.clean(given[name]) if name in given else option.default for name, option in declared.items()
+        }
+
+    def describe_options(self, options):
+        """[(label, value shown)] of the options a job was confirmed with, in declared order."""
+        return [
+            (option.label, option.display(options[option.name]))
+            for option in self.confirm_options
+            if option.name in (options or {})
+        ]
 
     def check_headers(self, headers):
         """One message naming the missing, unknown and repeated columns, or "" when right."""

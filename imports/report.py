@@ -71,6 +71,8 @@ class ImportReport:
         # (a kind may record them in the history of the rows it changes).
         self.job_id = None
         self.user_id = None
+        # What staff chose on the confirm step (``ImportJob.options``): the kind's ``confirm_options``.
+        self.options = {}
 
     def add(self, outcome, row, cells, changes=None):
         """Count a row; keep it as a sample while there is room. ``cells`` match ``columns``."""

@@ -11,7 +11,9 @@ rows processed to the job so that the page can show progress.
 
 Applying validates the file again against the database as it is now (the preview may be
 hours old) and writes everything in one transaction, or nothing. A kind's ``write`` may
-raise ``ImportJobError`` to give up with a message of its own (nothing is written).
+raise ``ImportJobError`` to give up with a message of its own (nothing is written). The
+choices made on the confirm step (the kind's ``confirm_options``) are stored on the job when
+it is confirmed and reach ``write`` as ``report.options``.
 """
 
 import hashlib
@@ -132,8 +134,14 @@ def preview_job(*, job_id):
 
 
 # --- apply -------------------------------------------------------------------------------------
-def start_apply(*, job, user):
-    """Confirm a previewed job (state ``applying``) and import it, now or in the background."""
+def start_apply(*, job, user, options=None):
+    """Confirm a previewed job (state ``applying``) and import it, now or in the background.
+
+    ``options`` are the choices made on the confirm step ({name: value} of the kind's
+    ``confirm_options``); those not given take their default. They are stored on the job.
+    """
+    kind = registry.get(job.kind)
+    options = kind.clean_options(options) if kind is not None else {}
     with transaction.atomic():
         locked = ImportJob.objects.select_for_update().get(pk=job.pk)
         if locked.state == State.APPLIED:
@@ -145,7 +153,8 @@ def start_apply(*, job, user):
         locked.state = State.APPLYING
         locked.decided_by = user
         locked.processed_rows = 0
-        locked.save(update_fields=["state", "decided_by", "processed_rows"])
+        locked.options = options
+        locked.save(update_fields=["state", "decided_by", "processed_rows", "options"])
         if runs_in_background(locked):
             from .tasks import apply_import
 
@@ -174,7 +183,7 @@ def apply_job(*, job_id):
             locked = ImportJob.objects.select_for_update().get(pk=job_id)
             if locked.state != State.APPLYING:
                 return
-            report.job_id, report.user_id = locked.pk, locked.decided_by_id
+            report.job_id, report.user_id, report.options = locked.pk, locked.decided_by_id, dict(locked.options)
             kind.write(plan, report)
             _finish(job_id, State.APPLYING, State.APPLIED, report)
     except ImportJobError as error:  # a kind's write refused (e.g. rows locked by someone else)

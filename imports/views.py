@@ -23,7 +23,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.widgets.button import HeaderButton
 
 from . import services
-from .forms import UploadForm
+from .forms import ConfirmForm, UploadForm
 from .models import ImportJob
 from .registry import registry
 from .report import DEFAULT_OUTCOMES, ERROR
@@ -164,6 +164,8 @@ class JobDetailView(ImportsBase, TemplateView):
             errors_total=len(errors),
             errors_cut=len(errors) > ERRORS_SHOWN,
             previous=services.previous_application(job) if job.state != ImportJob.State.APPLIED else None,
+            confirm_form=ConfirmForm(kind=kind) if job.can_apply else None,
+            options=kind.describe_options(job.options) if kind else [],
             status_url=reverse("imports:status", args=[job.pk]),
         )
         return context
@@ -202,8 +204,12 @@ def job_status(request, pk):
 @import_permission_required
 def confirm(request, pk):
     job = get_object_or_404(ImportJob, pk=pk)
+    form = ConfirmForm(request.POST, kind=registry.get(job.kind))
+    if not form.is_valid():  # checkboxes only: cannot happen
+        messages.error(request, "取込の設定が正しくありません。もう一度確認してください。")
+        return redirect("imports:job", pk=pk)
     try:
-        job = services.start_apply(job=job, user=request.user)
+        job = services.start_apply(job=job, user=request.user, options=form.cleaned_data)
     except services.ImportJobError as error:
         messages.error(request, error.message)
         return redirect("imports:job", pk=pk)

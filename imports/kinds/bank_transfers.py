@@ -36,8 +36,16 @@ Decisions:
   ``membership.billing.next_receipt_number`` of the fiscal year of 入金日, numbered in file
   order, gapless), an open card/store attempt still 手続き中 (STARTED) is cancelled, the row's
   備考 is appended to the invoice's note, and the invoice's history gets an entry
-  (``imports.invoice.paid``, with the job number and who confirmed it). No mails: an import is
-  bookkeeping (``record_manual_payment(notify=False)`` is the equivalent for one invoice).
+  (``imports.invoice.paid``, with the job number and who confirmed it).
+- Mails: the confirm step has a checkbox 「入金確認メールを会員に送る」, checked by default (a
+  confirm option, stored on the job). When it is on, every invoice paid by the import gets the
+  same mail as a card or store payment, ``membership.billing.send_paid_mail`` (fiscal year,
+  amount, receipt link), queued with ``membership.tasks.enqueue_with_transaction`` inside the
+  import's transaction: a rolled-back import mails nobody, and rows that change nothing
+  (入金済, so also a statement imported again) mail nobody either. Members without an e-mail
+  address are left out (the preview counts them; ``send_paid_mail`` would skip them anyway).
+  Staff uncheck the box when migrating old statements; the import is then bookkeeping only,
+  like ``record_manual_payment(notify=False)`` for one invoice.
 - At apply time the framework validates the file again against the database; then ``write``
   locks the open payments of the matched invoices, then the invoices (the documented order:
   payment before invoice before receipt counter; ``select_for_update``, ordered by id; on
@@ -51,7 +59,8 @@ Speed: the members, their invoices (unpaid ones, and paid ones of the file's yea
 dates) and the waiting store payments are loaded in a few queries for the whole file;
 matching runs in Python. Applying locks in chunks, writes the invoices with
 ``imports.bulk.update_rows`` and the history with ``bulk_create``; the receipt counter is
-one upsert per paid invoice.
+one upsert per paid invoice, and so is the paid mail when tasks live in the database (one
+task row each; django-tasks has no bulk enqueue).
 """
 
 import unicodedata
@@ -68,11 +77,12 @@ from wagtail import hooks
 from wagtail.log_actions import LogFormatter
 from wagtail.models import ModelLogEntry
 
-from membership.billing import next_receipt_number
+from membership.billing import next_receipt_number, send_paid_mail
 from membership.models import Invoice, Member, Payment, fiscal_year_of
+from membership.tasks import enqueue_with_transaction
 
 from ..bulk import update_rows
-from ..registry import ImportField, ImportKind, register
+from ..registry import ConfirmOption, ImportField, ImportKind, register
 from ..report import ERROR, UNCHANGED, UPDATED, Outcome
 from ..services import ImportJobError
 from ..widgets import (
@@ -102,6 +112,13 @@ OUTCOMES = (
 )
 
 DETAIL_COLUMN = "照合結果"
+SEND_PAID_MAIL = "send_paid_mail"  # the confirm option
+MAIL_OPTION = ConfirmOption(
+    SEND_PAID_MAIL,
+    "入金確認メールを会員に送る",
+    help_text="入金済にした請求ごとに、領収書のリンク付きで送ります。過去の入金記録の移行ではチェックを外してください。",
+    default=True,
+)
 PAID_ACTION = "imports.invoice.paid"
 STATEMENT_CHANNELS = (Invoice.Channel.YUCHO, Invoice.Channel.TRANSFER)
 LOG_BATCH = 1000
@@ -317,6 +334,7 @@ class PlannedPayment:
     amount: int
     channel: str
     note: str
+    has_email: bool = True  # the member can be sent the paid mail
 
 
 @dataclass
@@ -372,8 +390,11 @@ class BankTransferImport(ImportKind):
         "同じ明細をもう一度取り込むと、記録済みの行はすべて「入金済」になり、何も変わりません。",
         "エラー(日付・金額・年度・会員番号の形式、今日より後の入金日、同じ請求に照合される行が2行以上)が1件でもあると取り込めません。"
         "同じ会員の同じ請求区分の入金が2件ある場合は、それぞれに年度を入れてください。",
-        "取り込んでも会員にメールは送りません。",
+        "「入金確認メールを会員に送る」(確認画面、最初はチェックあり)にチェックを入れて取り込むと、入金済にした請求ごとに"
+        "カード・コンビニ払いと同じ入金確認メール(領収書のリンク付き)を会員に送ります(メールアドレスのない会員を除く)。"
+        "過去の入金記録の移行ではチェックを外してください。もう一度取り込んだ明細(入金済の行)ではメールは送りません。",
     )
+    confirm_options = (MAIL_OPTION,)
     preview_columns = ("会員番号", "入金日", "金額", "年度", "請求区分", "入金種別")
 
     def new_report(self):
@@ -397,10 +418,14 @@ class BankTransferImport(ImportKind):
                 numbers.add(values["member_number"])
             rows.append((number, values, errors, raw))
 
-        members = {
-            row["member_number"]: row["id"]
-            for row in preload(Member.objects.all(), "member_number", numbers, columns=["id", "member_number"])
-        }
+        members = {}
+        with_email = set()
+        for row in preload(
+            Member.objects.all(), "member_number", numbers, columns=["id", "member_number", "user__email"]
+        ):
+            members[row["member_number"]] = row["id"]
+            if row["user__email"]:
+                with_email.add(row["id"])
         ledger = self.load_invoices(members.values(), rows)
         number_column = table.headers.index("会員番号")
 
@@ -461,9 +486,15 @@ class BankTransferImport(ImportKind):
                         amount=values["amount"],
                         channel=values["channel"],
                         note=values.get("note") or "",
+                        has_email=invoice["member_id"] in with_email,
                     )
                 )
         self.add_totals(report, plan)
+        without_email = sum(1 for payment in plan.payments if not payment.has_email)
+        if without_email:
+            report.notes.append(
+                f"照合済のうち {without_email:,}件はメールアドレスのない会員の請求です(入金確認メールは送れません)。"
+            )
         return plan
 
     def match(self, values, invoices):
@@ -658,6 +689,23 @@ class BankTransferImport(ImportKind):
             ModelLogEntry.objects.bulk_create(entries[start : start + LOG_BATCH])
         plan.payments = [payment for payment, _invoice in to_pay]
         self.add_totals(report, plan)
+        if plan.payments:
+            self.send_paid_mails(plan.payments, report)
+
+    def send_paid_mails(self, payments, report):
+        """Queue the paid mail of each invoice paid, in this transaction, when staff asked for it."""
+        if not report.options.get(SEND_PAID_MAIL):
+            report.notes.append(f"入金確認メール: 送っていません(「{MAIL_OPTION.label}」のチェックなし)")
+            return
+        mailed = [payment for payment in payments if payment.has_email]
+        for payment in mailed:
+            # With database tasks the task row is written in this transaction (an outbox);
+            # otherwise it is sent after the commit. A rollback mails nobody.
+            enqueue_with_transaction(send_paid_mail, invoice_id=payment.invoice_id)
+        note = f"入金確認メール: {len(mailed):,}件を送ります"
+        if len(mailed) < len(payments):
+            note += f"(メールアドレスのない会員の {len(payments) - len(mailed):,}件を除く)"
+        report.notes.append(note)
 
     def lock_open_payments(self, invoice_ids):
         """Lock the open payment attempts of the invoices first (a notification locks payment, then invoice)."""

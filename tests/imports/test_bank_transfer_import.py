@@ -22,7 +22,7 @@ from imports.models import ImportJob
 from imports.readers import read_table
 from imports.registry import registry
 from membership import billing
-from membership.models import Invoice, Payment, ReceiptCounter
+from membership.models import Invoice, Member, Payment, ReceiptCounter
 from tests.factories import InvoiceFactory, MemberFactory, StaffUserFactory
 from tests.imports.bank_data import (
     HEADERS,
@@ -33,6 +33,7 @@ from tests.imports.bank_data import (
     statement_xlsx,
     transfer,
 )
+from tests.imports.data import csv_bytes, member_rows
 
 KIND = "bank_transfers"
 pytestmark = pytest.mark.django_db
@@ -48,8 +49,10 @@ def preview_statement(preview):
 
 @pytest.fixture
 def confirm(superuser):
-    def run(job, user=None):
-        return services.start_apply(job=job, user=user or superuser)
+    """Confirm a previewed job; keyword arguments are the confirm options (default: the kind's)."""
+
+    def run(job, user=None, **options):
+        return services.start_apply(job=job, user=user or superuser, options=options or None)
 
     return run
 
@@ -145,7 +148,7 @@ def test_confirm_marks_the_matched_invoices_paid_with_gapless_receipt_numbers(
     before = paid_state(untouched)
     job = preview_statement(rows)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        job = confirm(job)
+        job = confirm(job, send_paid_mail=False)
 
     assert job.state == ImportJob.State.APPLIED, job.message
     assert counts(job) == {"matched": 2, "already_paid": 1, "mismatch": 1, "not_found": 2, "cvs_awaiting": 1}
@@ -168,7 +171,7 @@ def test_confirm_marks_the_matched_invoices_paid_with_gapless_receipt_numbers(
     assert ReceiptCounter.objects.get(fiscal_year=2025).last_number == 3
     assert first.note == "ヤマダ タロウ"
     assert paid_state(untouched) == before
-    # Bookkeeping only: no mail, nothing queued.
+    # Without the mail option, bookkeeping only: no mail, nothing queued.
     assert mail.outbox == []
     assert callbacks == []
 
@@ -375,6 +378,198 @@ def test_the_write_rechecks_each_invoice_under_its_lock(ledger):
     assert ReceiptCounter.objects.get(fiscal_year=2025).last_number == 2  # the two counter payments only
 
 
+# --- the paid mail (the confirm option) -------------------------------------------------------------
+def paid_mails():
+    """[(recipient, body)] of the paid mails sent, in order."""
+    return [(message.to, message.body) for message in mail.outbox]
+
+
+def test_with_the_mail_option_each_member_paid_gets_the_paid_mail(
+    preview_statement, confirm, ledger, django_capture_on_commit_callbacks
+):
+    rows = mixed_statement(ledger)
+    job = preview_statement(rows)
+    with django_capture_on_commit_callbacks(execute=True):
+        job = confirm(job)  # the option is on unless staff uncheck it
+
+    assert job.state == ImportJob.State.APPLIED, job.message
+    assert job.options == {"send_paid_mail": True}
+    first = Invoice.objects.get(pk=ledger["unpaid"].pk)
+    second = Invoice.objects.get(pk=ledger["unpaid2"].pk)
+    # One mail per paid invoice, to its member only; none for the rows left alone.
+    assert [to for to, _body in paid_mails()] == [[first.member.user.email], [second.member.user.email]]
+    assert {message.subject for message in mail.outbox} == {"【日本消化器内視鏡技師会】お支払いを確認しました"}
+    for invoice, (_to, body) in zip((first, second), paid_mails(), strict=True):
+        assert "2025年度 会費" in body
+        assert "5,000円" in body
+        assert invoice.receipt_number in body
+        assert reverse("member:receipt", kwargs={"invoice_id": invoice.pk}) in body
+    assert "入金種別: ゆうちょ" in paid_mails()[0][1] and "入金種別: 振込" in paid_mails()[1][1]
+    assert job.result["notes"][-1] == "入金確認メール: 2件を送ります"
+
+
+def test_a_member_paying_two_years_gets_a_mail_for_each(preview_statement, confirm, django_capture_on_commit_callbacks):
+    member = MemberFactory(user__username="0000451")
+    InvoiceFactory(member=member, fiscal_year=2024, amount=5000)
+    InvoiceFactory(member=member, fiscal_year=2025, amount=6000)
+    job = preview_statement(
+        [
+            transfer("0000451", "2025/05/01", "5000", year="2024"),
+            transfer("0000451", "2025/05/01", "6000", year="2025"),
+        ]
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        confirm(job)
+    bodies = [body for _to, body in paid_mails()]
+    assert len(bodies) == 2
+    assert "2024年度 会費" in bodies[0] and "5,000円" in bodies[0]
+    assert "2025年度 会費" in bodies[1] and "6,000円" in bodies[1]
+
+
+def test_without_the_mail_option_nobody_is_mailed(
+    preview_statement, confirm, ledger, django_capture_on_commit_callbacks
+):
+    job = preview_statement(mixed_statement(ledger))
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        job = confirm(job, send_paid_mail=False)
+    assert job.state == ImportJob.State.APPLIED
+    assert Invoice.objects.get(pk=ledger["unpaid"].pk).status == Invoice.Status.PAID
+    assert job.options == {"send_paid_mail": False}
+    assert mail.outbox == [] and callbacks == []
+    assert job.result["notes"][-1] == "入金確認メール: 送っていません(「入金確認メールを会員に送る」のチェックなし)"
+
+
+def test_importing_the_same_statement_again_mails_nobody_again(
+    preview_statement, confirm, django_capture_on_commit_callbacks
+):
+    member_with_dues("0000461", 2025)
+    member_with_dues("0000462", 2025)
+    rows = [transfer("0000461", "2025/05/01", "5000"), transfer("0000462", "2025/05/01", "5000", year="2025")]
+    with django_capture_on_commit_callbacks(execute=True):
+        confirm(preview_statement(rows))
+    assert len(mail.outbox) == 2
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        again = confirm(preview_statement(rows))
+    assert counts(again) == {"already_paid": 2}
+    assert callbacks == [] and len(mail.outbox) == 2
+    assert not any(note.startswith("入金確認メール") for note in again.result["notes"])
+
+
+def test_members_without_an_email_address_are_counted_and_left_out(
+    preview_statement, confirm, django_capture_on_commit_callbacks
+):
+    member_with_dues("0000471", 2025)
+    member_with_dues("0000472", 2025, user__email="")
+    rows = [transfer("0000471", "2025/05/01", "5000"), transfer("0000472", "2025/05/01", "5000")]
+    job = preview_statement(rows)
+    assert (
+        job.result["notes"][-1] == "照合済のうち 1件はメールアドレスのない会員の請求です(入金確認メールは送れません)。"
+    )
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        job = confirm(job)
+    assert counts(job) == {"matched": 2}
+    assert Invoice.objects.filter(member__member_number="0000472", status="paid").exists()
+    assert len(callbacks) == 1
+    assert [to for to, _body in paid_mails()] == [[Member.objects.get(member_number="0000471").user.email]]
+    assert job.result["notes"][-1] == "入金確認メール: 1件を送ります(メールアドレスのない会員の 1件を除く)"
+
+
+def fail_when_applied(monkeypatch):
+    """Make the last step inside the import's transaction (recording the job as applied) fail."""
+    finish = services._finish
+
+    def failing(job_id, from_state, to_state, *args, **kwargs):
+        if to_state == ImportJob.State.APPLIED:
+            raise RuntimeError("database went away")
+        return finish(job_id, from_state, to_state, *args, **kwargs)
+
+    monkeypatch.setattr(services, "_finish", failing)
+
+
+def test_a_rolled_back_import_mails_nobody(
+    preview_statement, confirm, ledger, monkeypatch, django_capture_on_commit_callbacks
+):
+    rows = mixed_statement(ledger)
+    before = paid_state()
+    job = preview_statement(rows)
+    fail_when_applied(monkeypatch)  # after write has marked the invoices paid and queued the mails
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        job = confirm(job)
+    assert job.state == ImportJob.State.FAILED
+    assert job.message == services.UNEXPECTED_MESSAGE
+    assert paid_state() == before
+    assert callbacks == [] and mail.outbox == []
+
+
+@pytest.fixture
+def database_tasks(settings):
+    """Production's task backend: a task is a row written in the enqueuing transaction."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+def test_with_database_tasks_the_mails_are_queued_in_the_import_transaction(
+    preview_statement, confirm, ledger, database_tasks, django_capture_on_commit_callbacks
+):
+    from django_tasks_db.models import DBTaskResult
+
+    job = preview_statement(mixed_statement(ledger))
+    with django_capture_on_commit_callbacks() as callbacks:
+        job = confirm(job)
+    assert job.state == ImportJob.State.APPLIED
+    assert callbacks == []  # nothing waits for the commit: the task rows are written with the payments
+    queued = DBTaskResult.objects.order_by("enqueued_at", "id")
+    assert {row.task_path for row in queued} == {"membership.billing.send_paid_mail"}
+    assert sorted(row.args_kwargs["kwargs"]["invoice_id"] for row in queued) == [
+        ledger["unpaid"].pk,
+        ledger["unpaid2"].pk,
+    ]
+    assert mail.outbox == []  # the worker sends them
+
+
+def test_with_database_tasks_a_rolled_back_import_queues_no_mail(
+    preview_statement, confirm, ledger, database_tasks, monkeypatch
+):
+    from django_tasks_db.models import DBTaskResult
+
+    job = preview_statement(mixed_statement(ledger))
+    fail_when_applied(monkeypatch)
+    job = confirm(job)
+    assert job.state == ImportJob.State.FAILED
+    assert Invoice.objects.get(pk=ledger["unpaid"].pk).status == Invoice.Status.UNPAID
+    assert not DBTaskResult.objects.exists()
+
+
+def test_the_mail_option_reaches_an_import_applied_in_the_background(
+    preview_statement, confirm, settings, django_capture_on_commit_callbacks
+):
+    settings.IMPORTS_BACKGROUND_ROWS = 0  # every file goes to the background tasks
+    _m, invoices = member_with_dues("0000481", 2025)
+    with django_capture_on_commit_callbacks(execute=True):
+        job = preview_statement([transfer("0000481", "2025/05/01", "5000")])
+    job.refresh_from_db()
+    assert job.state == ImportJob.State.PREVIEWED
+    with django_capture_on_commit_callbacks(execute=True):
+        job = confirm(job, send_paid_mail=True)
+        assert job.state == ImportJob.State.APPLYING
+    job.refresh_from_db()
+    assert job.state == ImportJob.State.APPLIED, job.message
+    assert Invoice.objects.get(pk=invoices[2025].pk).status == Invoice.Status.PAID
+    assert len(mail.outbox) == 1
+
+
+def test_confirm_options_are_checked(preview_statement, superuser):
+    member_with_dues("0000491", 2025)
+    job = preview_statement([transfer("0000491", "2025/05/01", "5000")])
+    with pytest.raises(ValueError, match="has no option send_mail"):
+        services.start_apply(job=job, user=superuser, options={"send_mail": False})  # misspelt: not a default
+    with pytest.raises(ValueError, match="takes True or False"):
+        services.start_apply(job=job, user=superuser, options={"send_paid_mail": "no"})
+    job.refresh_from_db()
+    assert job.state == ImportJob.State.PREVIEWED and job.options == {}
+    assert registry.get("members").clean_options() == {}
+
+
 # --- matching ----------------------------------------------------------------------------------------
 def test_fiscal_year_given_or_not(preview_statement, confirm):
     _m, arrears = member_with_dues("0000501", 2023, 2024, 2025)
@@ -546,6 +741,57 @@ def test_admin_flow_upload_preview_confirm(admin_client, ledger):
     assert f"取込 #{job.pk}" in body and "記録済みの入金は「入金済」になり" in body
     assert '<td id="count-already_paid">3</td>' in body
     assert '<td id="count-matched">0</td>' in body
+
+
+def upload_statement(client, rows):
+    client.post(reverse("imports:upload"), {"kind": KIND, "file": SimpleUploadedFile("s.csv", statement_csv(rows))})
+    return ImportJob.objects.latest("pk")
+
+
+def test_the_confirm_step_offers_the_paid_mail_checked(admin_client, django_capture_on_commit_callbacks):
+    member, invoices = member_with_dues("0001051", 2025)
+    job = upload_statement(admin_client, [transfer("0001051", "2025/05/01", "5000")])
+    body = admin_client.get(reverse("imports:job", args=[job.pk])).content.decode()
+    assert "入金確認メールを会員に送る" in body
+    assert "過去の入金記録の移行ではチェックを外してください。" in body
+    assert '<input type="checkbox" name="send_paid_mail"' in body
+    assert 'id="id_send_paid_mail" checked>' in body
+    assert 'form="import-confirm-form">取り込む</button>' in body
+
+    with django_capture_on_commit_callbacks(execute=True):
+        page = admin_client.post(
+            reverse("imports:confirm", args=[job.pk]), {"send_paid_mail": "on"}, follow=True
+        ).content.decode()
+    assert Invoice.objects.get(pk=invoices[2025].pk).status == "paid"
+    assert [to for to, _body in paid_mails()] == [[member.user.email]]
+    assert "入金確認メール: 1件を送ります" in page
+    assert "<dt>入金確認メールを会員に送る</dt><dd>はい</dd>" in page
+    assert 'name="send_paid_mail"' not in page  # applied: no confirm form any more
+
+
+def test_unchecking_the_paid_mail_on_the_confirm_step_mails_nobody(admin_client, django_capture_on_commit_callbacks):
+    _member, invoices = member_with_dues("0001052", 2025)
+    job = upload_statement(admin_client, [transfer("0001052", "2025/05/01", "5000")])
+    with django_capture_on_commit_callbacks(execute=True):
+        page = admin_client.post(reverse("imports:confirm", args=[job.pk]), follow=True).content.decode()
+    assert Invoice.objects.get(pk=invoices[2025].pk).status == "paid"
+    assert mail.outbox == []
+    job.refresh_from_db()
+    assert job.options == {"send_paid_mail": False}  # an unchecked box is not sent: off
+    assert "<dt>入金確認メールを会員に送る</dt><dd>いいえ</dd>" in page
+
+
+def test_other_kinds_have_no_mail_checkbox(admin_client):
+    admin_client.post(
+        reverse("imports:upload"), {"kind": "members", "file": SimpleUploadedFile("m.csv", csv_bytes(member_rows(1)))}
+    )
+    job = ImportJob.objects.get()
+    body = admin_client.get(reverse("imports:job", args=[job.pk])).content.decode()
+    assert 'form="import-confirm-form">取り込む</button>' in body
+    assert "入金確認メール" not in body and 'type="checkbox"' not in body
+    admin_client.post(reverse("imports:confirm", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.state == ImportJob.State.APPLIED and job.options == {}
 
 
 def test_the_template_has_the_statement_columns(admin_client):
