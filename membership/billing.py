@@ -250,23 +250,20 @@ def _finish(record, outcome, detail=""):
 def _lock_payment(payment_id):
     """Lock an attempt and its invoice in one statement (payment, then invoice: the lock order).
 
-    Returns ``(payment, others_at_checkout)``: the attempt, with its invoice, as model instances
-    holding only the columns a notification reads, and whether the invoice has other attempts
-    still at the checkout.
+    Returns the attempt, with its invoice, as model instances holding only the columns a
+    notification reads.
     """
     payments, invoices = _table(Payment), _table(Invoice)
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
     row = _sql(
-        f"SELECT p.status, p.amount, p.method, p.access_id, i.id, i.status, i.amount, "
-        f"EXISTS (SELECT 1 FROM {payments} o WHERE o.invoice_id = p.invoice_id AND o.status = %s AND o.id <> p.id) "
+        f"SELECT p.status, p.amount, p.method, p.access_id, i.id, i.status, i.amount "
         f"FROM {payments} p INNER JOIN {invoices} i ON i.id = p.invoice_id WHERE p.id = %s{lock}",
-        [Payment.Status.STARTED, payment_id],
+        [payment_id],
     )
     if row is None:
         raise Payment.DoesNotExist(payment_id)
     invoice = Invoice(pk=row[4], status=row[5], amount=row[6])
-    payment = Payment(pk=payment_id, invoice=invoice, status=row[0], amount=row[1], method=row[2], access_id=row[3])
-    return payment, bool(row[7])
+    return Payment(pk=payment_id, invoice=invoice, status=row[0], amount=row[1], method=row[2], access_id=row[3])
 
 
 def _apply_trade(*, payment_id, trade, notified):
@@ -278,7 +275,7 @@ def _apply_trade(*, payment_id, trade, notified):
     committing, with any statements of its own to run with it.
     """
     # (PostgreSQL's lock_timeout, set for every connection in settings, bounds the wait.)
-    payment, others_at_checkout = _lock_payment(payment_id)
+    payment = _lock_payment(payment_id)
     invoice = payment.invoice
     Outcome = GatewayNotification.Outcome
 
@@ -294,11 +291,10 @@ def _apply_trade(*, payment_id, trade, notified):
             [Payment.Status.PAID, connection.ops.adapt_datetimefield_value(paid_at),
              trade.access_id or payment.access_id, _now(), payment.pk],
         )  # fmt: skip
+        close_others = _close_other_started_attempts(invoice_id=invoice.pk, paid_payment_id=payment.pk)
         if invoice.status != Invoice.Status.UNPAID:
             _sql(*pay_attempt)
             return Outcome.FLAGGED, f"請求はすでに{invoice.get_status_display()}です。二重入金の可能性があります"
-        if others_at_checkout:
-            _cancel_other_started_attempts(invoice_id=invoice.pk, paid_payment_id=payment.pk)
         paid = {
             "paid_on": timezone.localdate(paid_at),
             "amount": trade.amount,
@@ -309,7 +305,7 @@ def _apply_trade(*, payment_id, trade, notified):
         return (
             Outcome.APPLIED,
             "支払済にしました",
-            lambda also=(): _mark_invoice_paid(invoice, **paid, also=[pay_attempt, *also]),
+            lambda also=(): _mark_invoice_paid(invoice, **paid, also=[pay_attempt, close_others, *also]),
         )
 
     if notified.status in PAID_STATUSES:
@@ -358,20 +354,21 @@ def _apply_trade(*, payment_id, trade, notified):
     return Outcome.NO_CHANGE, f"照会結果 {trade.status}: 変更なし"
 
 
-def _cancel_other_started_attempts(*, invoice_id, paid_payment_id):
-    """The invoice is paid: other attempts still at the checkout close, so nobody pays twice.
+def _close_other_started_attempts(*, invoice_id, paid_payment_id):
+    """The statement that closes the invoice's other attempts still at the checkout: ``(sql, params)``.
 
-    Rows another transaction holds (its own notification is being applied) are skipped rather
-    than waited for, which keeps the lock order; that notification then flags a double payment.
+    The invoice is being paid, so nobody may pay it twice. Rows another transaction holds (its
+    own notification is being applied) are skipped rather than waited for, which keeps the lock
+    order; that notification then flags a double payment. It runs as part of the statement that
+    marks the invoice paid, so that it sees every attempt committed before the invoice was locked.
     """
-    others = list(
-        Payment.objects.select_for_update(skip_locked=True)
-        .filter(invoice_id=invoice_id, status=Payment.Status.STARTED)
-        .exclude(pk=paid_payment_id)
-        .values_list("pk", flat=True)
+    payments = _table(Payment)
+    skip_locked = " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
+    return (
+        f"UPDATE {payments} SET status = %s, updated_at = %s WHERE id IN (SELECT id FROM {payments} "
+        f"WHERE invoice_id = %s AND status = %s AND id <> %s{skip_locked})",
+        [Payment.Status.CANCELLED, _now(), invoice_id, Payment.Status.STARTED, paid_payment_id],
     )
-    if others:
-        Payment.objects.filter(pk__in=others).update(status=Payment.Status.CANCELLED, updated_at=timezone.now())
 
 
 def _mark_invoice_paid(invoice, *, paid_on, amount, channel, also=()):
@@ -463,9 +460,9 @@ def record_manual_payment(*, invoice_id, channel, paid_on, amount=None, note="",
     if note:
         invoice.note = note[:200]
         invoice.save(update_fields=["note"])
-    _mark_invoice_paid(invoice, paid_on=paid_on, amount=invoice.amount if amount is None else amount, channel=channel)
-    if notify:
+    if notify:  # queued before the receipt counter is locked (an INSERT with database tasks)
         enqueue_with_transaction(send_paid_mail, invoice_id=invoice.pk)
+    _mark_invoice_paid(invoice, paid_on=paid_on, amount=invoice.amount if amount is None else amount, channel=channel)
     return invoice
 
 

@@ -631,6 +631,10 @@ class BankTransferImport(ImportKind):
                 continue
             to_pay.append((payment, invoice))
 
+        plan.payments = [payment for payment, _invoice in to_pay]
+        # Queued before the receipt numbers: with database tasks each mail is an INSERT, and the
+        # years' receipt counters, once taken, stay locked until the commit.
+        mail_note = self.send_paid_mails(plan.payments, report) if plan.payments else None
         now = timezone.now()
         updates = []
         entries = []
@@ -687,16 +691,17 @@ class BankTransferImport(ImportKind):
             raise ImportJobError(BUSY_MESSAGE) from error
         for start in range(0, len(entries), LOG_BATCH):
             ModelLogEntry.objects.bulk_create(entries[start : start + LOG_BATCH])
-        plan.payments = [payment for payment, _invoice in to_pay]
         self.add_totals(report, plan)
-        if plan.payments:
-            self.send_paid_mails(plan.payments, report)
+        if mail_note:
+            report.notes.append(mail_note)
 
     def send_paid_mails(self, payments, report):
-        """Queue the paid mail of each invoice paid, in this transaction, when staff asked for it."""
+        """Queue the paid mail of each invoice paid, in this transaction, when staff asked for it.
+
+        Returns the note for the job's result.
+        """
         if not report.options.get(SEND_PAID_MAIL):
-            report.notes.append(f"入金確認メール: 送っていません(「{MAIL_OPTION.label}」のチェックなし)")
-            return
+            return f"入金確認メール: 送っていません(「{MAIL_OPTION.label}」のチェックなし)"
         mailed = [payment for payment in payments if payment.has_email]
         for payment in mailed:
             # With database tasks the task row is written in this transaction (an outbox);
@@ -705,7 +710,7 @@ class BankTransferImport(ImportKind):
         note = f"入金確認メール: {len(mailed):,}件を送ります"
         if len(mailed) < len(payments):
             note += f"(メールアドレスのない会員の {len(payments) - len(mailed):,}件を除く)"
-        report.notes.append(note)
+        return note
 
     def lock_open_payments(self, invoice_ids):
         """Lock the open payment attempts of the invoices first (a notification locks payment, then invoice)."""

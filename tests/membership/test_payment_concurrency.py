@@ -89,3 +89,37 @@ def test_receipt_numbers_stay_unique_and_gapless_under_concurrent_payments():
     run_together(*calls)
     numbers = sorted(Invoice.objects.values_list("receipt_number", flat=True))
     assert numbers == [f"2025-{n:06d}" for n in range(1, 9)]
+
+
+def test_a_payment_applied_while_a_new_attempt_is_being_started_closes_that_attempt():
+    """The member starts a new attempt (invoice locked) just as the old one's payment arrives."""
+    invoice = InvoiceFactory(fiscal_year=2025)
+    old = Payment.objects.create(
+        invoice=invoice, method="card", order_id="D2025-RACE-0002", amount=5000, status=Payment.Status.CANCELLED
+    )
+    SandboxTrade.objects.create(
+        order_id=old.order_id, shop_id=settings.GMO_SHOP_ID, amount=5000, tax=0, pay_type="0",
+        status="CAPTURE", job_cd="CAPTURE", access_id="A2", ret_url="", cancel_url="",
+    )  # fmt: skip
+    body = urlencode({"ShopID": settings.GMO_SHOP_ID, "OrderID": old.order_id, "Status": "CAPTURE", "PayType": "0"})
+    invoice_locked = threading.Event()
+
+    def start_a_new_attempt():
+        from django.db import transaction
+
+        with transaction.atomic():
+            Invoice.objects.select_for_update().get(pk=invoice.pk)  # as start_payment does
+            invoice_locked.set()
+            new = Payment.objects.create(invoice=invoice, method="card", order_id="D2025-RACE-0003", amount=5000)
+            threading.Event().wait(1.0)  # the notification now waits for the invoice
+        return new.pk
+
+    def deliver_the_old_payment():
+        invoice_locked.wait(timeout=10)
+        return billing.receive_notification(body)
+
+    new_pk, acknowledged = run_together(start_a_new_attempt, deliver_the_old_payment)
+    assert acknowledged is True
+    invoice.refresh_from_db()
+    assert invoice.status == Invoice.Status.PAID
+    assert Payment.objects.get(pk=new_pk).status == Payment.Status.CANCELLED  # nobody can pay it twice
