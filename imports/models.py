@@ -5,11 +5,18 @@ A job walks ``uploaded → previewing → previewed → applying → applied`` (
 and who confirmed it, when, which file (name and SHA-256), which kind, the counts and the
 outcome. The per-row detail kept in ``result`` is bounded: the first rows of each class
 and every error, never a copy of the whole file.
+
+The uploaded file itself is personal data: it lives in the private ``imports`` storage
+(``imports/storage.py``, never under MEDIA_ROOT, no URL), and ``manage.py
+purge_import_files`` deletes it once the job has been finished for the retention period,
+keeping the row and its report (``file_deleted_at``).
 """
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+
+from .storage import import_files_storage
 
 
 def upload_path(job, filename):
@@ -30,13 +37,17 @@ class ImportJob(models.Model):
         FAILED = "failed", "失敗"
 
     RUNNING_STATES = (State.PREVIEWING, State.APPLYING)
+    FINISHED_STATES = (State.APPLIED, State.FAILED, State.CANCELLED)
     CANCELLABLE_STATES = (State.UPLOADED, State.PREVIEWING, State.PREVIEWED)
 
     kind = models.CharField("種類", max_length=50)
-    file = models.FileField("ファイル", upload_to=upload_path, max_length=200)
+    file = models.FileField("ファイル", upload_to=upload_path, storage=import_files_storage, max_length=200)
     file_name = models.CharField("ファイル名", max_length=255)
     file_sha256 = models.CharField("SHA-256", max_length=64, db_index=True)
     file_size = models.PositiveBigIntegerField("サイズ(バイト)", default=0)
+    # Set when purge_import_files deleted the stored file (``file`` is then empty).
+    file_deleted_at = models.DateTimeField("ファイル削除日時", null=True, blank=True)
+    file_retention_days = models.PositiveIntegerField("ファイルの保存期間(日)", null=True, blank=True)
     state = models.CharField("状態", max_length=20, choices=State.choices, default=State.UPLOADED)
 
     created_by = models.ForeignKey(

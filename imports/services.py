@@ -258,6 +258,6 @@ def _finish(job_id, from_state, to_state, report=None, message=""):
             total_rows=report.total_rows,
             **{f"{name}_count": count for name, count in report.job_counts().items()},
         )
-    if to_state in (State.APPLIED, State.FAILED, State.CANCELLED):
+    if to_state in ImportJob.FINISHED_STATES:
         changes["finished_at"] = timezone.now()
     return ImportJob.objects.filter(pk=job_id, state=from_state).update(**changes)

@@ -84,6 +84,7 @@ def _server_env(db_path, media_root, base_url):
         SITE_URL=base_url,
         PAYMENT_GATEWAY="sandbox",
         MEDIA_ROOT=str(media_root),
+        PRIVATE_FILES_ROOT=str(media_root.parent / "private"),
         TASKS_BACKEND="immediate",
         EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend",
         PYTHONUNBUFFERED="1",

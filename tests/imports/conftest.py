@@ -5,11 +5,24 @@ from imports import services
 from tests.factories import UserFactory
 
 
+def set_private_root(settings, path):
+    """Point the private ``imports`` storage (STORAGES["imports"]) at ``path``."""
+    entry = settings.STORAGES["imports"]
+    settings.STORAGES = {**settings.STORAGES, "imports": {**entry, "OPTIONS": {**entry["OPTIONS"], "location": path}}}
+    return path
+
+
 @pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
-    """Uploaded files go to a temporary MEDIA_ROOT."""
+    """Public uploads go to a temporary MEDIA_ROOT (import files must never land there)."""
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
+
+
+@pytest.fixture(autouse=True)
+def private_root(settings, tmp_path):
+    """Uploaded import files go to a temporary private root, next to (not inside) MEDIA_ROOT."""
+    return set_private_root(settings, tmp_path / "private")
 
 
 @pytest.fixture
