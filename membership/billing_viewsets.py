@@ -330,6 +330,8 @@ class ActionFormView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormView
     submit_label = "実行する"
     submit_class = ""
     explanation = ""
+    # The domain errors whose message refuses the action (shown above the form).
+    refusals = (billing.BillingError,)
 
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
@@ -395,7 +397,7 @@ class ActionFormView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormView
                 instance = self.perform(form.cleaned_data)
                 action, data = self.log_entry(instance, form.cleaned_data)
                 log(instance=instance, action=action, user=self.request.user, data=data)
-        except billing.BillingError as error:
+        except self.refusals as error:
             form.add_error(None, str(error))
             return self.form_invalid(form)
         messages.success(self.request, self.success_message(instance))

@@ -3,7 +3,7 @@ from django.contrib.auth import forms as auth_forms
 
 from . import japanese
 from .accounts import normalize_login_id
-from .models import MEMBER_CONTACT_FIELDS, MEMBER_NAME_FIELDS, Member, User
+from .models import MEMBER_CONTACT_FIELDS, MEMBER_NAME_FIELDS, Member, MembershipApplication, User
 
 
 class LoginForm(auth_forms.AuthenticationForm):
@@ -187,3 +187,75 @@ class MemberProfileForm(MemberInputRulesMixin, forms.ModelForm):
         else:
             candidate = self.instance
         return japanese.payment_name_problem(candidate)
+
+
+class ApplicationForm(forms.Form):
+    """Guide 12, 13, 15: the date asked for and the reason; subclasses add what their kind needs.
+
+    ``earliest`` and ``latest`` bound the date (``applications.earliest_effective_on``).
+    """
+
+    effective_on = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"required": "日付を入力してください。", "invalid": "日付を正しく入力してください。"},
+    )
+    reason = forms.CharField(
+        label="理由・連絡事項",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+    def __init__(self, *args, effective_on_label, earliest, latest, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.earliest, self.latest = earliest, latest
+        field = self.fields["effective_on"]
+        field.label = effective_on_label
+        field.widget.attrs.update(min=earliest.isoformat(), max=latest.isoformat())
+
+    def clean_effective_on(self):
+        day = self.cleaned_data["effective_on"]
+        if day < self.earliest:
+            raise forms.ValidationError(f"{self.earliest:%Y年%-m月%-d日}以降の日付を入力してください。")
+        if day > self.latest:
+            raise forms.ValidationError(f"{self.latest:%Y年%-m月%-d日}までの日付を入力してください。")
+        return day
+
+
+class LeaveApplicationForm(ApplicationForm):
+    leave_until = forms.DateField(
+        label="休会終了予定日",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="決まっていれば入力してください。",
+        error_messages={"invalid": "日付を正しく入力してください。"},
+    )
+    leave_reason = forms.ChoiceField(
+        label="休会理由",
+        choices=[("", "選択してください"), *MembershipApplication.LeaveReason.choices],
+        error_messages={"required": "休会理由を選んでください。"},
+    )
+
+    field_order = ["effective_on", "leave_until", "leave_reason", "reason"]
+
+    def clean(self):
+        cleaned = super().clean()
+        start, until = cleaned.get("effective_on"), cleaned.get("leave_until")
+        if start and until and until <= start:
+            self.add_error("leave_until", "休会終了予定日は休会開始日より後の日付を入力してください。")
+        if cleaned.get("leave_reason") == MembershipApplication.LeaveReason.OTHER and not cleaned.get("reason"):
+            self.add_error("reason", "休会理由が「その他」の場合は、理由を入力してください。")
+        return cleaned
+
+
+class WithdrawalApplicationForm(ApplicationForm):
+    agree = forms.BooleanField(
+        label="上記に同意する",
+        error_messages={"required": "資格喪失について確認のうえ、「上記に同意する」にチェックを入れてください。"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].label = "退会理由"
+        self.fields["reason"].required = True
+        self.fields["reason"].error_messages["required"] = "退会理由を入力してください。"

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.urls import reverse
 
+from .applications import KIND_URL_NAMES, pending_application
 from .billing import unpaid_dues
 from .shell import DashboardNotice, dashboard_notice, register_menu_entry
 
@@ -15,6 +16,9 @@ register_menu_entry(
     active_for=["member:payment_method", "member:payment", "member:payment_start"],
 )
 register_menu_entry("お知らせ一覧", "member:notices", order=100)
+register_menu_entry("休会申請", "member:application_leave", order=120)
+register_menu_entry("休会復帰申請", "member:application_return", order=130)
+register_menu_entry("退会申請", "member:application_withdrawal", order=150)
 register_menu_entry("パスワード変更", "member:password_change", order=900)
 
 
@@ -44,3 +48,19 @@ def password_age_notice(request):
             url=reverse("member:password_change"),
             level="warning",
         )
+
+
+@dashboard_notice
+def pending_application_notice(request):
+    member = request.user.member_profile
+    application = pending_application(member) if member is not None else None
+    if application is None:
+        return
+    if application.state == application.State.SUBMITTED:
+        message = f"{application.get_kind_display()}は事務局で確認中です。"
+    else:
+        message = (
+            f"{application.get_kind_display()}が承認されました。"
+            f"{application.effective_on:%Y年%-m月%-d日}から{application.target_status.label}となります。"
+        )
+    yield DashboardNotice(message=message, url=reverse(KIND_URL_NAMES[application.kind]))

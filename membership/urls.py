@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import application_views, views
 
 app_name = "member"
 
@@ -33,6 +33,14 @@ urlpatterns = [
     path("dues/<int:invoice_id>/receipt", views.receipt, name="receipt"),
     path("payments/<str:order_id>", views.payment, name="payment"),
     path("payments/<str:order_id>/return", views.payment_return, name="payment_return"),
+    path("applications/leave", application_views.leave_application, name="application_leave"),
+    path("applications/return", application_views.return_application, name="application_return"),
+    path("applications/withdrawal", application_views.withdrawal_application, name="application_withdrawal"),
+    path(
+        "applications/<int:application_id>/cancel",
+        application_views.cancel_application,
+        name="application_cancel",
+    ),
     path("password", views.password_change, name="password_change"),
     path("password/reminder", views.password_reminder, name="password_reminder"),
     path("password/reset", views.password_reset, name="password_reset"),

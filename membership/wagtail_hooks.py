@@ -7,6 +7,9 @@ from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 
 from . import billing_admin_views
+from .application_viewsets import LOG_ACTIONS as APPLICATION_LOG_ACTIONS
+from .application_viewsets import PERMISSION_POLICY as APPLICATION_PERMISSION_POLICY
+from .application_viewsets import ApplicationViewSet
 from .billing_admin_views import (
     GENERATE_PERMISSION,
     REMIND_PERMISSION,
@@ -15,7 +18,7 @@ from .billing_admin_views import (
     PermissionMenuItem,
 )
 from .billing_viewsets import LOG_ACTIONS, MONEY_MENU_HOOK, PERMISSION_POLICIES, MoneyViewSetGroup
-from .models import Member
+from .models import Member, MembershipApplication
 from .viewsets import (
     MEMBER_EDIT_ACTION,
     MemberDeleteAction,
@@ -28,9 +31,11 @@ from .viewsets import (
 # view asks for the models' policies.
 for _model, _policy in PERMISSION_POLICIES.items():
     register_permission_policy(_model, _policy)
+register_permission_policy(MembershipApplication, APPLICATION_PERMISSION_POLICY)
 
 register_snippet(MemberViewSet)
 register_snippet(MoneyViewSetGroup)
+register_snippet(ApplicationViewSet)
 
 
 @hooks.register("register_actions")
@@ -47,8 +52,8 @@ def register_member_log_actions(actions):
 
 
 @hooks.register("register_log_actions")
-def register_money_log_actions(actions):
-    for action, formatter in LOG_ACTIONS.items():
+def register_money_and_application_log_actions(actions):
+    for action, formatter in {**LOG_ACTIONS, **APPLICATION_LOG_ACTIONS}.items():
         actions.register_action(action)(formatter)
 
 

@@ -22,11 +22,11 @@ STAFF_PERMISSIONS = {
 }
 
 
-def _permissions(apps):
+def _permissions(apps, staff_permissions):
     ContentType = apps.get_model("contenttypes", "ContentType")
     Permission = apps.get_model("auth", "Permission")
     permissions = []
-    for (model, verbose_name), actions in STAFF_PERMISSIONS.items():
+    for (model, verbose_name), actions in staff_permissions.items():
         content_type, _ = ContentType.objects.get_or_create(app_label="membership", model=model)
         for action in actions:
             permission, _ = Permission.objects.get_or_create(
@@ -38,17 +38,22 @@ def _permissions(apps):
     return permissions
 
 
-def grant(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
-    staff, _ = Group.objects.get_or_create(name=STAFF_GROUP)
-    staff.permissions.add(*_permissions(apps))
+def staff_permissions_operation(staff_permissions):
+    """A RunPython that grants 事務局 ``staff_permissions`` ({(model, verbose name): [actions]})
+    of this app, and takes them back when reversed. Later migrations reuse it."""
 
+    def grant(apps, schema_editor):
+        Group = apps.get_model("auth", "Group")
+        staff, _ = Group.objects.get_or_create(name=STAFF_GROUP)
+        staff.permissions.add(*_permissions(apps, staff_permissions))
 
-def revoke(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
-    staff = Group.objects.filter(name=STAFF_GROUP).first()
-    if staff is not None:
-        staff.permissions.remove(*_permissions(apps))
+    def revoke(apps, schema_editor):
+        Group = apps.get_model("auth", "Group")
+        staff = Group.objects.filter(name=STAFF_GROUP).first()
+        if staff is not None:
+            staff.permissions.remove(*_permissions(apps, staff_permissions))
+
+    return migrations.RunPython(grant, revoke)
 
 
 class Migration(migrations.Migration):
@@ -59,4 +64,4 @@ class Migration(migrations.Migration):
         ("contenttypes", "0002_remove_content_type_name"),
     ]
 
-    operations = [migrations.RunPython(grant, revoke)]
+    operations = [staff_permissions_operation(STAFF_PERMISSIONS)]

@@ -1,6 +1,7 @@
 """Models of the membership app, one module per area, all importable from here."""
 
 from .accounts import AccountManager, PasswordHistory, User
+from .applications import MembershipApplication
 from .billing import (
     CVS_CHAINS,
     DuesRule,
@@ -22,6 +23,7 @@ __all__ = [
     "PREFECTURES",
     "PREFECTURE_CHOICES",
     "Member",
+    "MembershipApplication",
     "MEMBER_CONTACT_FIELDS",
     "MEMBER_NAME_FIELDS",
     "CVS_CHAINS",

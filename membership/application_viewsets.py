@@ -1,0 +1,340 @@
+"""The staff's screens for members' applications (各種申請) in the Wagtail admin.
+
+A read-only listing (filter by kind and state, search by member) whose rows open an inspect
+page with 承認 and 差戻し; both are small confirm forms calling ``membership.applications``
+and logged with who and when. Applications are never edited or deleted here.
+"""
+
+import django_filters
+from django import forms
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.ui.tables import Column
+from wagtail.admin.widgets.button import HeaderButton
+from wagtail.log_actions import LogFormatter
+from wagtail.snippets.views.snippets import SnippetViewSet
+
+from . import applications
+from .billing_viewsets import (
+    MEMBER_URLS,
+    ActionFormView,
+    InspectInsteadOfEditView,
+    ReadOnlyHistoryView,
+    ReadOnlyIndexView,
+    ReadOnlyInspectView,
+    RestrictedPermissionPolicy,
+)
+from .models import MembershipApplication
+from .viewsets import NoChooserMixin
+
+APPLICATION_URLS = "wagtailsnippets_membership_membershipapplication"
+PERMISSION_POLICY = RestrictedPermissionPolicy(MembershipApplication, ["change", "view"])
+
+
+class ApplicationDecidedLogFormatter(LogFormatter):
+    label = ""
+
+    def format_message(self, log_entry):
+        note = (log_entry.data or {}).get("note")
+        return f"{self.label}しました" + (f"(連絡: {note})" if note else "")
+
+
+class ApplicationApprovedLogFormatter(ApplicationDecidedLogFormatter):
+    label = "承認"
+
+
+class ApplicationRejectedLogFormatter(ApplicationDecidedLogFormatter):
+    label = "差戻し"
+
+
+class StatusFromApplicationLogFormatter(LogFormatter):
+    label = "申請による会員ステータスの変更"
+
+    def format_message(self, log_entry):
+        data = log_entry.data or {}
+        return (
+            f"{data.get('kind')}(承認済)により会員ステータスを{data.get('from')}から{data.get('to')}に"
+            f"変更しました({data.get('since')}から)"
+        )
+
+
+LOG_ACTIONS = {
+    applications.APPROVED_ACTION: ApplicationApprovedLogFormatter,
+    applications.REJECTED_ACTION: ApplicationRejectedLogFormatter,
+    applications.STATUS_APPLIED_ACTION: StatusFromApplicationLogFormatter,
+}
+
+
+def _date(value):
+    return f"{value:%Y/%m/%d}" if value else "-"
+
+
+def _local_datetime(value):
+    return f"{timezone.localtime(value):%Y/%m/%d %H:%M}" if value else "-"
+
+
+def _state(application):
+    label = application.get_state_display()
+    if application.state == MembershipApplication.State.APPROVED:
+        label += "(反映済)" if application.applied_at else "(反映待ち)"
+    return label
+
+
+class ApplicationFilterSet(WagtailFilterSet):
+    kind = django_filters.ChoiceFilter(
+        label="申請種別", choices=MembershipApplication.Kind.choices, empty_label="すべて", widget=forms.Select
+    )
+    state = django_filters.MultipleChoiceFilter(
+        label="状態", choices=MembershipApplication.State.choices, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = MembershipApplication
+        fields = ["kind", "state"]
+
+
+class ApplicationIndexView(ReadOnlyIndexView):
+    export_name = "applications"
+    title_label = "会員番号"
+
+
+def decision_buttons(user, application):
+    if application.state != MembershipApplication.State.SUBMITTED:
+        return []
+    if not PERMISSION_POLICY.user_has_permission(user, "change"):
+        return []
+    return [
+        HeaderButton(
+            "承認", url=reverse(f"{APPLICATION_URLS}:approve", args=[application.pk]), icon_name="success", priority=10
+        ),
+        HeaderButton(
+            "差戻し", url=reverse(f"{APPLICATION_URLS}:reject", args=[application.pk]), icon_name="undo", priority=20
+        ),
+    ]
+
+
+class ApplicationInspectView(ReadOnlyInspectView):
+    def header_actions(self):
+        return decision_buttons(self.request.user, self.object)
+
+    def get_member_display_value(self):
+        member = self.object.member
+        return format_html(
+            '<a href="{}">{} {}</a>({})',
+            reverse(f"{MEMBER_URLS}:inspect", args=[member.pk]),
+            member.member_number,
+            member.full_name,
+            member.get_status_display(),
+        )
+
+    def get_state_display_value(self):
+        return _state(self.object)
+
+    def get_effective_on_display_value(self):
+        return f"{self.object.effective_on_label} {_date(self.object.effective_on)}"
+
+
+def application_summary(application):
+    member = application.member
+    rows = [
+        ("会員", f"{member.member_number} {member.full_name}(現在: {member.get_status_display()})"),
+        ("申請", f"{application.get_kind_display()}({_local_datetime(application.submitted_at)} 申請)"),
+        (application.effective_on_label, _date(application.effective_on)),
+    ]
+    if application.leave_until:
+        rows.append(("休会終了予定日", _date(application.leave_until)))
+    if application.leave_reason:
+        rows.append(("休会理由", application.get_leave_reason_display()))
+    rows.append(("理由・連絡事項", application.reason or "-"))
+    return rows
+
+
+class DecisionForm(forms.Form):
+    note = forms.CharField(
+        label="会員への連絡",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="会員へのメールと申請ページに表示されます。",
+    )
+
+
+class RejectionForm(DecisionForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        note = self.fields["note"]
+        note.label = "差戻しの理由"
+        note.required = True
+        note.error_messages["required"] = "差戻しの理由を入力してください(会員へのメールに記載されます)。"
+
+
+class ApplicationDecisionView(ActionFormView):
+    model = MembershipApplication
+    header_icon = "form"
+    refusals = (applications.ApplicationError,)
+    action = None
+
+    def get_queryset(self):
+        return MembershipApplication.objects.select_related("member")
+
+    def summary(self):
+        return application_summary(self.object)
+
+    def blocked_reason(self):
+        if self.object.state != MembershipApplication.State.SUBMITTED:
+            return f"この申請は{self.object.get_state_display()}です。{self.page_title}はできません。"
+        return ""
+
+    def log_entry(self, application, data):
+        return self.action, {"note": data["note"]}
+
+
+class ApproveApplicationView(ApplicationDecisionView):
+    form_class = DecisionForm
+    page_title = "承認"
+    submit_label = "承認する"
+    action = applications.APPROVED_ACTION
+
+    @property
+    def explanation(self):
+        application = self.object
+        today = timezone.localdate()
+        when = (
+            "今日のうちに"
+            if application.effective_on <= today
+            else f"{application.effective_on:%Y年%-m月%-d日}に(毎日の自動処理で)"
+        )
+        return (
+            f"承認すると、会員ステータスが{when}「{application.target_status.label}」に変わり、"
+            "会員に承認のメールが送られます。"
+        )
+
+    def warnings(self):
+        if self.object.kind != MembershipApplication.Kind.WITHDRAWAL:
+            return []
+        return applications.withdrawal_warnings(self.object.member)
+
+    def perform(self, data):
+        return applications.approve_application(
+            application_id=self.object.pk, user=self.request.user, note=data["note"]
+        )
+
+    def success_message(self, application):
+        return f"{application}を承認しました。"
+
+
+class RejectApplicationView(ApplicationDecisionView):
+    form_class = RejectionForm
+    page_title = "差戻し"
+    submit_label = "差戻す"
+    submit_class = "no"
+    action = applications.REJECTED_ACTION
+    explanation = (
+        "差戻すと会員ステータスは変わらず、会員に理由を記したメールが送られます。会員はあらためて申請できます。"
+    )
+
+    def perform(self, data):
+        return applications.reject_application(application_id=self.object.pk, user=self.request.user, note=data["note"])
+
+    def success_message(self, application):
+        return f"{application}を差戻しました。"
+
+
+class ApplicationViewSet(NoChooserMixin, SnippetViewSet):
+    model = MembershipApplication
+    icon = "form"
+    menu_label = "各種申請"
+    menu_name = "applications"
+    menu_order = 210
+    add_to_admin_menu = True
+    copy_view_enabled = False
+    inspect_view_enabled = True
+    add_to_reference_index = False
+
+    index_view_class = ApplicationIndexView
+    index_template_name = "membership/admin/readonly_index.html"
+    inspect_view_class = ApplicationInspectView
+    edit_view_class = InspectInsteadOfEditView
+    history_view_class = ReadOnlyHistoryView
+
+    list_per_page = 50
+    ordering = "-submitted_at"
+    list_display = [
+        "member__member_number",
+        Column("member_name", label="氏名", accessor="member.full_name", sort_key="member__family_name_kana"),
+        Column("kind", label="申請種別", accessor="get_kind_display", sort_key="kind"),
+        Column("effective_on", label="希望日", accessor=lambda a: _date(a.effective_on), sort_key="effective_on"),
+        Column("state", label="状態", accessor=_state, sort_key="state"),
+        Column("submitted_at", label="申請日時", accessor=lambda a: _local_datetime(a.submitted_at), sort_key="submitted_at"),
+    ]  # fmt: skip
+    filterset_class = ApplicationFilterSet
+    search_fields = [
+        "member__member_number",
+        "member__family_name",
+        "member__given_name",
+        "member__family_name_kana",
+        "member__given_name_kana",
+    ]
+    search_backend_name = None
+
+    list_export = [
+        "member.member_number",
+        "member.family_name",
+        "member.given_name",
+        "get_kind_display",
+        "effective_on",
+        "leave_until",
+        "get_leave_reason_display",
+        "reason",
+        "get_state_display",
+        "submitted_at",
+        "decided_at",
+        "decision_note",
+        "applied_at",
+    ]
+    export_headings = {
+        "member.member_number": "会員番号",
+        "member.family_name": "氏名(姓)",
+        "member.given_name": "氏名(名)",
+        "get_kind_display": "申請種別",
+        "effective_on": "希望日",
+        "leave_until": "休会終了予定日",
+        "get_leave_reason_display": "休会理由",
+        "reason": "理由・連絡事項",
+        "get_state_display": "状態",
+        "submitted_at": "申請日時",
+        "decided_at": "判断日時",
+        "decision_note": "事務局からの連絡",
+        "applied_at": "ステータス反映日時",
+    }
+
+    inspect_view_fields = [
+        "member",
+        "kind",
+        "state",
+        "effective_on",
+        "leave_until",
+        "leave_reason",
+        "reason",
+        "submitted_at",
+        "decided_at",
+        "decided_by",
+        "decision_note",
+        "applied_at",
+    ]
+
+    def get_queryset(self, request):
+        return MembershipApplication.objects.select_related("member")
+
+    @property
+    def edit_view(self):
+        return self.construct_view(self.edit_view_class)
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path("approve/<int:pk>/", self.construct_view(ApproveApplicationView), name="approve"),
+            path("reject/<int:pk>/", self.construct_view(RejectApplicationView), name="reject"),
+        ]

@@ -1,0 +1,239 @@
+"""Leave, return and withdrawal applications (guide 12, 13, 15): the operations.
+
+Members submit and may take back (取下げ) an application while the secretariat has not
+decided it; staff approve (承認) or send it back (差戻し) with a note. An approved application
+changes the member's status on its ``effective_on`` day: at once when that day has come, else
+by ``apply_due_applications`` (the daily ``manage.py apply_membership_applications``). The
+admin views log each decision (APPROVED_ACTION, REJECTED_ACTION); the status change is logged
+here on the member (STATUS_APPLIED_ACTION). The member is mailed at each step.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from wagtail.log_actions import log
+
+from .billing import unpaid_dues
+from .models import Member, MembershipApplication
+from .receipts import society_settings
+from .tasks import enqueue_with_transaction, send_member_mail
+
+Kind = MembershipApplication.Kind
+State = MembershipApplication.State
+
+APPROVED_ACTION = "membership.application.approved"
+REJECTED_ACTION = "membership.application.rejected"
+STATUS_APPLIED_ACTION = "membership.member.status_from_application"
+
+# The member's page of each kind (guide 12, 13, 15).
+KIND_URL_NAMES = {
+    Kind.LEAVE: "member:application_leave",
+    Kind.RETURN: "member:application_return",
+    Kind.WITHDRAWAL: "member:application_withdrawal",
+}
+
+# How far ahead a member may ask for a date.
+LATEST_AHEAD = datetime.timedelta(days=366)
+
+
+class ApplicationError(Exception):
+    """An application that cannot be made or decided now; the message is shown as it is."""
+
+
+def not_eligible_reason(member, kind, pending=None):
+    """Why ``member`` cannot submit an application of ``kind`` now, or ''.
+
+    ``pending`` is the member's pending application, if the caller has it already.
+    """
+    if pending is None:
+        pending = pending_application(member)
+    if pending is not None:
+        if pending.state == State.SUBMITTED:
+            return f"{pending.get_kind_display()}が事務局確認中です。結果をお待ちいただくか、申請を取り下げてください。"
+        return (
+            f"承認済みの{pending.get_kind_display()}"
+            f"({pending.effective_on_label} {pending.effective_on:%Y年%-m月%-d日})があります。"
+            "変更が必要な場合は事務局へお問い合わせください。"
+        )
+    if member.status in MembershipApplication.SOURCE_STATUSES[kind]:
+        return ""
+    if kind == Kind.RETURN:
+        return "休会中の方のみ申請できます。"
+    return f"会員ステータスが{member.get_status_display()}のため申請できません。"
+
+
+def pending_application(member):
+    """The application that will still change this member (submitted, or approved for later)."""
+    for application in member.applications.filter(state__in=[State.SUBMITTED, State.APPROVED], applied_at=None):
+        return application
+    return None
+
+
+def earliest_effective_on(member, kind, today):
+    """The first date a member may ask for."""
+    if kind == Kind.LEAVE:
+        # A leave may start back to the beginning of the fiscal year (April 1): members often
+        # apply once the reason (a birth, an illness) has begun.
+        return datetime.date(today.year if today.month >= 4 else today.year - 1, 4, 1)
+    if kind == Kind.RETURN and member.status_since and member.status_since > today:
+        return member.status_since
+    return today
+
+
+@transaction.atomic
+def submit_application(*, member, kind, effective_on, reason="", leave_reason="", leave_until=None):
+    """Store the member's application and mail a receipt of it; refuses what is not allowed now."""
+    member = Member.objects.select_for_update().select_related("user").get(pk=member.pk)
+    refusal = not_eligible_reason(member, kind)
+    if refusal:
+        raise ApplicationError(refusal)
+    application = MembershipApplication(
+        member=member,
+        kind=kind,
+        effective_on=effective_on,
+        reason=reason,
+        leave_reason=leave_reason if kind == Kind.LEAVE else "",
+        leave_until=leave_until if kind == Kind.LEAVE else None,
+    )
+    try:
+        with transaction.atomic():
+            application.save()
+    except IntegrityError as error:  # a second tab submitting at the same moment
+        raise ApplicationError("事務局確認中の申請があります。") from error
+    _mail(application, "membership/mail/application_submitted.txt", "申請を受け付けました")
+    return application
+
+
+@transaction.atomic
+def cancel_application(*, member, application_id):
+    """The member takes back (取下げ) an application the secretariat has not decided yet."""
+    application = MembershipApplication.objects.select_for_update().filter(pk=application_id, member=member).first()
+    if application is None:
+        raise MembershipApplication.DoesNotExist
+    if application.state != State.SUBMITTED:
+        raise ApplicationError(f"この申請は{application.get_state_display()}のため、取り下げできません。")
+    application.state = State.CANCELLED
+    application.save(update_fields=["state"])
+    return application
+
+
+def _lock_submitted(application_id):
+    application = (
+        MembershipApplication.objects.select_for_update().select_related("member__user").get(pk=application_id)
+    )
+    if application.state != State.SUBMITTED:
+        raise ApplicationError(f"この申請はすでに{application.get_state_display()}です。")
+    return application
+
+
+@transaction.atomic
+def approve_application(*, application_id, user, note="", today=None):
+    """承認: the member's status changes on ``effective_on`` (now, if that day has come)."""
+    today = today or timezone.localdate()
+    application = _lock_submitted(application_id)
+    member = application.member
+    if member.status not in MembershipApplication.SOURCE_STATUSES[application.kind]:
+        raise ApplicationError(
+            f"会員ステータスが{member.get_status_display()}に変わっているため承認できません。差戻しにしてください。"
+        )
+    application.state = State.APPROVED
+    application.decided_at = timezone.now()
+    application.decided_by = user
+    application.decision_note = note
+    application.save(update_fields=["state", "decided_at", "decided_by", "decision_note"])
+    _mail(application, "membership/mail/application_decided.txt", "申請が承認されました")
+    if application.effective_on <= today:
+        _apply(application, user=user)
+    return application
+
+
+@transaction.atomic
+def reject_application(*, application_id, user, note):
+    """差戻し: nothing changes for the member, who is told why and may apply again."""
+    if not note.strip():
+        raise ApplicationError("差戻しの理由を入力してください(会員へのメールに記載されます)。")
+    application = _lock_submitted(application_id)
+    application.state = State.REJECTED
+    application.decided_at = timezone.now()
+    application.decided_by = user
+    application.decision_note = note
+    application.save(update_fields=["state", "decided_at", "decided_by", "decision_note"])
+    _mail(application, "membership/mail/application_decided.txt", "申請について事務局からのご連絡")
+    return application
+
+
+def apply_due_applications(*, today=None):
+    """Change the status of members whose approved application's day has come; returns how many.
+
+    Idempotent: an applied application is never applied again. Run daily.
+    """
+    today = today or timezone.localdate()
+    due = MembershipApplication.objects.filter(state=State.APPROVED, applied_at=None, effective_on__lte=today)
+    applied = 0
+    for application_id in due.values_list("pk", flat=True):
+        with transaction.atomic():
+            application = (
+                MembershipApplication.objects.select_for_update()
+                .select_related("member", "decided_by")
+                .filter(pk=application_id, applied_at=None)
+                .first()
+            )
+            if application is not None:
+                _apply(application, user=application.decided_by)
+                applied += 1
+    return applied
+
+
+def _apply(application, *, user):
+    """Set the member's status from an approved application (in the caller's transaction)."""
+    member = Member.objects.select_for_update().get(pk=application.member_id)
+    old_status = member.status
+    member.status = application.target_status
+    member.status_since = application.effective_on
+    member.status_reason = f"{application.get_kind_display()}(承認)"
+    member.save(update_fields=["status", "status_since", "status_reason", "updated_at"])
+    application.applied_at = timezone.now()
+    application.save(update_fields=["applied_at"])
+    log(
+        instance=member,
+        action=STATUS_APPLIED_ACTION,
+        user=user,
+        data={
+            "application": application.pk,
+            "kind": application.get_kind_display(),
+            "from": Member.Status(old_status).label,
+            "to": Member.Status(member.status).label,
+            "since": application.effective_on.isoformat(),
+        },
+    )
+
+
+def withdrawal_warnings(member):
+    """What a member asking to withdraw should know first (shown above the form)."""
+    years = sorted(unpaid_dues(member).values_list("fiscal_year", flat=True))
+    if not years:
+        return []
+    listed = "、".join(f"{year}年度" for year in years)
+    return [f"未納の年会費があります({listed})。退会の前に会費支払い明細からお支払いください。"]
+
+
+def _mail(application, template, subject):
+    member = application.member
+    email = member.user.email
+    if not email:
+        return
+    society = society_settings()
+    body = render_to_string(
+        template,
+        {
+            "application": application,
+            "member": member,
+            "society": society,
+            "page_url": f"{settings.SITE_URL}{reverse(KIND_URL_NAMES[application.kind])}",
+        },
+    )
+    enqueue_with_transaction(send_member_mail, subject=f"【{society.society_name}】{subject}", body=body, to=[email])

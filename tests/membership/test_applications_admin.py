@@ -1,0 +1,136 @@
+"""The secretariat's screens for members' applications (各種申請) in the Wagtail admin."""
+
+import datetime
+
+import pytest
+from django.contrib.auth.models import Group
+from django.urls import reverse
+from django.utils import timezone
+from wagtail.models import ModelLogEntry
+
+from membership import applications
+from membership.models import Member, MembershipApplication
+from tests.factories import InvoiceFactory, MemberFactory, StaffUserFactory
+
+pytestmark = pytest.mark.django_db
+
+URLS = "wagtailsnippets_membership_membershipapplication"
+State = MembershipApplication.State
+
+
+def user_in(group_name, **kwargs):
+    user = StaffUserFactory(**kwargs)
+    user.groups.add(Group.objects.get(name=group_name))
+    return user
+
+
+@pytest.fixture
+def staff_user(db):
+    return user_in("事務局", username="jimu-sato")
+
+
+@pytest.fixture
+def staff_client(client, staff_user):
+    client.force_login(staff_user)
+    return client
+
+
+@pytest.fixture
+def withdrawal(db):
+    member = MemberFactory(family_name="退会", given_name="予定")
+    return applications.submit_application(
+        member=member,
+        kind=MembershipApplication.Kind.WITHDRAWAL,
+        effective_on=timezone.localdate(),
+        reason="転職のため",
+    )
+
+
+def test_listing_filters_by_kind_and_state_and_searches_by_member(staff_client, withdrawal):
+    leave = applications.submit_application(
+        member=MemberFactory(family_name="休会", given_name="希望"),
+        kind=MembershipApplication.Kind.LEAVE,
+        effective_on=timezone.localdate(),
+        leave_reason="illness",
+    )
+    listing = staff_client.get(reverse(f"{URLS}:list"))
+    assert listing.status_code == 200
+    assert withdrawal.member.member_number in listing.text and leave.member.member_number in listing.text
+    only_leave = staff_client.get(reverse(f"{URLS}:list"), {"kind": "leave"}).text
+    assert leave.member.member_number in only_leave and withdrawal.member.member_number not in only_leave
+    found = staff_client.get(reverse(f"{URLS}:list"), {"q": withdrawal.member.member_number}).text
+    assert withdrawal.member.member_number in found and leave.member.member_number not in found
+
+
+def test_inspect_shows_the_application_and_the_decision_buttons(staff_client, withdrawal):
+    page = staff_client.get(reverse(f"{URLS}:inspect", args=[withdrawal.pk])).text
+    assert "転職のため" in page and "退会日" in page
+    assert reverse(f"{URLS}:approve", args=[withdrawal.pk]) in page
+    assert reverse(f"{URLS}:reject", args=[withdrawal.pk]) in page
+
+
+def test_approving_changes_the_member_and_logs_who(staff_client, staff_user, withdrawal):
+    InvoiceFactory(member=withdrawal.member, fiscal_year=2025)
+    url = reverse(f"{URLS}:approve", args=[withdrawal.pk])
+    form = staff_client.get(url).text
+    assert "未納の年会費があります(2025年度)" in form  # the staff see it before deciding
+    response = staff_client.post(url, {"note": "お疲れさまでした"}, follow=True)
+    assert "を承認しました。" in response.text
+    withdrawal.member.refresh_from_db()
+    assert withdrawal.member.status == Member.Status.WITHDRAWN
+    entry = ModelLogEntry.objects.get(action=applications.APPROVED_ACTION)
+    assert entry.user == staff_user and entry.data == {"note": "お疲れさまでした"}
+    history = staff_client.get(reverse(f"{URLS}:history", args=[withdrawal.pk])).text
+    assert "承認しました(連絡: お疲れさまでした)" in history
+    member_history = staff_client.get(
+        reverse("wagtailsnippets_membership_member:history", args=[withdrawal.member.pk])
+    ).text
+    assert "会員ステータスを正会員から退会に変更しました" in member_history
+
+
+def test_rejecting_needs_a_reason_shown_next_to_the_field(staff_client, withdrawal):
+    url = reverse(f"{URLS}:reject", args=[withdrawal.pk])
+    response = staff_client.post(url, {"note": ""})
+    assert "差戻しの理由を入力してください" in response.text
+    withdrawal.refresh_from_db()
+    assert withdrawal.state == State.SUBMITTED
+    staff_client.post(url, {"note": "退会日をご確認ください"})
+    withdrawal.refresh_from_db()
+    assert (withdrawal.state, withdrawal.decision_note) == (State.REJECTED, "退会日をご確認ください")
+    assert ModelLogEntry.objects.filter(action=applications.REJECTED_ACTION).count() == 1
+
+
+def test_a_decided_application_has_no_buttons_and_refuses_a_second_decision(staff_client, staff_user, withdrawal):
+    applications.approve_application(application_id=withdrawal.pk, user=staff_user)
+    page = staff_client.get(reverse(f"{URLS}:inspect", args=[withdrawal.pk])).text
+    assert reverse(f"{URLS}:reject", args=[withdrawal.pk]) not in page
+    response = staff_client.post(reverse(f"{URLS}:reject", args=[withdrawal.pk]), {"note": "x"})
+    assert "この申請はすでに承認です。" in response.text
+    withdrawal.refresh_from_db()
+    assert withdrawal.state == State.APPROVED
+
+
+def test_future_approval_says_when_the_status_changes(staff_client):
+    later = timezone.localdate() + datetime.timedelta(days=30)
+    application = applications.submit_application(
+        member=MemberFactory(), kind=MembershipApplication.Kind.LEAVE, effective_on=later, leave_reason="care"
+    )
+    page = staff_client.get(reverse(f"{URLS}:approve", args=[application.pk])).text
+    assert f"{later:%Y年%-m月%-d日}に(毎日の自動処理で)「休会」に変わり" in page
+
+
+def test_editors_see_no_applications(client, withdrawal):
+    client.force_login(user_in("編集者", username="editor-ito"))
+    assert client.get(reverse(f"{URLS}:list")).status_code in (302, 403)
+    assert client.get(reverse(f"{URLS}:inspect", args=[withdrawal.pk])).status_code in (302, 403)
+    assert client.post(reverse(f"{URLS}:approve", args=[withdrawal.pk]), {"note": ""}).status_code in (302, 403)
+    withdrawal.refresh_from_db()
+    assert withdrawal.state == State.SUBMITTED
+    assert "各種申請" not in client.get(reverse("wagtailadmin_home")).text
+
+
+def test_applications_cannot_be_edited_or_deleted_in_the_admin(staff_client, withdrawal):
+    edit = staff_client.get(reverse(f"{URLS}:edit", args=[withdrawal.pk]))
+    assert edit.status_code == 302 and edit["Location"] == reverse(f"{URLS}:inspect", args=[withdrawal.pk])
+    staff_client.post(reverse(f"{URLS}:delete", args=[withdrawal.pk]))
+    assert MembershipApplication.objects.filter(pk=withdrawal.pk).exists()
