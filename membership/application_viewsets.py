@@ -7,10 +7,13 @@ and logged with who and when. Applications are never edited or deleted here.
 
 import django_filters
 from django import forms
+from django.db.models import Count
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.http import urlencode
 from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.widgets.button import HeaderButton
 from wagtail.log_actions import LogFormatter
@@ -31,6 +34,7 @@ from .viewsets import NoChooserMixin
 
 APPLICATION_URLS = "wagtailsnippets_membership_membershipapplication"
 PERMISSION_POLICY = RestrictedPermissionPolicy(MembershipApplication, ["change", "view"])
+State = MembershipApplication.State
 
 
 class ApplicationDecidedLogFormatter(LogFormatter):
@@ -338,3 +342,26 @@ class ApplicationViewSet(NoChooserMixin, SnippetViewSet):
             path("approve/<int:pk>/", self.construct_view(ApproveApplicationView), name="approve"),
             path("reject/<int:pk>/", self.construct_view(RejectApplicationView), name="reject"),
         ]
+
+
+class PendingApplicationsPanel(Component):
+    """The admin dashboard's 各種申請 panel: how many applications wait for a decision."""
+
+    name = "pending_applications"
+    template_name = "membership/admin/applications_panel.html"
+    order = 60
+
+    def get_context_data(self, parent_context):
+        context = super().get_context_data(parent_context)
+        counts = dict(
+            MembershipApplication.objects.filter(state=State.SUBMITTED)
+            .values_list("kind")
+            .annotate(count=Count("pk"))
+            .order_by()
+        )
+        list_url = reverse(f"{APPLICATION_URLS}:list")
+        context["rows"] = [
+            (label, counts.get(kind, 0), f"{list_url}?{urlencode({'kind': kind, 'state': State.SUBMITTED})}")
+            for kind, label in MembershipApplication.Kind.choices
+        ]
+        return context

@@ -9,7 +9,7 @@ from wagtail.snippets.models import register_snippet
 from . import billing_admin_views
 from .application_viewsets import LOG_ACTIONS as APPLICATION_LOG_ACTIONS
 from .application_viewsets import PERMISSION_POLICY as APPLICATION_PERMISSION_POLICY
-from .application_viewsets import ApplicationViewSet
+from .application_viewsets import ApplicationViewSet, PendingApplicationsPanel
 from .billing_admin_views import (
     GENERATE_PERMISSION,
     REMIND_PERMISSION,
@@ -90,3 +90,9 @@ def register_dues_reminders_menu_item():
 def add_money_summary_panel(request, panels):
     if request.user.has_perm(VIEW_PERMISSION):
         panels.append(MoneySummaryPanel(request.user))
+
+
+@hooks.register("construct_homepage_panels")
+def add_pending_applications_panel(request, panels):
+    if APPLICATION_PERMISSION_POLICY.user_has_permission(request.user, "view"):
+        panels.append(PendingApplicationsPanel())

@@ -134,3 +134,12 @@ def test_applications_cannot_be_edited_or_deleted_in_the_admin(staff_client, wit
     assert edit.status_code == 302 and edit["Location"] == reverse(f"{URLS}:inspect", args=[withdrawal.pk])
     staff_client.post(reverse(f"{URLS}:delete", args=[withdrawal.pk]))
     assert MembershipApplication.objects.filter(pk=withdrawal.pk).exists()
+
+
+def test_dashboard_panel_counts_applications_waiting_for_a_decision(staff_client, withdrawal, client):
+    page = staff_client.get(reverse("wagtailadmin_home")).text
+    assert "確認待ちの申請" in page
+    assert f'{reverse(f"{URLS}:list")}?kind=withdrawal&amp;state=submitted' in page
+    assert "<strong>1件</strong>" in page
+    client.force_login(user_in("編集者", username="editor-kato"))
+    assert "確認待ちの申請" not in client.get(reverse("wagtailadmin_home")).text

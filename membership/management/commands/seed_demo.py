@@ -90,6 +90,7 @@ class Command(BaseCommand):
         self.ensure_demo_member()
         self.ensure_demo_members()
         self.ensure_demo_dues()
+        self.ensure_demo_applications()
         self.stdout.write(
             "\nデモのログイン情報:\n"
             f"  会員ページ  http://127.0.0.1:8000/member/login  会員番号 {DEMO_MEMBER_NUMBER}  パスワード {DEMO_MEMBER_PASSWORD}\n"
@@ -365,6 +366,30 @@ class Command(BaseCommand):
                     "payment_term": term,
                 },
             )  # fmt: skip
+
+    def ensure_demo_applications(self):
+        """Applications waiting for the secretariat (各種申請), one of each kind, for the admin's screens."""
+        from membership.models import MembershipApplication
+
+        today = timezone.localdate()
+        waiting = [
+            (
+                "0020002",
+                MembershipApplication.Kind.LEAVE,
+                14,
+                {"leave_reason": "childcare", "reason": "育児休業のため"},
+            ),
+            ("0020005", MembershipApplication.Kind.RETURN, 7, {"reason": "育児休業が終わるため"}),
+            ("0020006", MembershipApplication.Kind.WITHDRAWAL, 30, {"reason": "定年退職のため"}),
+        ]
+        for number, kind, days_ahead, fields in waiting:
+            allowed = MembershipApplication.SOURCE_STATUSES[kind]
+            member = Member.objects.filter(member_number=number, status__in=allowed).first()
+            if member is None or member.applications.exists():
+                continue
+            MembershipApplication.objects.create(
+                member=member, kind=kind, effective_on=today + datetime.timedelta(days=days_ahead), **fields
+            )
 
     def ensure_demo_members(self):
         from django.contrib.auth.models import Group
