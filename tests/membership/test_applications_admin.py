@@ -139,7 +139,7 @@ def test_applications_cannot_be_edited_or_deleted_in_the_admin(staff_client, wit
 def test_dashboard_panel_counts_applications_waiting_for_a_decision(staff_client, withdrawal, client):
     page = staff_client.get(reverse("wagtailadmin_home")).text
     assert "確認待ちの申請" in page
-    assert f'{reverse(f"{URLS}:list")}?kind=withdrawal&amp;state=submitted' in page
+    assert f"{reverse(f'{URLS}:list')}?kind=withdrawal&amp;state=submitted" in page
     assert "<strong>1件</strong>" in page
     client.force_login(user_in("編集者", username="editor-kato"))
     assert "確認待ちの申請" not in client.get(reverse("wagtailadmin_home")).text
