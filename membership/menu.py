@@ -14,6 +14,7 @@ register_menu_entry(
     order=20,
     active_for=["member:payment_method", "member:payment", "member:payment_start"],
 )
+register_menu_entry("デジタル会員証確認", "member:card", order=50)
 register_menu_entry("お知らせ一覧", "member:notices", order=100)
 register_menu_entry("パスワード変更", "member:password_change", order=900)
 
