@@ -10,7 +10,9 @@ from django.core import signing
 from django.urls import reverse
 
 from membership.card import make_token
+from membership.management.commands.seed_demo import DEMO_MEMBER_NUMBER
 from membership.models import Member
+from tests.cms_pages.conftest import seed_demo
 from tests.factories import MemberFactory, StaffUserFactory
 
 pytestmark = pytest.mark.django_db
@@ -258,3 +260,20 @@ def test_verification_page_is_neither_indexed_nor_cached(client, valid_token):
     assert "noindex" in response["X-Robots-Tag"]
     assert "no-store" in response["Cache-Control"]
     assert '<meta name="robots" content="noindex' in response.content.decode()
+
+
+# --- demo data ----------------------------------------------------------------------------------
+
+
+def test_the_demo_members_card_is_valid_and_a_reseed_completes_an_old_one(client, settings):
+    seed_demo(settings)
+    demo = Member.objects.get(member_number=DEMO_MEMBER_NUMBER)
+    body = card_page(client, demo)
+    assert 'id="card-certification-number">G-012345<' in body
+    assert 'id="card-expiry">2028年3月31日<' in body
+    assert ">有効<" in body
+
+    Member.objects.filter(pk=demo.pk).update(certification_number="", certification_expires_on=None)
+    seed_demo(settings)
+    demo.refresh_from_db()
+    assert (demo.certification_number, demo.certification_expires_on) == ("G-012345", datetime.date(2028, 3, 31))
