@@ -15,6 +15,7 @@ register_menu_entry(
     order=20,
     active_for=["member:payment_method", "member:payment", "member:payment_start"],
 )
+register_menu_entry("デジタル会員証確認", "member:card", order=50)
 register_menu_entry("お知らせ一覧", "member:notices", order=100)
 register_menu_entry("休会申請", "member:application_leave", order=120)
 register_menu_entry("休会復帰申請", "member:application_return", order=130)

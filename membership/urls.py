@@ -27,6 +27,7 @@ urlpatterns = [
     path("profile/edit", views.profile_edit, name="profile_edit"),
     path("postal-code", views.postal_code_lookup, name="postal_code"),
     path("email/confirm/<str:token>", views.email_confirm, name="email_confirm"),
+    path("card", views.card, name="card"),
     path("dues", views.dues, name="dues"),
     path("dues/<int:invoice_id>/pay", views.payment_start, name="payment_start"),
     path("dues/<int:invoice_id>/method", views.payment_method, name="payment_method"),

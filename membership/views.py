@@ -12,12 +12,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from cms_pages.models import NoticePage, mark_members_only
 
 from . import billing, gateway, japanese, services
+from . import card as member_card
 from .accounts import axes_username
 from .forms import LoginForm, MemberProfileForm, PasswordChangeForm, PasswordResetRequestForm, SetPasswordForm
 from .models import CVS_CHAINS, Invoice, Payment
@@ -356,3 +358,40 @@ def gateway_notification(request):
     body = request.body.decode("utf-8", errors="replace")
     acknowledged = billing.receive_notification(body)
     return HttpResponse("0" if acknowledged else "1", content_type="text/plain", status=200 if acknowledged else 503)
+
+
+# --- デジタル会員証 (guide 8) ----------------------------------------------------------------
+
+
+@members_area
+@never_cache  # a status change must show at once, never a cached valid-looking card
+def card(request):
+    member = request.user.member
+    return render(
+        request,
+        "membership/card.html",
+        {
+            "member": member,
+            "state": member_card.card_state(member, timezone.localdate()),
+            "qr_svg": member_card.qr_svg(member_card.verify_url(member)),
+            "shown_at": timezone.localtime(),
+        },
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD"])
+def card_verify(request, token):
+    """Public page behind the card's QR code: who, and whether the card is valid right now."""
+    try:
+        verification = member_card.verify(token, timezone.localdate())
+    except member_card.InvalidCardToken:
+        response = render(request, "membership/card_verify.html", {"verification": None}, status=404)
+    else:
+        response = render(
+            request,
+            "membership/card_verify.html",
+            {"verification": verification, "checked_at": timezone.localtime()},
+        )
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response

@@ -11,6 +11,8 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("member/", include("membership.urls")),
     path("payments/gmo/notify", membership_views.gateway_notification, name="gateway_notification"),
+    # Public: the digital member card's QR code leads here (no login; see membership.card).
+    path("card/verify/<str:token>", membership_views.card_verify, name="card_verify"),
 ]
 
 if settings.PAYMENT_GATEWAY == "sandbox":

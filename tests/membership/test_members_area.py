@@ -45,7 +45,13 @@ def test_staff_without_member_profile_are_sent_to_the_admin(client):
 
 def test_every_menu_entry_opens_a_page(member_client):
     entries = menu_entries()
-    assert [entry.label for entry in entries][:4] == ["ダッシュボード", "会員詳細", "会費支払い明細", "お知らせ一覧"]
+    assert [entry.label for entry in entries][:5] == [
+        "ダッシュボード",
+        "会員詳細",
+        "会費支払い明細",
+        "デジタル会員証確認",
+        "お知らせ一覧",
+    ]
     for entry in entries:
         assert member_client.get(entry.url).status_code == 200, entry.url
 

@@ -17,6 +17,7 @@ from membership.models import Member, User
 
 DEMO_MEMBER_NUMBER = "0012345"
 DEMO_MEMBER_PASSWORD = os.environ.get("DEMO_MEMBER_PASSWORD", "Demo2026pass")
+DEMO_CERTIFICATION_NUMBER = "G-012345"
 DEMO_ADMIN_USERNAME = "admin"
 DEMO_ADMIN_PASSWORD = os.environ.get("DEMO_ADMIN_PASSWORD", "Admin2026demo")
 
@@ -189,7 +190,7 @@ class Command(BaseCommand):
         elif not user.check_password(DEMO_MEMBER_PASSWORD):
             user.set_password(DEMO_MEMBER_PASSWORD)
             user.save()
-        Member.objects.get_or_create(
+        member, _ = Member.objects.get_or_create(
             user=user,
             defaults={
                 "member_number": DEMO_MEMBER_NUMBER,
@@ -209,10 +210,20 @@ class Command(BaseCommand):
                 "workplace_address1": "福岡市中央区天神2-2-2",
                 "phone": "0921234567",
                 "mobile": "09012345678",
-                "certification_number": "G-012345",
-                "certification_expires_on": datetime.date(timezone.localdate().year + 2, 3, 31),
+                "certification_number": DEMO_CERTIFICATION_NUMBER,
+                "certification_expires_on": self.demo_certification_expiry(),
             },
         )
+        if not member.certification_number or member.certification_expires_on is None:
+            # A demo member from an older seed: complete it so that the digital card looks real.
+            member.certification_number = member.certification_number or DEMO_CERTIFICATION_NUMBER
+            member.certification_expires_on = member.certification_expires_on or self.demo_certification_expiry()
+            member.save(update_fields=["certification_number", "certification_expires_on"])
+
+    @staticmethod
+    def demo_certification_expiry():
+        """A valid certification: the end of March two years on (renewals run to 31 March)."""
+        return datetime.date(timezone.localdate().year + 2, 3, 31)
 
     # Demo members for the staff's admin listing, and a staff member and an editor.
     # (family, given, family kana, given kana, alternate spelling, home place index, workplace)
