@@ -15,6 +15,7 @@ register_menu_entry(
     active_for=["member:payment_method", "member:payment", "member:payment_start"],
 )
 register_menu_entry("お知らせ一覧", "member:notices", order=100)
+register_menu_entry("お問い合わせ", "member:inquiry", order=800)
 register_menu_entry("パスワード変更", "member:password_change", order=900)
 
 

@@ -33,6 +33,7 @@ urlpatterns = [
     path("dues/<int:invoice_id>/receipt", views.receipt, name="receipt"),
     path("payments/<str:order_id>", views.payment, name="payment"),
     path("payments/<str:order_id>/return", views.payment_return, name="payment_return"),
+    path("inquiry", views.inquiry, name="inquiry"),
     path("password", views.password_change, name="password_change"),
     path("password/reminder", views.password_reminder, name="password_reminder"),
     path("password/reset", views.password_reset, name="password_reset"),
