@@ -240,9 +240,7 @@ def submission_urls(page):
 def test_groups_have_the_submission_permissions_of_the_secretariat_only():
     staff = Group.objects.get(name="事務局")
     editors = Group.objects.get(name="編集者")
-    assert {"view_formsubmission", "delete_formsubmission"} <= set(
-        staff.permissions.values_list("codename", flat=True)
-    )
+    assert {"view_formsubmission", "delete_formsubmission"} <= set(staff.permissions.values_list("codename", flat=True))
     assert not editors.permissions.filter(codename__endswith="_formsubmission").exists()
 
 
