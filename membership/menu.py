@@ -20,6 +20,7 @@ register_menu_entry("お知らせ一覧", "member:notices", order=100)
 register_menu_entry("休会申請", "member:application_leave", order=120)
 register_menu_entry("休会復帰申請", "member:application_return", order=130)
 register_menu_entry("退会申請", "member:application_withdrawal", order=150)
+register_menu_entry("お問い合わせ", "member:inquiry", order=800)
 register_menu_entry("パスワード変更", "member:password_change", order=900)
 
 

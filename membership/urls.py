@@ -42,6 +42,7 @@ urlpatterns = [
         application_views.cancel_application,
         name="application_cancel",
     ),
+    path("inquiry", views.inquiry, name="inquiry"),
     path("password", views.password_change, name="password_change"),
     path("password/reminder", views.password_reminder, name="password_reminder"),
     path("password/reset", views.password_reset, name="password_reset"),

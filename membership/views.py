@@ -16,7 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from cms_pages.models import NoticePage, mark_members_only
+from cms_pages.models import NoticePage, SocietySettings, help_pages, mark_members_only
 
 from . import billing, gateway, japanese, services
 from . import card as member_card
@@ -56,10 +56,8 @@ class LoginView(auth_views.LoginView):
         return next_url
 
     def get_context_data(self, **kwargs):
-        from cms_pages.models import QAPage
-
         context = super().get_context_data(**kwargs)
-        context["qa_page"] = QAPage.objects.live().public().first()
+        context["qa_page"], context["inquiry_page"] = help_pages(SocietySettings.for_request(self.request))
         return context
 
 
@@ -97,6 +95,17 @@ def notices(request):
     )
     page.object_list = mark_members_only(list(page.object_list))
     return render(request, "membership/notices.html", {"page_obj": page})
+
+
+@members_area
+def inquiry(request):
+    """お問い合わせ (guide 16): the inquiry form on the public site, or the secretariat's
+    address while no form is published."""
+    site_settings = SocietySettings.for_request(request)
+    _, inquiry_page = help_pages(site_settings)
+    if inquiry_page is not None:
+        return redirect(inquiry_page.get_url(request))
+    return render(request, "membership/inquiry.html", {"contact_email": site_settings.contact_email})
 
 
 @members_area

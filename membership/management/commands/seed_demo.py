@@ -12,7 +12,16 @@ from django.db import transaction
 from django.utils import timezone
 from wagtail.models import Page, PageViewRestriction, Site
 
-from cms_pages.models import HomePage, NoticeIndexPage, NoticePage, QAPage, SocietySettings, StandardPage
+from cms_pages.models import (
+    HomePage,
+    InquiryFormField,
+    InquiryPage,
+    NoticeIndexPage,
+    NoticePage,
+    QAPage,
+    SocietySettings,
+    StandardPage,
+)
 from membership.models import Member, User
 
 DEMO_MEMBER_NUMBER = "0012345"
@@ -72,6 +81,27 @@ QUESTIONS = [
     ("メールが届きません。", "<p>迷惑メールフィルターで技師会からのメールがブロックされていないかご確認ください。</p>"),
 ]
 
+INQUIRY_INTRO = (
+    "<p>会員管理システムの操作や会員情報についてのお問い合わせは、このフォームからお送りください。</p>"
+    "<p>お問い合わせ内容は、できるだけ具体的に、日本語の文章でご記入ください。"
+    "画面のハードコピー(スクリーンショット)があると状況を把握しやすくなります。"
+    "お送りいただける場合は、事務局からの返信メールにご返信のうえ添付してください。</p>"
+)
+INQUIRY_THANKS = "<p>お問い合わせを受け付けました。内容を確認のうえ、事務局よりメールでご連絡いたします。</p>"
+INQUIRY_FIELDS = [
+    # (label, field type, prefilled from the member's profile, help text)
+    ("氏名", "singleline", "name", ""),
+    ("フリガナ", "singleline", "furigana", ""),
+    (
+        "会員番号(またはゲストユーザー番号・不明)",
+        "singleline",
+        "member_number",
+        "分からない方は「不明」とご記入ください。",
+    ),
+    ("メールアドレス", "email", "email", "事務局からの返信先です。"),
+    ("お問い合わせ内容", "multiline", "", "できるだけ具体的にご記入ください。"),
+]
+
 
 class Command(BaseCommand):
     help = "Create (or complete) the demo data and print the demo logins."
@@ -87,6 +117,7 @@ class Command(BaseCommand):
         self.ensure_settings(home)
         self.ensure_notices(home)
         self.ensure_qa_and_guide(home)
+        self.ensure_inquiry_page(home)
         self.ensure_admin()
         self.ensure_demo_member()
         self.ensure_demo_members()
@@ -164,6 +195,38 @@ class Command(BaseCommand):
                     "受講履歴ポイントの照会、資格更新の申請ができます。</p>",
                 )
             )
+
+    def ensure_inquiry_page(self, home):
+        """お問い合わせフォーム (guide 16) with the details the guide asks for, mailed to the
+        society's contact address, and chosen in the society settings."""
+        page = InquiryPage.objects.child_of(home).first()
+        if page is None:
+            contact = SocietySettings.for_site(Site.objects.get(root_page=home)).contact_email
+            page = home.add_child(
+                instance=InquiryPage(
+                    title="お問い合わせ",
+                    slug="inquiry",
+                    intro=INQUIRY_INTRO,
+                    thank_you_text=INQUIRY_THANKS,
+                    to_address=contact,
+                    subject="【会員管理システム】お問い合わせ",
+                    form_fields=[
+                        InquiryFormField(
+                            sort_order=n,
+                            label=label,
+                            field_type=field_type,
+                            required=True,
+                            help_text=help_text,
+                            prefill=prefill,
+                        )  # fmt: skip
+                        for n, (label, field_type, prefill, help_text) in enumerate(INQUIRY_FIELDS)
+                    ],
+                )
+            )
+        site_settings = SocietySettings.for_site(Site.objects.get(root_page=home))
+        if site_settings.inquiry_page_id is None:
+            site_settings.inquiry_page = page
+            site_settings.save(update_fields=["inquiry_page"])
 
     def ensure_admin(self):
         admin = User.objects.filter(username=DEMO_ADMIN_USERNAME).first()
