@@ -301,13 +301,15 @@ class InquiryPage(AbstractEmailForm):
     def process_form_submission(self, form):
         """Store the submission and queue the mail to the secretariat; a bot (a filled
         honeypot) gets the thank-you page but nothing is stored or sent."""
-        from .tasks import enqueue_on_commit, send_inquiry_mail
+        from config.tasks import enqueue_with_transaction
+
+        from .tasks import send_inquiry_mail
 
         if form.is_spam():
             return None
         with transaction.atomic():
             submission = self.get_submission_class().objects.create(form_data=form.submission_data(), page=self)
-            enqueue_on_commit(send_inquiry_mail, submission_id=submission.pk)
+            enqueue_with_transaction(send_inquiry_mail, submission_id=submission.pk)
         return submission
 
     def send_mail(self, form):

@@ -10,6 +10,7 @@ here on the member (STATUS_APPLIED_ACTION). The member is mailed at each step.
 
 import datetime
 
+from config.tasks import enqueue_with_transaction
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
@@ -20,7 +21,7 @@ from wagtail.log_actions import log
 from .billing import unpaid_dues
 from .models import Member, MembershipApplication
 from .receipts import society_settings
-from .tasks import enqueue_with_transaction, send_member_mail
+from .tasks import send_member_mail
 
 Kind = MembershipApplication.Kind
 State = MembershipApplication.State

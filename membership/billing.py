@@ -2,7 +2,7 @@
 
 Each function runs in a transaction, locks the rows it changes (payment before invoice before
 receipt counter, always in that order), re-checks their state, and queues mails so that they
-exist exactly when the transaction commits (``tasks.enqueue_with_transaction``). Views and
+exist exactly when the transaction commits (``config.tasks.enqueue_with_transaction``). Views and
 admin actions call these; they never write money rows.
 """
 
@@ -14,6 +14,7 @@ import string
 import uuid
 from dataclasses import dataclass, field
 
+from config.tasks import enqueue_with_transaction
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import DatabaseError, IntegrityError, connection, transaction
@@ -24,7 +25,7 @@ from django_tasks import task
 
 from . import gateway, japanese
 from .models import DuesRule, DuesRun, GatewayNotification, Invoice, Member, Payment, ReceiptCounter, fiscal_year_of
-from .tasks import enqueue_with_transaction, send_member_mail
+from .tasks import send_member_mail
 
 logger = logging.getLogger(__name__)
 
