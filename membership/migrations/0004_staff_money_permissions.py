@@ -22,12 +22,12 @@ STAFF_PERMISSIONS = {
 }
 
 
-def _permissions(apps, staff_permissions):
+def _permissions(apps, staff_permissions, app_label):
     ContentType = apps.get_model("contenttypes", "ContentType")
     Permission = apps.get_model("auth", "Permission")
     permissions = []
     for (model, verbose_name), actions in staff_permissions.items():
-        content_type, _ = ContentType.objects.get_or_create(app_label="membership", model=model)
+        content_type, _ = ContentType.objects.get_or_create(app_label=app_label, model=model)
         for action in actions:
             permission, _ = Permission.objects.get_or_create(
                 content_type=content_type,
@@ -38,20 +38,20 @@ def _permissions(apps, staff_permissions):
     return permissions
 
 
-def staff_permissions_operation(staff_permissions):
+def staff_permissions_operation(staff_permissions, app_label="membership"):
     """A RunPython that grants 事務局 ``staff_permissions`` ({(model, verbose name): [actions]})
-    of this app, and takes them back when reversed. Later migrations reuse it."""
+    of ``app_label``, and takes them back when reversed. Later migrations reuse it."""
 
     def grant(apps, schema_editor):
         Group = apps.get_model("auth", "Group")
         staff, _ = Group.objects.get_or_create(name=STAFF_GROUP)
-        staff.permissions.add(*_permissions(apps, staff_permissions))
+        staff.permissions.add(*_permissions(apps, staff_permissions, app_label))
 
     def revoke(apps, schema_editor):
         Group = apps.get_model("auth", "Group")
         staff = Group.objects.filter(name=STAFF_GROUP).first()
         if staff is not None:
-            staff.permissions.remove(*_permissions(apps, staff_permissions))
+            staff.permissions.remove(*_permissions(apps, staff_permissions, app_label))
 
     return migrations.RunPython(grant, revoke)
 

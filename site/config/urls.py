@@ -10,6 +10,7 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("member/", include("membership.urls")),
+    path("member/", include("renewal.urls")),
     path("payments/gmo/notify", membership_views.gateway_notification, name="gateway_notification"),
     # Public: the digital member card's QR code leads here (no login; see membership.card).
     path("card/verify/<str:token>", membership_views.card_verify, name="card_verify"),

@@ -1,0 +1,6 @@
+"""Members-area pages of seminars, credits and renewal, under /member/ (login required:
+every view is wrapped in ``membership.views.members_area``)."""
+
+app_name = "renewal"
+
+urlpatterns = []
