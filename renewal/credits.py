@@ -5,7 +5,14 @@ A session counts once per member: awarding is idempotent (the unique constraint
 importing the same attendance sheet, never counts twice.
 """
 
+import calendar
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+
 from django.db import IntegrityError, transaction
+from django.db.models import F, QuerySet, Sum, Value
+from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear
 from django.utils import timezone
 
 from .models import Credit, Registration
@@ -42,3 +49,202 @@ def mark_attended(*, registration, source=Credit.Source.ATTENDANCE):
         registration.save(update_fields=["attended_at"])
     award_credit(member=registration.member, session=registration.session, source=source)
     return registration
+
+
+# --- Evaluation: what the credits of the current cycle add up to (guide 9) --------------------
+#
+# The current cycle of a member is (expiry − cycle_years years, expiry]: expiry 2028-03-31 gives
+# 2023-04-01 .. 2028-03-31. Each credit category counts at most its cap; the counted total must
+# reach RenewalSettings.required_points. Caps and the required points are read from the data.
+
+NO_CYCLE_MESSAGE = "認定情報(認定有効期限)がありません。更新条件を評価できません。"
+
+
+def years_before(day, years):
+    """``day`` moved back ``years`` years; 29 February becomes 28 February in a common year."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+def add_months(day, months):
+    """``day`` moved on ``months`` months, clamped to the last day of a shorter month."""
+    month_index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(month_index, 12)
+    month += 1
+    last_day = calendar.monthrange(year, month)[1]
+    return datetime.date(year, month, min(day.day, last_day))
+
+
+def cycle_of(expires_on, cycle_years):
+    """(first day, last day) of the cycle ending on ``expires_on``; (None, None) without expiry."""
+    if expires_on is None:
+        return None, None
+    return years_before(expires_on, cycle_years) + datetime.timedelta(days=1), expires_on
+
+
+def fiscal_year_of(day):
+    """年度: April to March, named after the year it starts in."""
+    return day.year if day.month >= 4 else day.year - 1
+
+
+def fiscal_year_range(first_year, last_year):
+    """(first day, last day) of fiscal years ``first_year`` .. ``last_year``."""
+    return datetime.date(first_year, 4, 1), datetime.date(last_year + 1, 3, 31)
+
+
+@dataclass(frozen=True)
+class CategoryTotal:
+    """One credit category's line: 技師学会・研究会: 40 / 20点 ※総得点加算上限: 20点."""
+
+    category_id: int
+    name: str
+    earned: int
+    cap: int
+
+    @property
+    def counted(self):
+        return min(self.earned, self.cap)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """A member's standing in the current cycle. Without an expiry there is no cycle."""
+
+    member_id: int
+    expires_on: datetime.date | None
+    cycle_start: datetime.date | None
+    cycle_end: datetime.date | None
+    categories: tuple[CategoryTotal, ...]
+    required: int
+    today: datetime.date
+
+    @property
+    def has_cycle(self):
+        return self.expires_on is not None
+
+    @property
+    def total(self):
+        """総得点: the sum of every category's points up to its cap."""
+        return sum(category.counted for category in self.categories)
+
+    @property
+    def earned(self):
+        """Points earned in the cycle before caps."""
+        return sum(category.earned for category in self.categories)
+
+    @property
+    def shortfall(self):
+        return max(self.required - self.total, 0) if self.has_cycle else None
+
+    @property
+    def eligible(self):
+        return self.has_cycle and self.total >= self.required
+
+    @property
+    def status_label(self):
+        if not self.has_cycle:
+            return NO_CYCLE_MESSAGE
+        return "更新可" if self.eligible else "更新不可"
+
+    def expires_within_months(self, months):
+        """True when the certification ends between today and ``months`` months from today."""
+        return self.has_cycle and self.today <= self.expires_on <= add_months(self.today, months)
+
+
+def _rules():
+    """(categories in display order, required points, cycle years): two queries."""
+    from .models import CreditCategory, RenewalSettings
+
+    rules = RenewalSettings.load()
+    return list(CreditCategory.objects.order_by("sort_order", "pk")), rules.required_points, rules.cycle_years
+
+
+def _evaluation(member_id, expires_on, earned_by_category, categories, required, cycle_years, today):
+    cycle_start, cycle_end = cycle_of(expires_on, cycle_years)
+    return Evaluation(
+        member_id=member_id,
+        expires_on=expires_on,
+        cycle_start=cycle_start,
+        cycle_end=cycle_end,
+        categories=tuple(
+            CategoryTotal(
+                category_id=category.pk,
+                name=category.name,
+                earned=earned_by_category.get(category.pk, 0),
+                cap=category.cap,
+            )
+            for category in categories
+        ),
+        required=required,
+        today=today,
+    )
+
+
+def evaluate(member, *, today=None):
+    """The member's Evaluation for the cycle ending on their certification expiry."""
+    today = today or timezone.localdate()
+    categories, required, cycle_years = _rules()
+    cycle_start, cycle_end = cycle_of(member.certification_expires_on, cycle_years)
+    earned = {}
+    if cycle_start is not None:
+        earned = dict(
+            Credit.objects.filter(member=member, earned_on__gte=cycle_start, earned_on__lte=cycle_end)
+            .values_list("credit_category_id")
+            .annotate(points=Sum("points"))
+            .order_by()
+        )
+    return _evaluation(member.pk, member.certification_expires_on, earned, categories, required, cycle_years, today)
+
+
+def _date_key(expression, years=0):
+    """A date as the integer YYYYMMDD (its year moved on ``years``), portable across databases.
+
+    Comparing ``key(earned_on, +N) > key(expiry)`` is "earned_on > expiry − N years" with
+    29 February treated as ``years_before`` does, on SQLite and PostgreSQL alike.
+    """
+    return (
+        (ExtractYear(expression) + Value(years)) * Value(10000)
+        + ExtractMonth(expression) * Value(100)
+        + ExtractDay(expression)
+    )
+
+
+def evaluate_many(members, *, today=None):
+    """{member id: Evaluation} for many members, with one aggregate query over their credits.
+
+    ``members`` is a Member queryset or an iterable of member ids. The credits are summed per
+    member and category in the database, each member's cycle applied in SQL through a join on
+    the member's expiry date; no query per member.
+    """
+    from membership.models import Member
+
+    today = today or timezone.localdate()
+    categories, required, cycle_years = _rules()
+    if isinstance(members, QuerySet):
+        member_rows = members.order_by().values_list("pk", "certification_expires_on")
+    else:
+        member_rows = Member.objects.filter(pk__in=list(members)).values_list("pk", "certification_expires_on")
+    expiries = dict(member_rows)
+
+    earned = defaultdict(dict)
+    totals = (
+        Credit.objects.filter(member_id__in=member_rows.values("pk"), member__certification_expires_on__isnull=False)
+        .annotate(
+            earned_key=_date_key(F("earned_on"), cycle_years),
+            expiry_key=_date_key(F("member__certification_expires_on")),
+        )
+        .filter(earned_on__lte=F("member__certification_expires_on"), earned_key__gt=F("expiry_key"))
+        .values_list("member_id", "credit_category_id")
+        .annotate(points=Sum("points"))
+        .order_by()
+    )
+    for member_id, category_id, points in totals:
+        earned[member_id][category_id] = points
+    return {
+        member_id: _evaluation(
+            member_id, expires_on, earned.get(member_id, {}), categories, required, cycle_years, today
+        )
+        for member_id, expires_on in expiries.items()
+    }
