@@ -33,7 +33,7 @@ def _application_page(request, kind):
             request.POST if request.method == "POST" else None,
             effective_on_label=MembershipApplication.EFFECTIVE_ON_LABELS[kind],
             earliest=applications.earliest_effective_on(member, kind, today),
-            latest=today + applications.LATEST_AHEAD,
+            latest=applications.latest_effective_on(today),
         )
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
@@ -59,6 +59,7 @@ def _application_page(request, kind):
         {
             "kind": kind,
             "title": Kind(kind).label,
+            "effective_on_label": MembershipApplication.EFFECTIVE_ON_LABELS[kind],
             "member": member,
             "form": form,
             "refusal": refusal,

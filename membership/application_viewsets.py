@@ -53,6 +53,10 @@ class ApplicationRejectedLogFormatter(ApplicationDecidedLogFormatter):
     label = "差戻し"
 
 
+class ApplicationRevokedLogFormatter(ApplicationDecidedLogFormatter):
+    label = "承認取消"
+
+
 class StatusFromApplicationLogFormatter(LogFormatter):
     label = "申請による会員ステータスの変更"
 
@@ -67,6 +71,7 @@ class StatusFromApplicationLogFormatter(LogFormatter):
 LOG_ACTIONS = {
     applications.APPROVED_ACTION: ApplicationApprovedLogFormatter,
     applications.REJECTED_ACTION: ApplicationRejectedLogFormatter,
+    applications.REVOKED_ACTION: ApplicationRevokedLogFormatter,
     applications.STATUS_APPLIED_ACTION: StatusFromApplicationLogFormatter,
 }
 
@@ -105,9 +110,18 @@ class ApplicationIndexView(ReadOnlyIndexView):
 
 
 def decision_buttons(user, application):
-    if application.state != MembershipApplication.State.SUBMITTED:
-        return []
     if not PERMISSION_POLICY.user_has_permission(user, "change"):
+        return []
+    if application.state == State.APPROVED and application.applied_at is None:
+        return [
+            HeaderButton(
+                "承認取消",
+                url=reverse(f"{APPLICATION_URLS}:revoke", args=[application.pk]),
+                icon_name="undo",
+                priority=10,
+            )
+        ]
+    if application.state != State.SUBMITTED:
         return []
     return [
         HeaderButton(
@@ -187,7 +201,7 @@ class ApplicationDecisionView(ActionFormView):
         return application_summary(self.object)
 
     def blocked_reason(self):
-        if self.object.state != MembershipApplication.State.SUBMITTED:
+        if self.object.state != State.SUBMITTED:
             return f"この申請は{self.object.get_state_display()}です。{self.page_title}はできません。"
         return ""
 
@@ -244,6 +258,38 @@ class RejectApplicationView(ApplicationDecisionView):
 
     def success_message(self, application):
         return f"{application}を差戻しました。"
+
+
+class RevokeApprovalView(ApplicationDecisionView):
+    form_class = RejectionForm
+    page_title = "承認取消"
+    submit_label = "承認を取り消す"
+    submit_class = "no"
+    action = applications.REVOKED_ACTION
+    explanation = (
+        "承認を取り消すと、希望日になっても会員ステータスは変わりません。会員に理由を記したメールが送られます。"
+    )
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        form.fields["note"].label = "承認取消の理由"
+        form.fields["note"].error_messages["required"] = (
+            "承認取消の理由を入力してください(会員へのメールに記載されます)。"
+        )
+        return form
+
+    def blocked_reason(self):
+        application = self.object
+        if application.state != State.APPROVED or application.applied_at is not None:
+            state = "反映済み" if application.applied_at else application.get_state_display()
+            return f"この申請は{state}のため、承認取消はできません。"
+        return ""
+
+    def perform(self, data):
+        return applications.revoke_approval(application_id=self.object.pk, user=self.request.user, note=data["note"])
+
+    def success_message(self, application):
+        return f"{application}の承認を取り消しました。"
 
 
 class ApplicationViewSet(NoChooserMixin, SnippetViewSet):
@@ -341,6 +387,7 @@ class ApplicationViewSet(NoChooserMixin, SnippetViewSet):
             *super().get_urlpatterns(),
             path("approve/<int:pk>/", self.construct_view(ApproveApplicationView), name="approve"),
             path("reject/<int:pk>/", self.construct_view(RejectApplicationView), name="reject"),
+            path("revoke/<int:pk>/", self.construct_view(RevokeApprovalView), name="revoke"),
         ]
 
 

@@ -4,8 +4,9 @@ Members submit and may take back (取下げ) an application while the secretaria
 decided it; staff approve (承認) or send it back (差戻し) with a note. An approved application
 changes the member's status on its ``effective_on`` day: at once when that day has come, else
 by ``apply_due_applications`` (the daily ``manage.py apply_membership_applications``). The
-admin views log each decision (APPROVED_ACTION, REJECTED_ACTION); the status change is logged
-here on the member (STATUS_APPLIED_ACTION). The member is mailed at each step.
+admin views log each decision (APPROVED_ACTION, REJECTED_ACTION, REVOKED_ACTION); the status
+change is logged here on the member (STATUS_APPLIED_ACTION), and so is an approval the daily
+run had to revoke because the member's status had changed meanwhile. The member is mailed at each step.
 """
 
 import datetime
@@ -28,6 +29,7 @@ State = MembershipApplication.State
 
 APPROVED_ACTION = "membership.application.approved"
 REJECTED_ACTION = "membership.application.rejected"
+REVOKED_ACTION = "membership.application.revoked"
 STATUS_APPLIED_ACTION = "membership.member.status_from_application"
 
 # The member's page of each kind (guide 12, 13, 15).
@@ -54,7 +56,10 @@ def not_eligible_reason(member, kind, pending=None):
         pending = pending_application(member)
     if pending is not None:
         if pending.state == State.SUBMITTED:
-            return f"{pending.get_kind_display()}が事務局確認中です。結果をお待ちいただくか、申請を取り下げてください。"
+            return (
+                f"{pending.get_kind_display()}が事務局確認中です。結果はメールでお知らせします。"
+                "申請を取り下げる場合は、下の申請の状況の「取下げ」を押してください。"
+            )
         return (
             f"承認済みの{pending.get_kind_display()}"
             f"({pending.effective_on_label} {pending.effective_on:%Y年%-m月%-d日})があります。"
@@ -75,21 +80,42 @@ def pending_application(member):
 
 
 def earliest_effective_on(member, kind, today):
-    """The first date a member may ask for."""
+    """The first date a member may ask for.
+
+    A leave may start back to the beginning of the fiscal year (April 1): members often apply
+    once the reason (a birth, an illness) has begun. It never reaches back over a period the
+    member's current status or membership began in (a return, joining), which would rewrite it.
+    """
+    earliest = today
     if kind == Kind.LEAVE:
-        # A leave may start back to the beginning of the fiscal year (April 1): members often
-        # apply once the reason (a birth, an illness) has begun.
-        return datetime.date(today.year if today.month >= 4 else today.year - 1, 4, 1)
-    if kind == Kind.RETURN and member.status_since and member.status_since > today:
-        return member.status_since
-    return today
+        earliest = datetime.date(today.year if today.month >= 4 else today.year - 1, 4, 1)
+    for since in (member.status_since, member.joined_on):
+        if since is not None and since > earliest:
+            earliest = since
+    if kind == Kind.WITHDRAWAL:
+        earliest = max(earliest, today)
+    return earliest
+
+
+def latest_effective_on(today):
+    return today + LATEST_AHEAD
+
+
+def date_problem(member, kind, effective_on, today):
+    """Why ``effective_on`` cannot be asked for, or ''."""
+    earliest, latest = earliest_effective_on(member, kind, today), latest_effective_on(today)
+    if effective_on < earliest:
+        return f"{earliest:%Y年%-m月%-d日}以降の日付を入力してください。"
+    if effective_on > latest:
+        return f"{latest:%Y年%-m月%-d日}までの日付を入力してください。"
+    return ""
 
 
 @transaction.atomic
 def submit_application(*, member, kind, effective_on, reason="", leave_reason="", leave_until=None):
     """Store the member's application and mail a receipt of it; refuses what is not allowed now."""
     member = Member.objects.select_for_update().select_related("user").get(pk=member.pk)
-    refusal = not_eligible_reason(member, kind)
+    refusal = not_eligible_reason(member, kind) or date_problem(member, kind, effective_on, timezone.localdate())
     if refusal:
         raise ApplicationError(refusal)
     application = MembershipApplication(
@@ -106,6 +132,7 @@ def submit_application(*, member, kind, effective_on, reason="", leave_reason=""
     except IntegrityError as error:  # a second tab submitting at the same moment
         raise ApplicationError("事務局確認中の申請があります。") from error
     _mail(application, "membership/mail/application_submitted.txt", "申請を受け付けました")
+    _mail_secretariat(application)
     return application
 
 
@@ -129,6 +156,31 @@ def _lock_submitted(application_id):
     if application.state != State.SUBMITTED:
         raise ApplicationError(f"この申請はすでに{application.get_state_display()}です。")
     return application
+
+
+@transaction.atomic
+def revoke_approval(*, application_id, user, note):
+    """承認取消: undo an approval whose day has not come yet; the member keeps the status."""
+    if not note.strip():
+        raise ApplicationError("承認取消の理由を入力してください(会員へのメールに記載されます)。")
+    application = (
+        MembershipApplication.objects.select_for_update().select_related("member__user").get(pk=application_id)
+    )
+    if application.state != State.APPROVED or application.applied_at is not None:
+        state = "反映済み" if application.applied_at else application.get_state_display()
+        raise ApplicationError(f"この申請は{state}のため、承認取消はできません。")
+    _revoke(application, user=user, note=note)
+    return application
+
+
+def _revoke(application, *, user, note):
+    application.state = State.REVOKED
+    application.decided_at = timezone.now()
+    if user is not None:
+        application.decided_by = user
+    application.decision_note = note
+    application.save(update_fields=["state", "decided_at", "decided_by", "decision_note"])
+    _mail(application, "membership/mail/application_decided.txt", "承認した申請の取消について")
 
 
 @transaction.atomic
@@ -177,22 +229,38 @@ def apply_due_applications(*, today=None):
     applied = 0
     for application_id in due.values_list("pk", flat=True):
         with transaction.atomic():
+            # No select_related of the nullable decided_by: PostgreSQL cannot lock the
+            # nullable side of an outer join.
             application = (
                 MembershipApplication.objects.select_for_update()
-                .select_related("member", "decided_by")
-                .filter(pk=application_id, applied_at=None)
+                .select_related("member__user")
+                .filter(pk=application_id, state=State.APPROVED, applied_at=None)
                 .first()
             )
-            if application is not None:
-                _apply(application, user=application.decided_by)
+            if application is not None and _apply(application, user=application.decided_by):
                 applied += 1
     return applied
 
 
 def _apply(application, *, user):
-    """Set the member's status from an approved application (in the caller's transaction)."""
+    """Set the member's status from an approved application (in the caller's transaction).
+
+    Returns False, and revokes the approval instead, when the member's status has changed
+    since (an approved leave must not turn a withdrawn member back into a member on leave).
+    """
     member = Member.objects.select_for_update().get(pk=application.member_id)
     old_status = member.status
+    if old_status not in MembershipApplication.SOURCE_STATUSES[application.kind]:
+        _revoke(
+            application,
+            user=None,
+            note=(
+                f"会員ステータスが{member.get_status_display()}に変わっていたため、"
+                f"この申請は反映されませんでした。ご不明な点は事務局へお問い合わせください。"
+            ),
+        )
+        log(instance=application, action=REVOKED_ACTION, user=None, data={"note": application.decision_note})
+        return False
     member.status = application.target_status
     member.status_since = application.effective_on
     member.status_reason = f"{application.get_kind_display()}(承認)"
@@ -211,6 +279,7 @@ def _apply(application, *, user):
             "since": application.effective_on.isoformat(),
         },
     )
+    return True
 
 
 def withdrawal_warnings(member):
@@ -238,3 +307,23 @@ def _mail(application, template, subject):
         },
     )
     enqueue_with_transaction(send_member_mail, subject=f"【{society.society_name}】{subject}", body=body, to=[email])
+
+
+def _mail_secretariat(application):
+    """Tell the secretariat (the society's contact address) that an application waits."""
+    society = society_settings()
+    if not society.contact_email:
+        return
+    member = application.member
+    path = reverse("wagtailsnippets_membership_membershipapplication:inspect", args=[application.pk])
+    body = (
+        f"{member.member_number} {member.full_name} 様から{application.get_kind_display()}がありました。\n"
+        f"{application.effective_on_label}: {application.effective_on:%Y年%-m月%-d日}\n\n"
+        f"管理画面で確認してください: {settings.SITE_URL}{path}\n"
+    )
+    enqueue_with_transaction(
+        send_member_mail,
+        subject=f"【{society.society_name}】{application.get_kind_display()}({member.member_number})",
+        body=body,
+        to=[society.contact_email],
+    )

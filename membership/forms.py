@@ -227,7 +227,10 @@ class LeaveApplicationForm(ApplicationForm):
         label="休会終了予定日",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="決まっていれば入力してください。",
+        help_text=(
+            "決まっていれば入力してください。この日になっても自動では復帰しません。"
+            "復帰の際は休会復帰申請をしてください。"
+        ),
         error_messages={"invalid": "日付を正しく入力してください。"},
     )
     leave_reason = forms.ChoiceField(

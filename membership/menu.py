@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from .applications import KIND_URL_NAMES, pending_application
 from .billing import unpaid_dues
+from .models import Member
 from .shell import DashboardNotice, dashboard_notice, register_menu_entry
 
 register_menu_entry("ダッシュボード", "member:dashboard", order=0)
@@ -17,9 +18,21 @@ register_menu_entry(
 )
 register_menu_entry("デジタル会員証確認", "member:card", order=50)
 register_menu_entry("お知らせ一覧", "member:notices", order=100)
-register_menu_entry("休会申請", "member:application_leave", order=120)
-register_menu_entry("休会復帰申請", "member:application_return", order=130)
-register_menu_entry("退会申請", "member:application_withdrawal", order=150)
+# A member sees the applications that can apply to them: 休会復帰申請 only while on leave,
+# none once withdrawn or lapsed (the pages still answer, with the reason).
+_still_a_member = (Member.Status.ACTIVE, Member.Status.ON_LEAVE)
+register_menu_entry(
+    "休会申請", "member:application_leave", order=120, shown_for=lambda member: member.status in _still_a_member
+)
+register_menu_entry(
+    "休会復帰申請",
+    "member:application_return",
+    order=130,
+    shown_for=lambda member: member.status == Member.Status.ON_LEAVE,
+)
+register_menu_entry(
+    "退会申請", "member:application_withdrawal", order=150, shown_for=lambda member: member.status in _still_a_member
+)
 register_menu_entry("お問い合わせ", "member:inquiry", order=800)
 register_menu_entry("パスワード変更", "member:password_change", order=900)
 

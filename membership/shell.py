@@ -17,6 +17,8 @@ class MenuEntry:
     order: int
     # Extra url names that highlight this entry (its sub-pages).
     active_for: tuple = ()
+    # ``shown_for(member)``: whether this member sees the entry (None: everyone).
+    shown_for: object = None
 
     @property
     def url(self):
@@ -36,12 +38,18 @@ _menu: dict[str, MenuEntry] = {}
 _notice_providers = []
 
 
-def register_menu_entry(label, url_name, order, active_for=()):
-    _menu[url_name] = MenuEntry(label=label, url_name=url_name, order=order, active_for=tuple(active_for))
+def register_menu_entry(label, url_name, order, active_for=(), shown_for=None):
+    _menu[url_name] = MenuEntry(
+        label=label, url_name=url_name, order=order, active_for=tuple(active_for), shown_for=shown_for
+    )
 
 
-def menu_entries():
-    return sorted(_menu.values(), key=lambda entry: entry.order)
+def menu_entries(member=None):
+    """The entries in menu order; given a member, only those shown to that member."""
+    entries = sorted(_menu.values(), key=lambda entry: entry.order)
+    if member is None:
+        return entries
+    return [entry for entry in entries if entry.shown_for is None or entry.shown_for(member)]
 
 
 def dashboard_notice(provider):

@@ -1,9 +1,11 @@
 """Wagtail admin set-up (DESIGN.md 8): members (viewsets.py) and the 会費・入金 group
 (billing_viewsets.py, billing_admin_views.py)."""
 
+from django.apps import apps
+from django.core.exceptions import PermissionDenied
 from django.urls import include, path, reverse
 from wagtail import hooks
-from wagtail.permissions import register_permission_policy
+from wagtail.permissions import policy_registry, register_permission_policy
 from wagtail.snippets.models import register_snippet
 
 from . import billing_admin_views
@@ -96,3 +98,19 @@ def add_money_summary_panel(request, panels):
 def add_pending_applications_panel(request, panels):
     if APPLICATION_PERMISSION_POLICY.user_has_permission(request.user, "view"):
         panels.append(PendingApplicationsPanel())
+
+
+@hooks.register("before_delete_snippet")
+def refuse_bulk_delete_without_permission(request, instances):
+    """Wagtail's bulk delete page (``/admin/bulk/<app>/<model>/delete/?id=…``) lists the chosen
+    objects' names even to a user who may not delete them (the list is "no permission"),
+    which would let an editor read who is a member or who applied to withdraw by walking the
+    ids. Anyone without the model's delete permission is refused the page outright."""
+    match = request.resolver_match
+    if match is None or "model_name" not in match.kwargs:
+        return None  # a single object's delete view: Wagtail checks the permission itself
+    model = apps.get_model(match.kwargs["app_label"], match.kwargs["model_name"])
+    policy = policy_registry.get_by_type(model)
+    if not policy.user_has_permission(request.user, "delete"):
+        raise PermissionDenied
+    return None

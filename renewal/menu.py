@@ -3,12 +3,48 @@
 from django.urls import reverse
 from django.utils import timezone
 
+from membership.models import Member
 from membership.shell import DashboardNotice, dashboard_notice, register_menu_entry
 
 # Months before the certification expires from which a points shortfall is announced.
 SHORTFALL_NOTICE_MONTHS = 12
+NO_LONGER_MEMBERS = (Member.Status.WITHDRAWN, Member.Status.LAPSED)
 
+register_menu_entry("資格更新確認", "renewal:renewal", order=40, active_for=["renewal:renewal_apply"])
 register_menu_entry("受講履歴ポイント照会", "renewal:credits", order=60)
+
+
+def _covered_by_an_extension(member):
+    """One query per page: the open programmes (almost always none)."""
+    from .renewals import extension_programmes_for
+
+    return bool(extension_programmes_for(member))
+
+
+register_menu_entry("更新延長申請", "renewal:extension", order=140, shown_for=_covered_by_an_extension)
+
+
+@dashboard_notice
+def renewal_due_notice(request):
+    """Guide 7 ①: 「資格更新のお手続きをお願いします」 while the application window is open."""
+    from .models import RenewalApplication, RenewalSettings
+    from .renewals import LIVE_STATES, add_months
+
+    member = request.user.member_profile
+    if member is None or member.status != Member.Status.ACTIVE or member.certification_expires_on is None:
+        return
+    today = timezone.localdate()
+    expires_on = member.certification_expires_on
+    opens_on = add_months(expires_on, -RenewalSettings.load().application_window_months)
+    if not opens_on <= today <= expires_on:
+        return
+    applied = RenewalApplication.objects.filter(member=member, expires_on=expires_on, state__in=LIVE_STATES).exists()
+    if not applied:
+        yield DashboardNotice(
+            message=f"資格更新のお手続きをお願いします(有効期限 {expires_on:%Y年%-m月%-d日})。",
+            url=reverse("renewal:renewal"),
+            level="warning",
+        )
 
 
 @dashboard_notice
@@ -17,7 +53,7 @@ def credit_shortfall_notice(request):
     from .credits import evaluate
 
     member = request.user.member_profile
-    if member is None or member.certification_expires_on is None:
+    if member is None or member.certification_expires_on is None or member.status in NO_LONGER_MEMBERS:
         return
     evaluation = evaluate(member, today=timezone.localdate())
     if evaluation.expires_within_months(SHORTFALL_NOTICE_MONTHS) and not evaluation.eligible:

@@ -3,6 +3,7 @@
 An application is submitted by the member, decided by the staff (承認 or 差戻し), and an
 approved one changes the member's status on the date it asks for (``effective_on``): at once
 when that day has come, otherwise by the daily ``apply_membership_applications`` command.
+Until then the secretariat may undo the approval (承認取消).
 The operations live in ``membership.applications``.
 """
 
@@ -24,6 +25,9 @@ class MembershipApplication(models.Model):
         APPROVED = "approved", "承認"
         REJECTED = "rejected", "差戻し"
         CANCELLED = "cancelled", "取下げ"
+        # An approval undone before its day: by the secretariat, or because the member's
+        # status had changed by then (e.g. withdrawn before an approved leave began).
+        REVOKED = "revoked", "承認取消"
 
     class LeaveReason(models.TextChoices):
         CHILDCARE = "childcare", "出産・育児"

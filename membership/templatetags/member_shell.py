@@ -8,9 +8,12 @@ register = template.Library()
 @register.simple_tag(takes_context=True)
 def member_menu(context):
     """The registered menu entries, each with ``is_active`` for the current page."""
-    match = getattr(context.get("request"), "resolver_match", None)
+    request = context.get("request")
+    match = getattr(request, "resolver_match", None)
     current = match.view_name if match else ""
+    user = getattr(request, "user", None)
+    member = getattr(user, "member_profile", None) if user is not None and user.is_authenticated else None
     return [
         {"label": entry.label, "url": entry.url, "is_active": current == entry.url_name or current in entry.active_for}
-        for entry in menu_entries()
+        for entry in menu_entries(member)
     ]

@@ -177,10 +177,21 @@ def test_pages_need_login(client):
         assert response.status_code == 302 and reverse("member:login") in response["Location"]
 
 
-def test_the_menu_lists_the_three_applications(member_client):
-    page = member_client.get(reverse("member:dashboard")).text
-    for label in ("休会申請", "休会復帰申請", "退会申請"):
-        assert label in page
+def menu_labels(client):
+    from bs4 import BeautifulSoup
+
+    page = BeautifulSoup(client.get(reverse("member:dashboard")).text, "html.parser")
+    return [link.get_text(strip=True) for link in page.select("nav#member-menu a")]
+
+
+def test_the_menu_shows_the_applications_that_apply_to_the_member(member_client, member):
+    labels = menu_labels(member_client)
+    assert "休会申請" in labels and "退会申請" in labels and "休会復帰申請" not in labels
+    Member.objects.filter(pk=member.pk).update(status=Member.Status.ON_LEAVE)
+    assert "休会復帰申請" in menu_labels(member_client)
+    Member.objects.filter(pk=member.pk).update(status=Member.Status.WITHDRAWN)
+    labels = menu_labels(member_client)
+    assert not {"休会申請", "休会復帰申請", "退会申請"} & set(labels)
 
 
 def test_dashboard_tells_a_pending_application(member_client, member, staff):
@@ -284,3 +295,72 @@ def test_the_database_allows_one_submitted_application_per_member(member):
 
     with pytest.raises(IntegrityError), transaction.atomic():
         MembershipApplication.objects.create(member=member, kind=Kind.WITHDRAWAL, effective_on=days(3))
+
+
+def test_an_approved_leave_is_not_applied_when_the_member_withdrew_meanwhile(member, staff, mails_sent):
+    application = submit(member, effective_on=days(5))
+    applications.approve_application(application_id=application.pk, user=staff)
+    Member.objects.filter(pk=member.pk).update(status=Member.Status.WITHDRAWN, status_since=days(2))
+    with mails_sent():
+        assert applications.apply_due_applications(today=days(5)) == 0
+    member.refresh_from_db()
+    assert member.status == Member.Status.WITHDRAWN
+    application.refresh_from_db()
+    assert application.state == State.REVOKED and "退会に変わっていたため" in application.decision_note
+    assert "承認を取り消しました" in mail.outbox[-1].body
+    assert ModelLogEntry.objects.filter(action=applications.REVOKED_ACTION).count() == 1
+
+
+def test_a_leave_cannot_reach_back_over_a_return(member):
+    returned_on = days(-3)
+    Member.objects.filter(pk=member.pk).update(status_since=returned_on, joined_on=datetime.date(2000, 4, 1))
+    member.refresh_from_db()
+    assert applications.earliest_effective_on(member, Kind.LEAVE, timezone.localdate()) == returned_on
+    with pytest.raises(applications.ApplicationError, match="以降の日付"):
+        submit(member, effective_on=days(-10))
+
+
+def test_a_leave_can_start_back_to_april_first(member):
+    Member.objects.filter(pk=member.pk).update(joined_on=datetime.date(2000, 4, 1), status_since=None)
+    member.refresh_from_db()
+    earliest = applications.earliest_effective_on(member, Kind.LEAVE, datetime.date(2026, 11, 25))
+    assert earliest == datetime.date(2026, 4, 1)
+    assert applications.earliest_effective_on(member, Kind.LEAVE, datetime.date(2027, 2, 1)) == earliest
+
+
+def test_the_service_refuses_dates_the_form_would(member):
+    with pytest.raises(applications.ApplicationError, match="以降の日付"):
+        submit(member, Kind.WITHDRAWAL, effective_on=datetime.date(2001, 1, 1), reason="x")
+    with pytest.raises(applications.ApplicationError, match="までの日付"):
+        submit(member, Kind.WITHDRAWAL, effective_on=days(400), reason="x")
+    assert not member.applications.exists()
+
+
+def test_the_secretariat_can_revoke_an_approval_before_its_day(member, staff, mails_sent):
+    application = submit(member, effective_on=days(20))
+    applications.approve_application(application_id=application.pk, user=staff)
+    with mails_sent():
+        applications.revoke_approval(application_id=application.pk, user=staff, note="ご本人から取消の連絡")
+    assert applications.apply_due_applications(today=days(20)) == 0
+    member.refresh_from_db()
+    assert member.status == Member.Status.ACTIVE
+    assert "承認を取り消しました" in mail.outbox[-1].body and "ご本人から取消の連絡" in mail.outbox[-1].body
+    # The member may apply again.
+    submit(member, effective_on=days(30))
+
+
+def test_an_applied_approval_cannot_be_revoked(member, staff):
+    application = submit(member, effective_on=days(0))
+    applications.approve_application(application_id=application.pk, user=staff)
+    with pytest.raises(applications.ApplicationError, match="反映済み"):
+        applications.revoke_approval(application_id=application.pk, user=staff, note="x")
+
+
+def test_the_secretariat_is_told_of_a_new_application(member, mails_sent, demo_site_settings):
+    demo_site_settings.contact_email = "jimu@example.jp"
+    demo_site_settings.save()
+    with mails_sent():
+        submit(member, Kind.WITHDRAWAL, effective_on=days(10), reason="転職")
+    to_staff = [message for message in mail.outbox if message.to == ["jimu@example.jp"]]
+    assert len(to_staff) == 1
+    assert member.member_number in to_staff[0].subject and "/admin/" in to_staff[0].body

@@ -129,11 +129,51 @@ def test_editors_see_no_applications(client, withdrawal):
     assert "各種申請" not in client.get(reverse("wagtailadmin_home")).text
 
 
-def test_applications_cannot_be_edited_or_deleted_in_the_admin(staff_client, withdrawal):
-    edit = staff_client.get(reverse(f"{URLS}:edit", args=[withdrawal.pk]))
+def test_applications_cannot_be_edited_or_deleted_in_the_admin(client, withdrawal):
+    # Not even by a superuser: the permission policy allows only view and change.
+    client.force_login(StaffUserFactory(username="root", is_superuser=True))
+    edit = client.get(reverse(f"{URLS}:edit", args=[withdrawal.pk]))
     assert edit.status_code == 302 and edit["Location"] == reverse(f"{URLS}:inspect", args=[withdrawal.pk])
-    staff_client.post(reverse(f"{URLS}:delete", args=[withdrawal.pk]))
+    client.post(reverse(f"{URLS}:delete", args=[withdrawal.pk]))
+    bulk = f"/admin/bulk/membership/membershipapplication/delete/?id={withdrawal.pk}"
+    refused = client.get(bulk)
+    assert refused.status_code == 302 and withdrawal.member.full_name not in refused.text  # Wagtail: denied → home
+    client.post(bulk)
     assert MembershipApplication.objects.filter(pk=withdrawal.pk).exists()
+
+
+def test_the_bulk_delete_page_shows_editors_no_names(client, withdrawal):
+    """Wagtail's bulk delete page lists the chosen objects even to users who may not delete them."""
+    client.force_login(user_in("編集者", username="editor-mori"))
+    for model, pk in (("membershipapplication", withdrawal.pk), ("member", withdrawal.member.pk)):
+        response = client.get(f"/admin/bulk/membership/{model}/delete/?id={pk}", follow=True)
+        assert response.redirect_chain  # refused (Wagtail sends a denied user to the admin home)
+        assert withdrawal.member.full_name not in response.text
+
+
+def test_the_secretariat_may_still_bulk_delete_members(staff_client):
+    member = MemberFactory(family_name="削除", given_name="予定")
+    response = staff_client.get(f"/admin/bulk/membership/member/delete/?id={member.pk}")
+    assert response.status_code == 200 and "削除 予定" in response.text
+
+
+def test_revoking_an_approval_for_a_later_day(staff_client, staff_user):
+    later = timezone.localdate() + datetime.timedelta(days=30)
+    application = applications.submit_application(
+        member=MemberFactory(), kind=MembershipApplication.Kind.LEAVE, effective_on=later, leave_reason="care"
+    )
+    applications.approve_application(application_id=application.pk, user=staff_user)
+    page = staff_client.get(reverse(f"{URLS}:inspect", args=[application.pk])).text
+    url = reverse(f"{URLS}:revoke", args=[application.pk])
+    assert url in page
+    assert "承認取消の理由を入力してください" in staff_client.post(url, {"note": ""}).text
+    staff_client.post(url, {"note": "ご本人の希望により取消"})
+    application.refresh_from_db()
+    assert application.state == State.REVOKED
+    entry = ModelLogEntry.objects.get(action=applications.REVOKED_ACTION)
+    assert entry.user == staff_user
+    history = staff_client.get(reverse(f"{URLS}:history", args=[application.pk])).text
+    assert "承認取消しました(連絡: ご本人の希望により取消)" in history
 
 
 def test_dashboard_panel_counts_applications_waiting_for_a_decision(staff_client, withdrawal, client):

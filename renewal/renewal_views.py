@@ -1,0 +1,100 @@
+"""Members-area pages of guide 7 (資格更新確認) and guide 14 (更新延長申請)."""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from membership.views import members_area
+
+from . import renewals
+from .models import ExtensionApplication, RenewalApplication
+
+
+def _history(member):
+    return list(member.renewal_applications.select_related("invoice").order_by("-submitted_at"))
+
+
+@members_area
+def renewal(request):
+    """資格更新確認: the current application and its steps, or whether (and why not) to apply."""
+    member = request.user.member
+    status = renewals.renewal_status(member)
+    return render(
+        request,
+        "renewal/renewal.html",
+        {
+            "member": member,
+            "status": status,
+            "history": [a for a in _history(member) if a != status.application],
+            "programmes": renewals.extension_programmes_for(member),
+        },
+    )
+
+
+@members_area
+def renewal_apply(request):
+    """更新申請確認: what the member applies for, then 申請する."""
+    member = request.user.member
+    status = renewals.renewal_status(member)
+    if not status.can_apply:
+        messages.error(request, "現在、資格更新申請はできません。")
+        return redirect("renewal:renewal")
+    if request.method == "POST":
+        try:
+            renewals.submit_renewal(member=member)
+        except renewals.RenewalError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, "資格更新申請を受け付けました。事務局で確認します。")
+        return redirect("renewal:renewal")
+    return render(request, "renewal/renewal_apply.html", {"member": member, "status": status})
+
+
+@members_area
+@require_POST
+def renewal_cancel(request, application_id):
+    try:
+        renewals.cancel_renewal(member=request.user.member, application_id=application_id)
+    except RenewalApplication.DoesNotExist as error:
+        raise Http404 from error
+    except renewals.RenewalError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "資格更新申請を取り下げました。")
+    return redirect("renewal:renewal")
+
+
+@members_area
+def extension(request):
+    """更新延長申請: only for members an active programme covers."""
+    member = request.user.member
+    programmes = renewals.extension_programmes_for(member)
+    applications = list(member.extension_applications.select_related("programme"))
+    if not programmes and not applications:
+        raise Http404
+    error = ""
+    if request.method == "POST":
+        try:
+            renewals.submit_extension(
+                member=member, programme_id=request.POST.get("programme"), reason=request.POST.get("reason", "")
+            )
+        except renewals.RenewalError as failure:
+            error = str(failure)
+        else:
+            messages.success(request, "更新延長申請を受け付けました。事務局で確認します。")
+            return redirect("renewal:extension")
+    applied = {a.programme_id for a in applications if a.state != ExtensionApplication.State.REJECTED}
+    return render(
+        request,
+        "renewal/extension.html",
+        {
+            "member": member,
+            "programmes": [p for p in programmes if p.pk not in applied],
+            "applications": applications,
+            "error": error,
+            "reason": request.POST.get("reason", "") if error else "",
+            "today": timezone.localdate(),
+        },
+    )

@@ -1,0 +1,325 @@
+"""Renewal of the certification (資格更新, guide 7) and renewal extensions (更新延長, guide 14).
+
+Renewal: a member whose certification expires within the application window
+(``RenewalSettings.application_window_months``), with no unpaid dues and enough points in the
+current cycle, applies (事務局確認中). The secretariat approves (申請確認完了: the renewal fee is
+billed through the one invoice mechanism and the member mailed) or sends it back (差戻し).
+Once the fee is paid the card is being issued (会員証発行処理中); the secretariat then issues
+it (会員証発行済): the certification's expiry moves on one cycle, and the digital member card
+shows the new date.
+
+Extension: the secretariat declares an ``ExtensionProgramme`` after a disaster; a member it
+covers applies; approving moves the expiry on by the programme's months.
+
+Every decision is logged with who and when (Wagtail ``log``) on the application, and the
+expiry change on the member.
+"""
+
+import calendar
+import datetime
+from dataclasses import dataclass, field
+
+from config.tasks import enqueue_with_transaction
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from wagtail.log_actions import log
+
+from membership import billing
+from membership.models import Invoice, Member, current_fiscal_year
+from membership.receipts import society_settings
+from membership.tasks import send_member_mail
+
+from . import credits
+from .models import ExtensionApplication, ExtensionProgramme, RenewalApplication, RenewalSettings
+
+State = RenewalApplication.State
+
+RENEWAL_APPROVED_ACTION = "renewal.renewal.approved"
+RENEWAL_REJECTED_ACTION = "renewal.renewal.rejected"
+CARD_ISSUED_ACTION = "renewal.renewal.card_issued"
+EXTENSION_APPROVED_ACTION = "renewal.extension.approved"
+EXTENSION_REJECTED_ACTION = "renewal.extension.rejected"
+EXPIRY_CHANGED_ACTION = "renewal.member.expiry_changed"
+
+LIVE_STATES = (State.SUBMITTED, State.APPROVED, State.ISSUED)
+
+
+class RenewalError(Exception):
+    """An application or decision that cannot be made now; the message is shown as it is."""
+
+
+def add_months(day, months):
+    """``day`` moved on by ``months``, keeping month ends (2028-02-29 + 12 → 2029-02-28)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    last = calendar.monthrange(year, month)[1]
+    at_month_end = day.day == calendar.monthrange(day.year, day.month)[1]
+    return datetime.date(year, month, last if at_month_end else min(day.day, last))
+
+
+@dataclass
+class RenewalStatus:
+    """Where a member stands for the next renewal, as the 資格更新確認 page shows it."""
+
+    expires_on: datetime.date | None
+    window_opens_on: datetime.date | None
+    application: RenewalApplication | None
+    evaluation: object = None
+    unpaid_dues_years: list = field(default_factory=list)
+    reasons: list = field(default_factory=list)  # why the member cannot apply now
+
+    @property
+    def can_apply(self):
+        return self.application is None and not self.reasons
+
+
+def renewal_status(member, *, today=None):
+    """The member's current renewal application (if any) and, without one, whether they may apply."""
+    today = today or timezone.localdate()
+    rules = RenewalSettings.load()
+    expires_on = member.certification_expires_on
+    application = (
+        member.renewal_applications.filter(expires_on=expires_on, state__in=LIVE_STATES)
+        .select_related("invoice")
+        .first()
+        if expires_on
+        else None
+    )
+    status = RenewalStatus(
+        expires_on=expires_on,
+        window_opens_on=add_months(expires_on, -rules.application_window_months) if expires_on else None,
+        application=application,
+    )
+    if application is not None:
+        return status  # already applied: the page shows the application instead
+    if expires_on is None:
+        status.reasons.append("技師認定の情報が登録されていません。事務局へお問い合わせください。")
+        return status
+    if member.status != Member.Status.ACTIVE:
+        status.reasons.append(f"会員ステータスが{member.get_status_display()}のため申請できません。")
+    if today < status.window_opens_on:
+        status.reasons.append(f"資格更新申請は{status.window_opens_on:%Y年%-m月%-d日}から受け付けます。")
+    if today > expires_on:
+        status.reasons.append("有効期限を過ぎているため、この画面からは申請できません。事務局へお問い合わせください。")
+    status.unpaid_dues_years = sorted(billing.unpaid_dues(member).values_list("fiscal_year", flat=True))
+    if status.unpaid_dues_years:
+        listed = "、".join(f"{year}年度" for year in status.unpaid_dues_years)
+        status.reasons.append(f"未納の年会費があります({listed})。先に年会費を完納してください。")
+    status.evaluation = credits.evaluate(member, today=today)
+    if not status.evaluation.eligible:
+        status.reasons.append(
+            f"更新に必要な点数が不足しています(総得点 {status.evaluation.total} / {status.evaluation.required}点)。"
+        )
+    return status
+
+
+@transaction.atomic
+def submit_renewal(*, member, today=None):
+    """資格更新申請: refused with the reasons ``renewal_status`` gives."""
+    member = Member.objects.select_for_update().select_related("user").get(pk=member.pk)
+    status = renewal_status(member, today=today)
+    if status.application is not None:
+        raise RenewalError("この更新期限の資格更新申請はすでにあります。")
+    if status.reasons:
+        raise RenewalError(status.reasons[0])
+    rules = RenewalSettings.load()
+    try:
+        with transaction.atomic():
+            application = RenewalApplication.objects.create(
+                member=member,
+                expires_on=member.certification_expires_on,
+                new_expires_on=add_months(member.certification_expires_on, 12 * rules.cycle_years),
+                points_at_application=status.evaluation.total,
+            )
+    except IntegrityError as error:  # a second tab at the same moment
+        raise RenewalError("この更新期限の資格更新申請はすでにあります。") from error
+    _mail(application, "renewal/mail/renewal_submitted.txt", "資格更新申請を受け付けました")
+    return application
+
+
+def _lock(application_id, *states):
+    application = RenewalApplication.objects.select_for_update().select_related("member__user").get(pk=application_id)
+    if application.state not in states:
+        raise RenewalError(f"この申請は{application.get_state_display()}です。")
+    return application
+
+
+@transaction.atomic
+def cancel_renewal(*, member, application_id):
+    """The member takes back an application the secretariat has not decided yet."""
+    application = RenewalApplication.objects.select_for_update().filter(pk=application_id, member=member).first()
+    if application is None:
+        raise RenewalApplication.DoesNotExist
+    if application.state != State.SUBMITTED:
+        raise RenewalError(f"この申請は{application.get_state_display()}のため、取り下げできません。")
+    application.state = State.CANCELLED
+    application.save(update_fields=["state"])
+    return application
+
+
+@transaction.atomic
+def approve_renewal(*, application_id, user, note=""):
+    """申請確認完了: bill the renewal fee (the one invoice mechanism) and tell the member to pay."""
+    application = _lock(application_id, State.SUBMITTED)
+    rules = RenewalSettings.load()
+    application.invoice = billing.create_invoice(
+        member=application.member,
+        category=Invoice.Category.RENEWAL_FEE,
+        fiscal_year=current_fiscal_year(),
+        subject=f"renewal:{application.pk}",
+        amount=rules.renewal_fee,
+        purpose="消化器内視鏡技師 資格更新料として",
+    )
+    application.state = State.APPROVED
+    application.decided_at = timezone.now()
+    application.decision_note = note
+    application.save(update_fields=["invoice", "state", "decided_at", "decision_note"])
+    log(instance=application, action=RENEWAL_APPROVED_ACTION, user=user, data={"note": note})
+    _mail(application, "renewal/mail/renewal_decided.txt", "資格更新申請の確認が完了しました")
+    return application
+
+
+@transaction.atomic
+def reject_renewal(*, application_id, user, note):
+    """差戻し: nothing is billed; the member is told why and may apply again."""
+    if not note.strip():
+        raise RenewalError("差戻しの理由を入力してください(会員へのメールに記載されます)。")
+    application = _lock(application_id, State.SUBMITTED)
+    application.state = State.REJECTED
+    application.decided_at = timezone.now()
+    application.decision_note = note
+    application.save(update_fields=["state", "decided_at", "decision_note"])
+    log(instance=application, action=RENEWAL_REJECTED_ACTION, user=user, data={"note": note})
+    _mail(application, "renewal/mail/renewal_decided.txt", "資格更新申請について事務局からのご連絡")
+    return application
+
+
+@transaction.atomic
+def issue_card(*, application_id, user):
+    """会員証発行済: once the fee is paid (or exempted), the certification's expiry moves on."""
+    application = _lock(application_id, State.APPROVED)
+    invoice = application.invoice
+    if invoice is None or invoice.status not in (Invoice.Status.PAID, Invoice.Status.EXEMPT):
+        raise RenewalError("更新料の入金が確認できていないため、会員証を発行できません。")
+    member = Member.objects.select_for_update().get(pk=application.member_id)
+    if member.certification_expires_on != application.expires_on:
+        raise RenewalError("申請後に有効期限が変更されています。会員の認定情報を確認してください。")
+    _change_expiry(member, application.new_expires_on, user=user, reason="資格更新(会員証発行)")
+    application.state = State.ISSUED
+    application.issued_at = timezone.now()
+    application.save(update_fields=["state", "issued_at"])
+    log(
+        instance=application,
+        action=CARD_ISSUED_ACTION,
+        user=user,
+        data={"expires_on": str(member.certification_expires_on)},
+    )
+    _mail(application, "renewal/mail/renewal_issued.txt", "会員証を発行しました")
+    return application
+
+
+def _change_expiry(member, new_expires_on, *, user, reason):
+    old = member.certification_expires_on
+    member.certification_expires_on = new_expires_on
+    member.save(update_fields=["certification_expires_on", "updated_at"])
+    log(
+        instance=member,
+        action=EXPIRY_CHANGED_ACTION,
+        user=user,
+        data={"from": old.isoformat() if old else "", "to": new_expires_on.isoformat(), "reason": reason},
+    )
+
+
+# --- extensions (更新延長, guide 14) -----------------------------------------------------------
+
+
+def extension_programmes_for(member, *, today=None):
+    """The active programmes covering ``member`` now (empty for almost everyone)."""
+    today = today or timezone.localdate()
+    programmes = ExtensionProgramme.objects.filter(active=True, applications_close_on__gte=today)
+    return [programme for programme in programmes if programme.covers(member, today)]
+
+
+@transaction.atomic
+def submit_extension(*, member, programme_id, reason, today=None):
+    today = today or timezone.localdate()
+    member = Member.objects.select_for_update().select_related("user").get(pk=member.pk)
+    programme = ExtensionProgramme.objects.filter(pk=programme_id).first()
+    if programme is None or not programme.covers(member, today):
+        raise RenewalError("この更新延長措置の対象ではないか、申請期間を過ぎています。")
+    if not reason.strip():
+        raise RenewalError("申請理由を入力してください。")
+    try:
+        with transaction.atomic():
+            application = ExtensionApplication.objects.create(
+                programme=programme, member=member, reason=reason, expires_on=member.certification_expires_on
+            )
+    except IntegrityError as error:
+        raise RenewalError("この更新延長措置にはすでに申請しています。") from error
+    _mail(application, "renewal/mail/extension_submitted.txt", "更新延長申請を受け付けました")
+    return application
+
+
+def _lock_extension(application_id):
+    application = (
+        ExtensionApplication.objects.select_for_update()
+        .select_related("member__user", "programme")
+        .get(pk=application_id)
+    )
+    if application.state != ExtensionApplication.State.SUBMITTED:
+        raise RenewalError(f"この申請はすでに{application.get_state_display()}です。")
+    return application
+
+
+@transaction.atomic
+def approve_extension(*, application_id, user, note=""):
+    """承認: the certification's expiry moves on by the programme's months."""
+    application = _lock_extension(application_id)
+    member = Member.objects.select_for_update().get(pk=application.member_id)
+    if member.certification_expires_on != application.expires_on:
+        raise RenewalError("申請後に有効期限が変更されています。会員の認定情報を確認してください。")
+    new_expires_on = add_months(application.expires_on, application.programme.extension_months)
+    _change_expiry(member, new_expires_on, user=user, reason=f"更新延長({application.programme.name})")
+    application.state = ExtensionApplication.State.APPROVED
+    application.decided_at = timezone.now()
+    application.decision_note = note
+    application.save(update_fields=["state", "decided_at", "decision_note"])
+    application.member = member  # the mail states the new expiry
+    log(instance=application, action=EXTENSION_APPROVED_ACTION, user=user, data={"note": note})
+    _mail(application, "renewal/mail/extension_decided.txt", "更新延長申請を承認しました")
+    return application
+
+
+@transaction.atomic
+def reject_extension(*, application_id, user, note):
+    if not note.strip():
+        raise RenewalError("差戻しの理由を入力してください(会員へのメールに記載されます)。")
+    application = _lock_extension(application_id)
+    application.state = ExtensionApplication.State.REJECTED
+    application.decided_at = timezone.now()
+    application.decision_note = note
+    application.save(update_fields=["state", "decided_at", "decision_note"])
+    log(instance=application, action=EXTENSION_REJECTED_ACTION, user=user, data={"note": note})
+    _mail(application, "renewal/mail/extension_decided.txt", "更新延長申請について事務局からのご連絡")
+    return application
+
+
+def _mail(application, template, subject):
+    member = application.member
+    email = member.user.email
+    if not email:
+        return
+    society = society_settings()
+    body = render_to_string(
+        template,
+        {
+            "application": application,
+            "member": member,
+            "society": society,
+            "renewal_url": f"{settings.SITE_URL}{reverse('renewal:renewal')}",
+        },
+    )
+    enqueue_with_transaction(send_member_mail, subject=f"【{society.society_name}】{subject}", body=body, to=[email])
