@@ -549,6 +549,9 @@ def test_no_notice_when_expiry_is_more_than_a_year_away_or_points_suffice(client
     uncertified = MemberFactory(certification_expires_on=None)
     assert NOTICE not in dashboard(client, uncertified)
 
+    withdrawn = certified(certification_expires_on=datetime.date(2027, 3, 31), status="withdrawn")
+    assert NOTICE not in dashboard(client, withdrawn)
+
 
 def test_the_notice_appears_exactly_twelve_months_before_expiry(client):
     member = certified(certification_expires_on=datetime.date(2027, 6, 1))
