@@ -58,7 +58,7 @@ def credit_shortfall_notice(request):
     evaluation = evaluate(member, today=timezone.localdate())
     if evaluation.expires_within_months(SHORTFALL_NOTICE_MONTHS) and not evaluation.eligible:
         yield DashboardNotice(
-            message=f"更新に必要な点数が不足しています(あと{evaluation.shortfall}点)",
+            message=f"更新に必要な点数が不足しています(あと{evaluation.shortfall}点)。",
             url=reverse("renewal:credits"),
             level="warning",
         )
