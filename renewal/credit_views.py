@@ -14,6 +14,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from membership.models import fiscal_year_of
 from membership.views import members_area
 
 from . import credits as credit_rules
@@ -52,11 +53,11 @@ def credit_filter(params, evaluation, earliest, latest, today):
     """
     include_previous = params.get("previous") == "1" or not evaluation.has_cycle
     known_days = [day for day in (earliest, latest, today, evaluation.cycle_start, evaluation.cycle_end) if day]
-    first_possible = credit_rules.fiscal_year_of(min(known_days))
-    last_possible = credit_rules.fiscal_year_of(max(known_days))
+    first_possible = fiscal_year_of(min(known_days))
+    last_possible = fiscal_year_of(max(known_days))
     if evaluation.has_cycle:
-        cycle_first = credit_rules.fiscal_year_of(evaluation.cycle_start)
-        cycle_last = credit_rules.fiscal_year_of(evaluation.cycle_end)
+        cycle_first = fiscal_year_of(evaluation.cycle_start)
+        cycle_last = fiscal_year_of(evaluation.cycle_end)
         if not include_previous:
             first_possible = cycle_first
     else:

@@ -69,12 +69,13 @@ def years_before(day, years):
 
 
 def add_months(day, months):
-    """``day`` moved on ``months`` months, clamped to the last day of a shorter month."""
-    month_index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(month_index, 12)
-    month += 1
-    last_day = calendar.monthrange(year, month)[1]
-    return datetime.date(year, month, min(day.day, last_day))
+    """``day`` moved on by ``months`` (back when negative), keeping month ends: 2028-02-29 + 12
+    → 2029-02-28, 2028-04-30 + 1 → 2028-05-31; other days are clamped to a shorter month."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    last = calendar.monthrange(year, month)[1]
+    at_month_end = day.day == calendar.monthrange(day.year, day.month)[1]
+    return datetime.date(year, month, last if at_month_end else min(day.day, last))
 
 
 def cycle_of(expires_on, cycle_years):
@@ -82,11 +83,6 @@ def cycle_of(expires_on, cycle_years):
     if expires_on is None:
         return None, None
     return years_before(expires_on, cycle_years) + datetime.timedelta(days=1), expires_on
-
-
-def fiscal_year_of(day):
-    """年度: April to March, named after the year it starts in."""
-    return day.year if day.month >= 4 else day.year - 1
 
 
 def fiscal_year_range(first_year, last_year):

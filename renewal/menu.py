@@ -27,8 +27,9 @@ register_menu_entry("更新延長申請", "renewal:extension", order=140, shown_
 @dashboard_notice
 def renewal_due_notice(request):
     """Guide 7 ①: 「資格更新のお手続きをお願いします」 while the application window is open."""
+    from .credits import add_months
     from .models import RenewalApplication, RenewalSettings
-    from .renewals import LIVE_STATES, add_months
+    from .renewals import LIVE_STATES
 
     member = request.user.member_profile
     if member is None or member.status != Member.Status.ACTIVE or member.certification_expires_on is None:

@@ -15,7 +15,6 @@ Every decision is logged with who and when (Wagtail ``log``) on the application,
 expiry change on the member.
 """
 
-import calendar
 import datetime
 from dataclasses import dataclass, field
 
@@ -33,6 +32,7 @@ from membership.receipts import society_settings
 from membership.tasks import send_member_mail
 
 from . import credits
+from .credits import add_months
 from .models import ExtensionApplication, ExtensionProgramme, RenewalApplication, RenewalSettings
 
 State = RenewalApplication.State
@@ -49,15 +49,6 @@ LIVE_STATES = (State.SUBMITTED, State.APPROVED, State.ISSUED)
 
 class RenewalError(Exception):
     """An application or decision that cannot be made now; the message is shown as it is."""
-
-
-def add_months(day, months):
-    """``day`` moved on by ``months``, keeping month ends (2028-02-29 + 12 → 2029-02-28)."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    last = calendar.monthrange(year, month)[1]
-    at_month_end = day.day == calendar.monthrange(day.year, day.month)[1]
-    return datetime.date(year, month, last if at_month_end else min(day.day, last))
 
 
 @dataclass
