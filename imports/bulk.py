@@ -61,7 +61,8 @@ def insert_rows(model, rows, *, return_ids=False, id_lookup=None):
     return [obj.pk for obj in objs]
 
 
-def _copy(model, rows, *, return_ids):
+def _copy(model, rows, *, return_ids, into=None):
+    """COPY the rows into the model's table, or into the table ``into`` (quoted) of the same columns."""
     opts = model._meta
     quote = connection.ops.quote_name
     pk = opts.pk
@@ -92,7 +93,7 @@ def _copy(model, rows, *, return_ids):
             ids = [value for (value,) in cursor.fetchall()]
             for row, pk_value in zip(rows, ids, strict=True):
                 row[pk.attname] = pk_value
-        with cursor.cursor.copy(f"COPY {quote(opts.db_table)} ({columns}) FROM STDIN") as copy:
+        with cursor.cursor.copy(f"COPY {into or quote(opts.db_table)} ({columns}) FROM STDIN") as copy:
             write = copy.write_row
             for row in rows:
                 values = []
@@ -145,3 +146,46 @@ def update_rows(model, rows, fields):
             f"UPDATE {table} AS m SET {assignments} FROM {temp} AS t WHERE m.{quote(pk.column)} = t.{quote(pk.column)}"
         )
         cursor.execute(f"DROP TABLE {temp}")
+
+
+def insert_new_rows(model, rows, *, key):
+    """Insert those ``rows`` whose ``key`` (attnames, e.g. ("member_id", "session_id")) is not
+    in the table yet; returns the set of key tuples actually inserted.
+
+    A unique constraint over ``key`` decides. On PostgreSQL the rows are copied into a
+    temporary table and inserted with one ``INSERT … ON CONFLICT DO NOTHING RETURNING``, so a
+    row another transaction committed meanwhile is skipped (and not counted), never doubled
+    and never an error. Elsewhere the existing keys are read first, and the rest inserted with
+    ``bulk_create(ignore_conflicts=True)`` (SQLite runs one writer at a time).
+    """
+    rows = list(rows)
+    if not rows:
+        return set()
+    key = tuple(key)
+    if connection.vendor != "postgresql":
+        wanted = {tuple(row[name] for name in key) for row in rows}
+        firsts = sorted({values[0] for values in wanted})
+        existing = set()
+        for start in range(0, len(firsts), BATCH_SIZE):
+            chunk = firsts[start : start + BATCH_SIZE]
+            existing.update(model.objects.filter(**{f"{key[0]}__in": chunk}).order_by().values_list(*key))
+        new = [row for row in rows if tuple(row[name] for name in key) not in existing]
+        model.objects.bulk_create([model(**row) for row in new], batch_size=BATCH_SIZE, ignore_conflicts=True)
+        return {tuple(row[name] for name in key) for row in new}
+    opts = model._meta
+    quote = connection.ops.quote_name
+    table = quote(opts.db_table)
+    temp = quote(f"import_{opts.db_table}_{secrets.token_hex(4)}")
+    fields = [field for field in opts.concrete_fields if not field.primary_key]
+    column_list = ", ".join(quote(field.column) for field in fields)
+    key_columns = ", ".join(quote(opts.get_field(name).column) for name in key)
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE {temp} AS SELECT {column_list} FROM {table} WITH NO DATA")
+        _copy(model, rows, return_ids=False, into=temp)
+        cursor.execute(
+            f"INSERT INTO {table} ({column_list}) SELECT {column_list} FROM {temp} "
+            f"ON CONFLICT DO NOTHING RETURNING {key_columns}"
+        )
+        inserted = {tuple(values) for values in cursor.fetchall()}
+        cursor.execute(f"DROP TABLE {temp}")
+    return inserted

@@ -9,6 +9,8 @@ Caps, categories, lecture kinds and the required points are data staff edit, not
 
 from django.db import models
 from django.db.models import Q
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 
 from membership.models import Invoice, Member
@@ -62,8 +64,11 @@ class LectureKind(models.Model):
         return f"{self.name}({self.credit_category})"
 
 
-class Seminar(models.Model):
-    """学会・セミナー: what a member sees in the list, with its application period and dates."""
+class Seminar(ClusterableModel):
+    """学会・セミナー: what a member sees in the list, with its application period and dates.
+
+    Clusterable so that the admin edits a seminar and its sessions on one form (InlinePanel).
+    """
 
     title = models.CharField("学会・セミナー名", max_length=200)
     organizer = models.CharField("主催者", max_length=200, blank=True)
@@ -114,9 +119,8 @@ class Session(models.Model):
         REQUIRED = "required", "必須"
         OPTIONAL = "optional", "選択"
 
-    seminar = models.ForeignKey(
-        Seminar, on_delete=models.CASCADE, related_name="sessions", verbose_name="学会・セミナー"
-    )
+    # A ParentalKey (a ForeignKey for queries) so that the admin edits sessions inline.
+    seminar = ParentalKey(Seminar, on_delete=models.CASCADE, related_name="sessions", verbose_name="学会・セミナー")
     title = models.CharField("セッション", max_length=200)
     points = models.PositiveIntegerField("点数")
     credit_category = models.ForeignKey(

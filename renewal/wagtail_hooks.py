@@ -1,4 +1,6 @@
-"""Wagtail admin set-up of the renewal app (DESIGN.md 8)."""
+"""Wagtail admin set-up (DESIGN.md 8): the 「セミナー・受講履歴」 group (viewsets.py) and the
+「資格更新」 group (renewal_viewsets.py). The bulk delete page is guarded for every app in
+membership/wagtail_hooks.py."""
 
 from wagtail import hooks
 from wagtail.permissions import register_permission_policy
@@ -7,14 +9,21 @@ from wagtail.snippets.models import register_snippet
 from .renewal_viewsets import LOG_ACTIONS as RENEWAL_LOG_ACTIONS
 from .renewal_viewsets import PERMISSION_POLICIES as RENEWAL_PERMISSION_POLICIES
 from .renewal_viewsets import RenewalViewSetGroup
+from .viewsets import LOG_ACTIONS, PERMISSION_POLICIES, MarkAttendedBulkAction, SeminarViewSetGroup
 
-for _model, _policy in RENEWAL_PERMISSION_POLICIES.items():
+# Registered before any view asks for the models' policies.
+for _model, _policy in {**PERMISSION_POLICIES, **RENEWAL_PERMISSION_POLICIES}.items():
     register_permission_policy(_model, _policy)
 
+register_snippet(SeminarViewSetGroup)
 register_snippet(RenewalViewSetGroup)
 
 
 @hooks.register("register_log_actions")
 def register_renewal_log_actions(actions):
-    for action, formatter in RENEWAL_LOG_ACTIONS.items():
+    for action, formatter in {**LOG_ACTIONS, **RENEWAL_LOG_ACTIONS}.items():
         actions.register_action(action)(formatter)
+
+
+# 「参加済にする」 for the selected registrations (the hook takes the class itself).
+hooks.register("register_bulk_action", MarkAttendedBulkAction)

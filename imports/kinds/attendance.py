@@ -1,0 +1,383 @@
+"""Attendance sheets (出席者取込): who attended which session, as credits (受講履歴).
+
+One row is one member at one session: 会員番号, セッションID and optionally 参加形態.
+
+The key. A session is named by its セッションID alone (shown on the seminar's page in the
+admin and in the 参加申込 export): one number, unambiguous, and unchanged when staff rename
+a seminar or a session. The seminar's and session's names would be neither (two seminars
+may share a title, e.g. a yearly course; a session title repeats across seminars).
+
+Classes of rows:
+
+- 新規: the member has no credit for that session yet: the credit is created (source
+  出席者取込, the session's points, category and date); the member's live registration for
+  that session, if any, is marked attended (参加済) at the same time;
+- 参加済にする: the credit exists but the live registration is not marked attended: it is
+  marked (no second credit);
+- 登録済: the credit exists (and the registration, if any, is attended): nothing changes.
+  Importing the same sheet again gives only 登録済 rows;
+- エラー: unknown member number, unknown session id, a malformed cell, or the same member and
+  session on two rows of the sheet. Any error blocks the import: all rows or nothing.
+
+参加形態 (会場 / eラーニング, optional) is recorded on the registration marked attended; rows
+without a registration ignore it.
+
+Applying (the framework's one transaction): the credits are inserted with
+``imports.bulk.insert_new_rows`` (PostgreSQL: COPY into a temporary table and one ``INSERT …
+ON CONFLICT DO NOTHING RETURNING``), so a credit awarded by a staff member between preview
+and confirm is neither doubled nor fails the import; that row is counted 登録済 in the result.
+Registrations are marked with one UPDATE per chunk (only those still unattended), and each
+gets a history entry (``renewal.registration.attended``, with the job number).
+
+Speed: members, sessions, the sessions' credits and live registrations are loaded in a few
+queries for the whole sheet (dicts by key); rows are checked in Python.
+"""
+
+import unicodedata
+import uuid
+from dataclasses import dataclass, field
+
+from django.contrib.contenttypes.models import ContentType
+from django.utils import timezone
+from import_export import resources
+from import_export.widgets import Widget
+from wagtail.models import ModelLogEntry
+
+from membership.models import Member
+from renewal.models import Credit, Registration, Session
+
+from ..bulk import insert_new_rows
+from ..registry import ImportField, ImportKind, register
+from ..report import ERROR, NEW, UNCHANGED, UPDATED, Outcome
+from ..widgets import REQUIRED_MESSAGE, CellError, ChoiceLabelWidget, CodeWidget, cell_text
+from .members import chunks, preload
+
+ATTEND = "attend"  # credit exists, registration to mark attended
+KNOWN = "known"
+
+OUTCOMES = (
+    Outcome(NEW, "新規", NEW),
+    Outcome(ATTEND, "参加済にする", UPDATED),
+    Outcome(KNOWN, "登録済", UNCHANGED),
+    Outcome(ERROR, "エラー", ERROR),
+)
+DETAIL_COLUMN = "内容"
+ATTENDED_ACTION = "renewal.registration.attended"  # renewal.viewsets.ATTENDED_ACTION
+LOG_BATCH = 1000
+
+
+class SessionIdWidget(Widget):
+    """A session id: a positive whole number (``12``, ``１２``, or a number cell)."""
+
+    message = "セッションIDは数字で入力してください(学会・セミナーの詳細画面に表示されます)。"
+
+    def clean(self, value, row=None, **kwargs):
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, int) and not isinstance(value, bool):
+            text = str(value)
+        else:
+            text = value.strip() if value.__class__ is str else cell_text(value)
+            if text and not text.isascii():
+                text = unicodedata.normalize("NFKC", text).strip()
+        if not text:
+            raise CellError(REQUIRED_MESSAGE)
+        if not (text.isascii() and text.isdigit()) or int(text) <= 0:
+            raise CellError(self.message)
+        return int(text)
+
+    def render(self, value, obj=None, **kwargs):
+        return "" if value is None else str(value)
+
+
+def _format_widget():
+    widget = ChoiceLabelWidget(Registration.Format.choices, default="")
+    widget.by_label.update({"eラーニング": Registration.Format.ELEARNING, "e-ラーニング": Registration.Format.ELEARNING,
+                            "Web": Registration.Format.ELEARNING, "会場参加": Registration.Format.ONSITE})  # fmt: skip
+    return widget
+
+
+class AttendanceResource(resources.ModelResource):
+    member_number = ImportField(
+        attribute="member_number",
+        column_name="会員番号",
+        widget=CodeWidget(max_length=20, required=True, label="会員番号"),
+        required=True,
+        text_column=True,
+        help_text="先頭の0もそのまま入れてください(Excel では列を「文字列」にしてから入力してください)。",
+        example="0012345",
+    )
+    session_id = ImportField(
+        attribute="session_id",
+        column_name="セッションID",
+        widget=SessionIdWidget(),
+        required=True,
+        help_text="学会・セミナーの詳細画面のセッション一覧、または参加申込のエクスポートに表示される番号。",
+        example="12",
+    )
+    participation_format = ImportField(
+        attribute="participation_format",
+        column_name="参加形態",
+        widget=_format_widget(),
+        help_text="会場 または eラーニング(空欄可)。参加申込がある会員では、その参加形態として記録します。",
+        example="会場",
+    )
+
+    class Meta:
+        model = Credit
+        fields = ("member_number", "session_id", "participation_format")
+        import_order = fields
+        export_order = fields
+
+
+@dataclass
+class AttendancePlan:
+    table: object = None
+    # (row, raw, member_id, session_id): credits to create, in file order
+    credits: list = field(default_factory=list)
+    # registration id → (row, raw, participation format or "", label, outcome): registrations to mark attended
+    registrations: dict = field(default_factory=dict)
+    sessions: dict = field(default_factory=dict)  # session id → its values
+
+
+@register
+class AttendanceImport(ImportKind):
+    key = "attendance"
+    label = "出席者(受講履歴)"
+    order = 20
+    resource_class = AttendanceResource
+    outcomes = OUTCOMES
+    summary_outcomes = (NEW, ATTEND, KNOWN)
+    reimport_note = "受講履歴の登録済みの行は「登録済」になり、もう一度取り込んでも何も変わりません。"
+    description = (
+        "学会・セミナーの出席者の一覧から、会員の受講履歴(点数)を登録します。1行が1人の1セッションへの出席です。"
+        "セッションはセッションIDで指定します。参加申込のある会員は、その参加申込も参加済にします。"
+    )
+    notes = (
+        "1行目に見出し(テンプレートと同じ列名)、2行目から1行に1人・1セッションを入れてください。列の順番は自由です。",
+        "CSV は UTF-8(BOM 付きでも可)か Shift_JIS(Excel の「CSV(コンマ区切り)」)、または Excel ブック(.xlsx)の最初のシート。",
+        "セッションIDは、管理画面の「学会・セミナー」で学会・セミナーを開くと、セッション一覧の左端に表示されます。"
+        "参加申込の一覧をエクスポートしたファイルにも「セッションID」列があり、そのまま使えます"
+        "(学会・セミナー名やセッション名は同じ名前が複数あり得るため、使いません)。",
+        "受講履歴のない会員には、そのセッションの点数・更新条件集計種別・開催日で受講履歴を登録します(新規)。"
+        "参加申込のある会員は、その参加申込も参加済にします。",
+        "同じセッションの受講履歴がすでにある行は「登録済」で、何も変わりません。同じファイルをもう一度取り込んでも変わりません。",
+        "エラー(存在しない会員番号・セッションID、同じ会員とセッションの行が2行以上、形式の誤り)が1件でもあると取り込めません。"
+        "全件そろって取り込むか、何も変更しないかのどちらかです。",
+    )
+    preview_columns = ("会員番号", "セッションID", "参加形態")
+
+    def new_report(self):
+        report = super().new_report()
+        report.columns.append(DETAIL_COLUMN)
+        return report
+
+    def cells(self, table, raw, detail):
+        return [*self.sample_cells(table, raw), detail]
+
+    # --- validation ------------------------------------------------------------------------
+    def validate(self, table, report, progress=None):
+        rows = list(self.clean_rows(table, report, progress))
+        numbers = {values["member_number"] for _n, values, _e, _r in rows if values.get("member_number")}
+        session_ids = {values["session_id"] for _n, values, _e, _r in rows if values.get("session_id")}
+
+        members = {
+            row["member_number"]: row["id"]
+            for row in preload(Member.objects.all(), "member_number", numbers, columns=["id", "member_number"])
+        }
+        sessions = self.load_sessions(session_ids)
+        credited = self.credited(sessions)
+        registrations = self.live_registrations(sessions)
+
+        plan = AttendancePlan(table=table, sessions=sessions)
+        first_row = {}
+        for number, values, errors, raw in rows:
+            member_number, session_id = values.get("member_number"), values.get("session_id")
+            member_id = members.get(member_number) if member_number else None
+            session = sessions.get(session_id) if session_id else None
+            if member_number and member_id is None:
+                errors.append(("会員番号", f"会員番号 {member_number} の会員が見つかりません。"))
+            if session_id and session is None:
+                errors.append(("セッションID", f"セッションID {session_id} のセッションがありません。"))
+            if member_id and session:
+                first = first_row.setdefault((member_id, session_id), number)
+                if first != number:
+                    errors.append(
+                        ("会員番号", f"{first}行目と同じ会員・セッションです(1人1セッションにつき1行にしてください)。")
+                    )
+            if errors:
+                report.add(ERROR, number, self.cells(table, raw, errors[0][1]) if report.wants_sample(ERROR) else ())
+                for column, message in errors:
+                    report.add_error(number, column, message)
+                continue
+            registration = registrations.get((member_id, session_id))
+            to_mark = registration is not None and registration[1] is None
+            label = session["label"]
+            if (member_id, session_id) not in credited:
+                plan.credits.append((number, raw, member_id, session_id))
+                detail = f"{label}({session['points']}点)を登録します" + (
+                    "。参加申込を参加済にします" if to_mark else ""
+                )
+                outcome = NEW
+            elif to_mark:
+                detail = f"{label}の受講履歴は登録済です。参加申込を参加済にします"
+                outcome = ATTEND
+            else:
+                detail = f"{label}の受講履歴は登録済です"
+                outcome = KNOWN
+            if to_mark:
+                plan.registrations[registration[0]] = (
+                    number,
+                    raw,
+                    values.get("participation_format") or "",
+                    label,
+                    outcome,
+                )
+            report.add(outcome, number, self.cells(table, raw, detail) if report.wants_sample(outcome) else ())
+        return plan
+
+    def load_sessions(self, session_ids):
+        sessions = {}
+        for chunk in chunks(sorted(session_ids)):
+            for row in (
+                Session.objects.filter(pk__in=chunk)
+                .order_by()
+                .values(
+                    "id", "title", "points", "credit_category_id", "held_on", "seminar__starts_on", "seminar__title"
+                )
+            ):
+                row["earned_on"] = row["held_on"] or row["seminar__starts_on"]
+                row["label"] = f"{row['seminar__title']} {row['title']}"
+                sessions[row["id"]] = row
+        return sessions
+
+    def credited(self, sessions):
+        """{(member id, session id)} of the credits the sessions already gave."""
+        found = set()
+        for chunk in chunks(sorted(sessions)):
+            found.update(Credit.objects.filter(session_id__in=chunk).order_by().values_list("member_id", "session_id"))
+        return found
+
+    def live_registrations(self, sessions):
+        """(member id, session id) → (registration id, attended_at) of the live registrations."""
+        found = {}
+        for chunk in chunks(sorted(sessions)):
+            rows = (
+                Registration.objects.filter(session_id__in=chunk, state=Registration.State.APPLIED)
+                .order_by()
+                .values_list("member_id", "session_id", "id", "attended_at")
+            )
+            for member_id, session_id, pk, attended_at in rows:
+                found[(member_id, session_id)] = (pk, attended_at)
+        return found
+
+    # --- writing ---------------------------------------------------------------------------
+    def write(self, plan, report):
+        now = timezone.now()
+        marked = self.mark_attended(plan, report, now)
+        if not plan.credits:
+            return
+        sessions = plan.sessions
+        rows = []
+        for _number, _raw, member_id, session_id in plan.credits:
+            session = sessions[session_id]
+            rows.append(
+                {
+                    "member_id": member_id,
+                    "session_id": session_id,
+                    "credit_category_id": session["credit_category_id"],
+                    "points": session["points"],
+                    "earned_on": session["earned_on"],
+                    "source": Credit.Source.IMPORT,
+                    "title": "",
+                    "organizer": "",
+                    "venue": "",
+                    "note": "",
+                    "created_at": now,
+                }
+            )
+        inserted = insert_new_rows(Credit, rows, key=("member_id", "session_id"))
+        if len(inserted) == len(rows):
+            return
+        # Awarded meanwhile (a staff member marked the attendance after the preview): not doubled.
+        for number, raw, member_id, session_id in plan.credits:
+            if (member_id, session_id) not in inserted:
+                label = sessions[session_id]["label"]
+                detail = f"{label}の受講履歴は確認の後に登録されていました"
+                if number in marked:
+                    detail += "。参加申込を参加済にしました"
+                report.reclassify(
+                    number, NEW, ATTEND if number in marked else KNOWN, self.cells(plan.table, raw, detail)
+                )
+
+    def mark_attended(self, plan, report, now):
+        """Mark the planned registrations attended (those still live and unattended); the row numbers done."""
+        if not plan.registrations:
+            return set()
+        ids = sorted(plan.registrations)
+        done = set()
+        for chunk in chunks(ids):
+            # Lock and re-read: a registration cancelled or marked since the preview is left alone.
+            open_ids = list(
+                Registration.objects.select_for_update()
+                .filter(pk__in=chunk, state=Registration.State.APPLIED, attended_at=None)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+            by_format = {}
+            for pk in open_ids:
+                by_format.setdefault(plan.registrations[pk][2], []).append(pk)
+            for participation_format, pks in by_format.items():
+                changes = {"attended_at": now}
+                if participation_format:
+                    changes["participation_format"] = participation_format
+                Registration.objects.filter(pk__in=pks).update(**changes)
+            done.update(open_ids)
+        for pk, (number, raw, _format, label, outcome) in plan.registrations.items():
+            if pk not in done and outcome == ATTEND:  # cancelled or marked since the preview
+                detail = f"{label}の受講履歴は登録済です(参加申込は確認の後に変更されていました)"
+                report.reclassify(number, ATTEND, KNOWN, self.cells(plan.table, raw, detail))
+        content_type = ContentType.objects.get_for_model(Registration)
+        entries = [
+            ModelLogEntry(
+                content_type=content_type,
+                object_id=str(pk),
+                label=plan.registrations[pk][3],
+                action=ATTENDED_ACTION,
+                data={"via": "import", "import_job": report.job_id, "row": plan.registrations[pk][0]},
+                timestamp=now,
+                uuid=uuid.uuid4(),
+                user_id=report.user_id,
+            )
+            for pk in sorted(done)
+        ]
+        for start in range(0, len(entries), LOG_BATCH):
+            ModelLogEntry.objects.bulk_create(entries[start : start + LOG_BATCH])
+        return {plan.registrations[pk][0] for pk in done}
+
+    # --- template --------------------------------------------------------------------------
+    def template_xlsx(self):
+        """The header row, and a second sheet 「記入方法」 explaining the columns."""
+        import io
+
+        import openpyxl
+
+        workbook = openpyxl.load_workbook(io.BytesIO(super().template_xlsx()))
+        sheet = workbook.create_sheet("記入方法")
+        sheet.append(["列", "必須", "内容", "例"])
+        for import_field in self.fields():
+            sheet.append(
+                [
+                    import_field.column_name,
+                    "必須" if import_field.required else "",
+                    import_field.help_text,
+                    import_field.example,
+                ]
+            )
+        sheet.append([])
+        for note in self.notes:
+            sheet.append([note])
+        sheet.column_dimensions["C"].width = 80
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        return buffer.getvalue()
