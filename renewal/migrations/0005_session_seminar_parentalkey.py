@@ -8,7 +8,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('renewal', '0002_default_credit_categories_and_staff_permissions'),
+        ('renewal', '0004_staff_renewal_permissions'),
     ]
 
     operations = [
