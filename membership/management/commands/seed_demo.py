@@ -123,6 +123,7 @@ class Command(BaseCommand):
         self.ensure_demo_members()
         self.ensure_demo_dues()
         self.ensure_demo_applications()
+        self.ensure_demo_renewals()
         self.stdout.write(
             "\nデモのログイン情報:\n"
             f"  会員ページ  http://127.0.0.1:8000/member/login  会員番号 {DEMO_MEMBER_NUMBER}  パスワード {DEMO_MEMBER_PASSWORD}\n"
@@ -440,6 +441,39 @@ class Command(BaseCommand):
                     "payment_term": term,
                 },
             )  # fmt: skip
+
+    def ensure_demo_renewals(self):
+        """Two members inside the renewal window with enough points (資格更新): 0020019 may apply
+        now; 0020020 has applied and waits for the secretariat."""
+        from membership import billing
+        from membership.models import Invoice
+        from renewal import renewals
+        from renewal.models import Credit, CreditCategory
+
+        today = timezone.localdate()
+        points = {"技師学会・研究会": 30, "機器講習会": 10, "医学・その他セミナー": 20}
+        for number, apply in (("0020019", False), ("0020020", True)):
+            member = Member.objects.filter(member_number=number, status=Member.Status.ACTIVE).first()
+            if member is None or member.credits.exists():
+                continue
+            member.certification_expires_on = renewals.add_months(today, 4).replace(day=1) - datetime.timedelta(days=1)
+            member.save(update_fields=["certification_expires_on"])
+            for invoice in billing.unpaid_dues(member):  # a member who renews has paid the dues
+                billing.record_manual_payment(
+                    invoice_id=invoice.pk, channel=Invoice.Channel.YUCHO, paid_on=today, notify=False
+                )
+            for name, value in points.items():
+                Credit.objects.create(
+                    member=member,
+                    credit_category=CreditCategory.objects.get(name=name),
+                    points=value,
+                    earned_on=today - datetime.timedelta(days=400),
+                    source=Credit.Source.CERTIFICATE,
+                    title=f"{name}(出席証明書)",
+                    organizer="日本消化器内視鏡技師会",
+                )
+            if apply:
+                renewals.submit_renewal(member=member, today=today)
 
     def ensure_demo_applications(self):
         """Applications waiting for the secretariat (各種申請), one of each kind, for the admin's screens."""
