@@ -49,8 +49,8 @@ def test_every_menu_entry_opens_a_page(member_client):
         "ダッシュボード",
         "会員詳細",
         "会費支払い明細",
-        "デジタル会員証確認",
-        "お知らせ一覧",
+        "学会・セミナー一覧",
+        "学会・セミナー参加一覧",
     ]
     for entry in entries:
         assert member_client.get(entry.url).status_code == 200, entry.url
