@@ -10,6 +10,8 @@ from membership.shell import DashboardNotice, dashboard_notice, register_menu_en
 SHORTFALL_NOTICE_MONTHS = 12
 NO_LONGER_MEMBERS = (Member.Status.WITHDRAWN, Member.Status.LAPSED)
 
+register_menu_entry("学会・セミナー一覧", "renewal:seminars", order=30, active_for=["renewal:registration_new"])
+register_menu_entry("学会・セミナー参加一覧", "renewal:participations", order=35)
 register_menu_entry("資格更新確認", "renewal:renewal", order=40, active_for=["renewal:renewal_apply"])
 register_menu_entry("受講履歴ポイント照会", "renewal:credits", order=60)
 

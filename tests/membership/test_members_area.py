@@ -46,7 +46,17 @@ def test_staff_without_member_profile_are_sent_to_the_admin(client):
 def test_every_menu_entry_opens_a_page(member_client, member):
     labels = [entry.label for entry in menu_entries()]
     # In the member guide's order.
-    guide_order = ["ダッシュボード", "会員詳細", "会費支払い明細", "資格更新確認", "デジタル会員証確認", "お知らせ一覧"]
+    guide_order = [
+        "ダッシュボード",
+        "会員詳細",
+        "会費支払い明細",
+        "学会・セミナー一覧",
+        "学会・セミナー参加一覧",
+        "資格更新確認",
+        "デジタル会員証確認",
+        "受講履歴ポイント照会",
+        "お知らせ一覧",
+    ]
     assert [label for label in labels if label in guide_order] == guide_order
     for entry in menu_entries(member):
         assert member_client.get(entry.url).status_code == 200, entry.url

@@ -123,6 +123,11 @@ class Command(BaseCommand):
         self.ensure_demo_members()
         self.ensure_demo_dues()
         self.ensure_demo_applications()
+        # Seminars and the demo member's registrations (imported here: membership's modules
+        # do not import renewal, only this development command does).
+        from renewal.demo import ensure_demo_seminars
+
+        ensure_demo_seminars()
         self.ensure_demo_renewals()
         self.stdout.write(
             "\nデモのログイン情報:\n"

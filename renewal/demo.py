@@ -1,0 +1,116 @@
+"""Demo seminars for ``seed_demo``: the guide's examples, dated around today.
+
+Idempotent: seminars are found by title and left alone once there; the demo member's two
+registrations (one attended in the past, one upcoming) are added only when missing.
+"""
+
+import datetime
+
+from django.utils import timezone
+
+from membership.models import Member
+
+from .credits import mark_attended
+from .models import CreditCategory, LectureKind, Registration, Seminar, Session
+from .registrations import next_ticket_number
+
+DEMO_MEMBER_NUMBER = "0012345"
+
+ENGINEER = "技師学会・研究会"
+EQUIPMENT = "機器講習会"
+MEDICAL = "医学・その他セミナー"
+
+# title: (organizer, venue, starts in days, length in days, application opens / closes in days,
+#         onsite, elearning, [(session title, points, category, lecture kind, required, fee, capacity)])
+SEMINARS = {
+    "第89回日本消化器内視鏡技師学会": (
+        "日本消化器内視鏡技師学会", "福岡国際会議場", -200, 2, -260, -210, True, True,
+        [("内視鏡技師学会", 10, ENGINEER, None, True, 0, None)],
+    ),
+    "第91回日本消化器内視鏡技師学会": (
+        "日本消化器内視鏡技師学会", "奈良県コンベンションセンター", 45, 2, -15, 30, True, True,
+        [("内視鏡技師学会", 10, ENGINEER, None, True, 3000, 800)],
+    ),
+    "第82回近畿消化器内視鏡技師学会": (
+        "近畿消化器内視鏡技師学会", "オービックホール", 30, 1, -20, 20, True, False,
+        [("近畿消化器内視鏡技師学会", 10, ENGINEER, None, True, 0, 300)],
+    ),
+    "e-ラーニング_1 (医学講義)": (
+        "日本消化器内視鏡技師学会", "e-learning", 10, 60, -30, 60, False, True,
+        [("大腸腫瘍の内視鏡治療と治療後のサーベイランスup-to date (広島大学病院 岡志郎先生)", 2, MEDICAL, "医学講義", False, 0, None)],
+    ),
+    "e-ラーニング_2 (医学講義)": (
+        "日本消化器内視鏡技師学会", "e-learning", 10, 60, -30, 60, False, True,
+        [("上部消化器疾患の内視鏡診療と治療について (安佐市民病院 永田信二先生)", 2, MEDICAL, "医学講義", False, 0, None)],
+    ),
+    "第15回 内視鏡洗浄・消毒機器講習会": (
+        "日本消化器内視鏡技師会", "東京ビッグサイト 会議棟", 14, 1, -40, -5, True, False,
+        [
+            ("洗浄・消毒の基本", 5, EQUIPMENT, None, True, 0, 40),
+            ("内視鏡機器の保守点検", 5, EQUIPMENT, None, False, 0, 40),
+        ],
+    ),
+}  # fmt: skip
+
+PAST_SEMINAR = "第89回日本消化器内視鏡技師学会"
+UPCOMING_SEMINAR = "第82回近畿消化器内視鏡技師学会"
+
+
+def ensure_demo_seminars(today=None):
+    today = today or timezone.localdate()
+    for title, (organizer, venue, start, length, opens, closes, onsite, elearning, sessions) in SEMINARS.items():
+        if Seminar.objects.filter(title=title).exists():
+            continue
+        starts_on = today + datetime.timedelta(days=start)
+        seminar = Seminar.objects.create(
+            title=title,
+            organizer=organizer,
+            venue=venue,
+            starts_on=starts_on,
+            ends_on=starts_on + datetime.timedelta(days=length - 1),
+            application_opens_on=today + datetime.timedelta(days=opens),
+            application_closes_on=today + datetime.timedelta(days=closes),
+            onsite=onsite,
+            elearning=elearning,
+            description="会員ページの「学会・セミナー一覧」からお申し込みください。",
+        )
+        for order, (name, points, category, kind, required, fee, capacity) in enumerate(sessions):
+            Session.objects.create(
+                seminar=seminar,
+                title=name,
+                points=points,
+                credit_category=CreditCategory.objects.get(name=category),
+                lecture_kind=LectureKind.objects.filter(name=kind).first() if kind else None,
+                requirement=Session.Requirement.REQUIRED if required else Session.Requirement.OPTIONAL,
+                members_allowed=True,
+                guests_allowed=onsite,
+                fee_member=fee,
+                fee_guest=fee * 2 if fee else 0,
+                capacity=capacity,
+                sort_order=order,
+            )
+    _ensure_demo_registrations()
+
+
+def _ensure_demo_registrations():
+    member = Member.objects.filter(member_number=DEMO_MEMBER_NUMBER).first()
+    if member is None:
+        return
+    for title, attended in ((PAST_SEMINAR, True), (UPCOMING_SEMINAR, False)):
+        session = Session.objects.filter(seminar__title=title).order_by("sort_order", "pk").first()
+        if session is None or Registration.objects.filter(session=session, member=member).exists():
+            continue
+        # Written directly: the past seminar's application period is over, which register() refuses.
+        registration = Registration.objects.create(
+            session=session,
+            member=member,
+            participation_format=Registration.Format.ONSITE,
+            ticket_number=next_ticket_number(session),
+        )
+        # Applied when the seminar's application period was open.
+        applied_at = timezone.make_aware(
+            datetime.datetime.combine(session.seminar.application_opens_on, datetime.time(10, 0))
+        )
+        Registration.objects.filter(pk=registration.pk).update(applied_at=applied_at)
+        if attended:
+            mark_attended(registration=registration)

@@ -1,0 +1,68 @@
+"""The members' seminar lists as single queries (guide 5 and 6).
+
+Each list is one ``QuerySet`` whose rows carry everything the page prints, so that a page
+costs a count and one SELECT whatever its number of rows: the open list annotates each session
+with its live registrations and whether this member holds one (both correlated subqueries
+evaluated for the page's rows only); the participation list selects the session, seminar and
+invoice with each registration.
+"""
+
+from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+
+from .models import Registration, Session
+
+
+def _filter_seminars(queryset, *, prefix, title="", date_from=None, date_to=None):
+    if title:
+        queryset = queryset.filter(**{f"{prefix}title__icontains": title})
+    if date_from:
+        queryset = queryset.filter(**{f"{prefix}starts_on__gte": date_from})
+    if date_to:
+        queryset = queryset.filter(**{f"{prefix}starts_on__lte": date_to})
+    return queryset
+
+
+def open_sessions(*, member, today, title="", date_from=None, date_to=None):
+    """学会・セミナー一覧(申込受付中): sessions of published seminars whose application period
+    includes ``today`` and that admit members, soonest seminar first.
+
+    Each row has ``live_count`` (live registrations) and ``registered`` (this member's).
+    The seminar filter matches the index on Seminar(published, application_closes_on,
+    application_opens_on).
+    """
+    live = Registration.objects.filter(session=OuterRef("pk"), state=Registration.State.APPLIED)
+    queryset = Session.objects.filter(
+        seminar__published=True,
+        seminar__application_closes_on__gte=today,
+        seminar__application_opens_on__lte=today,
+        members_allowed=True,
+    )
+    queryset = _filter_seminars(queryset, prefix="seminar__", title=title, date_from=date_from, date_to=date_to)
+    return (
+        queryset.select_related("seminar")
+        .annotate(
+            live_count=Coalesce(
+                Subquery(
+                    live.order_by().values("session").annotate(n=Count("pk")).values("n"),
+                    output_field=IntegerField(),
+                ),
+                0,
+            ),
+            registered=Exists(live.filter(member=member)),
+        )
+        .order_by("seminar__starts_on", "seminar_id", "sort_order", "pk")
+    )
+
+
+def participations(*, member, title="", date_from=None, date_to=None, include_attended=False):
+    """学会・セミナー参加一覧: the member's registrations, not cancelled, latest seminar first."""
+    queryset = Registration.objects.filter(member=member, state=Registration.State.APPLIED)
+    if not include_attended:
+        queryset = queryset.filter(attended_at__isnull=True)
+    queryset = _filter_seminars(
+        queryset, prefix="session__seminar__", title=title, date_from=date_from, date_to=date_to
+    )
+    return queryset.select_related("session__seminar", "invoice").order_by(
+        "-session__seminar__starts_on", "-applied_at", "-pk"
+    )

@@ -1,0 +1,137 @@
+"""Members-area pages of seminars: the open list (guide 5), applying, the participation list
+(guide 6), cancelling and the 受講票 PDF. Thin: the rules live in ``registrations`` and the
+queries in ``listings``; every registration is looked up among the member's own (404 otherwise).
+"""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from membership.views import members_area
+
+from . import listings, registrations, tickets
+from .forms import ParticipationSearchForm, RegistrationForm, SeminarSearchForm
+from .models import Registration, Session
+
+
+def _page(request, queryset, per_page):
+    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+
+
+def _query_without_page(request):
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+@members_area
+def seminars(request):
+    """学会・セミナー一覧(申込受付中): one row per open session, with the member's action."""
+    member = request.user.member
+    today = timezone.localdate()
+    form = SeminarSearchForm(request.GET or None)
+    filters = form.filters()
+    per_page = filters.pop("per_page")
+    page = _page(request, listings.open_sessions(member=member, today=today, **filters), per_page)
+    for session in page.object_list:
+        session.full = session.capacity is not None and session.live_count >= session.capacity
+    return render(
+        request,
+        "renewal/seminars.html",
+        {"form": form, "page_obj": page, "query": _query_without_page(request)},
+    )
+
+
+def _open_session(session_id):
+    return get_object_or_404(Session.objects.select_related("seminar"), pk=session_id, seminar__published=True)
+
+
+@members_area
+@require_http_methods(["GET", "POST"])
+def registration_new(request, session_id):
+    """参加申込: what, when, where and the fee, the choice of 参加形態, then 申込する."""
+    member = request.user.member
+    session = _open_session(session_id)
+    refusal = registrations.registration_refusal(member=member, session=session)
+    form = RegistrationForm(request.POST or None, seminar=session.seminar)
+    if request.method == "POST" and not refusal and form.is_valid():
+        try:
+            registration = registrations.register(
+                member=member, session=session, participation_format=form.cleaned_data["participation_format"]
+            )
+        except registrations.RegistrationError as error:
+            refusal = str(error)
+        else:
+            if registration.invoice_id:
+                messages.success(
+                    request,
+                    f"参加申込を受け付けました(受講票番号 {registration.ticket_number})。"
+                    f"参加費 {registration.invoice.amount:,}円のお支払い手続きをお願いします。",
+                )
+            else:
+                messages.success(request, f"参加申込を受け付けました(受講票番号 {registration.ticket_number})。")
+            return redirect("renewal:participations")
+    return render(
+        request,
+        "renewal/registration_new.html",
+        {"session": session, "seminar": session.seminar, "form": form, "refusal": refusal},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@members_area
+def participations(request):
+    """学会・セミナー参加一覧: the member's registrations, attended ones only when asked for."""
+    member = request.user.member
+    today = timezone.localdate()
+    form = ParticipationSearchForm(request.GET or None)
+    filters = form.filters()
+    per_page = filters.pop("per_page")
+    page = _page(request, listings.participations(member=member, **filters), per_page)
+    for registration in page.object_list:
+        registration.can_cancel = registrations.cancel_refusal(registration, today=today) is None
+        registration.ticket_ready = registrations.ticket_refusal(registration) is None
+    return render(
+        request,
+        "renewal/participations.html",
+        {"form": form, "page_obj": page, "query": _query_without_page(request)},
+    )
+
+
+@members_area
+@require_POST
+def registration_cancel(request, registration_id):
+    member = request.user.member
+    get_object_or_404(Registration, pk=registration_id, member=member)
+    try:
+        registration = registrations.cancel_registration(member=member, registration_id=registration_id)
+    except registrations.RegistrationError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request, f"{registration.session.seminar.title}({registration.session.title})の参加申込を取り消しました。"
+        )
+    return redirect("renewal:participations")
+
+
+@members_area
+def ticket(request, registration_id):
+    """受講票 PDF: the member's own live registration, once its fee (if any) is paid."""
+    registration = get_object_or_404(
+        Registration.objects.select_related("session__seminar", "invoice", "member"),
+        pk=registration_id,
+        member=request.user.member,
+        state=Registration.State.APPLIED,
+    )
+    if not registration.ticket_number:
+        raise Http404("受講票番号がありません。")
+    refusal = registrations.ticket_refusal(registration)
+    if refusal:
+        messages.error(request, refusal)
+        return redirect("renewal:participations")
+    response = HttpResponse(tickets.render_ticket_pdf(registration), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{tickets.ticket_filename(registration)}"'
+    return response

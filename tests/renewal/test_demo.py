@@ -1,0 +1,38 @@
+"""seed_demo's seminars: some open now, a fee, a free e-learning, the demo member's history; twice is once."""
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from membership.models import Member
+from renewal.demo import DEMO_MEMBER_NUMBER
+from renewal.models import Credit, Registration, Seminar
+
+
+def seed(settings):
+    settings.DEBUG = True  # seed_demo refuses to run with DEBUG off
+    with open("/dev/null", "w") as devnull:
+        call_command("seed_demo", stdout=devnull)
+
+
+@pytest.mark.django_db
+def test_demo_seminars_and_the_demo_members_registrations(settings, client):
+    seed(settings)
+    seed(settings)
+    assert Seminar.objects.filter(title="第91回日本消化器内視鏡技師学会").count() == 1
+    member = Member.objects.get(member_number=DEMO_MEMBER_NUMBER)
+    registrations = Registration.objects.filter(member=member)
+    assert registrations.count() == 2
+    assert registrations.filter(attended_at__isnull=False).count() == 1
+    assert Credit.objects.filter(member=member).count() == 1
+
+    client.force_login(member.user)
+    page = client.get(reverse("renewal:seminars")).context["page_obj"]
+    open_rows = page.object_list
+    assert any(session.fee_member == 3000 for session in open_rows)
+    assert any(
+        session.seminar.elearning and not session.seminar.onsite and session.fee_member == 0 for session in open_rows
+    )
+    assert any(session.registered for session in open_rows)
+    listed = client.get(reverse("renewal:participations")).context["page_obj"].object_list
+    assert [r.session.seminar.title for r in listed] == ["第82回近畿消化器内視鏡技師学会"]
