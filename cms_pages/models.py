@@ -64,6 +64,15 @@ class SocietySettings(BaseSiteSetting):
     class Meta:
         verbose_name = "学会の設定"
 
+    @classmethod
+    def for_request_or_default(cls, request):
+        """The request's site's settings, or unsaved defaults when no Wagtail site is set up
+        (an empty database): the login page must open even then."""
+        try:
+            return cls.for_request(request)
+        except cls.DoesNotExist:
+            return cls()
+
     def clean(self):
         number = self.invoice_registration_number = self.invoice_registration_number.strip().upper()
         if number and not re.fullmatch(r"T\d{13}", number):

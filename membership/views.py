@@ -57,7 +57,7 @@ class LoginView(auth_views.LoginView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["qa_page"], context["inquiry_page"] = help_pages(SocietySettings.for_request(self.request))
+        context["qa_page"], context["inquiry_page"] = help_pages(SocietySettings.for_request_or_default(self.request))
         return context
 
 
@@ -101,7 +101,7 @@ def notices(request):
 def inquiry(request):
     """お問い合わせ (guide 16): the inquiry form on the public site, or the secretariat's
     address while no form is published."""
-    site_settings = SocietySettings.for_request(request)
+    site_settings = SocietySettings.for_request_or_default(request)
     _, inquiry_page = help_pages(site_settings)
     if inquiry_page is not None:
         return redirect(inquiry_page.get_url(request))

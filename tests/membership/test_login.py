@@ -78,3 +78,12 @@ def test_passwords_are_hashed_with_argon2_in_production_settings():
     from config import settings as project_settings
 
     assert project_settings.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
+
+
+def test_the_login_page_opens_without_any_wagtail_site(client):
+    """An empty database (no Site row, e.g. before the CMS is set up) must not break the login page."""
+    from wagtail.models import Site
+
+    Site.objects.all().delete()
+    response = client.get(reverse("member:login"))
+    assert response.status_code == 200 and "会員ログイン" in response.text
