@@ -8,7 +8,7 @@ from .billing import unpaid_dues
 from .models import Member
 from .shell import DashboardNotice, dashboard_notice, register_menu_entry
 
-register_menu_entry("ダッシュボード", "member:dashboard", order=0)
+register_menu_entry("ダッシュボード", "member:dashboard", order=0, guests=True)
 register_menu_entry("会員詳細", "member:profile", order=10, active_for=["member:profile_edit"])
 register_menu_entry(
     "会費支払い明細",
@@ -17,7 +17,7 @@ register_menu_entry(
     active_for=["member:payment_method", "member:payment", "member:payment_start"],
 )
 register_menu_entry("デジタル会員証確認", "member:card", order=50)
-register_menu_entry("お知らせ一覧", "member:notices", order=100)
+register_menu_entry("お知らせ一覧", "member:notices", order=100, guests=True)
 # A member sees the applications that can apply to them: 休会復帰申請 only while on leave,
 # none once withdrawn or lapsed (the pages still answer, with the reason).
 _still_a_member = (Member.Status.ACTIVE, Member.Status.ON_LEAVE)
@@ -33,8 +33,8 @@ register_menu_entry(
 register_menu_entry(
     "退会申請", "member:application_withdrawal", order=150, shown_for=lambda member: member.status in _still_a_member
 )
-register_menu_entry("お問い合わせ", "member:inquiry", order=800)
-register_menu_entry("パスワード変更", "member:password_change", order=900)
+register_menu_entry("お問い合わせ", "member:inquiry", order=800, guests=True)
+register_menu_entry("パスワード変更", "member:password_change", order=900, guests=True)
 
 
 @dashboard_notice

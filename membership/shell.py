@@ -17,8 +17,10 @@ class MenuEntry:
     order: int
     # Extra url names that highlight this entry (its sub-pages).
     active_for: tuple = ()
-    # ``shown_for(member)``: whether this member sees the entry (None: everyone).
+    # ``shown_for(member)``: whether this member sees the entry (None: every member).
     shown_for: object = None
+    # Whether guest accounts (no member profile) see it: only pages open to them.
+    guests: bool = False
 
     @property
     def url(self):
@@ -38,15 +40,18 @@ _menu: dict[str, MenuEntry] = {}
 _notice_providers = []
 
 
-def register_menu_entry(label, url_name, order, active_for=(), shown_for=None):
+def register_menu_entry(label, url_name, order, active_for=(), shown_for=None, guests=False):
     _menu[url_name] = MenuEntry(
-        label=label, url_name=url_name, order=order, active_for=tuple(active_for), shown_for=shown_for
+        label=label, url_name=url_name, order=order, active_for=tuple(active_for), shown_for=shown_for, guests=guests
     )
 
 
-def menu_entries(member=None):
-    """The entries in menu order; given a member, only those shown to that member."""
+def menu_entries(member=None, *, guest=False):
+    """The entries in menu order; for a member, those shown to that member; for a guest, the
+    entries open to guests."""
     entries = sorted(_menu.values(), key=lambda entry: entry.order)
+    if guest:
+        return [entry for entry in entries if entry.guests]
     if member is None:
         return entries
     return [entry for entry in entries if entry.shown_for is None or entry.shown_for(member)]

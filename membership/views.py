@@ -26,19 +26,30 @@ from .models import CVS_CHAINS, Invoice, Payment
 from .shell import dashboard_notices
 
 
-def members_area(view):
-    """Every members-area page: login required; staff without a member profile go to the admin."""
+def members_area(view=None, *, guests=False):
+    """Every members-area page: login required; staff without a member profile go to the admin.
 
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        user = request.user
-        if not user.is_authenticated:
-            return auth_views.redirect_to_login(request.get_full_path())
-        if user.kind == user.Kind.STAFF or (user.is_staff and user.member_profile is None):
-            return redirect("wagtailadmin_home")
-        return view(request, *args, **kwargs)
+    Pages about a member's own membership (profile, dues, card, seminars, credits, renewal,
+    applications) need a member profile; a guest account (a non-member seminar participant)
+    is told so. Pages that make sense for guests too are marked ``@members_area(guests=True)``.
+    """
 
-    return wrapper
+    def decorate(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            user = request.user
+            if not user.is_authenticated:
+                return auth_views.redirect_to_login(request.get_full_path())
+            if user.kind == user.Kind.STAFF or (user.is_staff and user.member_profile is None):
+                return redirect("wagtailadmin_home")
+            if not guests and user.member_profile is None:
+                return render(request, "membership/members_only.html", status=403)
+            return view(request, *args, **kwargs)
+
+        wrapper.allows_guests = guests
+        return wrapper
+
+    return decorate(view) if view is not None else decorate
 
 
 class LoginView(auth_views.LoginView):
@@ -82,12 +93,12 @@ def lockout(request, response=None, credentials=None):
     )
 
 
-@members_area
+@members_area(guests=True)
 def dashboard(request):
     return render(request, "membership/dashboard.html", {"notices": dashboard_notices(request)})
 
 
-@members_area
+@members_area(guests=True)
 def notices(request):
     """お知らせ一覧 (guide 10): public and members-only notices, newest first, 10 a page."""
     page = Paginator(NoticePage.objects.visible_to_members().order_by("-date", "-pk"), 10).get_page(
@@ -97,7 +108,7 @@ def notices(request):
     return render(request, "membership/notices.html", {"page_obj": page})
 
 
-@members_area
+@members_area(guests=True)
 def inquiry(request):
     """お問い合わせ (guide 16): the inquiry form on the public site, or the secretariat's
     address while no form is published."""
@@ -108,7 +119,7 @@ def inquiry(request):
     return render(request, "membership/inquiry.html", {"contact_email": site_settings.contact_email})
 
 
-@members_area
+@members_area(guests=True)
 @require_http_methods(["GET", "POST"])
 def password_change(request):
     form = PasswordChangeForm(request.user, request.POST or None)
@@ -120,7 +131,7 @@ def password_change(request):
     return render(request, "membership/password_change.html", {"form": form})
 
 
-@members_area
+@members_area(guests=True)
 def password_reminder(request):
     """Shown after login when the password is old: change it now (OK) or skip."""
     next_url = request.GET.get("next", "")

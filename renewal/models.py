@@ -346,6 +346,7 @@ class ExtensionProgramme(models.Model):
         expires = member.certification_expires_on
         return (
             self.active
+            and member.status in (Member.Status.ACTIVE, Member.Status.ON_LEAVE)
             and today <= self.applications_close_on
             and expires is not None
             and self.expires_from <= expires <= self.expires_until

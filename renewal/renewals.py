@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from config.tasks import enqueue_with_transaction
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -45,6 +46,7 @@ EXTENSION_REJECTED_ACTION = "renewal.extension.rejected"
 EXPIRY_CHANGED_ACTION = "renewal.member.expiry_changed"
 
 LIVE_STATES = (State.SUBMITTED, State.APPROVED, State.ISSUED)
+OPEN_STATES = (State.SUBMITTED, State.APPROVED)
 
 
 class RenewalError(Exception):
@@ -72,12 +74,13 @@ def renewal_status(member, *, today=None):
     today = today or timezone.localdate()
     rules = RenewalSettings.load()
     expires_on = member.certification_expires_on
+    # An application in progress is shown whatever the expiry has become meanwhile; an issued
+    # one only for the expiry it renewed (then the next cycle has not begun to matter yet).
     application = (
-        member.renewal_applications.filter(expires_on=expires_on, state__in=LIVE_STATES)
+        member.renewal_applications.filter(Q(state__in=OPEN_STATES) | Q(state=State.ISSUED, expires_on=expires_on))
         .select_related("invoice")
+        .order_by("-submitted_at")
         .first()
-        if expires_on
-        else None
     )
     status = RenewalStatus(
         expires_on=expires_on,
@@ -155,6 +158,13 @@ def cancel_renewal(*, member, application_id):
 def approve_renewal(*, application_id, user, note=""):
     """申請確認完了: bill the renewal fee (the one invoice mechanism) and tell the member to pay."""
     application = _lock(application_id, State.SUBMITTED)
+    member = Member.objects.select_for_update().get(pk=application.member_id)
+    if member.certification_expires_on != application.expires_on:
+        raise RenewalError("申請後に有効期限が変更されています。会員の認定情報を確認のうえ、差戻しにしてください。")
+    if member.status != Member.Status.ACTIVE:
+        raise RenewalError(
+            f"会員ステータスが{member.get_status_display()}に変わっているため承認できません。差戻しにしてください。"
+        )
     rules = RenewalSettings.load()
     application.invoice = billing.create_invoice(
         member=application.member,
@@ -241,6 +251,7 @@ def submit_extension(*, member, programme_id, reason, today=None):
     programme = ExtensionProgramme.objects.filter(pk=programme_id).first()
     if programme is None or not programme.covers(member, today):
         raise RenewalError("この更新延長措置の対象ではないか、申請期間を過ぎています。")
+    _refuse_during_a_renewal(member)
     if not reason.strip():
         raise RenewalError("申請理由を入力してください。")
     try:
@@ -252,6 +263,12 @@ def submit_extension(*, member, programme_id, reason, today=None):
         raise RenewalError("この更新延長措置にはすでに申請しています。") from error
     _mail(application, "renewal/mail/extension_submitted.txt", "更新延長申請を受け付けました")
     return application
+
+
+def _refuse_during_a_renewal(member):
+    """An extension moves the expiry a renewal in progress was made for: not both at once."""
+    if member.renewal_applications.filter(state__in=OPEN_STATES).exists():
+        raise RenewalError("資格更新申請の手続き中のため、更新延長はできません。事務局へお問い合わせください。")
 
 
 def _lock_extension(application_id):
@@ -270,6 +287,7 @@ def approve_extension(*, application_id, user, note=""):
     """承認: the certification's expiry moves on by the programme's months."""
     application = _lock_extension(application_id)
     member = Member.objects.select_for_update().get(pk=application.member_id)
+    _refuse_during_a_renewal(member)
     if member.certification_expires_on != application.expires_on:
         raise RenewalError("申請後に有効期限が変更されています。会員の認定情報を確認してください。")
     new_expires_on = add_months(application.expires_on, application.programme.extension_months)

@@ -93,7 +93,7 @@ def participations(request):
     page = _page(request, listings.participations(member=member, **filters), per_page)
     for registration in page.object_list:
         registration.can_cancel = registrations.cancel_refusal(registration, today=today) is None
-        registration.ticket_ready = registrations.ticket_refusal(registration) is None
+        registration.ticket_refusal = registrations.ticket_refusal(registration)
     return render(
         request,
         "renewal/participations.html",

@@ -12,8 +12,9 @@ def member_menu(context):
     match = getattr(request, "resolver_match", None)
     current = match.view_name if match else ""
     user = getattr(request, "user", None)
-    member = getattr(user, "member_profile", None) if user is not None and user.is_authenticated else None
+    signed_in = user is not None and user.is_authenticated
+    member = user.member_profile if signed_in else None
     return [
         {"label": entry.label, "url": entry.url, "is_active": current == entry.url_name or current in entry.active_for}
-        for entry in menu_entries(member)
+        for entry in menu_entries(member, guest=signed_in and member is None)
     ]

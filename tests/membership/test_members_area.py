@@ -72,3 +72,27 @@ def test_dashboard_greets_the_member(member_client, member):
     assert member.member_number in body
     assert member.full_name in body
     assert "menu-toggle" in body  # the three-line button for phones
+
+
+def test_guests_are_told_member_pages_are_for_members(client):
+    """A guest account (a non-member seminar participant, no member profile) gets a page that
+    says so, never an error, and sees only the menu entries open to guests."""
+    from membership.models import User
+
+    guest = User.objects.create_user(username="G0000123", password="Guest2026pass", kind=User.Kind.GUEST)
+    client.force_login(guest)
+    dashboard = client.get(reverse("member:dashboard"))
+    assert dashboard.status_code == 200
+    for url_name in (
+        "member:profile",
+        "member:dues",
+        "member:card",
+        "renewal:seminars",
+        "renewal:credits",
+        "renewal:renewal",
+    ):
+        response = client.get(reverse(url_name))
+        assert response.status_code == 403, url_name
+        assert "会員の方のみご利用いただけます" in response.text
+    assert reverse("member:dues") not in dashboard.text
+    assert reverse("member:password_change") in dashboard.text

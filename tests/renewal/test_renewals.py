@@ -277,3 +277,63 @@ def test_an_approved_extension_moves_the_expiry_on(client, due_member, programme
     assert f"{due_member.certification_expires_on:%Y年%-m月%-d日}" in mail.outbox[-1].body
     with pytest.raises(renewals.RenewalError, match="すでに"):
         renewals.approve_extension(application_id=application.pk, user=staff)
+
+
+def test_an_extension_waits_for_a_renewal_in_progress(due_member, programme, staff):
+    application = renewals.submit_renewal(member=due_member)
+    renewals.approve_renewal(application_id=application.pk, user=staff)
+    with pytest.raises(renewals.RenewalError, match="資格更新申請の手続き中"):
+        renewals.submit_extension(member=due_member, programme_id=programme.pk, reason="被災のため")
+
+
+def test_an_extension_applied_before_the_renewal_cannot_then_be_approved(due_member, programme, staff):
+    extension = renewals.submit_extension(member=due_member, programme_id=programme.pk, reason="被災のため")
+    renewals.submit_renewal(member=due_member)
+    with pytest.raises(renewals.RenewalError, match="資格更新申請の手続き中"):
+        renewals.approve_extension(application_id=extension.pk, user=staff)
+
+
+def test_the_page_keeps_showing_an_application_after_the_expiry_changed(client, due_member, staff):
+    application = renewals.submit_renewal(member=due_member)
+    Member.objects.filter(pk=due_member.pk).update(
+        certification_expires_on=due_member.certification_expires_on + datetime.timedelta(days=30)
+    )
+    due_member.refresh_from_db()
+    status = renewals.renewal_status(due_member)
+    assert status.application == application and not status.can_apply
+    with pytest.raises(renewals.RenewalError, match="すでにあります"):
+        renewals.submit_renewal(member=due_member)
+    with pytest.raises(renewals.RenewalError, match="有効期限が変更されています"):
+        renewals.approve_renewal(application_id=application.pk, user=staff)
+    assert not Invoice.objects.filter(category=Invoice.Category.RENEWAL_FEE).exists()
+
+
+def test_approval_is_refused_for_a_member_who_withdrew_meanwhile(due_member, staff):
+    application = renewals.submit_renewal(member=due_member)
+    Member.objects.filter(pk=due_member.pk).update(status=Member.Status.WITHDRAWN)
+    with pytest.raises(renewals.RenewalError, match="退会"):
+        renewals.approve_renewal(application_id=application.pk, user=staff)
+
+
+def test_withdrawn_members_are_not_covered_by_an_extension(due_member, programme):
+    Member.objects.filter(pk=due_member.pk).update(status=Member.Status.WITHDRAWN)
+    due_member.refresh_from_db()
+    assert renewals.extension_programmes_for(due_member) == []
+
+
+def test_a_rejection_reason_stays_on_the_page(client, due_member, staff):
+    application = renewals.submit_renewal(member=due_member)
+    renewals.reject_renewal(application_id=application.pk, user=staff, note="出席証明書の原本をお送りください")
+    client.force_login(due_member.user)
+    assert "出席証明書の原本をお送りください" in client.get(reverse("renewal:renewal")).text
+
+
+def test_a_cancelled_fee_invoice_is_not_offered_for_payment(client, due_member, staff):
+    application = renewals.submit_renewal(member=due_member)
+    renewals.approve_renewal(application_id=application.pk, user=staff)
+    application.refresh_from_db()
+    billing.close_invoice(invoice_id=application.invoice_id, status=Invoice.Status.CANCELLED, reason="誤請求")
+    client.force_login(due_member.user)
+    page = client.get(reverse("renewal:renewal")).text
+    assert "更新料の請求が取り消されています" in page
+    assert reverse("member:payment_start", args=[application.invoice_id]) not in page
