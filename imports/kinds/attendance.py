@@ -199,6 +199,10 @@ class AttendanceImport(ImportKind):
                 errors.append(("会員番号", f"会員番号 {member_number} の会員が見つかりません。"))
             if session_id and session is None:
                 errors.append(("セッションID", f"セッションID {session_id} のセッションがありません。"))
+            participation_format = values.get("participation_format")
+            if session and participation_format and not self.format_offered(session, participation_format):
+                label = Registration.Format(participation_format).label
+                errors.append(("参加形態", f"このセッションの学会・セミナーは{label}で開催されていません。"))
             if member_id and session:
                 first = first_row.setdefault((member_id, session_id), number)
                 if first != number:
@@ -236,6 +240,12 @@ class AttendanceImport(ImportKind):
             report.add(outcome, number, self.cells(table, raw, detail) if report.wants_sample(outcome) else ())
         return plan
 
+    @staticmethod
+    def format_offered(session, participation_format):
+        if participation_format == Registration.Format.ONSITE:
+            return session["seminar__onsite"]
+        return session["seminar__elearning"]
+
     def load_sessions(self, session_ids):
         sessions = {}
         for chunk in chunks(sorted(session_ids)):
@@ -243,7 +253,15 @@ class AttendanceImport(ImportKind):
                 Session.objects.filter(pk__in=chunk)
                 .order_by()
                 .values(
-                    "id", "title", "points", "credit_category_id", "held_on", "seminar__starts_on", "seminar__title"
+                    "id",
+                    "title",
+                    "points",
+                    "credit_category_id",
+                    "held_on",
+                    "seminar__starts_on",
+                    "seminar__title",
+                    "seminar__onsite",
+                    "seminar__elearning",
                 )
             ):
                 row["earned_on"] = row["held_on"] or row["seminar__starts_on"]

@@ -59,7 +59,7 @@ def errors_of(job):
 
 @pytest.fixture
 def world(db):
-    seminar = make_seminar(sessions=2)
+    seminar = make_seminar(sessions=2, onsite=True, elearning=True)
     one, two = seminar.sessions.order_by("sort_order")
     sato = MemberFactory(user__username="0050001")
     suzuki = MemberFactory(user__username="0050002")
@@ -234,3 +234,10 @@ def test_staff_import_through_the_admin(client, world):
     response = client.post(reverse("imports:confirm", args=[job.pk]), follow=True)
     assert Credit.objects.filter(member=world["suzuki"], source="import").exists()
     assert Registration.objects.get(pk=world["registration"].pk).attended_at <= timezone.now()
+
+
+def test_a_participation_format_the_seminar_does_not_offer_is_an_error(preview_sheet, world):
+    onsite_only = make_seminar(title="機器講習会", onsite=True, elearning=False).sessions.get()
+    job = preview_sheet([["0050001", str(onsite_only.pk), "会場"], ["0050002", str(onsite_only.pk), "eラーニング"]])
+    assert counts(job) == {"new": 1, "error": 1}
+    assert (3, "参加形態", "このセッションの学会・セミナーはeラーニングで開催されていません。") in errors_of(job)
