@@ -21,13 +21,18 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 
 from . import applications
 from .billing_viewsets import (
-    MEMBER_URLS,
     ActionFormView,
     InspectInsteadOfEditView,
+    NoteForm,
+    NoteLogFormatter,
     ReadOnlyHistoryView,
     ReadOnlyIndexView,
     ReadOnlyInspectView,
+    RequiredNoteForm,
     RestrictedPermissionPolicy,
+    date_display,
+    datetime_display,
+    member_link,
 )
 from .models import MembershipApplication
 from .viewsets import NoChooserMixin
@@ -37,24 +42,19 @@ PERMISSION_POLICY = RestrictedPermissionPolicy(MembershipApplication, ["change",
 State = MembershipApplication.State
 
 
-class ApplicationDecidedLogFormatter(LogFormatter):
-    label = ""
-
-    def format_message(self, log_entry):
-        note = (log_entry.data or {}).get("note")
-        return f"{self.label}しました" + (f"(連絡: {note})" if note else "")
-
-
-class ApplicationApprovedLogFormatter(ApplicationDecidedLogFormatter):
+class ApplicationApprovedLogFormatter(NoteLogFormatter):
     label = "承認"
+    message = "承認しました"
 
 
-class ApplicationRejectedLogFormatter(ApplicationDecidedLogFormatter):
+class ApplicationRejectedLogFormatter(NoteLogFormatter):
     label = "差戻し"
+    message = "差戻ししました"
 
 
-class ApplicationRevokedLogFormatter(ApplicationDecidedLogFormatter):
+class ApplicationRevokedLogFormatter(NoteLogFormatter):
     label = "承認取消"
+    message = "承認取消しました"
 
 
 class StatusFromApplicationLogFormatter(LogFormatter):
@@ -74,14 +74,6 @@ LOG_ACTIONS = {
     applications.REVOKED_ACTION: ApplicationRevokedLogFormatter,
     applications.STATUS_APPLIED_ACTION: StatusFromApplicationLogFormatter,
 }
-
-
-def _date(value):
-    return f"{value:%Y/%m/%d}" if value else "-"
-
-
-def _local_datetime(value):
-    return f"{timezone.localtime(value):%Y/%m/%d %H:%M}" if value else "-"
 
 
 def _state(application):
@@ -139,53 +131,28 @@ class ApplicationInspectView(ReadOnlyInspectView):
 
     def get_member_display_value(self):
         member = self.object.member
-        return format_html(
-            '<a href="{}">{} {}</a>({})',
-            reverse(f"{MEMBER_URLS}:inspect", args=[member.pk]),
-            member.member_number,
-            member.full_name,
-            member.get_status_display(),
-        )
+        return format_html("{}({})", member_link(member), member.get_status_display())
 
     def get_state_display_value(self):
         return _state(self.object)
 
     def get_effective_on_display_value(self):
-        return f"{self.object.effective_on_label} {_date(self.object.effective_on)}"
+        return f"{self.object.effective_on_label} {date_display(self.object.effective_on, '-')}"
 
 
 def application_summary(application):
     member = application.member
     rows = [
         ("会員", f"{member.member_number} {member.full_name}(現在: {member.get_status_display()})"),
-        ("申請", f"{application.get_kind_display()}({_local_datetime(application.submitted_at)} 申請)"),
-        (application.effective_on_label, _date(application.effective_on)),
+        ("申請", f"{application.get_kind_display()}({datetime_display(application.submitted_at, '-')} 申請)"),
+        (application.effective_on_label, date_display(application.effective_on, "-")),
     ]
     if application.leave_until:
-        rows.append(("休会終了予定日", _date(application.leave_until)))
+        rows.append(("休会終了予定日", date_display(application.leave_until, "-")))
     if application.leave_reason:
         rows.append(("休会理由", application.get_leave_reason_display()))
     rows.append(("理由・連絡事項", application.reason or "-"))
     return rows
-
-
-class DecisionForm(forms.Form):
-    note = forms.CharField(
-        label="会員への連絡",
-        required=False,
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="会員へのメールと申請ページに表示されます。",
-    )
-
-
-class RejectionForm(DecisionForm):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        note = self.fields["note"]
-        note.label = "差戻しの理由"
-        note.required = True
-        note.error_messages["required"] = "差戻しの理由を入力してください(会員へのメールに記載されます)。"
 
 
 class ApplicationDecisionView(ActionFormView):
@@ -210,7 +177,7 @@ class ApplicationDecisionView(ActionFormView):
 
 
 class ApproveApplicationView(ApplicationDecisionView):
-    form_class = DecisionForm
+    form_class = NoteForm
     page_title = "承認"
     submit_label = "承認する"
     action = applications.APPROVED_ACTION
@@ -244,7 +211,7 @@ class ApproveApplicationView(ApplicationDecisionView):
 
 
 class RejectApplicationView(ApplicationDecisionView):
-    form_class = RejectionForm
+    form_class = RequiredNoteForm
     page_title = "差戻し"
     submit_label = "差戻す"
     submit_class = "no"
@@ -260,8 +227,12 @@ class RejectApplicationView(ApplicationDecisionView):
         return f"{application}を差戻しました。"
 
 
+class RevokeReasonForm(RequiredNoteForm):
+    note_label = "承認取消の理由"
+
+
 class RevokeApprovalView(ApplicationDecisionView):
-    form_class = RejectionForm
+    form_class = RevokeReasonForm
     page_title = "承認取消"
     submit_label = "承認を取り消す"
     submit_class = "no"
@@ -269,14 +240,6 @@ class RevokeApprovalView(ApplicationDecisionView):
     explanation = (
         "承認を取り消すと、希望日になっても会員ステータスは変わりません。会員に理由を記したメールが送られます。"
     )
-
-    def get_form(self, form_class=None):
-        form = super().get_form(form_class)
-        form.fields["note"].label = "承認取消の理由"
-        form.fields["note"].error_messages["required"] = (
-            "承認取消の理由を入力してください(会員へのメールに記載されます)。"
-        )
-        return form
 
     def blocked_reason(self):
         application = self.object
@@ -315,9 +278,9 @@ class ApplicationViewSet(NoChooserMixin, SnippetViewSet):
         "member__member_number",
         Column("member_name", label="氏名", accessor="member.full_name", sort_key="member__family_name_kana"),
         Column("kind", label="申請種別", accessor="get_kind_display", sort_key="kind"),
-        Column("effective_on", label="希望日", accessor=lambda a: _date(a.effective_on), sort_key="effective_on"),
+        Column("effective_on", label="希望日", accessor=lambda a: date_display(a.effective_on, "-"), sort_key="effective_on"),
         Column("state", label="状態", accessor=_state, sort_key="state"),
-        Column("submitted_at", label="申請日時", accessor=lambda a: _local_datetime(a.submitted_at), sort_key="submitted_at"),
+        Column("submitted_at", label="申請日時", accessor=lambda a: datetime_display(a.submitted_at, "-"), sort_key="submitted_at"),
     ]  # fmt: skip
     filterset_class = ApplicationFilterSet
     search_fields = [

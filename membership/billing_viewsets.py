@@ -200,6 +200,59 @@ def can_change(user, model):
 # --- shared listing and inspect behaviour -------------------------------------------------------
 
 
+def date_display(value, empty=""):
+    return f"{value:%Y/%m/%d}" if value else empty
+
+
+def datetime_display(value, empty=""):
+    return f"{timezone.localtime(value):%Y/%m/%d %H:%M}" if value else empty
+
+
+def member_link(member):
+    """The member's number and name, linking to the member's inspect page."""
+    return format_html(
+        '<a href="{}">{} {}</a>',
+        reverse(f"{MEMBER_URLS}:inspect", args=[member.pk]),
+        member.member_number,
+        member.full_name,
+    )
+
+
+class NoteLogFormatter(LogFormatter):
+    """A decision logged with the note the member was sent: 「<message>(連絡: …)」."""
+
+    message = ""
+
+    def format_message(self, log_entry):
+        note = (log_entry.data or {}).get("note")
+        return self.message + (f"(連絡: {note})" if note else "")
+
+
+class NoteForm(forms.Form):
+    """An action's optional note to the member (it goes into the mail)."""
+
+    note = forms.CharField(
+        label="会員への連絡",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="会員へのメールに記載されます。",
+    )
+
+
+class RequiredNoteForm(NoteForm):
+    """The note is the reason, and required (差戻し, 承認取消)."""
+
+    note_label = "差戻しの理由"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        note = self.fields["note"]
+        note.label = self.note_label
+        note.required = True
+        note.error_messages["required"] = f"{self.note_label}を入力してください(会員へのメールに記載されます)。"
+
+
 class SafeExportMixin:
     """CSV readable by Excel on Japanese Windows, and no spreadsheet formulas from our data."""
 
@@ -449,10 +502,6 @@ def _local_date(value):
     return f"{timezone.localtime(value):%Y/%m/%d}" if value else ""
 
 
-def _date(value):
-    return f"{value:%Y/%m/%d}" if value else ""
-
-
 class InvoiceIndexView(ReadOnlyIndexView):
     export_name = "invoices"
     title_label = "会員番号"
@@ -527,13 +576,7 @@ class InvoiceInspectView(ReadOnlyInspectView):
         return f"{invoice.receipt_number}(領収書の発行日時 {timezone.localtime(issued.issued_at):%Y/%m/%d %H:%M})"
 
     def get_member_display_value(self):
-        member = self.object.member
-        return format_html(
-            '<a href="{}">{} {}</a>',
-            reverse(f"{MEMBER_URLS}:inspect", args=[member.pk]),
-            member.member_number,
-            member.full_name,
-        )
+        return member_link(self.object.member)
 
     def get_amount_display_value(self):
         return _yen(self.object.amount)
@@ -565,7 +608,10 @@ def invoice_summary(invoice):
     ]
     if invoice.status == Invoice.Status.PAID:
         rows.append(
-            ("入金", f"{_date(invoice.paid_on)} {invoice.get_channel_display()} 領収書番号 {invoice.receipt_number}")
+            (
+                "入金",
+                f"{date_display(invoice.paid_on)} {invoice.get_channel_display()} 領収書番号 {invoice.receipt_number}",
+            )
         )
     if invoice.status_reason:
         rows.append(("免除・取消の理由", invoice.status_reason))
@@ -800,7 +846,7 @@ class InvoiceViewSet(NoChooserMixin, SnippetViewSet):
         Column("category", label="区分", accessor="get_category_display", sort_key="category"),
         Column("amount", label="金額", accessor=lambda invoice: _yen(invoice.amount), sort_key="amount"),
         Column("status", label="状態", accessor="get_status_display", sort_key="status"),
-        Column("paid_on", label="入金日", accessor=lambda invoice: _date(invoice.paid_on), sort_key="paid_on"),
+        Column("paid_on", label="入金日", accessor=lambda invoice: date_display(invoice.paid_on), sort_key="paid_on"),
         Column("channel", label="入金種別", accessor="get_channel_display", sort_key="channel"),
         Column("receipt_number", label="領収書番号", sort_key="receipt_number"),
         Column("last_reminded_at", label="最終督促日", accessor=_last_reminded, sort_key="last_reminded_at"),
@@ -934,10 +980,6 @@ def _payment_member(payment):
     return f"{member.member_number} {member.full_name}"
 
 
-def _local_datetime(value):
-    return f"{timezone.localtime(value):%Y/%m/%d %H:%M}" if value else ""
-
-
 class PaymentViewSet(NoChooserMixin, SnippetViewSet):
     model = Payment
     icon = "tasks"
@@ -969,8 +1011,10 @@ class PaymentViewSet(NoChooserMixin, SnippetViewSet):
         Column("cvs", label="コンビニ", accessor="cvs_chain"),
         Column("cvs_receipt_no", label="お客様番号"),
         Column("cvs_conf_no", label="確認番号"),
-        Column("payment_term", label="お支払期限", accessor=lambda p: _local_datetime(p.payment_term)),
-        Column("created_at", label="開始日時", accessor=lambda p: _local_datetime(p.created_at), sort_key="created_at"),
+        Column("payment_term", label="お支払期限", accessor=lambda p: datetime_display(p.payment_term)),
+        Column(
+            "created_at", label="開始日時", accessor=lambda p: datetime_display(p.created_at), sort_key="created_at"
+        ),
     ]
     filterset_class = PaymentFilterSet
     search_fields = [
@@ -1074,7 +1118,7 @@ def needs_resolving(notification):
 
 def _resolution(notification):
     if notification.resolved_at:
-        return f"確認済 {notification.resolved_by} {_local_datetime(notification.resolved_at)}"
+        return f"確認済 {notification.resolved_by} {datetime_display(notification.resolved_at)}"
     if notification.outcome == GatewayNotification.Outcome.FLAGGED:
         return "未確認"
     return ""
@@ -1111,13 +1155,13 @@ class NotificationInspectView(ReadOnlyInspectView):
         return format_html('<a href="{}">{}</a>', reverse(f"{PAYMENT_URLS}:inspect", args=[payment.pk]), payment)
 
     def get_received_at_display_value(self):
-        return _local_datetime(self.object.received_at)
+        return datetime_display(self.object.received_at)
 
     def get_processed_at_display_value(self):
-        return _local_datetime(self.object.processed_at) or "-"
+        return datetime_display(self.object.processed_at) or "-"
 
     def get_resolved_at_display_value(self):
-        return _local_datetime(self.object.resolved_at) or "-"
+        return datetime_display(self.object.resolved_at) or "-"
 
     def get_body_display_value(self):
         return format_html('<pre style="white-space: pre-wrap; margin: 0">{}</pre>', self.object.body)
@@ -1146,7 +1190,7 @@ class NotificationResolveView(ActionFormView):
     def summary(self):
         record = self.object
         return [
-            ("受信日時", _local_datetime(record.received_at)),
+            ("受信日時", datetime_display(record.received_at)),
             ("オーダーID", record.order_id),
             ("通知ステータス", record.status),
             ("処理結果", record.get_outcome_display()),

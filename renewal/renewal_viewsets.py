@@ -13,7 +13,6 @@ import django_filters
 from django import forms
 from django.shortcuts import redirect
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from wagtail.admin import messages
 from wagtail.admin.filters import WagtailFilterSet
@@ -23,13 +22,18 @@ from wagtail.log_actions import LogFormatter
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from membership.billing_viewsets import (
-    MEMBER_URLS,
     ActionFormView,
     InspectInsteadOfEditView,
+    NoteForm,
+    NoteLogFormatter,
     ReadOnlyHistoryView,
     ReadOnlyIndexView,
     ReadOnlyInspectView,
+    RequiredNoteForm,
     RestrictedPermissionPolicy,
+    date_display,
+    datetime_display,
+    member_link,
 )
 from membership.viewsets import NoChooserMixin
 
@@ -49,26 +53,14 @@ def _can_decide(user, model):
     return PERMISSION_POLICIES[model].user_has_permission(user, "change")
 
 
-def _date(value):
-    return f"{value:%Y/%m/%d}" if value else "-"
-
-
-def _local_datetime(value):
-    return f"{timezone.localtime(value):%Y/%m/%d %H:%M}" if value else "-"
-
-
-class NoteLogFormatter(LogFormatter):
-    def format_message(self, log_entry):
-        note = (log_entry.data or {}).get("note")
-        return f"{self.label}にしました" + (f"(連絡: {note})" if note else "")
-
-
 class RenewalApprovedLogFormatter(NoteLogFormatter):
     label = "申請確認完了"
+    message = "申請確認完了にしました"
 
 
 class RenewalRejectedLogFormatter(NoteLogFormatter):
     label = "差戻し"
+    message = "差戻ししました"
 
 
 class CardIssuedLogFormatter(LogFormatter):
@@ -80,10 +72,12 @@ class CardIssuedLogFormatter(LogFormatter):
 
 class ExtensionApprovedLogFormatter(NoteLogFormatter):
     label = "承認"
+    message = "承認しました"
 
 
 class ExtensionRejectedLogFormatter(NoteLogFormatter):
     label = "差戻し"
+    message = "差戻ししました"
 
 
 class ExpiryChangedLogFormatter(LogFormatter):
@@ -102,15 +96,6 @@ LOG_ACTIONS = {
     renewals.EXTENSION_REJECTED_ACTION: ExtensionRejectedLogFormatter,
     renewals.EXPIRY_CHANGED_ACTION: ExpiryChangedLogFormatter,
 }
-
-
-def _member_link(member):
-    return format_html(
-        '<a href="{}">{} {}</a>',
-        reverse(f"{MEMBER_URLS}:inspect", args=[member.pk]),
-        member.member_number,
-        member.full_name,
-    )
 
 
 # --- renewal applications ----------------------------------------------------------------------
@@ -172,7 +157,7 @@ class RenewalInspectView(ReadOnlyInspectView):
         return renewal_buttons(self.request.user, self.object)
 
     def get_member_display_value(self):
-        return _member_link(self.object.member)
+        return member_link(self.object.member)
 
     def get_state_display_value(self):
         return renewal_progress(self.object)
@@ -193,31 +178,12 @@ def renewal_summary(application):
     member = application.member
     return [
         ("会員", f"{member.member_number} {member.full_name}({member.get_status_display()})"),
-        ("申請日時", _local_datetime(application.submitted_at)),
-        ("現在の有効期限", _date(application.expires_on)),
-        ("更新後の有効期限", _date(application.new_expires_on)),
+        ("申請日時", datetime_display(application.submitted_at, "-")),
+        ("現在の有効期限", date_display(application.expires_on, "-")),
+        ("更新後の有効期限", date_display(application.new_expires_on, "-")),
         ("申請時の総得点", f"{application.points_at_application}点"),
         ("状態", renewal_progress(application)),
     ]
-
-
-class NoteForm(forms.Form):
-    note = forms.CharField(
-        label="会員への連絡",
-        required=False,
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="会員へのメールに記載されます。",
-    )
-
-
-class RequiredNoteForm(NoteForm):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        note = self.fields["note"]
-        note.label = "差戻しの理由"
-        note.required = True
-        note.error_messages["required"] = "差戻しの理由を入力してください(会員へのメールに記載されます)。"
 
 
 class EmptyForm(forms.Form):
@@ -292,7 +258,7 @@ class IssueCardView(RenewalActionView):
     @property
     def explanation(self):
         return (
-            f"会員の認定有効期限を{_date(self.object.expires_on)}から{_date(self.object.new_expires_on)}に更新し、"
+            f"会員の認定有効期限を{date_display(self.object.expires_on, '-')}から{date_display(self.object.new_expires_on, '-')}に更新し、"
             "会員証発行済とします。会員にメールで知らせます。"
         )
 
@@ -330,10 +296,10 @@ class RenewalViewSet(NoChooserMixin, SnippetViewSet):
     list_display = [
         "member__member_number",
         Column("member_name", label="氏名", accessor="member.full_name", sort_key="member__family_name_kana"),
-        Column("expires_on", label="現在の有効期限", accessor=lambda a: _date(a.expires_on), sort_key="expires_on"),
+        Column("expires_on", label="現在の有効期限", accessor=lambda a: date_display(a.expires_on, '-'), sort_key="expires_on"),
         Column("points", label="総得点", accessor="points_at_application", sort_key="points_at_application"),
         Column("state", label="状態", accessor=renewal_progress, sort_key="state"),
-        Column("submitted_at", label="申請日時", accessor=lambda a: _local_datetime(a.submitted_at), sort_key="submitted_at"),
+        Column("submitted_at", label="申請日時", accessor=lambda a: datetime_display(a.submitted_at, '-'), sort_key="submitted_at"),
     ]  # fmt: skip
     filterset_class = RenewalFilterSet
     search_fields = ["member__member_number", "member__family_name", "member__given_name", "member__family_name_kana"]
@@ -405,7 +371,9 @@ class ExtensionProgrammeViewSet(NoChooserMixin, SnippetViewSet):
     add_to_reference_index = False
     list_display = [
         "name",
-        Column("applications_close_on", label="申請締切日", accessor=lambda p: _date(p.applications_close_on)),
+        Column(
+            "applications_close_on", label="申請締切日", accessor=lambda p: date_display(p.applications_close_on, "-")
+        ),
         Column("extension_months", label="延長(月)"),
         Column("active", label="受付中", accessor=lambda p: "はい" if p.active else "いいえ"),
     ]
@@ -432,7 +400,7 @@ class ExtensionInspectView(ReadOnlyInspectView):
         return extension_buttons(self.request.user, self.object)
 
     def get_member_display_value(self):
-        return _member_link(self.object.member)
+        return member_link(self.object.member)
 
 
 class ExtensionActionView(RenewalActionView):
@@ -447,8 +415,8 @@ class ExtensionActionView(RenewalActionView):
         return [
             ("会員", f"{application.member.member_number} {application.member.full_name}"),
             ("更新延長措置", application.programme.name),
-            ("申請時の有効期限", _date(application.expires_on)),
-            ("延長後の有効期限", _date(renewals.add_months(application.expires_on, application.programme.extension_months))),
+            ("申請時の有効期限", date_display(application.expires_on, '-')),
+            ("延長後の有効期限", date_display(renewals.add_months(application.expires_on, application.programme.extension_months), '-')),
             ("申請理由", application.reason),
         ]  # fmt: skip
 
@@ -503,7 +471,7 @@ class ExtensionApplicationViewSet(NoChooserMixin, SnippetViewSet):
         Column("member_name", label="氏名", accessor="member.full_name"),
         Column("programme", label="更新延長措置", accessor="programme.name"),
         Column("state", label="状態", accessor="get_state_display", sort_key="state"),
-        Column("submitted_at", label="申請日時", accessor=lambda a: _local_datetime(a.submitted_at), sort_key="submitted_at"),
+        Column("submitted_at", label="申請日時", accessor=lambda a: datetime_display(a.submitted_at, '-'), sort_key="submitted_at"),
     ]  # fmt: skip
     list_filter = ["state", "programme"]
     search_fields = ["member__member_number", "member__family_name", "member__given_name"]

@@ -55,6 +55,9 @@ from membership.billing_viewsets import (
     ReadOnlyInspectView,
     RestrictedPermissionPolicy,
     SafeExportMixin,
+    date_display,
+    datetime_display,
+    member_link,
 )
 from membership.models import Member, fiscal_year_of
 from membership.viewsets import NoChooserMixin, _to_katakana
@@ -71,16 +74,8 @@ ATTENDED_ACTION = "renewal.registration.attended"
 ATTENDED_VIA = {"admin": "参加申込の画面", "bulk": "参加申込の一括操作", "import": "出席者取込"}
 
 
-def _date(value):
-    return f"{value:%Y/%m/%d}" if value else ""
-
-
-def _local_datetime(value):
-    return f"{timezone.localtime(value):%Y/%m/%d %H:%M}" if value else ""
-
-
 def _period(start, end):
-    return _date(start) if start == end else f"{_date(start)}-{_date(end)}"
+    return date_display(start) if start == end else f"{date_display(start)}-{date_display(end)}"
 
 
 def _member(member):
@@ -442,7 +437,7 @@ def _can_mark(user, registration):
 
 
 def _attended(registration):
-    return f"参加済 {_local_datetime(registration.attended_at)}" if registration.attended_at else ""
+    return f"参加済 {datetime_display(registration.attended_at)}" if registration.attended_at else ""
 
 
 class RegistrationFilterSet(WagtailFilterSet):
@@ -545,7 +540,7 @@ class RegistrationInspectView(ReadOnlyInspectView):
 
     def get_member_display_value(self):
         member = self.object.member
-        return format_html('<a href="{}">{}</a>', reverse(f"{MEMBER_URLS}:inspect", args=[member.pk]), _member(member))
+        return member_link(member)
 
     def get_session_display_value(self):
         session = self.object.session
@@ -558,13 +553,13 @@ class RegistrationInspectView(ReadOnlyInspectView):
         )
 
     def get_attended_at_display_value(self):
-        return _local_datetime(self.object.attended_at) or "未参加"
+        return datetime_display(self.object.attended_at) or "未参加"
 
     def get_applied_at_display_value(self):
-        return _local_datetime(self.object.applied_at)
+        return datetime_display(self.object.applied_at)
 
     def get_cancelled_at_display_value(self):
-        return _local_datetime(self.object.cancelled_at) or "-"
+        return datetime_display(self.object.cancelled_at) or "-"
 
 
 def registration_summary(registration):
@@ -572,7 +567,7 @@ def registration_summary(registration):
     return [
         ("会員", _member(registration.member)),
         ("学会・セミナー", session.seminar.title),
-        ("セッション", f"{session.title}({session.points}点、{_date(session.date)})"),
+        ("セッション", f"{session.title}({session.points}点、{date_display(session.date)})"),
         ("参加形態", registration.get_participation_format_display()),
         ("状態", registration.get_state_display()),
     ]
@@ -608,7 +603,7 @@ class MarkAttendedView(ActionFormView):
         if self.object.state != Registration.State.APPLIED:
             return "取消された参加申込は参加済にできません。"
         if self.object.attended_at:
-            return f"この参加申込は{_local_datetime(self.object.attended_at)}に参加済になっています。"
+            return f"この参加申込は{datetime_display(self.object.attended_at)}に参加済になっています。"
         return ""
 
     def perform(self, data):
@@ -710,7 +705,9 @@ class RegistrationViewSet(NoChooserMixin, SnippetViewSet):
         Column("format", label="参加形態", accessor="get_participation_format_display"),
         Column("state", label="状態", accessor="get_state_display", sort_key="state"),
         Column("attended_at", label="参加済", accessor=_attended, sort_key="attended_at"),
-        Column("applied_at", label="申込日時", accessor=lambda r: _local_datetime(r.applied_at), sort_key="applied_at"),
+        Column(
+            "applied_at", label="申込日時", accessor=lambda r: datetime_display(r.applied_at), sort_key="applied_at"
+        ),
     ]
     filterset_class = RegistrationFilterSet
     search_fields = ["member__member_number"]
@@ -917,7 +914,7 @@ class CreditInspectView(snippet_views.InspectView):
 
     def get_member_display_value(self):
         member = self.object.member
-        return format_html('<a href="{}">{}</a>', reverse(f"{MEMBER_URLS}:inspect", args=[member.pk]), _member(member))
+        return member_link(member)
 
     def get_session_display_value(self):
         session = self.object.session
@@ -940,7 +937,7 @@ class CreditInspectView(snippet_views.InspectView):
         return _credit_venue(self.object) or "-"
 
     def get_created_at_display_value(self):
-        return _local_datetime(self.object.created_at)
+        return datetime_display(self.object.created_at)
 
 
 class CreditViewSet(NoChooserMixin, SnippetViewSet):
@@ -965,7 +962,7 @@ class CreditViewSet(NoChooserMixin, SnippetViewSet):
         Column("title", label="学会・セミナー / セッション", accessor=_credit_title),
         Column("category", label="更新条件集計種別", accessor="credit_category.name", sort_key="credit_category"),
         Column("points", label="点数", sort_key="points"),
-        Column("earned_on", label="開催日", accessor=lambda c: _date(c.earned_on), sort_key="earned_on"),
+        Column("earned_on", label="開催日", accessor=lambda c: date_display(c.earned_on), sort_key="earned_on"),
         Column("source", label="登録元", accessor="get_source_display", sort_key="source"),
     ]
     filterset_class = CreditFilterSet

@@ -1,6 +1,6 @@
 import pytest
 
-from tests.factories import DEFAULT_PASSWORD, MemberFactory
+from tests.factories import DEFAULT_PASSWORD, MemberFactory, user_in
 
 
 @pytest.fixture(autouse=True)
@@ -39,3 +39,15 @@ def demo_site_settings(db):
     settings.invoice_registration_number = "T1234567890123"
     settings.save()
     return settings
+
+
+@pytest.fixture
+def staff_user(db):
+    """A member of the secretariat (事務局)."""
+    return user_in("事務局", username="jimu-suzuki")
+
+
+@pytest.fixture
+def staff_client(client, staff_user):
+    client.force_login(staff_user)
+    return client

@@ -48,6 +48,15 @@ class StaffUserFactory(UserFactory):
     is_staff = True
 
 
+def user_in(group_name, **kwargs):
+    """A staff user in one of the staff groups (事務局, 編集者)."""
+    from django.contrib.auth.models import Group
+
+    user = StaffUserFactory(**kwargs)
+    user.groups.add(Group.objects.get(name=group_name))
+    return user
+
+
 class InvoiceFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Invoice

@@ -12,7 +12,7 @@ from wagtail.contrib.forms.models import FormSubmission
 from cms_pages.models import InquiryFormField, InquiryPage, SocietySettings
 from cms_pages.tasks import send_inquiry_mail
 from tests.cms_pages.conftest import seed_demo as reseed
-from tests.factories import MemberFactory, StaffUserFactory, UserFactory
+from tests.factories import MemberFactory, UserFactory, user_in
 
 pytestmark = pytest.mark.django_db
 
@@ -45,12 +45,6 @@ def field_block(body, label):
     match = re.search(rf'<div class="field[^"]*">\s*<label[^>]*>{re.escape(label)}</label>.*?</div>', body, re.S)
     assert match, f"no field {label}"
     return match.group(0)
-
-
-def user_in(group_name):
-    user = StaffUserFactory()
-    user.groups.add(Group.objects.get(name=group_name))
-    return user
 
 
 # The page

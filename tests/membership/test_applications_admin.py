@@ -3,36 +3,18 @@
 import datetime
 
 import pytest
-from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import ModelLogEntry
 
 from membership import applications
 from membership.models import Member, MembershipApplication
-from tests.factories import InvoiceFactory, MemberFactory, StaffUserFactory
+from tests.factories import InvoiceFactory, MemberFactory, StaffUserFactory, user_in
 
 pytestmark = pytest.mark.django_db
 
 URLS = "wagtailsnippets_membership_membershipapplication"
 State = MembershipApplication.State
-
-
-def user_in(group_name, **kwargs):
-    user = StaffUserFactory(**kwargs)
-    user.groups.add(Group.objects.get(name=group_name))
-    return user
-
-
-@pytest.fixture
-def staff_user(db):
-    return user_in("事務局", username="jimu-sato")
-
-
-@pytest.fixture
-def staff_client(client, staff_user):
-    client.force_login(staff_user)
-    return client
 
 
 @pytest.fixture

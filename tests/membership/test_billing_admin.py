@@ -22,7 +22,7 @@ from membership import billing
 from membership.models import DuesRule, GatewayNotification, Invoice, Member, Payment, current_fiscal_year
 from membership.receipts import issue_receipt
 from membership.tasks import send_dues_reminders_task
-from tests.factories import InvoiceFactory, MemberFactory, StaffUserFactory
+from tests.factories import InvoiceFactory, MemberFactory, StaffUserFactory, user_in
 
 pytestmark = pytest.mark.django_db
 
@@ -31,23 +31,6 @@ PAYMENTS = "wagtailsnippets_membership_payment"
 NOTIFICATIONS = "wagtailsnippets_membership_gatewaynotification"
 DUES_RULES = "wagtailsnippets_membership_duesrule"
 PAID_ON = datetime.date(2025, 5, 1)
-
-
-def user_in(group_name, **kwargs):
-    user = StaffUserFactory(**kwargs)
-    user.groups.add(Group.objects.get(name=group_name))
-    return user
-
-
-@pytest.fixture
-def staff_user(db):
-    return user_in("事務局", username="jimu-suzuki")
-
-
-@pytest.fixture
-def staff_client(client, staff_user):
-    client.force_login(staff_user)
-    return client
 
 
 def member(number, family, given, kana_family, kana_given, **kwargs):

@@ -6,18 +6,12 @@ from django.urls import reverse
 from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page
 
 from membership.models import DuesRule, GatewayNotification, Member, Payment
-from tests.factories import InvoiceFactory, MemberFactory, StaffUserFactory
+from tests.factories import InvoiceFactory, MemberFactory, user_in
 
 pytestmark = pytest.mark.django_db
 
 URLS = "wagtailsnippets_membership_member"
 MENU_ITEM = '"name": "members"'
-
-
-def user_in(group_name):
-    user = StaffUserFactory()
-    user.groups.add(Group.objects.get(name=group_name))
-    return user
 
 
 def member_urls(member):

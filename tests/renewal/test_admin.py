@@ -13,7 +13,7 @@ from django.utils import timezone
 from wagtail.models import ModelLogEntry
 
 from renewal.models import Credit, CreditCategory, Registration, Seminar, Session
-from tests.factories import MemberFactory, StaffUserFactory
+from tests.factories import MemberFactory, user_in
 from tests.renewal.seminar_data import category, make_seminar, register
 
 pytestmark = pytest.mark.django_db
@@ -23,23 +23,6 @@ REGISTRATIONS = "wagtailsnippets_renewal_registration"
 CREDITS = "wagtailsnippets_renewal_credit"
 CATEGORIES = "wagtailsnippets_renewal_creditcategory"
 LECTURE_KINDS = "wagtailsnippets_renewal_lecturekind"
-
-
-def user_in(group_name, **kwargs):
-    user = StaffUserFactory(**kwargs)
-    user.groups.add(Group.objects.get(name=group_name))
-    return user
-
-
-@pytest.fixture
-def staff_user(db):
-    return user_in("事務局", username="jimu-tanaka")
-
-
-@pytest.fixture
-def staff_client(client, staff_user):
-    client.force_login(staff_user)
-    return client
 
 
 @pytest.fixture
