@@ -44,6 +44,8 @@ SERVER_START_TIMEOUT = 60  # seconds
 # A second member who can log in, with the same two unpaid years as the demo member, so that
 # the payment flow can run once per viewport against one server.
 SECOND_MEMBER_NUMBER = "0099001"
+# seed_demo's members inside the renewal window: one may apply, one has applied.
+RENEWAL_MEMBER_NUMBERS = ("0020019", "0020020")
 E2E_EXTRA_DATA = f"""
 from membership import billing
 from membership.models import Invoice, Member, User, current_fiscal_year
@@ -54,7 +56,12 @@ member = Member.objects.create(user=user, member_number="{SECOND_MEMBER_NUMBER}"
     home_address1="札幌市中央区北一条西1-1")
 for year in (current_fiscal_year() - 1, current_fiscal_year()):
     billing.create_invoice(member=member, category=Invoice.Category.DUES, fiscal_year=year,
-        subject=billing.dues_subject(year), amount=5000)
+    subject=billing.dues_subject(year), amount=5000)
+# The demo members due for renewal (seed_demo.ensure_demo_renewals) get a password to log in.
+for number in {RENEWAL_MEMBER_NUMBERS!r}:
+    renewing = User.objects.get(username=number)
+    renewing.set_password(DEMO_MEMBER_PASSWORD)
+    renewing.save()
 """
 
 
