@@ -236,7 +236,7 @@ class NoteForm(forms.Form):
         required=False,
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="会員へのメールに記載されます。",
+        help_text="会員へのメールに記載され、会員ページにも表示されます。",
     )
 
 

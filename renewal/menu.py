@@ -30,8 +30,8 @@ register_menu_entry("更新延長申請", "renewal:extension", order=140, shown_
 def renewal_due_notice(request):
     """Guide 7 ①: 「資格更新のお手続きをお願いします」 while the application window is open."""
     from .credits import add_months
-    from .models import RenewalApplication, RenewalSettings
-    from .renewals import LIVE_STATES
+    from .models import RenewalSettings
+    from .renewals import current_application
 
     member = request.user.member_profile
     if member is None or member.status != Member.Status.ACTIVE or member.certification_expires_on is None:
@@ -41,7 +41,7 @@ def renewal_due_notice(request):
     opens_on = add_months(expires_on, -RenewalSettings.load().application_window_months)
     if not opens_on <= today <= expires_on:
         return
-    applied = RenewalApplication.objects.filter(member=member, expires_on=expires_on, state__in=LIVE_STATES).exists()
+    applied = current_application(member).exists()
     if not applied:
         yield DashboardNotice(
             message=f"資格更新のお手続きをお願いします(有効期限 {expires_on:%Y年%-m月%-d日})。",

@@ -147,9 +147,12 @@ def renewal_buttons(user, application):
             HeaderButton("差戻し", url=reverse(f"{RENEWAL_URLS}:reject", args=[application.pk]), icon_name="undo", priority=20),
         ]  # fmt: skip
     invoice = application.invoice
-    if application.state == State.APPROVED and invoice is not None and invoice.status in ("paid", "exempt"):
+    if application.state != State.APPROVED:
+        return []
+    if invoice is not None and invoice.status in ("paid", "exempt"):
         return [HeaderButton("会員証発行", url=reverse(f"{RENEWAL_URLS}:issue", args=[application.pk]), icon_name="success", priority=10)]  # fmt: skip
-    return []
+    # Not paid: the way out when the expiry or status changed, or the fee invoice was cancelled.
+    return [HeaderButton("差戻し", url=reverse(f"{RENEWAL_URLS}:reject", args=[application.pk]), icon_name="undo", priority=20)]  # fmt: skip
 
 
 class RenewalInspectView(ReadOnlyInspectView):
@@ -167,9 +170,9 @@ class RenewalInspectView(ReadOnlyInspectView):
         if invoice is None:
             return "-"
         return format_html(
-            '<a href="{}">{:,}円 {}</a>',
+            '<a href="{}">{}円 {}</a>',
             reverse("wagtailsnippets_membership_invoice:inspect", args=[invoice.pk]),
-            invoice.amount,
+            f"{invoice.amount:,}",
             invoice.get_status_display(),
         )
 
@@ -240,7 +243,22 @@ class RejectRenewalView(RenewalActionView):
     page_title = "差戻し"
     submit_label = "差戻す"
     submit_class = "no"
-    explanation = "差戻すと更新料は請求されず、会員に理由を記したメールが送られます。会員はあらためて申請できます。"
+    explanation = (
+        "差戻すと更新料は請求されず(未納の更新料の請求は取消になります)、会員に理由を記したメールが送られます。"
+        "会員はあらためて申請できます。"
+    )
+
+    def blocked_reason(self):
+        application = self.object
+        State = RenewalApplication.State
+        invoice = application.invoice
+        if application.state == State.SUBMITTED:
+            return ""
+        if application.state == State.APPROVED and (invoice is None or invoice.status not in ("paid", "exempt")):
+            return ""
+        if application.state == State.APPROVED:
+            return "更新料の入金(免除)が済んでいるため差戻しできません。会員証を発行してください。"
+        return f"この申請は{renewal_progress(application)}です。差戻しはできません。"
 
     def perform(self, data):
         return renewals.reject_renewal(application_id=self.object.pk, user=self.request.user, note=data["note"])

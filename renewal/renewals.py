@@ -53,6 +53,14 @@ class RenewalError(Exception):
     """An application or decision that cannot be made now; the message is shown as it is."""
 
 
+def current_application(member):
+    """The member's renewal application to show, as a queryset of at most one: one in progress
+    whatever the expiry has become meanwhile, or the one issued for the current expiry."""
+    return member.renewal_applications.filter(
+        Q(state__in=OPEN_STATES) | Q(state=State.ISSUED, expires_on=member.certification_expires_on)
+    ).order_by("-submitted_at")[:1]
+
+
 @dataclass
 class RenewalStatus:
     """Where a member stands for the next renewal, as the 資格更新確認 page shows it."""
@@ -76,12 +84,7 @@ def renewal_status(member, *, today=None):
     expires_on = member.certification_expires_on
     # An application in progress is shown whatever the expiry has become meanwhile; an issued
     # one only for the expiry it renewed (then the next cycle has not begun to matter yet).
-    application = (
-        member.renewal_applications.filter(Q(state__in=OPEN_STATES) | Q(state=State.ISSUED, expires_on=expires_on))
-        .select_related("invoice")
-        .order_by("-submitted_at")
-        .first()
-    )
+    application = current_application(member).select_related("invoice").first()
     status = RenewalStatus(
         expires_on=expires_on,
         window_opens_on=add_months(expires_on, -rules.application_window_months) if expires_on else None,
@@ -185,10 +188,26 @@ def approve_renewal(*, application_id, user, note=""):
 
 @transaction.atomic
 def reject_renewal(*, application_id, user, note):
-    """差戻し: nothing is billed; the member is told why and may apply again."""
+    """差戻し: the member is told why and may apply again.
+
+    Also the way out of an approved application whose fee is not paid (the expiry or the
+    member's status changed, or the fee invoice was cancelled): its unpaid invoice is
+    cancelled with it. Once the fee is paid, only the card can follow.
+    """
     if not note.strip():
         raise RenewalError("差戻しの理由を入力してください(会員へのメールに記載されます)。")
-    application = _lock(application_id, State.SUBMITTED)
+    application = _lock(application_id, State.SUBMITTED, State.APPROVED)
+    invoice = application.invoice
+    if application.state == State.APPROVED:
+        if invoice is not None and invoice.status in (Invoice.Status.PAID, Invoice.Status.EXEMPT):
+            raise RenewalError("更新料の入金(免除)が済んでいるため差戻しできません。会員証を発行してください。")
+        if invoice is not None and invoice.status == Invoice.Status.UNPAID:
+            try:
+                billing.close_invoice(
+                    invoice_id=invoice.pk, status=Invoice.Status.CANCELLED, reason=f"資格更新申請の差戻し: {note}"[:200]
+                )
+            except billing.BillingError as error:  # e.g. a convenience-store payment is under way
+                raise RenewalError(str(error)) from error
     application.state = State.REJECTED
     application.decided_at = timezone.now()
     application.decision_note = note
@@ -207,7 +226,9 @@ def issue_card(*, application_id, user):
         raise RenewalError("更新料の入金が確認できていないため、会員証を発行できません。")
     member = Member.objects.select_for_update().get(pk=application.member_id)
     if member.certification_expires_on != application.expires_on:
-        raise RenewalError("申請後に有効期限が変更されています。会員の認定情報を確認してください。")
+        raise RenewalError("申請後に有効期限が変更されています。会員の認定情報を確認のうえ、差戻しにしてください。")
+    if member.status != Member.Status.ACTIVE:
+        raise RenewalError(f"会員ステータスが{member.get_status_display()}のため、会員証を発行できません。")
     _change_expiry(member, application.new_expires_on, user=user, reason="資格更新(会員証発行)")
     application.state = State.ISSUED
     application.issued_at = timezone.now()

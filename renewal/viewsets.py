@@ -68,7 +68,6 @@ from .models import Credit, CreditCategory, LectureKind, Registration, Seminar, 
 SEMINAR_URLS = "wagtailsnippets_renewal_seminar"
 REGISTRATION_URLS = "wagtailsnippets_renewal_registration"
 CREDIT_URLS = "wagtailsnippets_renewal_credit"
-MEMBER_URLS = "wagtailsnippets_membership_member"
 
 ATTENDED_ACTION = "renewal.registration.attended"
 ATTENDED_VIA = {"admin": "参加申込の画面", "bulk": "参加申込の一括操作", "import": "出席者取込"}

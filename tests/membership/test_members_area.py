@@ -1,7 +1,7 @@
 """Guide 2: the members-area shell. Every page needs login; staff without a profile go to the admin."""
 
 import pytest
-from django.urls import URLPattern, get_resolver, reverse
+from django.urls import URLPattern, get_resolver, resolve, reverse
 
 from membership.shell import menu_entries
 from membership.urls import PUBLIC_URL_NAMES
@@ -10,18 +10,39 @@ from tests.factories import StaffUserFactory
 pytestmark = pytest.mark.django_db
 
 
+MEMBERS_AREA_NAMESPACES = ("member", "renewal")  # both mounted under /member/
+GUEST_URL_NAMES = {
+    "member:dashboard",
+    "member:notices",
+    "member:inquiry",
+    "member:password_change",
+    "member:password_reminder",
+}
+
+
+def members_area_url_names():
+    """(namespaced name, sample kwargs) of every members-area URL except login and password reset."""
+    resolver = get_resolver()
+    names = []
+    for namespace_name in MEMBERS_AREA_NAMESPACES:
+        namespace = resolver.namespace_dict[namespace_name][1]
+        for pattern in namespace.url_patterns:
+            assert isinstance(pattern, URLPattern), "nested members-area URLconfs need this test extended"
+            if namespace_name == "member" and pattern.name in PUBLIC_URL_NAMES:
+                continue
+            names.append((f"{namespace_name}:{pattern.name}", {name: "1" for name in pattern.pattern.converters}))
+    return names
+
+
 def members_area_urls():
     """Every URL of the members area except login and password reset, with sample arguments."""
-    resolver = get_resolver()
-    namespace = resolver.namespace_dict["member"][1]
-    urls = []
-    for pattern in namespace.url_patterns:
-        assert isinstance(pattern, URLPattern), "nested members-area URLconfs need this test extended"
-        if pattern.name in PUBLIC_URL_NAMES:
-            continue
-        kwargs = {name: "1" for name in pattern.pattern.converters}
-        urls.append(reverse(f"member:{pattern.name}", kwargs=kwargs))
-    return urls
+    return [reverse(name, kwargs=kwargs) for name, kwargs in members_area_url_names()]
+
+
+def test_only_the_pages_meant_for_guests_allow_them():
+    for name, kwargs in members_area_url_names():
+        view = resolve(reverse(name, kwargs=kwargs)).func
+        assert getattr(view, "allows_guests", None) == (name in GUEST_URL_NAMES), name
 
 
 def test_there_are_members_area_urls_to_check():

@@ -337,3 +337,50 @@ def test_a_cancelled_fee_invoice_is_not_offered_for_payment(client, due_member, 
     page = client.get(reverse("renewal:renewal")).text
     assert "更新料の請求が取り消されています" in page
     assert reverse("member:payment_start", args=[application.invoice_id]) not in page
+
+
+def test_an_approved_unpaid_renewal_can_be_sent_back_and_its_fee_is_cancelled(client, due_member, staff):
+    application = renewals.submit_renewal(member=due_member)
+    renewals.approve_renewal(application_id=application.pk, user=staff)
+    client.force_login(staff)
+    inspect = client.get(reverse(f"{RENEWAL_URLS}:inspect", args=[application.pk])).text
+    assert reverse(f"{RENEWAL_URLS}:reject", args=[application.pk]) in inspect
+    client.post(
+        reverse(f"{RENEWAL_URLS}:reject", args=[application.pk]), {"note": "有効期限を訂正したため再申請してください"}
+    )
+    application.refresh_from_db()
+    assert application.state == State.REJECTED
+    assert application.invoice.status == Invoice.Status.CANCELLED
+    renewals.submit_renewal(member=due_member)  # the member may apply again
+
+
+def test_a_paid_renewal_cannot_be_sent_back(due_member, staff):
+    application = renewals.submit_renewal(member=due_member)
+    renewals.approve_renewal(application_id=application.pk, user=staff)
+    application.refresh_from_db()
+    billing.record_manual_payment(
+        invoice_id=application.invoice_id, channel=Invoice.Channel.TRANSFER, paid_on=today(), amount=10000
+    )
+    with pytest.raises(renewals.RenewalError, match="会員証を発行してください"):
+        renewals.reject_renewal(application_id=application.pk, user=staff, note="x")
+
+
+def test_no_card_for_a_member_who_withdrew_after_paying(due_member, staff):
+    application = renewals.submit_renewal(member=due_member)
+    renewals.approve_renewal(application_id=application.pk, user=staff)
+    application.refresh_from_db()
+    billing.record_manual_payment(
+        invoice_id=application.invoice_id, channel=Invoice.Channel.TRANSFER, paid_on=today(), amount=10000
+    )
+    Member.objects.filter(pk=due_member.pk).update(status=Member.Status.WITHDRAWN)
+    with pytest.raises(renewals.RenewalError, match="退会のため"):
+        renewals.issue_card(application_id=application.pk, user=staff)
+
+
+def test_no_renewal_notice_while_an_application_made_before_an_expiry_change_is_open(client, due_member):
+    renewals.submit_renewal(member=due_member)
+    Member.objects.filter(pk=due_member.pk).update(
+        certification_expires_on=due_member.certification_expires_on + datetime.timedelta(days=10)
+    )
+    client.force_login(due_member.user)
+    assert "資格更新のお手続きをお願いします" not in client.get(reverse("member:dashboard")).text
