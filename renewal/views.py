@@ -21,12 +21,6 @@ def _page(request, queryset, per_page):
     return Paginator(queryset, per_page).get_page(request.GET.get("page"))
 
 
-def _query_without_page(request):
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
-
-
 @members_area
 def seminars(request):
     """学会・セミナー一覧(申込受付中): one row per open session, with the member's action."""
@@ -41,7 +35,7 @@ def seminars(request):
     return render(
         request,
         "renewal/seminars.html",
-        {"form": form, "page_obj": page, "query": _query_without_page(request)},
+        {"form": form, "page_obj": page},
     )
 
 
@@ -97,7 +91,7 @@ def participations(request):
     return render(
         request,
         "renewal/participations.html",
-        {"form": form, "page_obj": page, "query": _query_without_page(request)},
+        {"form": form, "page_obj": page},
     )
 
 

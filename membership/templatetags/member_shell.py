@@ -18,3 +18,11 @@ def member_menu(context):
         {"label": entry.label, "url": entry.url, "is_active": current == entry.url_name or current in entry.active_for}
         for entry in menu_entries(member, guest=signed_in and member is None)
     ]
+
+
+@register.simple_tag(takes_context=True)
+def page_url(context, number):
+    """``?…&page=number``: the current query string (search filters, page size) with another page."""
+    query = context["request"].GET.copy()
+    query["page"] = number
+    return f"?{query.urlencode()}"

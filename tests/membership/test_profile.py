@@ -256,3 +256,17 @@ def test_a_member_only_ever_sees_and_edits_their_own_details(client):
     assert theirs.phone == "0311112222"
     assert mine.phone == "0399998888"
     assert Member.objects.filter(phone="0399998888").count() == 1
+
+
+def test_help_texts_are_linked_to_their_fields(member_client):
+    """Screen readers announce a field's help: Django's aria-describedby points at the help's id."""
+    import re
+
+    from django.urls import reverse
+
+    page = member_client.get(reverse("member:profile_edit")).text
+    described = re.findall(r'aria-describedby="([^"]+)"', page)
+    assert described
+    for ids in described:
+        for element_id in ids.split():
+            assert f'id="{element_id}"' in page, element_id
