@@ -11,11 +11,13 @@ Every action is a small confirm form calling ``renewal.renewals`` (which logs it
 
 import django_filters
 from django import forms
+from django.db.models import Count, Q
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 from wagtail.admin import messages
 from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.widgets.button import HeaderButton
 from wagtail.log_actions import LogFormatter
@@ -528,3 +530,29 @@ class RenewalViewSetGroup(SnippetViewSetGroup):
     menu_icon = "tasks"
     menu_name = "renewal"
     menu_order = 140
+
+
+class RenewalWorkPanel(Component):
+    """The admin dashboard's 資格更新 panel: what waits for the secretariat."""
+
+    name = "renewal_work"
+    template_name = "renewal/admin/renewal_panel.html"
+    order = 70
+
+    def get_context_data(self, parent_context):
+        context = super().get_context_data(parent_context)
+        State = RenewalApplication.State
+        counts = RenewalApplication.objects.aggregate(
+            submitted=Count("pk", filter=Q(state=State.SUBMITTED)),
+            to_issue=Count("pk", filter=Q(state=State.APPROVED, invoice__status__in=["paid", "exempt"])),
+            awaiting_fee=Count("pk", filter=Q(state=State.APPROVED, invoice__status="unpaid")),
+        )
+        extensions = ExtensionApplication.objects.filter(state=ExtensionApplication.State.SUBMITTED).count()
+        renewals_url = reverse(f"{RENEWAL_URLS}:list")
+        context["rows"] = [
+            ("資格更新申請(事務局確認中)", counts["submitted"], f"{renewals_url}?state={State.SUBMITTED}"),
+            ("入金確認済(会員証発行待ち)", counts["to_issue"], f"{renewals_url}?state={State.APPROVED}&fee_paid=true"),
+            ("更新料 未納", counts["awaiting_fee"], f"{renewals_url}?state={State.APPROVED}&fee_paid=false"),
+            ("更新延長申請(事務局確認中)", extensions, f"{reverse(f'{EXTENSION_URLS}:list')}?state=submitted"),
+        ]
+        return context

@@ -6,9 +6,10 @@ from wagtail import hooks
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 
+from .models import RenewalApplication
 from .renewal_viewsets import LOG_ACTIONS as RENEWAL_LOG_ACTIONS
 from .renewal_viewsets import PERMISSION_POLICIES as RENEWAL_PERMISSION_POLICIES
-from .renewal_viewsets import RenewalViewSetGroup
+from .renewal_viewsets import RenewalViewSetGroup, RenewalWorkPanel
 from .viewsets import LOG_ACTIONS, PERMISSION_POLICIES, MarkAttendedBulkAction, SeminarViewSetGroup
 
 # Registered before any view asks for the models' policies.
@@ -27,3 +28,9 @@ def register_renewal_log_actions(actions):
 
 # 「参加済にする」 for the selected registrations (the hook takes the class itself).
 hooks.register("register_bulk_action", MarkAttendedBulkAction)
+
+
+@hooks.register("construct_homepage_panels")
+def add_renewal_panel(request, panels):
+    if RENEWAL_PERMISSION_POLICIES[RenewalApplication].user_has_permission(request.user, "view"):
+        panels.append(RenewalWorkPanel())

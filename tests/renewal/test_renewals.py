@@ -384,3 +384,25 @@ def test_no_renewal_notice_while_an_application_made_before_an_expiry_change_is_
     )
     client.force_login(due_member.user)
     assert "資格更新のお手続きをお願いします" not in client.get(reverse("member:dashboard")).text
+
+
+def test_the_admin_dashboard_shows_what_waits_for_the_secretariat(client, due_member, staff):
+    application = renewals.submit_renewal(member=due_member)
+    client.force_login(staff)
+    page = client.get(reverse("wagtailadmin_home")).text
+    assert "資格更新申請(事務局確認中)" in page and "<strong>1件</strong>" in page
+    renewals.approve_renewal(application_id=application.pk, user=staff)
+    application.refresh_from_db()
+    billing.record_manual_payment(
+        invoice_id=application.invoice_id, channel=Invoice.Channel.TRANSFER, paid_on=today(), amount=10000
+    )
+    page = client.get(reverse("wagtailadmin_home")).text
+    listing = f"{reverse(f'{RENEWAL_URLS}:list')}?state=approved&amp;fee_paid=true"
+    assert listing in page
+    assert (
+        due_member.member_number in client.get(f"{reverse(f'{RENEWAL_URLS}:list')}?state=approved&fee_paid=true").text
+    )
+    editor = StaffUserFactory(username="editor-panel")
+    editor.groups.add(Group.objects.get(name="編集者"))
+    client.force_login(editor)
+    assert "資格更新申請(事務局確認中)" not in client.get(reverse("wagtailadmin_home")).text
