@@ -20,6 +20,7 @@ from wagtail.log_actions import LogFormatter
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from . import applications
+from .admin_sections import Link, MemberSection, member_section
 from .billing_viewsets import (
     ActionFormView,
     InspectInsteadOfEditView,
@@ -375,3 +376,25 @@ class PendingApplicationsPanel(Component):
             for kind, label in MembershipApplication.Kind.choices
         ]
         return context
+
+
+@member_section
+def applications_section(member, user):
+    if not PERMISSION_POLICY.user_has_permission(user, "view"):
+        return None
+    applications = list(member.applications.order_by("-submitted_at")[:5])
+    return MemberSection(
+        heading="各種申請(休会・休会復帰・退会)",
+        columns=["申請日時", "申請種別", "希望日", "状態"],
+        rows=[
+            [
+                Link(datetime_display(a.submitted_at, "-"), reverse(f"{APPLICATION_URLS}:inspect", args=[a.pk])),
+                a.get_kind_display(),
+                date_display(a.effective_on, "-"),
+                _state(a),
+            ]
+            for a in applications
+        ],
+        more_url=f"{reverse(f'{APPLICATION_URLS}:list')}?{urlencode({'q': member.member_number})}",
+        order=20,
+    )

@@ -31,6 +31,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.views.generic import FormView, View
 from wagtail.admin import messages
 from wagtail.admin.filters import WagtailFilterSet
@@ -48,6 +49,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from . import billing
 from .accounts import normalize_login_id
+from .admin_sections import Link, MemberSection, member_section
 from .models import DuesRule, GatewayNotification, Invoice, Member, Payment, current_fiscal_year
 from .viewsets import NoChooserMixin, _to_katakana
 
@@ -1342,3 +1344,27 @@ class MoneyViewSetGroup(SnippetViewSetGroup):
 
     def get_submenu_items(self):
         return [viewset.get_menu_item(order=self.item_orders[viewset.model]) for viewset in self.registerables]
+
+
+@member_section
+def invoices_section(member, user):
+    if not PERMISSION_POLICIES[Invoice].user_has_permission(user, "view"):
+        return None
+    invoices = list(member.invoices.order_by("-fiscal_year", "-created_at")[:10])
+    return MemberSection(
+        heading="請求(新しい順に10件)",
+        columns=["年度", "区分", "金額", "状態", "入金日", "入金種別"],
+        rows=[
+            [
+                Link(f"{invoice.fiscal_year}年度", reverse(f"{INVOICE_URLS}:inspect", args=[invoice.pk])),
+                invoice.get_category_display(),
+                _yen(invoice.amount),
+                invoice.get_status_display(),
+                date_display(invoice.paid_on, "-"),
+                invoice.get_channel_display() or "-",
+            ]
+            for invoice in invoices
+        ],
+        more_url=f"{reverse(f'{INVOICE_URLS}:list')}?{urlencode({'q': member.member_number})}",
+        order=10,
+    )

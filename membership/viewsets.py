@@ -254,6 +254,15 @@ class MemberHistoryView(snippet_views.HistoryView):
 
 
 class MemberInspectView(snippet_views.InspectView):
+    template_name = "membership/admin/member_inspect.html"
+
+    def get_context_data(self, **kwargs):
+        from .admin_sections import member_sections
+
+        context = super().get_context_data(**kwargs)
+        context["member_sections"] = member_sections(self.object, self.request.user)
+        return context
+
     def get_field_label(self, field_name, field):
         if field_name == "email":
             return EMAIL_LABEL

@@ -6,6 +6,7 @@ from wagtail import hooks
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 
+from . import member_sections  # noqa: F401  registers this app's sections of a member's admin page
 from .models import RenewalApplication
 from .renewal_viewsets import LOG_ACTIONS as RENEWAL_LOG_ACTIONS
 from .renewal_viewsets import PERMISSION_POLICIES as RENEWAL_PERMISSION_POLICIES

@@ -406,3 +406,42 @@ def test_the_admin_dashboard_shows_what_waits_for_the_secretariat(client, due_me
     editor.groups.add(Group.objects.get(name="編集者"))
     client.force_login(editor)
     assert "資格更新申請(事務局確認中)" not in client.get(reverse("wagtailadmin_home")).text
+
+
+def test_the_members_admin_page_shows_everything_about_the_member(client, due_member, staff):
+    """The secretariat's one view of a member: invoices, applications, seminars, credits, renewals."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    renewals.submit_renewal(member=due_member)
+    InvoiceFactory(member=due_member, fiscal_year=2025)
+    client.force_login(staff)
+    url = reverse("wagtailsnippets_membership_member:inspect", args=[due_member.pk])
+    page = client.get(url).text
+    for heading in (
+        "請求(新しい順に10件)",
+        "各種申請",
+        "学会・セミナー参加申込",
+        "受講履歴(新しい順に10件)",
+        "資格更新申請",
+    ):
+        assert heading in page, heading
+    assert "総得点 50 / 50点" in page and "更新可" in page
+    assert "2025年度" in page and "事務局確認中" in page
+    # The number of queries does not grow with the member's history.
+    with CaptureQueriesContext(connection) as small:
+        client.get(url)
+    for year in range(2015, 2025):
+        InvoiceFactory(member=due_member, fiscal_year=year)
+    give_points(due_member, {"機器講習会": 1, "技師学会・研究会": 2})
+    with CaptureQueriesContext(connection) as large:
+        client.get(url)
+    assert len(large) == len(small)
+
+
+def test_editors_see_no_member_sections(client, due_member):
+    editor = StaffUserFactory(username="editor-sections")
+    editor.groups.add(Group.objects.get(name="編集者"))
+    client.force_login(editor)
+    response = client.get(reverse("wagtailsnippets_membership_member:inspect", args=[due_member.pk]))
+    assert response.status_code in (302, 403)
