@@ -271,6 +271,10 @@ class MemberInspectView(snippet_views.InspectView):
     def get_email_display_value(self):
         return self.object.user.email or "-"
 
+    def get_field_display_value(self, field_name, field):
+        value = super().get_field_display_value(field_name, field)
+        return "-" if value is None or value == "" else value  # not "None"
+
 
 # --- the viewset -----------------------------------------------------------------------------
 

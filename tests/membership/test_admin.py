@@ -431,3 +431,12 @@ def test_deleting_a_member_removes_its_account(staff_client, members):
 def test_listing_offers_no_bulk_deletion(staff_client, members):
     body = staff_client.get(reverse(f"{URLS}:list")).content.decode()
     assert "data-bulk-action-checkbox" not in body
+
+
+def test_inspect_shows_a_dash_for_empty_fields_not_none(client):
+    staff = StaffUserFactory(username="jimu-inspect")
+    staff.groups.add(Group.objects.get(name="事務局"))
+    client.force_login(staff)
+    member = MemberFactory(status_since=None, birth_date=None)
+    page = client.get(reverse("wagtailsnippets_membership_member:inspect", args=[member.pk])).text
+    assert ">None<" not in page.replace(" ", "").replace("\n", "")
