@@ -239,6 +239,8 @@ def apply_due_applications(*, today=None):
             )
             if application is not None and _apply(application, user=application.decided_by):
                 applied += 1
+                # Approved earlier for this day: tell the member it has now taken effect.
+                _mail(application, "membership/mail/application_applied.txt", "会員ステータスが変わりました")
     return applied
 
 

@@ -227,14 +227,16 @@ def test_approval_of_a_due_application_changes_the_status_at_once_and_logs_it(me
     assert "承認しました" in mail.outbox[0].body and "休会" in mail.outbox[0].body
 
 
-def test_approval_for_a_later_day_waits_for_the_daily_command(member, staff):
+def test_approval_for_a_later_day_waits_for_the_daily_command(member, staff, mails_sent):
     application = submit(member, Kind.WITHDRAWAL, effective_on=days(5), reason="転職")
     applications.approve_application(application_id=application.pk, user=staff)
     member.refresh_from_db()
     assert member.status == Member.Status.ACTIVE
 
     assert applications.apply_due_applications(today=days(4)) == 0
-    assert applications.apply_due_applications(today=days(5)) == 1
+    with mails_sent():
+        assert applications.apply_due_applications(today=days(5)) == 1
+    assert "会員ステータスが「退会」になりました" in mail.outbox[-1].body
     member.refresh_from_db()
     assert (member.status, member.status_since) == (Member.Status.WITHDRAWN, days(5))
     # Run again: nothing more happens.
