@@ -134,7 +134,8 @@ class MemberResource(resources.ModelResource):
     status = ImportField(
         attribute="status",
         column_name="会員ステータス",
-        widget=ChoiceLabelWidget(Member.Status.choices),
+        # Guests (非会員(ゲスト)) sign up themselves (membership.guests); a member list has none.
+        widget=ChoiceLabelWidget([choice for choice in Member.Status.choices if choice[0] != Member.Status.GUEST]),
         required=True,
         help_text="正会員、休会、退会、資格喪失 のいずれか。",
     )

@@ -1,16 +1,24 @@
 """Login id handling shared by the login form, the account manager and django-axes."""
 
+import re
 import unicodedata
+
+# Guest numbers (``G0000001``): the letter is upper-case however it is typed.
+_GUEST_NUMBER = re.compile(r"[gG][0-9]+")
 
 
 def normalize_login_id(value):
     """Full-width digits and letters become half-width and surrounding spaces go.
 
-    Leading zeros are kept: member numbers are strings (``0012345``).
+    Leading zeros are kept: member numbers are strings (``0012345``). A guest number typed
+    in lower case (``g0000001``) becomes upper case; other ids (staff names) keep their case.
     """
     if value is None:
         return ""
-    return unicodedata.normalize("NFKC", str(value)).strip()
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    if _GUEST_NUMBER.fullmatch(text):
+        return text.upper()
+    return text
 
 
 def axes_username(request, credentials):

@@ -71,22 +71,22 @@ def _application_page(request, kind):
     )
 
 
-@members_area
+@members_area(guest_members=False)
 def leave_application(request):
     return _application_page(request, Kind.LEAVE)
 
 
-@members_area
+@members_area(guest_members=False)
 def return_application(request):
     return _application_page(request, Kind.RETURN)
 
 
-@members_area
+@members_area(guest_members=False)
 def withdrawal_application(request):
     return _application_page(request, Kind.WITHDRAWAL)
 
 
-@members_area
+@members_area(guest_members=False)
 @require_POST
 def cancel_application(request, application_id):
     """取下げ: only the member's own application, only while the secretariat has not decided it."""

@@ -11,6 +11,7 @@ class LoginForm(auth_forms.AuthenticationForm):
 
     username = auth_forms.UsernameField(
         label="会員番号",
+        help_text="ゲストの方はゲストユーザー番号",
         widget=forms.TextInput(
             attrs={"autofocus": True, "autocomplete": "username", "inputmode": "text", "autocapitalize": "none"}
         ),
@@ -262,3 +263,69 @@ class WithdrawalApplicationForm(ApplicationForm):
         self.fields["reason"].label = "退会理由"
         self.fields["reason"].required = True
         self.fields["reason"].error_messages["required"] = "退会理由を入力してください。"
+
+
+class GuestRegistrationForm(MemberInputRulesMixin, forms.ModelForm):
+    """ゲスト登録 (非会員): what a seminar needs to know about a non-member, and consent.
+
+    The furigana and phone rules are the member forms' (MemberInputRulesMixin). ``homepage``
+    is a honeypot like the inquiry form's: people never see it, bots fill it.
+    """
+
+    email = forms.EmailField(
+        label="メールアドレス", max_length=254, help_text="ゲストユーザー番号とパスワード設定用のURLをお送りします。"
+    )
+    phone = forms.CharField(
+        label="電話番号(携帯電話可)",
+        max_length=30,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+        help_text="ハイフン(-)なしの数字のみで入力してください。",
+    )
+    consent = forms.BooleanField(
+        label="入力した個人情報を、学会・セミナーの運営と連絡のために利用することに同意します",
+        error_messages={"required": "個人情報の取り扱いへの同意が必要です。"},
+    )
+    homepage = forms.CharField(
+        label="この欄には何も入力しないでください",
+        required=False,
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
+
+    class Meta:
+        model = Member
+        fields = [
+            "family_name",
+            "given_name",
+            "family_name_kana",
+            "given_name_kana",
+            "workplace_name",
+            "workplace_prefecture",
+        ]
+        labels = {"workplace_prefecture": "勤務先 都道府県"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("family_name_kana", "given_name_kana", "workplace_name", "workplace_prefecture"):
+            self.fields[name].required = True
+        for name, field in self.fields.items():
+            if name != "consent":
+                verb = "選択" if name == "workplace_prefecture" else "入力"
+                field.error_messages["required"] = f"{field.label}を{verb}してください。"
+
+    def is_spam(self):
+        return bool(self.cleaned_data.get("homepage"))
+
+    def clean_email(self):
+        from .guests import email_in_use
+
+        email = self.cleaned_data["email"].strip()
+        if email_in_use(email):
+            raise forms.ValidationError(
+                "このメールアドレスはすでに登録されています。会員の方、登録済みの方はログインしてください。",
+                code="email_in_use",
+            )
+        return email
+
+    def guest_data(self):
+        data = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        return {**data, "email": self.cleaned_data["email"], "phone": self.cleaned_data["phone"]}

@@ -16,7 +16,14 @@ register_menu_entry(
     order=20,
     active_for=["member:payment_method", "member:payment", "member:payment_start"],
 )
-register_menu_entry("デジタル会員証確認", "member:card", order=50)
+
+
+def not_a_guest(member):
+    """Entries about membership itself are hidden from guests (非会員(ゲスト))."""
+    return not member.is_guest
+
+
+register_menu_entry("デジタル会員証確認", "member:card", order=50, shown_for=not_a_guest)
 register_menu_entry("お知らせ一覧", "member:notices", order=100, guests=True)
 # A member sees the applications that can apply to them: 休会復帰申請 only while on leave,
 # none once withdrawn or lapsed (the pages still answer, with the reason).

@@ -14,8 +14,11 @@ from .models import User
 from .tasks import send_member_mail
 
 
-def send_password_reset_mail(*, user):
-    """Mail a single-use link (valid PASSWORD_RESET_TIMEOUT) to the registered address."""
+def password_reset_url(user):
+    """The single-use password-setting link (valid PASSWORD_RESET_TIMEOUT) for ``user``, absolute.
+
+    The token depends on the stored password hash, so make it after the account is saved.
+    """
     path = reverse(
         "member:password_reset_confirm",
         kwargs={
@@ -23,9 +26,14 @@ def send_password_reset_mail(*, user):
             "token": default_token_generator.make_token(user),
         },
     )
+    return f"{settings.SITE_URL}{path}"
+
+
+def send_password_reset_mail(*, user):
+    """Mail a single-use link (valid PASSWORD_RESET_TIMEOUT) to the registered address."""
     context = {
         "user": user,
-        "reset_url": f"{settings.SITE_URL}{path}",
+        "reset_url": password_reset_url(user),
         "valid_hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
     }
     body = render_to_string("membership/mail/password_reset.txt", context)

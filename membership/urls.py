@@ -16,6 +16,8 @@ PUBLIC_URL_NAMES = {
     "password_reset_complete",
     "email_confirm",
     "payment_return",
+    "guest_register",
+    "guest_registered",
 }
 
 urlpatterns = [
@@ -52,5 +54,7 @@ urlpatterns = [
         views.PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
+    path("guest/register", views.guest_register, name="guest_register"),
+    path("guest/registered", views.guest_registered, name="guest_registered"),
     path("password/reset/complete", views.password_reset_complete, name="password_reset_complete"),
 ]

@@ -18,20 +18,31 @@ from django.views.decorators.http import require_http_methods
 
 from cms_pages.models import NoticePage, SocietySettings, help_pages, mark_members_only
 
-from . import billing, gateway, japanese, services
+from . import billing, gateway, guests, japanese, services
 from . import card as member_card
 from .accounts import axes_username
-from .forms import LoginForm, MemberProfileForm, PasswordChangeForm, PasswordResetRequestForm, SetPasswordForm
+from .forms import (
+    GuestRegistrationForm,
+    LoginForm,
+    MemberProfileForm,
+    PasswordChangeForm,
+    PasswordResetRequestForm,
+    SetPasswordForm,
+)
 from .models import CVS_CHAINS, Invoice, Payment
 from .shell import dashboard_notices
 
 
-def members_area(view=None, *, guests=False):
+def members_area(view=None, *, guests=False, guest_members=True):
     """Every members-area page: login required; staff without a member profile go to the admin.
 
     Pages about a member's own membership (profile, dues, card, seminars, credits, renewal,
-    applications) need a member profile; a guest account (a non-member seminar participant)
-    is told so. Pages that make sense for guests too are marked ``@members_area(guests=True)``.
+    applications) need a member profile; a guest account without one is told so. Pages that
+    make sense for those accounts too are marked ``@members_area(guests=True)``.
+
+    A guest who signed up (``membership.guests``: a profile of status 非会員(ゲスト)) passes,
+    except on pages about membership itself, marked ``@members_area(guest_members=False)``
+    (the card, credits, renewal, applications), which answer the same 403 page.
     """
 
     def decorate(view):
@@ -42,11 +53,15 @@ def members_area(view=None, *, guests=False):
                 return auth_views.redirect_to_login(request.get_full_path())
             if user.kind == user.Kind.STAFF or (user.is_staff and user.member_profile is None):
                 return redirect("wagtailadmin_home")
-            if not guests and user.member_profile is None:
+            member = user.member_profile
+            if not guests and member is None:
+                return render(request, "membership/members_only.html", status=403)
+            if not guest_members and member is not None and member.is_guest:
                 return render(request, "membership/members_only.html", status=403)
             return view(request, *args, **kwargs)
 
         wrapper.allows_guests = guests
+        wrapper.allows_guest_members = guest_members
         return wrapper
 
     return decorate(view) if view is not None else decorate
@@ -176,6 +191,38 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
 def password_reset_complete(request):
     return render(request, "membership/password_reset_complete.html")
+
+
+# --- ゲスト登録 (non-members who register for seminars) ---------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def guest_register(request):
+    """Public sign-up for non-members; the guest number and a password-setting link are mailed."""
+    if request.user.is_authenticated:
+        return redirect("member:dashboard")
+    form = GuestRegistrationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if form.is_spam():  # a filled honeypot: answered as if done, nothing stored or sent
+            request.session.pop("guest_number", None)
+            return redirect("member:guest_registered")
+        try:
+            member = guests.register_guest(**form.guest_data())
+        except guests.GuestRegistrationError as error:
+            form.add_error(error.field, str(error))
+        else:
+            request.session["guest_number"] = member.member_number
+            request.session["guest_email"] = member.email
+            return redirect("member:guest_registered")
+    return render(request, "membership/guest_register.html", {"form": form})
+
+
+def guest_registered(request):
+    return render(
+        request,
+        "membership/guest_registered.html",
+        {"guest_number": request.session.pop("guest_number", ""), "email": request.session.pop("guest_email", "")},
+    )
 
 
 @members_area
@@ -383,7 +430,7 @@ def gateway_notification(request):
 # --- デジタル会員証 (guide 8) ----------------------------------------------------------------
 
 
-@members_area
+@members_area(guest_members=False)
 @never_cache  # a status change must show at once, never a cached valid-looking card
 def card(request):
     member = request.user.member

@@ -133,7 +133,7 @@ class CreditRow:
         self.category = credit.credit_category.name
 
 
-@members_area
+@members_area(guest_members=False)
 @require_GET
 def credits(request):
     """受講履歴ポイント照会."""
@@ -141,7 +141,7 @@ def credits(request):
     return render(request, "renewal/credits.html", data)
 
 
-@members_area
+@members_area(guest_members=False)
 @require_GET
 def credits_pdf(request):
     """受講履歴ポイント出力: the page's summary and table (same filter) as a PDF."""

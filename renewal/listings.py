@@ -25,7 +25,8 @@ def _filter_seminars(queryset, *, prefix, title="", date_from=None, date_to=None
 
 def open_sessions(*, member, today, title="", date_from=None, date_to=None):
     """学会・セミナー一覧(申込受付中): sessions of published seminars whose application period
-    includes ``today`` and that admit members, soonest seminar first.
+    includes ``today`` and that admit the member (members, or non-members for a guest),
+    soonest seminar first.
 
     Each row has ``live_count`` (live registrations) and ``registered`` (this member's).
     The seminar filter matches the index on Seminar(published, application_closes_on,
@@ -36,8 +37,8 @@ def open_sessions(*, member, today, title="", date_from=None, date_to=None):
         seminar__published=True,
         seminar__application_closes_on__gte=today,
         seminar__application_opens_on__lte=today,
-        members_allowed=True,
     )
+    queryset = queryset.filter(guests_allowed=True) if member.is_guest else queryset.filter(members_allowed=True)
     queryset = _filter_seminars(queryset, prefix="seminar__", title=title, date_from=date_from, date_to=date_to)
     return (
         queryset.select_related("seminar")

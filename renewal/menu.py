@@ -3,6 +3,7 @@
 from django.urls import reverse
 from django.utils import timezone
 
+from membership.menu import not_a_guest
 from membership.models import Member
 from membership.shell import DashboardNotice, dashboard_notice, register_menu_entry
 
@@ -12,13 +13,18 @@ NO_LONGER_MEMBERS = (Member.Status.WITHDRAWN, Member.Status.LAPSED)
 
 register_menu_entry("学会・セミナー一覧", "renewal:seminars", order=30, active_for=["renewal:registration_new"])
 register_menu_entry("学会・セミナー参加一覧", "renewal:participations", order=35)
-register_menu_entry("資格更新確認", "renewal:renewal", order=40, active_for=["renewal:renewal_apply"])
-register_menu_entry("受講履歴ポイント照会", "renewal:credits", order=60)
+register_menu_entry(
+    "資格更新確認", "renewal:renewal", order=40, active_for=["renewal:renewal_apply"], shown_for=not_a_guest
+)
+register_menu_entry("受講履歴ポイント照会", "renewal:credits", order=60, shown_for=not_a_guest)
 
 
 def _covered_by_an_extension(member):
     """One query per page: the open programmes (almost always none)."""
     from .renewals import extension_programmes_for
+
+    if member.is_guest:
+        return False
 
     return bool(extension_programmes_for(member))
 

@@ -157,6 +157,14 @@ class Session(models.Model):
     def date(self):
         return self.held_on or self.seminar.starts_on
 
+    def admits(self, member):
+        """Whether the session admits ``member``'s kind: guests (非会員) or members."""
+        return self.guests_allowed if member.is_guest else self.members_allowed
+
+    def fee_for(self, member):
+        """参加費 for ``member``: the non-members' fee for a guest, the members' fee otherwise."""
+        return self.fee_guest if member.is_guest else self.fee_member
+
 
 class Registration(models.Model):
     """参加申込: one member for one session; attending it (参加済) earns the session's credit."""

@@ -3,7 +3,7 @@
 ``register`` locks the session row first (``select_for_update``), so that two members taking
 the last seat at once are serialised and the capacity holds; the partial unique constraint
 ``registration_one_live_per_member`` backs the one-live-registration-per-member rule. A fee
-for members becomes a 参加費 invoice (``membership.billing.create_invoice``) paid through the
+(the members' fee, or the non-members' fee for a guest: ``Session.fee_for``) becomes a 参加費 invoice (``membership.billing.create_invoice``) paid through the
 ordinary payment flow; cancelling an unpaid registration cancels that invoice through
 ``membership.billing.close_invoice``. Lock order: session, registration, then billing's own
 order (payments before their invoice), which never locks a registration.
@@ -48,7 +48,10 @@ def registration_refusal(*, member, session, today=None, live_count=None, regist
     """
     today = today or timezone.localdate()
     seminar = session.seminar
-    if member.status != Member.Status.ACTIVE:
+    if member.is_guest:
+        if not session.guests_allowed:
+            return "このセッションは会員の方のみお申し込みいただけます(非会員(ゲスト)の方は受講できません)。"
+    elif member.status != Member.Status.ACTIVE:
         return f"正会員の方のみお申し込みいただけます(現在の会員ステータス: {member.get_status_display()})。"
     if not seminar.published:
         return "この学会・セミナーは公開されていません。"
@@ -56,7 +59,7 @@ def registration_refusal(*, member, session, today=None, live_count=None, regist
         return f"申込受付は{seminar.application_opens_on:%Y年%-m月%-d日}からです。"
     if today > seminar.application_closes_on:
         return "申込受付期間は終了しました。"
-    if not session.members_allowed:
+    if not member.is_guest and not session.members_allowed:
         return "このセッションは会員の方の受講を受け付けていません。"
     if not allowed_formats(seminar):
         return "この学会・セミナーには選べる参加形態がありません。事務局へお問い合わせください。"
@@ -91,7 +94,7 @@ def fee_purpose(seminar):
 @transaction.atomic
 def register(*, member, session, participation_format, today=None):
     """申込する: the member's registration for ``session``, with a ticket number and, when the
-    members' fee is not zero, its 参加費 invoice. Raises RegistrationError."""
+    fee that applies to the member (``Session.fee_for``) is not zero, its 参加費 invoice. Raises RegistrationError."""
     today = today or timezone.localdate()
     # The session row is the lock that serialises the seats of this session.
     session = Session.objects.select_for_update(of=("self",)).select_related("seminar").get(pk=session.pk)
@@ -110,13 +113,14 @@ def register(*, member, session, participation_format, today=None):
             )
     except IntegrityError as error:  # registered meanwhile (another tab): the constraint says no
         raise RegistrationError("このセッションにはすでにお申し込みいただいています。") from error
-    if session.fee_member > 0:
+    fee = session.fee_for(member)
+    if fee > 0:
         registration.invoice = billing.create_invoice(
             member=member,
             category=Invoice.Category.SEMINAR_FEE,
             fiscal_year=fiscal_year_of(session.date),
             subject=f"seminar:{registration.pk}",
-            amount=session.fee_member,
+            amount=fee,
             purpose=fee_purpose(session.seminar),
         )
         registration.save(update_fields=["invoice"])

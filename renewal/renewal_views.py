@@ -16,7 +16,7 @@ def _history(member):
     return list(member.renewal_applications.select_related("invoice").order_by("-submitted_at"))
 
 
-@members_area
+@members_area(guest_members=False)
 def renewal(request):
     """資格更新確認: the current application and its steps, or whether (and why not) to apply."""
     member = request.user.member
@@ -33,7 +33,7 @@ def renewal(request):
     )
 
 
-@members_area
+@members_area(guest_members=False)
 def renewal_apply(request):
     """更新申請確認: what the member applies for, then 申請する."""
     member = request.user.member
@@ -52,7 +52,7 @@ def renewal_apply(request):
     return render(request, "renewal/renewal_apply.html", {"member": member, "status": status})
 
 
-@members_area
+@members_area(guest_members=False)
 @require_POST
 def renewal_cancel(request, application_id):
     try:
@@ -66,7 +66,7 @@ def renewal_cancel(request, application_id):
     return redirect("renewal:renewal")
 
 
-@members_area
+@members_area(guest_members=False)
 def extension(request):
     """更新延長申請: only for members an active programme covers."""
     member = request.user.member

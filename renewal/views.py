@@ -32,6 +32,7 @@ def seminars(request):
     page = _page(request, listings.open_sessions(member=member, today=today, **filters), per_page)
     for session in page.object_list:
         session.full = session.capacity is not None and session.live_count >= session.capacity
+        session.fee = session.fee_for(member)
     return render(
         request,
         "renewal/seminars.html",
@@ -71,7 +72,14 @@ def registration_new(request, session_id):
     return render(
         request,
         "renewal/registration_new.html",
-        {"session": session, "seminar": session.seminar, "form": form, "refusal": refusal},
+        {
+            "session": session,
+            "seminar": session.seminar,
+            "form": form,
+            "refusal": refusal,
+            "fee": session.fee_for(member),
+            "fee_label": "参加費(非会員)" if member.is_guest else "参加費(会員)",
+        },
         status=400 if request.method == "POST" else 200,
     )
 

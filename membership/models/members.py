@@ -45,6 +45,9 @@ class Member(models.Model):
         ON_LEAVE = "on_leave", "休会"
         WITHDRAWN = "withdrawn", "退会"
         LAPSED = "lapsed", "資格喪失"
+        # A non-member who signed up to register for seminars open to non-members
+        # (membership.guests): the member number is the guest number (G0000001).
+        GUEST = "guest", "非会員(ゲスト)"
 
     class MailingAddress(models.TextChoices):
         HOME = "home", "自宅"
@@ -133,6 +136,10 @@ class Member(models.Model):
         if self.mailing_address == self.MailingAddress.WORKPLACE:
             return self.workplace_prefecture
         return self.home_prefecture
+
+    @property
+    def is_guest(self):
+        return self.status == self.Status.GUEST
 
     def profile_confirmed_on(self, day):
         """True when the member saved the profile on ``day`` (Asia/Tokyo): guide 4 ①."""

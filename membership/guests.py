@@ -1,0 +1,108 @@
+"""Guest accounts (ゲストユーザー): non-members who sign up to register for seminars open to them.
+
+A guest is an account of kind GUEST with a ``Member`` profile of status GUEST, whose member
+number is the guest number (``G0000001``), which is also the login id. The profile is what
+the seminar registrations and the money code (invoices, payments, receipts) work on, so a
+guest's 参加費 goes through the ordinary payment flow. Pages about membership itself refuse
+guests (``members_area(guest_members=False)``).
+"""
+
+import re
+
+from config.tasks import enqueue_with_transaction
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from .models import Member, User
+from .services import password_reset_url
+from .tasks import send_member_mail
+
+GUEST_NUMBER_PREFIX = "G"
+GUEST_NUMBER_DIGITS = 7
+_GUEST_NUMBER = re.compile(rf"^{GUEST_NUMBER_PREFIX}[0-9]{{{GUEST_NUMBER_DIGITS}}}$")
+# Attempts at the next number when another sign-up takes it at the same moment.
+NUMBER_ATTEMPTS = 5
+
+
+class GuestRegistrationError(Exception):
+    """The sign-up cannot be done; the message is shown to the visitor, next to ``field``."""
+
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.field = field
+
+
+def email_in_use(email):
+    return User.objects.filter(email__iexact=(email or "").strip()).exists()
+
+
+def next_guest_number():
+    """The guest number after the highest one given so far (``G0000001`` for the first)."""
+    numbers = Member.objects.filter(member_number__regex=_GUEST_NUMBER.pattern).values_list("member_number", flat=True)
+    highest = max((int(number[len(GUEST_NUMBER_PREFIX) :]) for number in numbers), default=0)
+    return f"{GUEST_NUMBER_PREFIX}{highest + 1:0{GUEST_NUMBER_DIGITS}d}"
+
+
+def _create_account(*, email, profile):
+    """The account and profile under the next free guest number.
+
+    The unique login id and member number are the lock: when a concurrent sign-up took the
+    number first, the savepoint rolls back and the next number is tried.
+    """
+    for _ in range(NUMBER_ATTEMPTS):
+        number = next_guest_number()
+        try:
+            with transaction.atomic():
+                user = User(username=number, email=email, kind=User.Kind.GUEST)
+                user.set_unusable_password()
+                user.save()
+                member = Member.objects.create(user=user, member_number=number, **profile)
+        except IntegrityError:
+            continue
+        return member
+    raise GuestRegistrationError("ただいま混み合っています。しばらくしてからもう一度お試しください。")
+
+
+@transaction.atomic
+def register_guest(
+    *, family_name, given_name, family_name_kana, given_name_kana, email, phone, workplace_name, workplace_prefecture
+):
+    """ゲスト登録: the account (no usable password yet), its profile, and one mail with the
+    guest number and a single-use link to set the password. Returns the Member."""
+    email = (email or "").strip()
+    if email_in_use(email):
+        raise GuestRegistrationError("このメールアドレスはすでに登録されています。", field="email")
+    member = _create_account(
+        email=email,
+        profile={
+            "family_name": family_name,
+            "given_name": given_name,
+            "family_name_kana": family_name_kana,
+            "given_name_kana": given_name_kana,
+            "phone": phone,
+            "workplace_name": workplace_name,
+            "workplace_prefecture": workplace_prefecture,
+            "mailing_address": Member.MailingAddress.WORKPLACE,
+            "status": Member.Status.GUEST,
+            "status_since": timezone.localdate(),
+            "status_reason": "ゲスト登録",
+        },
+    )
+    user = member.user
+    body = render_to_string(
+        "membership/mail/guest_registered.txt",
+        {
+            "member": member,
+            "reset_url": password_reset_url(user),
+            "valid_hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
+        },
+    )
+    enqueue_with_transaction(
+        send_member_mail,
+        subject="【日本消化器内視鏡技師会】ゲスト登録のご案内(ゲストユーザー番号とパスワード設定)",
+        body=body,
+        to=[email],
+    )
+    return member
