@@ -42,6 +42,12 @@ class MemberFactory(factory.django.DjangoModelFactory):
     joined_on = factory.LazyFunction(timezone.localdate)
 
 
+def guest_member(number="G0000005", **kwargs):
+    """A guest who signed up (membership.guests): a GUEST account with a 非会員(ゲスト) profile."""
+    user = UserFactory(username=number, kind=User.Kind.GUEST)
+    return MemberFactory(user=user, member_number=number, status=Member.Status.GUEST, **kwargs)
+
+
 class StaffUserFactory(UserFactory):
     username = factory.Sequence(lambda n: f"staff{n}")
     kind = User.Kind.STAFF

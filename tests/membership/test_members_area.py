@@ -45,6 +45,28 @@ def test_only_the_pages_meant_for_guests_allow_them():
         assert getattr(view, "allows_guests", None) == (name in GUEST_URL_NAMES), name
 
 
+# Pages about membership itself: guests who signed up (status 非会員(ゲスト)) get the 403 page.
+NOT_FOR_GUEST_MEMBERS = {
+    "member:card",
+    "member:application_leave",
+    "member:application_return",
+    "member:application_withdrawal",
+    "member:application_cancel",
+    "renewal:credits",
+    "renewal:credits_pdf",
+    "renewal:renewal",
+    "renewal:renewal_apply",
+    "renewal:renewal_cancel",
+    "renewal:extension",
+}
+
+
+def test_only_the_pages_about_membership_refuse_signed_up_guests():
+    for name, kwargs in members_area_url_names():
+        view = resolve(reverse(name, kwargs=kwargs)).func
+        assert getattr(view, "allows_guest_members", None) == (name not in NOT_FOR_GUEST_MEMBERS), name
+
+
 def test_there_are_members_area_urls_to_check():
     assert len(members_area_urls()) >= 4
 

@@ -9,7 +9,7 @@ from membership import billing
 from membership.models import Invoice, Member, Payment
 from renewal.models import Registration
 from renewal.registrations import RegistrationError, cancel_registration, register
-from tests.factories import MemberFactory
+from tests.factories import MemberFactory, guest_member
 from tests.renewal.factories import SeminarFactory, SessionFactory, days
 
 pytestmark = pytest.mark.django_db
@@ -140,3 +140,39 @@ def test_another_members_registration_cannot_be_cancelled(member):
     registration = register(member=MemberFactory(), session=SessionFactory(), participation_format=ONSITE)
     with pytest.raises(RegistrationError, match="見つかりません"):
         cancel_registration(member=member, registration_id=registration.pk)
+
+
+# --- guests (非会員) -----------------------------------------------------------------------------
+
+
+def test_a_guest_registers_for_a_session_open_to_guests_and_is_billed_the_guests_fee():
+    guest = guest_member()
+    session = SessionFactory(guests_allowed=True, fee_member=3000, fee_guest=6000)
+    registration = register(member=guest, session=session, participation_format=ONSITE)
+    invoice = registration.invoice
+    assert (invoice.member, invoice.category, invoice.amount) == (guest, Invoice.Category.SEMINAR_FEE, 6000)
+
+
+def test_a_guest_registers_even_where_members_are_not_admitted():
+    session = SessionFactory(members_allowed=False, guests_allowed=True, fee_guest=0)
+    registration = register(member=guest_member(), session=session, participation_format=ONSITE)
+    assert registration.invoice is None
+
+
+def test_a_guest_is_refused_a_members_only_session():
+    session = SessionFactory(guests_allowed=False, fee_member=3000, fee_guest=6000)
+    with pytest.raises(RegistrationError, match="会員の方のみお申し込みいただけます"):
+        register(member=guest_member(), session=session, participation_format=ONSITE)
+    assert not Registration.objects.exists() and not Invoice.objects.exists()
+
+
+def test_a_guest_counts_against_the_capacity_like_anyone():
+    session = SessionFactory(guests_allowed=True, capacity=1)
+    register(member=guest_member(), session=session, participation_format=ONSITE)
+    with pytest.raises(RegistrationError, match="定員に達した"):
+        register(member=MemberFactory(), session=session, participation_format=ONSITE)
+
+
+def test_a_member_is_still_billed_the_members_fee_where_guests_are_admitted(member):
+    session = SessionFactory(guests_allowed=True, fee_member=3000, fee_guest=6000)
+    assert register(member=member, session=session, participation_format=ONSITE).invoice.amount == 3000

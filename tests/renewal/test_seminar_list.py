@@ -6,7 +6,7 @@ from django.urls import reverse
 from membership.models import Invoice
 from renewal.models import Registration
 from renewal.registrations import register
-from tests.factories import MemberFactory
+from tests.factories import MemberFactory, guest_member
 from tests.renewal.factories import SeminarFactory, SessionFactory, days
 
 pytestmark = pytest.mark.django_db
@@ -166,3 +166,50 @@ def test_unpublished_seminars_sessions_are_not_found(member_client):
 def test_login_required(client):
     response = client.get(URL)
     assert response.status_code == 302 and reverse("member:login") in response["Location"]
+
+
+# --- guests (非会員): sessions that admit non-members, at the non-members' fee ----------------
+
+
+def test_a_guest_sees_the_sessions_open_to_non_members_with_the_non_members_fee(client):
+    seminar = SeminarFactory(title="内視鏡セミナー")
+    SessionFactory(seminar=seminar, title="非会員も可", guests_allowed=True, fee_member=3000, fee_guest=6000)
+    SessionFactory(seminar=seminar, title="会員のみ", guests_allowed=False, fee_member=3000)
+    SessionFactory(seminar=seminar, title="非会員のみ", members_allowed=False, guests_allowed=True)
+    client.force_login(guest_member().user)
+    response = client.get(URL)
+    assert sorted(listed_sessions(response)) == ["非会員のみ", "非会員も可"]
+    body = response.content.decode()
+    assert "参加費 6,000円" in body and "3,000円" not in body
+
+
+def test_a_guest_applies_on_the_confirm_page_at_the_non_members_fee(client):
+    guest = guest_member()
+    session = SessionFactory(guests_allowed=True, fee_member=3000, fee_guest=6000)
+    client.force_login(guest.user)
+    url = reverse("renewal:registration_new", args=[session.pk])
+    body = client.get(url).content.decode()
+    assert "参加費(非会員)" in body and "6,000円" in body and "3,000円" not in body
+    response = client.post(url, {"participation_format": "onsite"})
+    assert response.status_code == 302
+    registration = Registration.objects.get(member=guest)
+    assert registration.invoice.amount == 6000
+    assert (
+        reverse("member:payment_start", args=[registration.invoice_id])
+        in client.get(reverse("renewal:participations")).content.decode()
+    )
+
+
+def test_a_guest_is_told_a_members_only_session_is_not_for_them(client):
+    session = SessionFactory(guests_allowed=False)
+    client.force_login(guest_member().user)
+    url = reverse("renewal:registration_new", args=[session.pk])
+    assert "会員の方のみお申し込みいただけます" in client.get(url).content.decode()
+    assert client.post(url, {"participation_format": "onsite"}).status_code == 400
+    assert not Registration.objects.exists()
+
+
+def test_a_member_still_sees_the_members_fee(member_client):
+    session = SessionFactory(fee_member=3000, fee_guest=6000)
+    body = member_client.get(reverse("renewal:registration_new", args=[session.pk])).content.decode()
+    assert "参加費(会員)" in body and "3,000円" in body and "6,000円" not in body
