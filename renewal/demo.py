@@ -22,6 +22,8 @@ MEDICAL = "医学・その他セミナー"
 
 # title: (organizer, venue, starts in days, length in days, application opens / closes in days,
 #         onsite, elearning, [(session title, points, category, lecture kind, required, fee, capacity)])
+# Onsite sessions admit guests (非会員) too, at twice the members' fee: the demo guest
+# G0000001 can apply for 第91回 (members 3,000円, guests 6,000円).
 SEMINARS = {
     "第89回日本消化器内視鏡技師学会": (
         "日本消化器内視鏡技師学会", "福岡国際会議場", -200, 2, -260, -210, True, True,

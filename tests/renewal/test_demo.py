@@ -36,3 +36,16 @@ def test_demo_seminars_and_the_demo_members_registrations(settings, client):
     assert any(session.registered for session in open_rows)
     listed = client.get(reverse("renewal:participations")).context["page_obj"].object_list
     assert [r.session.seminar.title for r in listed] == ["第82回近畿消化器内視鏡技師学会"]
+
+
+@pytest.mark.django_db
+def test_demo_guest_logs_in_and_sees_a_session_open_to_guests_at_the_guests_fee(settings, client):
+    seed(settings)
+    seed(settings)
+    guest = Member.objects.get(member_number="G0000001")
+    assert guest.status == Member.Status.GUEST
+    login = client.post(reverse("member:login"), {"username": "g0000001", "password": "Guest2026demo"})
+    assert login.status_code == 302
+    open_rows = client.get(reverse("renewal:seminars")).context["page_obj"].object_list
+    assert open_rows and all(session.guests_allowed for session in open_rows)
+    assert any(session.fee == 6000 for session in open_rows)

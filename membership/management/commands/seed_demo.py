@@ -27,6 +27,8 @@ from membership.models import Member, User
 DEMO_MEMBER_NUMBER = "0012345"
 DEMO_MEMBER_PASSWORD = os.environ.get("DEMO_MEMBER_PASSWORD", "Demo2026pass")
 DEMO_CERTIFICATION_NUMBER = "G-012345"
+DEMO_GUEST_NUMBER = "G0000001"
+DEMO_GUEST_PASSWORD = os.environ.get("DEMO_GUEST_PASSWORD", "Guest2026demo")
 DEMO_ADMIN_USERNAME = "admin"
 DEMO_ADMIN_PASSWORD = os.environ.get("DEMO_ADMIN_PASSWORD", "Admin2026demo")
 
@@ -120,6 +122,7 @@ class Command(BaseCommand):
         self.ensure_inquiry_page(home)
         self.ensure_admin()
         self.ensure_demo_member()
+        self.ensure_demo_guest()
         self.ensure_demo_members()
         self.ensure_demo_dues()
         self.ensure_demo_applications()
@@ -132,6 +135,7 @@ class Command(BaseCommand):
         self.stdout.write(
             "\nデモのログイン情報:\n"
             f"  会員ページ  http://127.0.0.1:8000/member/login  会員番号 {DEMO_MEMBER_NUMBER}  パスワード {DEMO_MEMBER_PASSWORD}\n"
+            f"  ゲスト      http://127.0.0.1:8000/member/login  ゲストユーザー番号 {DEMO_GUEST_NUMBER}  パスワード {DEMO_GUEST_PASSWORD}\n"
             f"  管理画面    http://127.0.0.1:8000/admin/         ユーザー名 {DEMO_ADMIN_USERNAME}  パスワード {DEMO_ADMIN_PASSWORD}\n"
         )
 
@@ -288,6 +292,36 @@ class Command(BaseCommand):
             member.certification_number = member.certification_number or DEMO_CERTIFICATION_NUMBER
             member.certification_expires_on = member.certification_expires_on or self.demo_certification_expiry()
             member.save(update_fields=["certification_number", "certification_expires_on"])
+
+    def ensure_demo_guest(self):
+        """A non-member who signed up for seminars (membership.guests), with a known password."""
+        user = User.objects.filter(username=DEMO_GUEST_NUMBER).first()
+        if user is None:
+            user = User.objects.create_user(
+                username=DEMO_GUEST_NUMBER,
+                email="demo-guest@example.jp",
+                password=DEMO_GUEST_PASSWORD,
+                kind=User.Kind.GUEST,
+            )
+        elif not user.check_password(DEMO_GUEST_PASSWORD):
+            user.set_password(DEMO_GUEST_PASSWORD)
+            user.save()
+        Member.objects.get_or_create(
+            user=user,
+            defaults={
+                "member_number": DEMO_GUEST_NUMBER,
+                "family_name": "高橋",
+                "given_name": "美咲",
+                "family_name_kana": "タカハシ",
+                "given_name_kana": "ミサキ",
+                "workplace_name": "奈良県立医科大学附属病院",
+                "workplace_prefecture": "奈良県",
+                "mailing_address": Member.MailingAddress.WORKPLACE,
+                "phone": "09087654321",
+                "status": Member.Status.GUEST,
+                "status_reason": "ゲスト登録",
+            },
+        )
 
     @staticmethod
     def demo_certification_expiry():
