@@ -220,3 +220,25 @@ def test_member_listing_filters_by_the_guest_status(staff_client):
     assert filtered.status_code == 200
     assert guest.member_number in filtered.content.decode()
     assert member.member_number not in filtered.content.decode()
+
+
+def test_a_guest_pays_a_seminar_fee_through_the_ordinary_flow(client):
+    """① profile confirm → ② the profile form (an address for the receipt) → ③ the method."""
+    from tests.membership.test_profile import form_data
+
+    guest = guest_member(workplace_name="奈良中央病院", workplace_prefecture="奈良県")
+    invoice = billing.create_invoice(
+        member=guest,
+        category=Invoice.Category.SEMINAR_FEE,
+        fiscal_year=2026,
+        subject="seminar:1",
+        amount=6000,
+        purpose="セミナー 参加費として",
+    )
+    client.force_login(guest.user)
+    start = client.get(reverse("member:payment_start", args=[invoice.pk]))
+    assert start.url == f"{reverse('member:profile_edit')}?invoice={invoice.pk}"
+    saved = client.post(start.url, form_data(guest))
+    assert saved.status_code == 302
+    assert saved.url == reverse("member:payment_method", args=[invoice.pk])
+    assert "6,000" in client.get(saved.url).content.decode()
