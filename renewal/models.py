@@ -157,10 +157,6 @@ class Session(models.Model):
     def date(self):
         return self.held_on or self.seminar.starts_on
 
-    def admits(self, member):
-        """Whether the session admits ``member``'s kind: guests (非会員) or members."""
-        return self.guests_allowed if member.is_guest else self.members_allowed
-
     def fee_for(self, member):
         """参加費 for ``member``: the non-members' fee for a guest, the members' fee otherwise."""
         return self.fee_guest if member.is_guest else self.fee_member
