@@ -316,15 +316,9 @@ class GuestRegistrationForm(MemberInputRulesMixin, forms.ModelForm):
         return bool(self.cleaned_data.get("homepage"))
 
     def clean_email(self):
-        from .guests import email_in_use
-
-        email = self.cleaned_data["email"].strip()
-        if email_in_use(email):
-            raise forms.ValidationError(
-                "このメールアドレスはすでに登録されています。会員の方、登録済みの方はログインしてください。",
-                code="email_in_use",
-            )
-        return email
+        # Whether the address is registered already is not said here (that would tell anyone
+        # who is in the society): register_guest mails the address either way.
+        return self.cleaned_data["email"].strip()
 
     def guest_data(self):
         data = {name: self.cleaned_data[name] for name in self.Meta.fields}

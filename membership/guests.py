@@ -13,6 +13,7 @@ from config.tasks import enqueue_with_transaction
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from .models import Member, User
@@ -70,10 +71,23 @@ def register_guest(
     *, family_name, given_name, family_name_kana, given_name_kana, email, phone, workplace_name, workplace_prefecture
 ):
     """ゲスト登録: the account (no usable password yet), its profile, and one mail with the
-    guest number and a single-use link to set the password. Returns the Member."""
+    guest number and a single-use link to set the password. Returns the Member, or None when
+    the address belongs to an account already (that account's owner is mailed instead)."""
     email = (email or "").strip()
     if email_in_use(email):
-        raise GuestRegistrationError("このメールアドレスはすでに登録されています。", field="email")
+        # The page answers as for a new sign-up, so that it does not tell who is registered;
+        # the address's owner is told by mail how to log in instead.
+        enqueue_with_transaction(
+            send_member_mail,
+            subject="【日本消化器内視鏡技師会】ゲスト登録のお申し込みについて",
+            body=render_to_string(
+                "membership/mail/guest_already_registered.txt",
+                {"login_url": f"{settings.SITE_URL}{reverse('member:login')}",
+                 "reset_url": f"{settings.SITE_URL}{reverse('member:password_reset')}"},
+            ),
+            to=[email],
+        )  # fmt: skip
+        return None
     member = _create_account(
         email=email,
         profile={

@@ -204,15 +204,16 @@ def guest_register(request):
     form = GuestRegistrationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if form.is_spam():  # a filled honeypot: answered as if done, nothing stored or sent
-            request.session.pop("guest_number", None)
+            request.session.pop("guest_email", None)
             return redirect("member:guest_registered")
         try:
-            member = guests.register_guest(**form.guest_data())
+            guests.register_guest(**form.guest_data())
         except guests.GuestRegistrationError as error:
             form.add_error(error.field, str(error))
         else:
-            request.session["guest_number"] = member.member_number
-            request.session["guest_email"] = member.email
+            # The same answer whether the address was new or not (the mail differs); the guest
+            # number is only in the mail.
+            request.session["guest_email"] = form.cleaned_data["email"]
             return redirect("member:guest_registered")
     return render(request, "membership/guest_register.html", {"form": form})
 
@@ -221,7 +222,7 @@ def guest_registered(request):
     return render(
         request,
         "membership/guest_registered.html",
-        {"guest_number": request.session.pop("guest_number", ""), "email": request.session.pop("guest_email", "")},
+        {"email": request.session.pop("guest_email", "")},
     )
 
 
