@@ -12,9 +12,11 @@ from django.urls import path
 from wagtail import hooks
 from wagtail.contrib.forms.utils import get_form_types
 from wagtail.contrib.forms.views import FormPagesListView
-from wagtail.models import Page
+from wagtail.models import Page, PageViewRestriction
 
 VIEW_SUBMISSIONS = "wagtailforms.view_formsubmission"
+# The account kind of non-members (membership's User.Kind.GUEST; cms_pages imports nothing of ours).
+GUEST_KIND = "guest"
 
 
 @hooks.register("filter_form_submissions_for_user")
@@ -45,3 +47,14 @@ def register_form_list_urls():
             name="inquiry_forms_index_results",
         ),
     ]
+
+
+@hooks.register("before_serve_page")
+def members_only_pages_refuse_guests(page, request, serve_args, serve_kwargs):
+    """Members-only pages use Wagtail's "logged-in users" restriction; a guest account
+    (a non-member who signed up for seminars) is logged in but is not a member."""
+    if getattr(request.user, "kind", None) != GUEST_KIND:
+        return None
+    if any(r.restriction_type == PageViewRestriction.LOGIN for r in page.get_view_restrictions()):
+        raise PermissionDenied
+    return None

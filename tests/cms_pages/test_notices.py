@@ -107,3 +107,15 @@ def test_notice_list_query_count_does_not_grow_with_restricted_notices(
     with CaptureQueriesContext(connection) as many:
         member_client.get(reverse("member:notices"))
     assert len(many) == len(few)
+
+
+def test_a_guest_reads_neither_a_members_only_notice_nor_sees_it_listed(client, demo_site, members_only_notice):
+    """Anyone may sign up as a guest (non-member): being logged in is not being a member."""
+    from tests.factories import guest_member
+
+    guest = guest_member("G0000009")
+    client.force_login(guest.user)
+    assert client.get(members_only_notice.url).status_code == 403
+    listing = client.get(reverse("member:notices")).content.decode()
+    assert "会員限定のお知らせ" not in listing
+    assert "システムメンテナンスのお知らせ" in listing
