@@ -4,7 +4,7 @@ import re
 import unicodedata
 
 # Guest numbers (``G0000001``): the letter is upper-case however it is typed.
-_GUEST_NUMBER = re.compile(r"[gG][0-9]+")
+GUEST_LOGIN_ID = re.compile(r"[gG][0-9]+")
 
 
 def normalize_login_id(value):
@@ -16,7 +16,7 @@ def normalize_login_id(value):
     if value is None:
         return ""
     text = unicodedata.normalize("NFKC", str(value)).strip()
-    if _GUEST_NUMBER.fullmatch(text):
+    if GUEST_LOGIN_ID.fullmatch(text):
         return text.upper()
     return text
 

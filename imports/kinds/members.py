@@ -22,6 +22,7 @@ from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from membership.accounts import GUEST_LOGIN_ID
 from membership.models import Member, User
 
 from ..bulk import insert_rows, update_rows
@@ -129,6 +130,12 @@ class MemberImport(ImportKind):
                     if not values.get(attribute) and column not in failed:
                         errors.append((column, MAILING_MESSAGE[mailing]))
             member_number = values.get("member_number")
+            if member_number and GUEST_LOGIN_ID.fullmatch(member_number):
+                # A guest's number: importing it would turn that guest's account into a member's.
+                errors.append(
+                    ("会員番号", f"{member_number} はゲストユーザー番号の形式です。会員番号として取り込めません。")
+                )
+                member_number = values["member_number"] = None
             if member_number:
                 first = first_row_of_number.setdefault(member_number, number)
                 if first != number:
@@ -198,9 +205,11 @@ class MemberImport(ImportKind):
         return out
 
     def existing_members(self, member_numbers):
-        """Member number → the stored values of every imported column, plus ids."""
+        """Member number → the stored values of every imported column, plus ids (guests are not
+        members: their numbers are refused above)."""
         columns = ["id", "user_id", *self.member_attributes, EMAIL]
-        rows = preload(Member.objects.all(), "member_number", member_numbers, columns=columns)
+        members = Member.objects.exclude(status=Member.Status.GUEST)
+        rows = preload(members, "member_number", member_numbers, columns=columns)
         return {row["member_number"]: row for row in rows}
 
     def non_member_accounts(self, login_ids):

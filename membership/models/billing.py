@@ -29,7 +29,11 @@ class DuesRule(models.Model):
 
     fiscal_year = models.PositiveIntegerField("年度")
     member_status = models.CharField(
-        "会員ステータス", max_length=20, choices=Member.Status.choices, default=Member.Status.ACTIVE
+        "会員ステータス",
+        max_length=20,
+        # Guests (非会員) pay no dues: no rule can be made for them.
+        choices=[(value, label) for value, label in Member.Status.choices if value != Member.Status.GUEST],
+        default=Member.Status.ACTIVE,
     )
     amount = models.PositiveIntegerField("会費(円)", default=5000)
 

@@ -357,3 +357,17 @@ def test_progress_is_written_while_validating(preview, monkeypatch):
     monkeypatch.setattr(services, "_progress", record)
     preview(csv_bytes(member_rows(35)))
     assert seen == [10, 20, 30]
+
+
+@pytest.mark.parametrize("number", ["G0000003", "g0000003"])
+def test_a_guest_number_is_not_a_member_number(preview, number):
+    """Importing a guest's number would turn that guest's account into a member's."""
+    from tests.factories import guest_member
+
+    guest = guest_member("G0000003", family_name="来訪")
+    job = preview(csv_bytes([member_row(0, 会員番号=number)]))
+    assert errors_of(job) == [
+        (2, "会員番号", f"{number} はゲストユーザー番号の形式です。会員番号として取り込めません。")
+    ]
+    guest.refresh_from_db()
+    assert guest.status == Member.Status.GUEST
