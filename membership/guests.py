@@ -7,6 +7,8 @@ guest's 参加費 goes through the ordinary payment flow. Pages about membership
 guests (``members_area(guest_members=False)``).
 """
 
+import datetime
+import hashlib
 import re
 
 from config.tasks import enqueue_with_transaction
@@ -16,7 +18,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from .models import Member, User
+from .models import GuestSignUp, Member, User
 from .services import password_reset_url
 from .tasks import send_member_mail
 
@@ -24,7 +26,12 @@ GUEST_NUMBER_PREFIX = "G"
 GUEST_NUMBER_DIGITS = 7
 _GUEST_NUMBER = re.compile(rf"^{GUEST_NUMBER_PREFIX}[0-9]{{{GUEST_NUMBER_DIGITS}}}$")
 # Attempts at the next number when another sign-up takes it at the same moment.
-NUMBER_ATTEMPTS = 5
+NUMBER_ATTEMPTS = 20
+# The public form's limits: one mail per e-mail address a day, IP_LIMIT requests per network
+# address an hour.
+EMAIL_WINDOW = datetime.timedelta(days=1)
+IP_WINDOW = datetime.timedelta(hours=1)
+IP_LIMIT = 10
 
 
 class GuestRegistrationError(Exception):
@@ -66,14 +73,40 @@ def _create_account(*, email, profile):
     raise GuestRegistrationError("ただいま混み合っています。しばらくしてからもう一度お試しください。")
 
 
+def _throttled(email, ip_address):
+    """True when this address had a sign-up mail in the last day (then nothing is sent again,
+    and the page answers as usual); refuses a network address sending many requests."""
+    now = timezone.now()
+    if ip_address and (
+        GuestSignUp.objects.filter(ip_address=ip_address, created_at__gte=now - IP_WINDOW).count() >= IP_LIMIT
+    ):
+        raise GuestRegistrationError("短時間に多くのお申し込みがありました。しばらくしてからもう一度お試しください。")
+    email_hash = hashlib.sha256(email.lower().encode()).hexdigest()
+    recent = GuestSignUp.objects.filter(email_hash=email_hash, created_at__gte=now - EMAIL_WINDOW).exists()
+    GuestSignUp.objects.create(email_hash=email_hash, ip_address=ip_address)
+    return recent
+
+
 @transaction.atomic
 def register_guest(
-    *, family_name, given_name, family_name_kana, given_name_kana, email, phone, workplace_name, workplace_prefecture
+    *,
+    family_name,
+    given_name,
+    family_name_kana,
+    given_name_kana,
+    email,
+    phone,
+    workplace_name,
+    workplace_prefecture,
+    ip_address=None,
 ):
     """ゲスト登録: the account (no usable password yet), its profile, and one mail with the
     guest number and a single-use link to set the password. Returns the Member, or None when
-    the address belongs to an account already (that account's owner is mailed instead)."""
+    the address belongs to an account already (that account's owner is mailed instead) or had
+    a sign-up mail within the last day (nothing is sent: the form must not mail-bomb anyone)."""
     email = (email or "").strip()
+    if _throttled(email, ip_address):
+        return None
     if email_in_use(email):
         # The page answers as for a new sign-up, so that it does not tell who is registered;
         # the address's owner is told by mail how to log in instead.

@@ -208,7 +208,8 @@ def guest_register(request):
             request.session.pop("guest_email", None)
             return redirect("member:guest_registered")
         try:
-            guests.register_guest(**form.guest_data())
+            ip_address = getattr(request, "axes_ip_address", None) or request.META.get("REMOTE_ADDR")
+            guests.register_guest(**form.guest_data(), ip_address=ip_address)
         except guests.GuestRegistrationError as error:
             form.add_error(error.field, str(error))
         else:

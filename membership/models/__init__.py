@@ -1,6 +1,6 @@
 """Models of the membership app, one module per area, all importable from here."""
 
-from .accounts import AccountManager, PasswordHistory, User
+from .accounts import AccountManager, GuestSignUp, PasswordHistory, User
 from .applications import MembershipApplication
 from .billing import (
     CVS_CHAINS,
@@ -18,6 +18,7 @@ from .members import MEMBER_CONTACT_FIELDS, MEMBER_NAME_FIELDS, PREFECTURE_CHOIC
 
 __all__ = [
     "AccountManager",
+    "GuestSignUp",
     "PasswordHistory",
     "User",
     "PREFECTURES",

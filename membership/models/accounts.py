@@ -81,3 +81,19 @@ class PasswordHistory(models.Model):
 
     def __str__(self):
         return f"{self.user} {self.created_at:%Y-%m-%d}"
+
+
+class GuestSignUp(models.Model):
+    """One guest sign-up request, kept to throttle the public form (mails to one address, requests
+    from one network address). The e-mail address is stored only as a hash."""
+
+    email_hash = models.CharField(max_length=64, db_index=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = "ゲスト登録の申込"
+        verbose_name_plural = "ゲスト登録の申込"
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.ip_address or '-'}"

@@ -242,3 +242,23 @@ def test_the_service_creates_nothing_for_a_registered_address():
     data = {key: value for key, value in SIGN_UP.items() if key not in ("consent", "homepage")}
     assert register_guest(**data) is None
     assert not User.objects.filter(kind=User.Kind.GUEST).exists()
+
+
+def test_one_address_gets_at_most_one_mail_a_day(client, django_capture_on_commit_callbacks):
+    """Typing someone else's address again and again must not flood their mailbox."""
+    for _ in range(3):
+        response = sign_up(client, django_capture_on_commit_callbacks)
+        assert response.status_code == 302 and response.url == reverse("member:guest_registered")
+    assert len(mail.outbox) == 1
+    assert User.objects.filter(kind=User.Kind.GUEST).count() == 1
+
+
+def test_many_requests_from_one_network_address_are_refused(client, django_capture_on_commit_callbacks):
+    from membership import guests
+
+    for n in range(guests.IP_LIMIT):
+        sign_up(client, django_capture_on_commit_callbacks, email=f"person{n}@example.jp")
+    response = sign_up(client, django_capture_on_commit_callbacks, email="one-more@example.jp")
+    assert response.status_code == 200
+    assert "しばらくしてからもう一度お試しください" in response.content.decode()
+    assert not User.objects.filter(email="one-more@example.jp").exists()
