@@ -81,6 +81,7 @@ def _throttled(email, ip_address):
         GuestSignUp.objects.filter(ip_address=ip_address, created_at__gte=now - IP_WINDOW).count() >= IP_LIMIT
     ):
         raise GuestRegistrationError("短時間に多くのお申し込みがありました。しばらくしてからもう一度お試しください。")
+    GuestSignUp.objects.filter(created_at__lt=now - EMAIL_WINDOW).delete()  # kept a day only
     email_hash = hashlib.sha256(email.lower().encode()).hexdigest()
     recent = GuestSignUp.objects.filter(email_hash=email_hash, created_at__gte=now - EMAIL_WINDOW).exists()
     GuestSignUp.objects.create(email_hash=email_hash, ip_address=ip_address)
