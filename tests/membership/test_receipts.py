@@ -154,3 +154,17 @@ def test_two_first_downloads_at_once_issue_one_receipt():
     assert not errors, errors
     assert results["first"].issued_at == results["second"].issued_at
     assert Receipt.objects.filter(invoice=invoice).count() == 1
+
+
+def test_a_guests_receipt_names_the_guest_number(client, demo_site_settings):
+    from tests.factories import guest_member
+
+    guest = guest_member("G0000004")
+    client.force_login(guest.user)
+    text = receipt_text(client, paid_invoice(guest))
+    assert "ゲストユーザー番号" in text and "G0000004" in text and "会員番号" not in text
+
+
+def test_a_members_receipt_names_the_member_number(member_client, member, demo_site_settings):
+    text = receipt_text(member_client, paid_invoice(member))
+    assert "会員番号" in text and "ゲストユーザー番号" not in text
