@@ -45,7 +45,6 @@ EXTENSION_APPROVED_ACTION = "renewal.extension.approved"
 EXTENSION_REJECTED_ACTION = "renewal.extension.rejected"
 EXPIRY_CHANGED_ACTION = "renewal.member.expiry_changed"
 
-LIVE_STATES = (State.SUBMITTED, State.APPROVED, State.ISSUED)
 OPEN_STATES = (State.SUBMITTED, State.APPROVED)
 
 

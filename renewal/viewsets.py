@@ -478,10 +478,9 @@ class RegistrationFilterSet(WagtailFilterSet):
         return queryset
 
 
-class RegistrationIndexView(SafeExportMixin, snippet_views.IndexView):
-    """A listing without edit forms: rows open the inspect page; 参加済にする per row or in bulk."""
-
-    export_name = "registrations"
+class MemberRowsIndexView(SafeExportMixin, snippet_views.IndexView):
+    """A listing of members' rows (registrations, credits): searched by member, in a stable
+    order, with the member number column labelled 会員番号."""
 
     def search_queryset(self, queryset):
         return search_members(queryset, self.search_query) if self.is_searching else queryset
@@ -497,6 +496,12 @@ class RegistrationIndexView(SafeExportMixin, snippet_views.IndexView):
             if getattr(column, "name", "") == "member__member_number":
                 column.label = "会員番号"
         return columns
+
+
+class RegistrationIndexView(MemberRowsIndexView):
+    """A listing without edit forms: rows open the inspect page; 参加済にする per row or in bulk."""
+
+    export_name = "registrations"
 
     def get_edit_url(self, instance):
         return reverse(f"{REGISTRATION_URLS}:inspect", args=[instance.pk])
@@ -808,23 +813,8 @@ def _credit_venue(credit):
     return credit.session.seminar.venue if credit.session_id else credit.venue
 
 
-class CreditIndexView(SafeExportMixin, snippet_views.IndexView):
+class CreditIndexView(MemberRowsIndexView):
     export_name = "credits"
-
-    def search_queryset(self, queryset):
-        return search_members(queryset, self.search_query) if self.is_searching else queryset
-
-    def order_queryset(self, queryset):
-        queryset = super().order_queryset(queryset)
-        return queryset.order_by(*queryset.query.order_by, "pk")
-
-    @cached_property
-    def columns(self):
-        columns = super().columns
-        for column in columns:
-            if getattr(column, "name", "") == "member__member_number":
-                column.label = "会員番号"
-        return columns
 
     def get_edit_url(self, instance):
         if instance.source != Credit.Source.CERTIFICATE:

@@ -93,8 +93,3 @@ class MembershipApplication(models.Model):
     @property
     def target_status(self):
         return self.TARGET_STATUS[self.kind]
-
-    @property
-    def is_pending(self):
-        """Still to change the member: in the secretariat's hands, or approved for a later day."""
-        return self.state == self.State.SUBMITTED or (self.state == self.State.APPROVED and self.applied_at is None)
