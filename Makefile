@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve test e2e bench check lint clean
+.PHONY: run serve test e2e bench check layers lint clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,11 +38,16 @@ e2e: $(VENV)/.dev-installed
 bench: $(VENV)/.dev-installed
 	$(PY) -m pytest -q -s tests/bench
 
-## make check: Django's system checks, migrations up to date, lint
+## make check: Django's system checks, migrations up to date, lint, the layering (import-linter)
 check: $(VENV)/.dev-installed
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m ruff check .
+	$(MAKE) --no-print-directory layers
+
+## make layers: the import contracts of .importlinter (site/ is on the import path)
+layers: $(VENV)/.dev-installed
+	PYTHONPATH=site:. $(VENV)/bin/lint-imports
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3

@@ -90,6 +90,12 @@ class SocietySettings(BaseSiteSetting):
         return domains
 
 
+def society_settings():
+    """The society's settings for the default site (defaults when there is no site yet)."""
+    site = Site.objects.filter(is_default_site=True).first() or Site.objects.first()
+    return SocietySettings.for_site(site) if site else SocietySettings()
+
+
 class HomePage(Page):
     intro = RichTextField("紹介文", blank=True)
 
@@ -310,7 +316,7 @@ class InquiryPage(AbstractEmailForm):
     def process_form_submission(self, form):
         """Store the submission and queue the mail to the secretariat; a bot (a filled
         honeypot) gets the thank-you page but nothing is stored or sent."""
-        from config.tasks import enqueue_with_transaction
+        from core.outbox import enqueue_with_transaction
 
         from .tasks import send_inquiry_mail
 

@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from import_export.widgets import Widget
 
-from membership import japanese
+from core import japanese
 from membership.accounts import normalize_login_id
 
 

@@ -8,6 +8,9 @@ model, and reads a bounded number of rows with a fixed number of queries.
 
 from dataclasses import dataclass
 
+from django.urls import reverse
+from django.utils.html import format_html
+
 
 @dataclass(frozen=True)
 class Link:
@@ -42,3 +45,13 @@ def member_section(provider):
 def member_sections(member, user):
     sections = [section for provider in _providers if (section := provider(member, user)) is not None]
     return sorted(sections, key=lambda section: section.order)
+
+
+def member_link(member):
+    """The member's number and name, linking to the member's inspect page."""
+    return format_html(
+        '<a href="{}">{} {}</a>',
+        reverse("wagtailsnippets_membership_member:inspect", args=[member.pk]),
+        member.member_number,
+        member.full_name,
+    )

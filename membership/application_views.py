@@ -10,11 +10,12 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from cms_pages.models import society_settings
+
 from . import applications
 from .forms import ApplicationForm, LeaveApplicationForm, WithdrawalApplicationForm
 from .models import MembershipApplication
-from .receipts import society_settings
-from .views import members_area
+from .shell import members_area
 
 Kind = MembershipApplication.Kind
 

@@ -19,10 +19,7 @@ from wagtail.admin.widgets.button import HeaderButton
 from wagtail.log_actions import LogFormatter
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from . import applications
-from .admin_sections import Link, MemberSection, member_section
-from .billing_viewsets import (
-    ActionFormView,
+from core.admin_kit import (
     InspectInsteadOfEditView,
     NoteForm,
     NoteLogFormatter,
@@ -33,8 +30,11 @@ from .billing_viewsets import (
     RestrictedPermissionPolicy,
     date_display,
     datetime_display,
-    member_link,
 )
+
+from . import applications
+from .admin_sections import Link, MemberSection, member_link, member_section
+from .billing_viewsets import ActionFormView
 from .models import MembershipApplication
 from .viewsets import NoChooserMixin
 
@@ -268,7 +268,7 @@ class ApplicationViewSet(NoChooserMixin, SnippetViewSet):
     add_to_reference_index = False
 
     index_view_class = ApplicationIndexView
-    index_template_name = "membership/admin/readonly_index.html"
+    index_template_name = "core/admin/readonly_index.html"
     inspect_view_class = ApplicationInspectView
     edit_view_class = InspectInsteadOfEditView
     history_view_class = ReadOnlyHistoryView

@@ -11,7 +11,6 @@ run had to revoke because the member's status had changed meanwhile. The member 
 
 import datetime
 
-from config.tasks import enqueue_with_transaction
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
@@ -19,10 +18,12 @@ from django.urls import reverse
 from django.utils import timezone
 from wagtail.log_actions import log
 
+from cms_pages.models import society_settings
+from core.errors import DomainError
+from core.outbox import queue_mail
+
 from .billing import unpaid_dues
 from .models import Member, MembershipApplication
-from .receipts import society_settings
-from .tasks import send_member_mail
 
 Kind = MembershipApplication.Kind
 State = MembershipApplication.State
@@ -43,7 +44,7 @@ KIND_URL_NAMES = {
 LATEST_AHEAD = datetime.timedelta(days=366)
 
 
-class ApplicationError(Exception):
+class ApplicationError(DomainError):
     """An application that cannot be made or decided now; the message is shown as it is."""
 
 
@@ -308,7 +309,7 @@ def _mail(application, template, subject):
             "page_url": f"{settings.SITE_URL}{reverse(KIND_URL_NAMES[application.kind])}",
         },
     )
-    enqueue_with_transaction(send_member_mail, subject=f"【{society.society_name}】{subject}", body=body, to=[email])
+    queue_mail(subject=f"【{society.society_name}】{subject}", body=body, to=[email])
 
 
 def _mail_secretariat(application):
@@ -323,9 +324,7 @@ def _mail_secretariat(application):
         f"{application.effective_on_label}: {application.effective_on:%Y年%-m月%-d日}\n\n"
         f"管理画面で確認してください: {settings.SITE_URL}{path}\n"
     )
-    enqueue_with_transaction(
-        send_member_mail,
-        subject=f"【{society.society_name}】{application.get_kind_display()}({member.member_number})",
+    queue_mail(subject=f"【{society.society_name}】{application.get_kind_display()}({member.member_number})",
         body=body,
         to=[society.contact_email],
     )

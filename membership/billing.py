@@ -14,7 +14,6 @@ import string
 import uuid
 from dataclasses import dataclass, field
 
-from config.tasks import enqueue_with_transaction
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import DatabaseError, IntegrityError, connection, transaction
@@ -23,9 +22,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
 
-from . import gateway, japanese
-from .models import DuesRule, DuesRun, GatewayNotification, Invoice, Member, Payment, ReceiptCounter, fiscal_year_of
-from .tasks import send_member_mail
+from core import japanese
+from core.dates import fiscal_year_of
+from core.errors import DomainError
+from core.outbox import enqueue_with_transaction, send_plain_mail
+
+from . import gateway
+from .models import DuesRule, DuesRun, GatewayNotification, Invoice, Member, Payment, ReceiptCounter
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +46,7 @@ CHANNEL_OF_METHOD = {Payment.Method.CARD: Invoice.Channel.CARD, Payment.Method.C
 CVS_AMOUNT_LIMIT = 300_000
 
 
-class BillingError(Exception):
+class BillingError(DomainError):
     """An operation the member or staff asked for cannot be done; the message says why (Japanese)."""
 
 
@@ -759,7 +762,7 @@ def send_dues_reminders(*, fiscal_year=None, user_id=None, batch_size=500):
     """督促: mail every member with unpaid dues (see ``plan_dues_reminders``) once.
 
     Marks the mentioned invoices ``last_reminded_at``, writes one history entry per invoice
-    (``membership.invoice.reminded``, by ``user_id``) and queues one ``send_member_mail`` per
+    (``membership.invoice.reminded``, by ``user_id``) and queues one ``send_plain_mail`` per
     member after commit. Members without an e-mail address are left out (and not marked).
     """
     from django.contrib.contenttypes.models import ContentType
@@ -809,7 +812,7 @@ def _queue_reminder_mails(letters):
                 "dues_url": dues_url,
             },
         )
-        send_member_mail.enqueue(
+        send_plain_mail.enqueue(
             subject="【日本消化器内視鏡技師会】年会費お支払いのお願い", body=body, to=[letter.email]
         )
 

@@ -34,6 +34,8 @@ from wagtail.admin.ui.components import Component
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.log_actions import log
 
+from core.dates import current_fiscal_year
+
 from . import billing
 from .billing_viewsets import (
     DUES_GENERATED_ACTION,
@@ -42,7 +44,7 @@ from .billing_viewsets import (
     NOTIFICATION_URLS,
     PAYMENT_URLS,
 )
-from .models import DuesRule, DuesRun, GatewayNotification, Invoice, Member, Payment, current_fiscal_year
+from .models import DuesRule, DuesRun, GatewayNotification, Invoice, Member, Payment
 from .tasks import run_dues_generation_task, send_dues_reminders_task
 
 GENERATE_PERMISSION = "membership.add_invoice"

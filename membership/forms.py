@@ -1,7 +1,8 @@
 from django import forms
 from django.contrib.auth import forms as auth_forms
 
-from . import japanese
+from core import japanese
+
 from .accounts import normalize_login_id
 from .models import MEMBER_CONTACT_FIELDS, MEMBER_NAME_FIELDS, Member, MembershipApplication, User
 

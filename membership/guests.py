@@ -11,16 +11,17 @@ import datetime
 import hashlib
 import re
 
-from config.tasks import enqueue_with_transaction
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from core.errors import DomainError
+from core.outbox import queue_mail
+
 from .models import GuestSignUp, Member, User
 from .services import password_reset_url
-from .tasks import send_member_mail
 
 GUEST_NUMBER_PREFIX = "G"
 GUEST_NUMBER_DIGITS = 7
@@ -34,7 +35,7 @@ IP_WINDOW = datetime.timedelta(hours=1)
 IP_LIMIT = 10
 
 
-class GuestRegistrationError(Exception):
+class GuestRegistrationError(DomainError):
     """The sign-up cannot be done; the message is shown to the visitor, next to ``field``."""
 
     def __init__(self, message, field=None):
@@ -111,9 +112,7 @@ def register_guest(
     if email_in_use(email):
         # The page answers as for a new sign-up, so that it does not tell who is registered;
         # the address's owner is told by mail how to log in instead.
-        enqueue_with_transaction(
-            send_member_mail,
-            subject="【日本消化器内視鏡技師会】ゲスト登録のお申し込みについて",
+        queue_mail(subject="【日本消化器内視鏡技師会】ゲスト登録のお申し込みについて",
             body=render_to_string(
                 "membership/mail/guest_already_registered.txt",
                 {"login_url": f"{settings.SITE_URL}{reverse('member:login')}",
@@ -147,9 +146,7 @@ def register_guest(
             "valid_hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
         },
     )
-    enqueue_with_transaction(
-        send_member_mail,
-        subject="【日本消化器内視鏡技師会】ゲスト登録のご案内(ゲストユーザー番号とパスワード設定)",
+    queue_mail(subject="【日本消化器内視鏡技師会】ゲスト登録のご案内(ゲストユーザー番号とパスワード設定)",
         body=body,
         to=[email],
     )

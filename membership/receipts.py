@@ -13,27 +13,17 @@ The text is the same on every download; the PDF's bytes are not (the PDF library
 creation time and a document ID into each file).
 """
 
-import io
-from pathlib import Path
 
-from django.template.loader import render_to_string
-from wagtail.models import Site
-from xhtml2pdf import pisa
 
-from cms_pages.models import SocietySettings
+from cms_pages.models import society_settings
+from core.errors import DomainError
+from core.pdf import render_pdf
 
 from .models import Receipt
 
-FONT_PATH = Path(__file__).resolve().parent / "fonts" / "ipaexg.ttf"
 
-
-class ReceiptError(Exception):
+class ReceiptError(DomainError):
     pass
-
-
-def society_settings():
-    site = Site.objects.filter(is_default_site=True).first() or Site.objects.first()
-    return SocietySettings.for_site(site) if site else SocietySettings()
 
 
 def _snapshot(invoice):
@@ -71,9 +61,4 @@ def issue_receipt(invoice):
 
 def render_receipt_pdf(receipt):
     """The PDF of an issued receipt, from the ``Receipt`` row alone (no live member or settings data)."""
-    html = render_to_string("pdf/receipt.html", {"receipt": receipt, "font_path": FONT_PATH.as_posix()})
-    output = io.BytesIO()
-    result = pisa.CreatePDF(html, dest=output, encoding="utf-8")
-    if result.err:
-        raise ReceiptError("領収書のPDFを作成できませんでした。")
-    return output.getvalue()
+    return render_pdf("pdf/receipt.html", {"receipt": receipt}, what="領収書")

@@ -10,8 +10,10 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from core.errors import DomainError
+from core.outbox import queue_mail
+
 from .models import User
-from .tasks import send_member_mail
 
 
 def password_reset_url(user):
@@ -37,11 +39,7 @@ def send_password_reset_mail(*, user):
         "valid_hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
     }
     body = render_to_string("membership/mail/password_reset.txt", context)
-    transaction.on_commit(
-        lambda: send_member_mail.enqueue(
-            subject="【日本消化器内視鏡技師会】パスワード再設定のご案内", body=body, to=[user.email]
-        )
-    )
+    queue_mail(subject="【日本消化器内視鏡技師会】パスワード再設定のご案内", body=body, to=[user.email])
 
 
 @transaction.atomic
@@ -55,7 +53,7 @@ EMAIL_CHANGE_SALT = "membership.email-change"
 EMAIL_CHANGE_MAX_AGE = 60 * 60 * 24
 
 
-class EmailChangeError(Exception):
+class EmailChangeError(DomainError):
     """A confirmation link that cannot be used; the message is shown to the member."""
 
 
@@ -87,17 +85,9 @@ def request_email_change(*, user, new_email):
     to_new = render_to_string("membership/mail/email_change_confirm.txt", context)
     to_old = render_to_string("membership/mail/email_change_notice.txt", context)
     old_email = user.email
-
-    def send():
-        send_member_mail.enqueue(
-            subject="【日本消化器内視鏡技師会】メールアドレス変更の確認", body=to_new, to=[new_email]
-        )
-        if old_email:
-            send_member_mail.enqueue(
-                subject="【日本消化器内視鏡技師会】メールアドレス変更手続きのお知らせ", body=to_old, to=[old_email]
-            )
-
-    transaction.on_commit(send)
+    queue_mail(subject="【日本消化器内視鏡技師会】メールアドレス変更の確認", body=to_new, to=[new_email])
+    if old_email:
+        queue_mail(subject="【日本消化器内視鏡技師会】メールアドレス変更手続きのお知らせ", body=to_old, to=[old_email])
 
 
 @transaction.atomic

@@ -1,4 +1,5 @@
-"""The members-area shell: the menu and the dashboard notices, as registries.
+"""The members-area shell: the access rule of every members-area page (``members_area``), and
+the menu and the dashboard notices, as registries.
 
 Each app adds its own menu entries and dashboard notices (in its ``AppConfig.ready`` or a
 module imported from it), so a later feature plugs in without editing the shell, and the
@@ -6,7 +7,10 @@ menu never links to a page that does not exist.
 """
 
 from dataclasses import dataclass
+from functools import wraps
 
+from django.contrib.auth import views as auth_views
+from django.shortcuts import redirect, render
 from django.urls import reverse
 
 
@@ -68,3 +72,37 @@ def dashboard_notices(request):
     for provider in _notice_providers:
         notices.extend(provider(request) or ())
     return notices
+
+
+def members_area(view=None, *, guests=False, guest_members=True):
+    """Every members-area page: login required; staff without a member profile go to the admin.
+
+    Pages about a member's own membership (profile, dues, card, seminars, credits, renewal,
+    applications) need a member profile; a guest account without one is told so. Pages that
+    make sense for those accounts too are marked ``@members_area(guests=True)``.
+
+    A guest who signed up (``membership.guests``: a profile of status 非会員(ゲスト)) passes,
+    except on pages about membership itself, marked ``@members_area(guest_members=False)``
+    (the card, credits, renewal, applications), which answer the same 403 page.
+    """
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            user = request.user
+            if not user.is_authenticated:
+                return auth_views.redirect_to_login(request.get_full_path())
+            if user.kind == user.Kind.STAFF or (user.is_staff and user.member_profile is None):
+                return redirect("wagtailadmin_home")
+            member = user.member_profile
+            if not guests and member is None:
+                return render(request, "membership/members_only.html", status=403)
+            if not guest_members and member is not None and member.is_guest:
+                return render(request, "membership/members_only.html", status=403)
+            return view(request, *args, **kwargs)
+
+        wrapper.allows_guests = guests
+        wrapper.allows_guest_members = guest_members
+        return wrapper
+
+    return decorate(view) if view is not None else decorate

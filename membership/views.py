@@ -1,4 +1,3 @@
-from functools import wraps
 
 from axes.models import AccessAttempt
 from django.conf import settings
@@ -17,8 +16,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from cms_pages.models import NoticePage, SocietySettings, help_pages, mark_members_only
+from core import japanese
 
-from . import billing, gateway, guests, japanese, services
+from . import billing, gateway, guests, services
 from . import card as member_card
 from .accounts import axes_username
 from .forms import (
@@ -30,41 +30,7 @@ from .forms import (
     SetPasswordForm,
 )
 from .models import CVS_CHAINS, Invoice, Payment
-from .shell import dashboard_notices
-
-
-def members_area(view=None, *, guests=False, guest_members=True):
-    """Every members-area page: login required; staff without a member profile go to the admin.
-
-    Pages about a member's own membership (profile, dues, card, seminars, credits, renewal,
-    applications) need a member profile; a guest account without one is told so. Pages that
-    make sense for those accounts too are marked ``@members_area(guests=True)``.
-
-    A guest who signed up (``membership.guests``: a profile of status 非会員(ゲスト)) passes,
-    except on pages about membership itself, marked ``@members_area(guest_members=False)``
-    (the card, credits, renewal, applications), which answer the same 403 page.
-    """
-
-    def decorate(view):
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            user = request.user
-            if not user.is_authenticated:
-                return auth_views.redirect_to_login(request.get_full_path())
-            if user.kind == user.Kind.STAFF or (user.is_staff and user.member_profile is None):
-                return redirect("wagtailadmin_home")
-            member = user.member_profile
-            if not guests and member is None:
-                return render(request, "membership/members_only.html", status=403)
-            if not guest_members and member is not None and member.is_guest:
-                return render(request, "membership/members_only.html", status=403)
-            return view(request, *args, **kwargs)
-
-        wrapper.allows_guests = guests
-        wrapper.allows_guest_members = guest_members
-        return wrapper
-
-    return decorate(view) if view is not None else decorate
+from .shell import dashboard_notices, members_area
 
 
 class LoginView(auth_views.LoginView):

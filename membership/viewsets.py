@@ -27,6 +27,9 @@ from wagtail.log_actions import LogFormatter, log
 from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from core.admin_kit import NoChooserMixin
+from core.japanese import to_katakana
+
 from .admin_forms import MemberAdminForm
 from .models import MEMBER_CONTACT_FIELDS, MEMBER_NAME_FIELDS, PREFECTURE_CHOICES, Member
 
@@ -175,10 +178,6 @@ class MemberFilterSet(WagtailFilterSet):
         return queryset.filter(certification_expires_on__year=int(value)) if value else queryset
 
 
-def _to_katakana(text):
-    return "".join(chr(ord(ch) + 0x60) if "ぁ" <= ch <= "ゖ" else ch for ch in text)
-
-
 NAME_ORDERING = ["family_name_kana", "given_name_kana", "member_number"]
 
 
@@ -200,7 +199,7 @@ class MemberIndexView(snippet_views.IndexView):
         fields = [*self.search_fields, "_search_name", "_search_kana"]
         for word in unicodedata.normalize("NFKC", self.search_query).split():
             condition = Q()
-            for term in {word, _to_katakana(word)}:
+            for term in {word, to_katakana(word)}:
                 for field in fields:
                     condition |= Q(**{f"{field}__icontains": term})
             queryset = queryset.filter(condition)
@@ -277,21 +276,6 @@ class MemberInspectView(snippet_views.InspectView):
 
 
 # --- the viewset -----------------------------------------------------------------------------
-
-
-class NoChooserMixin:
-    """For a SnippetViewSet: do not register Wagtail's snippet chooser for the model.
-
-    Every SnippetViewSet normally also registers a chooser (the modal behind
-    ``/admin/snippets/choose/<app>/<model>/``: ``choose``, ``results``, ``chosen/<pk>``,
-    ``chosen-multiple``, ``create``). Its views do no permission check beyond admin access, so
-    an editor (編集者) without any member permission could list members and invoices there.
-    Nothing in this project uses those choosers, so they are not registered at all: the URLs
-    are not added (404), and no chooser widget is registered for foreign keys to the model.
-    """
-
-    def register_chooser_viewset(self):
-        pass
 
 
 class MemberViewSet(NoChooserMixin, SnippetViewSet):

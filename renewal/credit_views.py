@@ -14,8 +14,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from membership.models import fiscal_year_of
-from membership.views import members_area
+from core.dates import fiscal_year_of
+from membership.shell import members_area
 
 from . import credits as credit_rules
 from .models import Credit

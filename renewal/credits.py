@@ -5,7 +5,6 @@ A session counts once per member: awarding is idempotent (the unique constraint
 importing the same attendance sheet, never counts twice.
 """
 
-import calendar
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass
@@ -14,6 +13,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet, Sum, Value
 from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear
 from django.utils import timezone
+
+from core.dates import add_months
 
 from .models import Credit, Registration
 
@@ -67,15 +68,6 @@ def years_before(day, years):
     except ValueError:
         return day.replace(year=day.year - years, day=28)
 
-
-def add_months(day, months):
-    """``day`` moved on by ``months`` (back when negative), keeping month ends: 2028-02-29 + 12
-    → 2029-02-28, 2028-04-30 + 1 → 2028-05-31; other days are clamped to a shorter month."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    last = calendar.monthrange(year, month)[1]
-    at_month_end = day.day == calendar.monthrange(day.year, day.month)[1]
-    return datetime.date(year, month, last if at_month_end else min(day.day, last))
 
 
 def cycle_of(expires_on, cycle_years):

@@ -4,8 +4,8 @@ seminar registrations, credits against the renewal requirement, renewal applicat
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from core.admin_kit import date_display, datetime_display
 from membership.admin_sections import Link, MemberSection, member_section
-from membership.billing_viewsets import date_display, datetime_display
 
 from .credits import evaluate
 from .models import Credit, Registration, RenewalApplication

@@ -35,7 +35,8 @@ register_menu_entry("更新延長申請", "renewal:extension", order=140, shown_
 @dashboard_notice
 def renewal_due_notice(request):
     """Guide 7 ①: 「資格更新のお手続きをお願いします」 while the application window is open."""
-    from .credits import add_months
+    from core.dates import add_months
+
     from .models import RenewalSettings
     from .renewals import current_application
 

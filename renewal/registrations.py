@@ -14,15 +14,17 @@ Views call these and show ``RegistrationError``'s message; they never write thes
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.dates import fiscal_year_of
+from core.errors import DomainError
 from membership import billing
-from membership.models import Invoice, Member, Payment, fiscal_year_of
+from membership.models import Invoice, Member, Payment
 
 from .models import Registration, Session
 
 CANCEL_REASON = "参加申込の取消"
 
 
-class RegistrationError(Exception):
+class RegistrationError(DomainError):
     """A registration or cancellation the member asked for cannot be done; the message says why."""
 
 

@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from membership.views import members_area
+from membership.shell import members_area
 
 from . import renewals
 from .models import ExtensionApplication, RenewalApplication

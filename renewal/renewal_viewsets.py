@@ -23,9 +23,10 @@ from wagtail.admin.widgets.button import HeaderButton
 from wagtail.log_actions import LogFormatter
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from membership.billing_viewsets import (
+from core.admin_kit import (
     ActionFormView,
     InspectInsteadOfEditView,
+    NoChooserMixin,
     NoteForm,
     NoteLogFormatter,
     ReadOnlyHistoryView,
@@ -35,9 +36,8 @@ from membership.billing_viewsets import (
     RestrictedPermissionPolicy,
     date_display,
     datetime_display,
-    member_link,
 )
-from membership.viewsets import NoChooserMixin
+from membership.admin_sections import member_link
 
 from . import renewals
 from .models import ExtensionApplication, ExtensionProgramme, RenewalApplication, RenewalSettings
@@ -306,7 +306,7 @@ class RenewalViewSet(NoChooserMixin, SnippetViewSet):
     add_to_reference_index = False
 
     index_view_class = RenewalIndexView
-    index_template_name = "membership/admin/readonly_index.html"
+    index_template_name = "core/admin/readonly_index.html"
     inspect_view_class = RenewalInspectView
     edit_view_class = InspectInsteadOfEditView
     history_view_class = ReadOnlyHistoryView
@@ -482,7 +482,7 @@ class ExtensionApplicationViewSet(NoChooserMixin, SnippetViewSet):
     add_to_reference_index = False
 
     index_view_class = ExtensionIndexView
-    index_template_name = "membership/admin/readonly_index.html"
+    index_template_name = "core/admin/readonly_index.html"
     inspect_view_class = ExtensionInspectView
     edit_view_class = InspectInsteadOfEditView
     history_view_class = ReadOnlyHistoryView

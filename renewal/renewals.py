@@ -18,7 +18,6 @@ expiry change on the member.
 import datetime
 from dataclasses import dataclass, field
 
-from config.tasks import enqueue_with_transaction
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -27,13 +26,14 @@ from django.urls import reverse
 from django.utils import timezone
 from wagtail.log_actions import log
 
+from cms_pages.models import society_settings
+from core.dates import add_months, current_fiscal_year
+from core.errors import DomainError
+from core.outbox import queue_mail
 from membership import billing
-from membership.models import Invoice, Member, current_fiscal_year
-from membership.receipts import society_settings
-from membership.tasks import send_member_mail
+from membership.models import Invoice, Member
 
 from . import credits
-from .credits import add_months
 from .models import ExtensionApplication, ExtensionProgramme, RenewalApplication, RenewalSettings
 
 State = RenewalApplication.State
@@ -48,7 +48,7 @@ EXPIRY_CHANGED_ACTION = "renewal.member.expiry_changed"
 OPEN_STATES = (State.SUBMITTED, State.APPROVED)
 
 
-class RenewalError(Exception):
+class RenewalError(DomainError):
     """An application or decision that cannot be made now; the message is shown as it is."""
 
 
@@ -351,4 +351,4 @@ def _mail(application, template, subject):
             "renewal_url": f"{settings.SITE_URL}{reverse('renewal:renewal')}",
         },
     )
-    enqueue_with_transaction(send_member_mail, subject=f"【{society.society_name}】{subject}", body=body, to=[email])
+    queue_mail(subject=f"【{society.society_name}】{subject}", body=body, to=[email])

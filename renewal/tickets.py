@@ -4,17 +4,10 @@ The ticket carries a QR code of its ticket number for check-in at the venue; xht
 raster images (not SVG) reliably, so the QR code is a PNG data URI made by segno.
 """
 
-import io
-
 import segno
-from django.template.loader import render_to_string
-from xhtml2pdf import pisa
 
-from membership.receipts import FONT_PATH, society_settings
-
-
-class TicketError(Exception):
-    pass
+from cms_pages.models import society_settings
+from core.pdf import render_pdf
 
 
 def qr_data_uri(text):
@@ -24,7 +17,7 @@ def qr_data_uri(text):
 def render_ticket_pdf(registration):
     """The PDF of a registration's 受講票 (the caller has checked it may be issued)."""
     session = registration.session
-    html = render_to_string(
+    return render_pdf(
         "pdf/ticket.html",
         {
             "registration": registration,
@@ -33,14 +26,9 @@ def render_ticket_pdf(registration):
             "member": registration.member,
             "society_name": society_settings().society_name,
             "qr_code": qr_data_uri(registration.ticket_number),
-            "font_path": FONT_PATH.as_posix(),
         },
+        what="受講票",
     )
-    output = io.BytesIO()
-    result = pisa.CreatePDF(html, dest=output, encoding="utf-8")
-    if result.err:
-        raise TicketError("受講票のPDFを作成できませんでした。")
-    return output.getvalue()
 
 
 def ticket_filename(registration):

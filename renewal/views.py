@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from membership.views import members_area
+from membership.shell import members_area
 
 from . import listings, registrations, tickets
 from .forms import ParticipationSearchForm, RegistrationForm, SeminarSearchForm

@@ -47,20 +47,22 @@ from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from membership.accounts import normalize_login_id
-from membership.billing_viewsets import (
-    ActionFormView,
+from core.admin_kit import (
     InspectInsteadOfEditView,
+    NoChooserMixin,
     ReadOnlyHistoryView,
     ReadOnlyInspectView,
     RestrictedPermissionPolicy,
     SafeExportMixin,
     date_display,
     datetime_display,
-    member_link,
 )
-from membership.models import Member, fiscal_year_of
-from membership.viewsets import NoChooserMixin, _to_katakana
+from core.dates import fiscal_year_of
+from core.japanese import to_katakana
+from membership.accounts import normalize_login_id
+from membership.admin_sections import member_link
+from membership.billing_viewsets import ActionFormView
+from membership.models import Member
 
 from . import credits
 from .models import Credit, CreditCategory, LectureKind, Registration, Seminar, Session
@@ -99,7 +101,7 @@ def search_members(queryset, query, prefix="member__"):
     ]
     for word in unicodedata.normalize("NFKC", query).split():
         condition = Q()
-        for term in {word, _to_katakana(word)}:
+        for term in {word, to_katakana(word)}:
             for field in fields:
                 condition |= Q(**{f"{field}__icontains": term})
         queryset = queryset.filter(condition)

@@ -6,7 +6,7 @@
 
 Mount them on the session the code under test uses, for the duration of a test::
 
-    with mounted(membership.sandbox.delivery.http, settings.SITE_URL, DjangoAppAdapter()):
+    with mounted(gateway_sandbox.delivery.http, settings.SITE_URL, DjangoAppAdapter()):
         ...
 
 ``requests`` picks the mounted adapter with the longest matching URL prefix.

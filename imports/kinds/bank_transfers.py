@@ -40,7 +40,7 @@ Decisions:
 - Mails: the confirm step has a checkbox 「入金確認メールを会員に送る」, checked by default (a
   confirm option, stored on the job). When it is on, every invoice paid by the import gets the
   same mail as a card or store payment, ``membership.billing.send_paid_mail`` (fiscal year,
-  amount, receipt link), queued with ``config.tasks.enqueue_with_transaction`` inside the
+  amount, receipt link), queued with ``core.outbox.enqueue_with_transaction`` inside the
   import's transaction: a rolled-back import mails nobody, and rows that change nothing
   (入金済, so also a statement imported again) mail nobody either. Members without an e-mail
   address are left out (the preview counts them; ``send_paid_mail`` would skip them anyway).
@@ -67,7 +67,6 @@ import unicodedata
 import uuid
 from dataclasses import dataclass, field
 
-from config.tasks import enqueue_with_transaction
 from django.contrib.contenttypes.models import ContentType
 from django.db import DatabaseError
 from django.db.models import Q
@@ -78,8 +77,10 @@ from wagtail import hooks
 from wagtail.log_actions import LogFormatter
 from wagtail.models import ModelLogEntry
 
+from core.dates import fiscal_year_of
+from core.outbox import enqueue_with_transaction
 from membership.billing import next_receipt_number, send_paid_mail
-from membership.models import Invoice, Member, Payment, fiscal_year_of
+from membership.models import Invoice, Member, Payment
 
 from ..bulk import update_rows
 from ..registry import ConfirmOption, ImportField, ImportKind, register

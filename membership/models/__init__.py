@@ -11,8 +11,6 @@ from .billing import (
     Payment,
     Receipt,
     ReceiptCounter,
-    current_fiscal_year,
-    fiscal_year_of,
 )
 from .members import MEMBER_CONTACT_FIELDS, MEMBER_NAME_FIELDS, PREFECTURE_CHOICES, PREFECTURES, Member
 
@@ -35,6 +33,4 @@ __all__ = [
     "Payment",
     "Receipt",
     "ReceiptCounter",
-    "current_fiscal_year",
-    "fiscal_year_of",
 ]

@@ -15,15 +15,6 @@ from django.utils import timezone
 from .members import Member
 
 
-def fiscal_year_of(day):
-    """年度: April to March. 2024-03-31 is fiscal 2023, 2024-04-01 is fiscal 2024."""
-    return day.year if day.month >= 4 else day.year - 1
-
-
-def current_fiscal_year():
-    return fiscal_year_of(timezone.localdate())
-
-
 class DuesRule(models.Model):
     """The dues amount for one fiscal year and membership status (staff-editable data)."""
 

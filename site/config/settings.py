@@ -51,8 +51,9 @@ WAGTAILADMIN_BASE_URL = SITE_URL
 WAGTAIL_SITE_NAME = "日本消化器内視鏡技師会 会員管理システム"
 
 INSTALLED_APPS = [
+    "core",
     "membership",
-    "membership.sandbox",  # the stand-in payment gateway (label gateway_sandbox)
+    "gateway_sandbox",  # the stand-in payment gateway (label gateway_sandbox)
     "renewal",
     "imports",
     "cms_pages",
@@ -205,7 +206,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Payment gateway (docs/payment-gateway.md) -----------------------------------------
 # "gmo" is GMO Payment Gateway, link type Plus. "sandbox" is the stand-in gateway of
-# membership/sandbox, served by this very site under /sandbox-gateway/ (development, tests,
+# site/gateway_sandbox, served by this very site under /sandbox-gateway/ (development, tests,
 # `make run`). Production (DEBUG off) refuses the sandbox and must name the gateway.
 PAYMENT_GATEWAY = os.environ.get("PAYMENT_GATEWAY", "").strip().lower() or ("sandbox" if DEBUG else "")
 if PAYMENT_GATEWAY not in {"gmo", "sandbox"}:

@@ -18,7 +18,7 @@ urlpatterns = [
 
 if settings.PAYMENT_GATEWAY == "sandbox":
     # The stand-in payment gateway (development and tests only; production refuses it).
-    urlpatterns.append(path("sandbox-gateway/", include("membership.sandbox.urls")))
+    urlpatterns.append(path("sandbox-gateway/", include("gateway_sandbox.urls")))
 
 if settings.DEBUG:
     from django.conf.urls.static import static

@@ -25,9 +25,9 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection
 from django.test import Client
 
+from gateway_sandbox.models import SandboxTrade
 from membership import gateway
 from membership.models import Invoice, Member, Payment, User
-from membership.sandbox.models import SandboxTrade
 from tests.bench.sender import canned_trade_status, init_worker, ready, send_notifications
 from tests.http_adapters import DjangoAppAdapter, RecordingAdapter, mounted
 

@@ -48,7 +48,8 @@ SECOND_MEMBER_NUMBER = "0099001"
 RENEWAL_MEMBER_NUMBERS = ("0020019", "0020020")
 E2E_EXTRA_DATA = f"""
 from membership import billing
-from membership.models import Invoice, Member, User, current_fiscal_year
+from membership.models import Invoice, Member, User
+from core.dates import current_fiscal_year
 from membership.management.commands.seed_demo import DEMO_MEMBER_PASSWORD
 user = User.objects.create_user(username="{SECOND_MEMBER_NUMBER}", email="second@example.jp", password=DEMO_MEMBER_PASSWORD)
 member = Member.objects.create(user=user, member_number="{SECOND_MEMBER_NUMBER}", family_name="佐藤", given_name="健",

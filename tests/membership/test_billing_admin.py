@@ -18,8 +18,9 @@ from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 from wagtail.models import ModelLogEntry
 
+from core.dates import current_fiscal_year
 from membership import billing
-from membership.models import DuesRule, GatewayNotification, Invoice, Member, Payment, current_fiscal_year
+from membership.models import DuesRule, GatewayNotification, Invoice, Member, Payment
 from membership.receipts import issue_receipt
 from membership.tasks import send_dues_reminders_task
 from tests.factories import InvoiceFactory, MemberFactory, StaffUserFactory, user_in

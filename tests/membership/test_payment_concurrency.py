@@ -8,9 +8,9 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from gateway_sandbox.models import SandboxTrade
 from membership import billing, gateway
 from membership.models import GatewayNotification, Invoice, Payment, ReceiptCounter
-from membership.sandbox.models import SandboxTrade
 from tests.factories import InvoiceFactory, MemberFactory
 from tests.http_adapters import DjangoAppAdapter, mounted
 

@@ -15,10 +15,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from gateway_sandbox import delivery
+from gateway_sandbox.models import SandboxNotification, SandboxTrade
 from membership import billing, gateway
 from membership.models import GatewayNotification, Invoice, Payment
-from membership.sandbox import delivery
-from membership.sandbox.models import SandboxNotification, SandboxTrade
 from tests.factories import InvoiceFactory
 from tests.http_adapters import DjangoAppAdapter, RecordingAdapter, mounted
 
@@ -92,7 +92,7 @@ def request_store_numbers(member_client, invoice, commit):
 
 def console(commit, order_id, action):
     """The sandbox console (staff-only outside DEBUG) marks a store payment paid or expired."""
-    from membership.sandbox import services
+    from gateway_sandbox import services
 
     trade = SandboxTrade.objects.get(order_id=order_id)
     with commit():

@@ -6,7 +6,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from membership import japanese
+from core import japanese
 from membership.models import Member
 from tests.factories import MemberFactory
 

@@ -2,7 +2,7 @@ import pytest
 import requests
 from django.conf import settings
 
-from membership.sandbox import delivery
+from gateway_sandbox import delivery
 from tests.http_adapters import RecordingAdapter, mounted
 
 

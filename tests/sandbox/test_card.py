@@ -3,7 +3,7 @@
 import pytest
 from django.utils import timezone
 
-from membership.sandbox.models import SandboxNotification, SandboxTrade
+from gateway_sandbox.models import SandboxNotification, SandboxTrade
 
 from .helpers import CANCEL_URL, CARD_FORM, ORDER_ID, RET_URL, checkout_path, pay_by_card
 

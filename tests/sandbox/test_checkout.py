@@ -2,7 +2,7 @@
 
 import pytest
 
-from membership.sandbox.models import SandboxTrade
+from gateway_sandbox.models import SandboxTrade
 
 from .helpers import ORDER_ID, checkout_path, execution_parameters, pay_by_card
 

@@ -3,7 +3,7 @@
 import pytest
 from django.core.management import CommandError, call_command
 
-from membership.sandbox.models import SandboxNotification, SandboxTrade
+from gateway_sandbox.models import SandboxNotification, SandboxTrade
 
 from .helpers import ORDER_ID, pay_at_store, pay_by_card
 

@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from membership.sandbox.models import SandboxTrade
-from membership.sandbox.services import payment_deadline
+from gateway_sandbox.models import SandboxTrade
+from gateway_sandbox.services import payment_deadline
 
 from .helpers import ORDER_ID, RET_URL, checkout_path, pay_at_store
 

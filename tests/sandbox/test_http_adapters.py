@@ -4,7 +4,7 @@ import pytest
 import requests
 from django.conf import settings
 
-from membership.sandbox import delivery
+from gateway_sandbox import delivery
 from tests.http_adapters import DjangoAppAdapter, RecordingAdapter, mounted
 
 from .helpers import ORDER_ID, pay_by_card

@@ -8,8 +8,8 @@ import requests
 from django.core.management import call_command
 from django.utils import timezone
 
-from membership.sandbox import delivery
-from membership.sandbox.models import SandboxNotification
+from gateway_sandbox import delivery
+from gateway_sandbox.models import SandboxNotification
 from tests.http_adapters import RecordingAdapter, mounted
 
 from .helpers import pay_by_card

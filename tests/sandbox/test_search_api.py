@@ -3,7 +3,7 @@
 import pytest
 from django.utils import timezone
 
-from membership.sandbox.models import SandboxTrade
+from gateway_sandbox.models import SandboxTrade
 
 from .helpers import ORDER_ID, checkout_path, parse_answer, pay_at_store, pay_by_card, search_path
 

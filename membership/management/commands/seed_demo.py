@@ -410,8 +410,9 @@ class Command(BaseCommand):
 
     def ensure_demo_dues(self):
         """Dues as in the guide's table: seven past years paid at ゆうちょ, the last two unpaid."""
+        from core.dates import current_fiscal_year
         from membership import billing
-        from membership.models import DuesRule, Invoice, current_fiscal_year
+        from membership.models import DuesRule, Invoice
 
         this_year = current_fiscal_year()
         for year in range(this_year - 8, this_year + 1):
@@ -443,8 +444,8 @@ class Command(BaseCommand):
         side and at the sandbox gateway alike, so its console can mark them paid or expired."""
         from django.conf import settings
 
+        from gateway_sandbox.models import SandboxTrade
         from membership.models import Invoice, Payment
-        from membership.sandbox.models import SandboxTrade
 
         if settings.PAYMENT_GATEWAY != "sandbox":
             return

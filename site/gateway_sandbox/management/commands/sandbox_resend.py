@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from membership.sandbox.delivery import resend_undelivered
+from gateway_sandbox.delivery import resend_undelivered
 
 
 class Command(BaseCommand):

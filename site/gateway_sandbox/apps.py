@@ -2,6 +2,6 @@ from django.apps import AppConfig
 
 
 class SandboxConfig(AppConfig):
-    name = "membership.sandbox"
+    name = "gateway_sandbox"
     label = "gateway_sandbox"
     verbose_name = "決済サンドボックス"

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from membership.sandbox import services
+from gateway_sandbox import services
 
 ACTIONS = {"paid": services.mark_paid, "expired": services.mark_expired}
 

@@ -109,3 +109,8 @@ def lookup_postal_code(value):
     except KeyError:
         return None
     return {"prefecture": place.prefecture, "city": place.city, "town": place.neighborhood or ""}
+
+
+def to_katakana(text):
+    """Hiragana turned into full-width katakana (for searching furigana typed either way)."""
+    return "".join(chr(ord(ch) + 0x60) if "ぁ" <= ch <= "ゖ" else ch for ch in text)
