@@ -16,14 +16,11 @@ The dues generation and reminder screens and the dashboard panel are in
 billing_admin_views.py.
 """
 
-import unicodedata
 import uuid
 
 import django_filters
 from django import forms
 from django.db import transaction
-from django.db.models import Q, Value
-from django.db.models.functions import Concat
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils import timezone
@@ -56,12 +53,12 @@ from core.admin_kit import (
     datetime_display,
 )
 from core.dates import current_fiscal_year
-from core.japanese import to_katakana
 
 from . import billing
 from .accounts import normalize_login_id
 from .admin_sections import Link, MemberSection, member_link, member_section
 from .models import DuesRule, GatewayNotification, Invoice, Member, Payment
+from .search import MemberSearchMixin
 
 MEMBER_URLS = "wagtailsnippets_membership_member"
 INVOICE_URLS = "wagtailsnippets_membership_invoice"
@@ -258,27 +255,9 @@ def _local_date(value):
     return f"{timezone.localtime(value):%Y/%m/%d}" if value else ""
 
 
-class InvoiceIndexView(ReadOnlyIndexView):
+class InvoiceIndexView(MemberSearchMixin, ReadOnlyIndexView):
     export_name = "invoices"
     title_label = "会員番号"
-
-    def search_queryset(self, queryset):
-        """Every word must match the member number, the name (with or without the space) or
-        the furigana (hiragana is read as katakana), or the receipt number."""
-        if not self.is_searching:
-            return queryset
-        queryset = queryset.annotate(
-            _search_name=Concat("member__family_name", "member__given_name"),
-            _search_kana=Concat("member__family_name_kana", Value("\u3000"), "member__given_name_kana"),
-        )
-        fields = [*self.search_fields, "_search_name", "_search_kana"]
-        for word in unicodedata.normalize("NFKC", self.search_query).split():
-            condition = Q()
-            for term in {word, to_katakana(word)}:
-                for field in fields:
-                    condition |= Q(**{f"{field}__icontains": term})
-            queryset = queryset.filter(condition)
-        return queryset
 
     def order_queryset(self, queryset):
         queryset = super().order_queryset(queryset)

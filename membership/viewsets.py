@@ -8,13 +8,11 @@
 """
 
 import datetime
-import unicodedata
 
 import django_filters
 from django import forms
 from django.db import IntegrityError, transaction
-from django.db.models import ProtectedError, Q, Value
-from django.db.models.functions import Concat
+from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.functional import cached_property
 from wagtail.actions.delete import DeleteAction
@@ -28,10 +26,10 @@ from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from core.admin_kit import NoChooserMixin
-from core.japanese import to_katakana
 
 from .admin_forms import MemberAdminForm
 from .models import MEMBER_CONTACT_FIELDS, MEMBER_NAME_FIELDS, PREFECTURE_CHOICES, Member
+from .search import MemberSearchMixin
 
 MEMBER_EDIT_ACTION = "membership.member.edit"
 EMPTY_DISPLAY = "(空欄)"
@@ -181,29 +179,13 @@ class MemberFilterSet(WagtailFilterSet):
 NAME_ORDERING = ["family_name_kana", "given_name_kana", "member_number"]
 
 
-class MemberIndexView(snippet_views.IndexView):
+class MemberIndexView(MemberSearchMixin, snippet_views.IndexView):
+    member_prefix = ""
+
     @cached_property
     def columns(self):
         # No bulk selection: bulk deletion would bypass MemberDeleteAction (accounts stay behind).
         return [column for column in super().columns if not isinstance(column, BulkActionsCheckboxColumn)]
-
-    def search_queryset(self, queryset):
-        """Every word must match: number, name (with or without the space), furigana
-        (hiragana is read as katakana), e-mail or workplace. Full-width digits are normalised."""
-        if not self.is_searching:
-            return queryset
-        queryset = queryset.annotate(
-            _search_name=Concat("family_name", "given_name"),
-            _search_kana=Concat("family_name_kana", Value("\u3000"), "given_name_kana"),
-        )
-        fields = [*self.search_fields, "_search_name", "_search_kana"]
-        for word in unicodedata.normalize("NFKC", self.search_query).split():
-            condition = Q()
-            for term in {word, to_katakana(word)}:
-                for field in fields:
-                    condition |= Q(**{f"{field}__icontains": term})
-            queryset = queryset.filter(condition)
-        return queryset
 
     def order_queryset(self, queryset):
         # 氏名 sorts in 五十音 order, by the furigana.

@@ -21,13 +21,11 @@ members' registrations or credits through a chooser modal.
 """
 
 import datetime
-import unicodedata
 
 import django_filters
 from django import forms
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, Value
-from django.db.models.functions import Concat
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils import timezone
@@ -58,11 +56,11 @@ from core.admin_kit import (
     datetime_display,
 )
 from core.dates import fiscal_year_of
-from core.japanese import to_katakana
 from membership.accounts import normalize_login_id
 from membership.admin_sections import member_link
 from membership.billing_viewsets import ActionFormView
 from membership.models import Member
+from membership.search import search_members
 
 from . import credits
 from .models import Credit, CreditCategory, LectureKind, Registration, Seminar, Session
@@ -81,31 +79,6 @@ def _period(start, end):
 
 def _member(member):
     return f"{member.member_number} {member.full_name}"
-
-
-def search_members(queryset, query, prefix="member__"):
-    """Every word must match the member number, the name (with or without the space) or the
-    furigana (hiragana read as katakana); full-width digits are normalised."""
-    queryset = queryset.annotate(
-        _search_name=Concat(f"{prefix}family_name", f"{prefix}given_name"),
-        _search_kana=Concat(f"{prefix}family_name_kana", Value("\u3000"), f"{prefix}given_name_kana"),
-    )
-    fields = [
-        f"{prefix}member_number",
-        f"{prefix}family_name",
-        f"{prefix}given_name",
-        f"{prefix}family_name_kana",
-        f"{prefix}given_name_kana",
-        "_search_name",
-        "_search_kana",
-    ]
-    for word in unicodedata.normalize("NFKC", query).split():
-        condition = Q()
-        for term in {word, to_katakana(word)}:
-            for field in fields:
-                condition |= Q(**{f"{field}__icontains": term})
-        queryset = queryset.filter(condition)
-    return queryset
 
 
 # --- history ---------------------------------------------------------------------------------------

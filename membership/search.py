@@ -1,0 +1,44 @@
+"""The one member search of the admin listings (members, invoices, registrations, credits, ...).
+
+Every word must match the member number, the name (with or without the space), the furigana
+(hiragana is read as katakana) or one of the listing's own fields; full-width digits are
+normalised. Not an admin module: other apps' listings use it too.
+"""
+
+import unicodedata
+
+from django.db.models import Q, Value
+from django.db.models.functions import Concat
+
+from core.japanese import to_katakana
+
+MEMBER_FIELDS = ("member_number", "family_name", "given_name", "family_name_kana", "given_name_kana")
+
+
+def search_members(queryset, query, *, prefix="member__", fields=()):
+    """``queryset`` narrowed to rows whose member (reached through ``prefix``; "" for members
+    themselves) or ``fields`` (full paths) match every word of ``query``."""
+    queryset = queryset.annotate(
+        _search_name=Concat(f"{prefix}family_name", f"{prefix}given_name"),
+        _search_kana=Concat(f"{prefix}family_name_kana", Value("\u3000"), f"{prefix}given_name_kana"),
+    )
+    searched = list(dict.fromkeys([*(prefix + name for name in MEMBER_FIELDS), *fields]))
+    searched += ["_search_name", "_search_kana"]
+    for word in unicodedata.normalize("NFKC", query).split():
+        condition = Q()
+        for term in {word, to_katakana(word)}:
+            for field in searched:
+                condition |= Q(**{f"{field}__icontains": term})
+        queryset = queryset.filter(condition)
+    return queryset
+
+
+class MemberSearchMixin:
+    """For a Wagtail IndexView: search with ``search_members`` over ``search_fields`` too."""
+
+    member_prefix = "member__"
+
+    def search_queryset(self, queryset):
+        if not self.is_searching:
+            return queryset
+        return search_members(queryset, self.search_query, prefix=self.member_prefix, fields=self.search_fields or ())
