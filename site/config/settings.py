@@ -51,6 +51,7 @@ WAGTAILADMIN_BASE_URL = SITE_URL
 WAGTAIL_SITE_NAME = "日本消化器内視鏡技師会 会員管理システム"
 
 INSTALLED_APPS = [
+    "config",  # the project as an app: its seed_demo command
     "core",
     "membership",
     "gateway_sandbox",  # the stand-in payment gateway (label gateway_sandbox)
