@@ -1,5 +1,5 @@
-"""Wagtail admin set-up (DESIGN.md 8): members (viewsets.py) and the 会費・入金 group
-(billing_viewsets.py, billing_admin_views.py)."""
+"""Wagtail admin set-up (DESIGN.md 8): members (admin/members.py), applications
+(admin/applications.py) and the 会費・入金 group (billing_viewsets.py, billing_admin_views.py)."""
 
 from django.apps import apps
 from django.core.exceptions import PermissionDenied
@@ -9,9 +9,11 @@ from wagtail.permissions import policy_registry, register_permission_policy
 from wagtail.snippets.models import register_snippet
 
 from . import billing_admin_views
-from .application_viewsets import LOG_ACTIONS as APPLICATION_LOG_ACTIONS
-from .application_viewsets import PERMISSION_POLICY as APPLICATION_PERMISSION_POLICY
-from .application_viewsets import ApplicationViewSet, PendingApplicationsPanel
+from .admin.applications import LOG_ACTIONS as APPLICATION_LOG_ACTIONS
+from .admin.applications import PERMISSION_POLICY as APPLICATION_PERMISSION_POLICY
+from .admin.applications import ApplicationViewSet, PendingApplicationsPanel
+from .admin.member_history import MemberEditLogFormatter
+from .admin.members import MemberViewSet
 from .billing_admin_views import (
     GENERATE_PERMISSION,
     REMIND_PERMISSION,
@@ -20,14 +22,8 @@ from .billing_admin_views import (
     PermissionMenuItem,
 )
 from .billing_viewsets import LOG_ACTIONS, MONEY_MENU_HOOK, PERMISSION_POLICIES, MoneyViewSetGroup
+from .members import MEMBER_EDIT_ACTION, MemberDeleteAction, MemberEditAction
 from .models import Member, MembershipApplication
-from .viewsets import (
-    MEMBER_EDIT_ACTION,
-    MemberDeleteAction,
-    MemberEditAction,
-    MemberEditLogFormatter,
-    MemberViewSet,
-)
 
 # Money rows are never deleted here and payments are only looked at: registered before any
 # view asks for the models' policies.
