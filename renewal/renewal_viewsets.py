@@ -39,7 +39,7 @@ from core.admin_kit import (
 )
 from membership.admin_sections import member_link
 
-from . import renewals
+from . import extensions, renewals
 from .models import ExtensionApplication, ExtensionProgramme, RenewalApplication, RenewalSettings
 
 RENEWAL_URLS = "wagtailsnippets_renewal_renewalapplication"
@@ -63,6 +63,11 @@ class RenewalApprovedLogFormatter(NoteLogFormatter):
 class RenewalRejectedLogFormatter(NoteLogFormatter):
     label = "差戻し"
     message = "差戻ししました"
+
+
+class RenewalCancelledLogFormatter(LogFormatter):
+    label = "取下げ"
+    message = "会員が申請を取り下げました"
 
 
 class CardIssuedLogFormatter(LogFormatter):
@@ -93,9 +98,10 @@ class ExpiryChangedLogFormatter(LogFormatter):
 LOG_ACTIONS = {
     renewals.RENEWAL_APPROVED_ACTION: RenewalApprovedLogFormatter,
     renewals.RENEWAL_REJECTED_ACTION: RenewalRejectedLogFormatter,
+    renewals.RENEWAL_CANCELLED_ACTION: RenewalCancelledLogFormatter,
     renewals.CARD_ISSUED_ACTION: CardIssuedLogFormatter,
-    renewals.EXTENSION_APPROVED_ACTION: ExtensionApprovedLogFormatter,
-    renewals.EXTENSION_REJECTED_ACTION: ExtensionRejectedLogFormatter,
+    extensions.EXTENSION_APPROVED_ACTION: ExtensionApprovedLogFormatter,
+    extensions.EXTENSION_REJECTED_ACTION: ExtensionRejectedLogFormatter,
     renewals.EXPIRY_CHANGED_ACTION: ExpiryChangedLogFormatter,
 }
 
@@ -436,7 +442,7 @@ class ExtensionActionView(RenewalActionView):
             ("会員", f"{application.member.member_number} {application.member.full_name}"),
             ("更新延長措置", application.programme.name),
             ("申請時の有効期限", date_display(application.expires_on, '-')),
-            ("延長後の有効期限", date_display(renewals.add_months(application.expires_on, application.programme.extension_months), '-')),
+            ("延長後の有効期限", date_display(extensions.extended_expiry(application), '-')),
             ("申請理由", application.reason),
         ]  # fmt: skip
 
@@ -453,7 +459,7 @@ class ApproveExtensionView(ExtensionActionView):
     explanation = "承認すると、会員の認定有効期限を延長し、会員にメールで知らせます。"
 
     def perform(self, data):
-        return renewals.approve_extension(application_id=self.object.pk, user=self.request.user, note=data["note"])
+        return extensions.approve_extension(application_id=self.object.pk, user=self.request.user, note=data["note"])
 
     def success_message(self, application):
         return f"{application}を承認しました。"
@@ -466,7 +472,7 @@ class RejectExtensionView(ExtensionActionView):
     submit_class = "no"
 
     def perform(self, data):
-        return renewals.reject_extension(application_id=self.object.pk, user=self.request.user, note=data["note"])
+        return extensions.reject_extension(application_id=self.object.pk, user=self.request.user, note=data["note"])
 
     def success_message(self, application):
         return f"{application}を差戻しました。"
