@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from membership.models import Member
 
-from .credits import mark_attended
+from .attendance import mark_attended
 from .models import CreditCategory, LectureKind, Registration, Seminar, Session
 from .registrations import next_ticket_number
 

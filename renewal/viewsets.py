@@ -39,13 +39,14 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFi
 from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.widgets.button import HeaderButton
-from wagtail.log_actions import LogFormatter, log
+from wagtail.log_actions import LogFormatter
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from core.admin_kit import (
+    ActionFormView,
     InspectInsteadOfEditView,
     NoChooserMixin,
     ReadOnlyHistoryView,
@@ -58,19 +59,17 @@ from core.admin_kit import (
 from core.dates import fiscal_year_of
 from membership.accounts import normalize_login_id
 from membership.admin_sections import member_link
-from membership.billing_viewsets import ActionFormView
 from membership.models import Member
 from membership.search import search_members
 
-from . import credits
+from . import attendance
 from .models import Credit, CreditCategory, LectureKind, Registration, Seminar, Session
 
 SEMINAR_URLS = "wagtailsnippets_renewal_seminar"
 REGISTRATION_URLS = "wagtailsnippets_renewal_registration"
 CREDIT_URLS = "wagtailsnippets_renewal_credit"
 
-ATTENDED_ACTION = "renewal.registration.attended"
-ATTENDED_VIA = {"admin": "参加申込の画面", "bulk": "参加申込の一括操作", "import": "出席者取込"}
+ATTENDED_VIA = {attendance.ADMIN: "参加申込の画面", attendance.BULK: "参加申込の一括操作", attendance.IMPORT: "出席者取込"}
 
 
 def _period(start, end):
@@ -98,7 +97,7 @@ class AttendedLogFormatter(LogFormatter):
         return text
 
 
-LOG_ACTIONS = {ATTENDED_ACTION: AttendedLogFormatter}
+LOG_ACTIONS = {attendance.ATTENDED_ACTION: AttendedLogFormatter}
 
 
 # --- permissions -----------------------------------------------------------------------------------
@@ -562,7 +561,6 @@ class MarkAttendedView(ActionFormView):
     page_title = "参加済にする"
     form_class = MarkAttendedForm
     submit_label = "参加済にする"
-    refusals = (ValueError,)
 
     def get_queryset(self):
         return Registration.objects.select_related("member", "session__seminar")
@@ -579,21 +577,10 @@ class MarkAttendedView(ActionFormView):
         return registration_summary(self.object)
 
     def blocked_reason(self):
-        if self.object.state != Registration.State.APPLIED:
-            return "取消された参加申込は参加済にできません。"
-        if self.object.attended_at:
-            return f"この参加申込は{datetime_display(self.object.attended_at)}に参加済になっています。"
-        return ""
+        return attendance.attended_refusal(self.object)
 
     def perform(self, data):
-        reason = self.blocked_reason()  # a second click, or a change since the page was shown
-        if reason:
-            raise ValueError(reason)
-        self.had_credit = Credit.objects.filter(member=self.object.member, session=self.object.session).exists()
-        return credits.mark_attended(registration=self.object)
-
-    def log_entry(self, registration, data):
-        return ATTENDED_ACTION, {"via": "admin", "credit_created": not self.had_credit}
+        return attendance.mark_attended(registration_id=self.object.pk, user=self.request.user, via=attendance.ADMIN)
 
     def success_message(self, registration):
         return f"{_member(registration.member)}さんを参加済にしました({registration.session})。"
@@ -634,23 +621,15 @@ class MarkAttendedBulkAction(SnippetBulkAction):
         context["header_icon"] = "success"
         return context
 
+    def get_execution_context(self):
+        return {**super().get_execution_context(), "user": self.request.user}
+
     @classmethod
     def execute_action(cls, objects, user=None, **kwargs):
-        view = kwargs["self"]
-        count = 0
-        for registration in objects:
-            had_credit = Credit.objects.filter(
-                member_id=registration.member_id, session_id=registration.session_id
-            ).exists()
-            credits.mark_attended(registration=registration)
-            log(
-                instance=registration,
-                action=ATTENDED_ACTION,
-                user=view.request.user,
-                data={"via": "bulk", "credit_created": not had_credit},
-            )
-            count += 1
-        return count, 0
+        done = attendance.mark_attended_bulk(
+            registration_ids=[registration.pk for registration in objects], user=user, via=attendance.BULK
+        )
+        return len(done.marked), 0
 
     def get_success_message(self, num_parent_objects, num_child_objects):
         return f"{num_parent_objects}件の参加申込を参加済にしました。"

@@ -13,7 +13,7 @@ from wagtail.models import ModelLogEntry
 
 from imports import services
 from imports.models import ImportJob
-from renewal.credits import mark_attended
+from renewal.attendance import mark_attended
 from renewal.models import Credit, Registration
 from tests.factories import MemberFactory, StaffUserFactory
 from tests.renewal.seminar_data import make_seminar, register
