@@ -33,7 +33,6 @@ def years_before(day, years):
         return day.replace(year=day.year - years, day=28)
 
 
-
 def cycle_of(expires_on, cycle_years):
     """(first day, last day) of the cycle ending on ``expires_on``; (None, None) without expiry."""
     if expires_on is None:

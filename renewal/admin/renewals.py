@@ -1,27 +1,21 @@
-"""The secretariat's screens for renewals (資格更新申請) and renewal extensions (更新延長).
+"""資格更新申請 in the admin (the 「資格更新」 group, registered in wagtail_hooks.py).
 
-- 資格更新申請: a read-only listing (filter by state, search by member) whose inspect page
-  offers what may be done now: 申請確認完了 (approve: bills the renewal fee) or 差戻し while
-  事務局確認中, and 会員証発行 once the fee is paid.
-- 更新延長措置: declared and edited by the staff (who is covered, until when, how long).
-- 更新延長申請: 承認 (moves the expiry on) or 差戻し.
-
-Every action is a small confirm form calling ``renewal.renewals`` (which logs it).
+A read-only listing (filter by state and fee paid, search by member) whose inspect page offers
+what may be done now: 申請確認完了 (approve: bills the renewal fee) or 差戻し while 事務局確認中,
+差戻し while approved and the fee unpaid, and 会員証発行 once the fee is paid. Every action is a
+small confirm form calling one service of ``renewal.renewals`` (which logs the decision); the
+formatters of those history entries, and of the expiry change on the member, are here.
 """
 
 import django_filters
 from django import forms
-from django.db.models import Count, Q
-from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.html import format_html
-from wagtail.admin import messages
 from wagtail.admin.filters import WagtailFilterSet
-from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.widgets.button import HeaderButton
 from wagtail.log_actions import LogFormatter
-from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+from wagtail.snippets.views.snippets import SnippetViewSet
 
 from core.admin_kit import (
     ActionFormView,
@@ -39,20 +33,11 @@ from core.admin_kit import (
 )
 from membership.admin_sections import member_link
 
-from . import extensions, renewals
-from .models import ExtensionApplication, ExtensionProgramme, RenewalApplication, RenewalSettings
+from .. import renewals
+from ..models import RenewalApplication, RenewalSettings
+from .common import RENEWAL_URLS, EmptyForm
 
-RENEWAL_URLS = "wagtailsnippets_renewal_renewalapplication"
-EXTENSION_URLS = "wagtailsnippets_renewal_extensionapplication"
-PERMISSION_POLICIES = {
-    RenewalApplication: RestrictedPermissionPolicy(RenewalApplication, ["change", "view"]),
-    ExtensionApplication: RestrictedPermissionPolicy(ExtensionApplication, ["change", "view"]),
-    ExtensionProgramme: RestrictedPermissionPolicy(ExtensionProgramme, ["add", "change", "view"]),
-}
-
-
-def _can_decide(user, model):
-    return PERMISSION_POLICIES[model].user_has_permission(user, "change")
+PERMISSION_POLICIES = {RenewalApplication: RestrictedPermissionPolicy(RenewalApplication, ["change", "view"])}
 
 
 class RenewalApprovedLogFormatter(NoteLogFormatter):
@@ -77,16 +62,6 @@ class CardIssuedLogFormatter(LogFormatter):
         return f"会員証を発行しました(新しい有効期限 {(log_entry.data or {}).get('expires_on')})"
 
 
-class ExtensionApprovedLogFormatter(NoteLogFormatter):
-    label = "承認"
-    message = "承認しました"
-
-
-class ExtensionRejectedLogFormatter(NoteLogFormatter):
-    label = "差戻し"
-    message = "差戻ししました"
-
-
 class ExpiryChangedLogFormatter(LogFormatter):
     label = "認定有効期限の変更"
 
@@ -100,13 +75,12 @@ LOG_ACTIONS = {
     renewals.RENEWAL_REJECTED_ACTION: RenewalRejectedLogFormatter,
     renewals.RENEWAL_CANCELLED_ACTION: RenewalCancelledLogFormatter,
     renewals.CARD_ISSUED_ACTION: CardIssuedLogFormatter,
-    extensions.EXTENSION_APPROVED_ACTION: ExtensionApprovedLogFormatter,
-    extensions.EXTENSION_REJECTED_ACTION: ExtensionRejectedLogFormatter,
     renewals.EXPIRY_CHANGED_ACTION: ExpiryChangedLogFormatter,
 }
 
 
-# --- renewal applications ----------------------------------------------------------------------
+def _can_decide(user):
+    return PERMISSION_POLICIES[RenewalApplication].user_has_permission(user, "change")
 
 
 def renewal_progress(application):
@@ -146,7 +120,7 @@ class RenewalIndexView(ReadOnlyIndexView):
 
 
 def renewal_buttons(user, application):
-    if not _can_decide(user, RenewalApplication):
+    if not _can_decide(user):
         return []
     State = RenewalApplication.State
     if application.state == State.SUBMITTED:
@@ -197,10 +171,6 @@ def renewal_summary(application):
     ]
 
 
-class EmptyForm(forms.Form):
-    pass
-
-
 class RenewalActionView(ActionFormView):
     model = RenewalApplication
     header_icon = "tasks"
@@ -217,16 +187,6 @@ class RenewalActionView(ActionFormView):
         if self.object.state != self.allowed_state:
             return f"この申請は{renewal_progress(self.object)}です。{self.page_title}はできません。"
         return ""
-
-    def form_valid(self, form):
-        # The services log the decision themselves; ActionFormView's own log entry is not wanted.
-        try:
-            application = self.perform(form.cleaned_data)
-        except self.refusals as error:
-            form.add_error(None, str(error))
-            return self.form_invalid(form)
-        messages.success(self.request, self.success_message(application))
-        return redirect(self.inspect_url)
 
 
 class ApproveRenewalView(RenewalActionView):
@@ -383,182 +343,3 @@ class RenewalViewSet(NoChooserMixin, SnippetViewSet):
             path("reject/<int:pk>/", self.construct_view(RejectRenewalView), name="reject"),
             path("issue/<int:pk>/", self.construct_view(IssueCardView), name="issue"),
         ]
-
-
-# --- extensions --------------------------------------------------------------------------------
-
-
-class ExtensionProgrammeViewSet(NoChooserMixin, SnippetViewSet):
-    model = ExtensionProgramme
-    icon = "date"
-    menu_label = "更新延長措置"
-    menu_name = "extension_programmes"
-    copy_view_enabled = False
-    add_to_reference_index = False
-    list_display = [
-        "name",
-        Column(
-            "applications_close_on", label="申請締切日", accessor=lambda p: date_display(p.applications_close_on, "-")
-        ),
-        Column("extension_months", label="延長(月)"),
-        Column("active", label="受付中", accessor=lambda p: "はい" if p.active else "いいえ"),
-    ]
-    search_fields = ["name"]
-    search_backend_name = None
-
-
-class ExtensionIndexView(ReadOnlyIndexView):
-    export_name = "extensions"
-    title_label = "会員番号"
-
-
-def extension_buttons(user, application):
-    if application.state != ExtensionApplication.State.SUBMITTED or not _can_decide(user, ExtensionApplication):
-        return []
-    return [
-        HeaderButton("承認", url=reverse(f"{EXTENSION_URLS}:approve", args=[application.pk]), icon_name="success", priority=10),
-        HeaderButton("差戻し", url=reverse(f"{EXTENSION_URLS}:reject", args=[application.pk]), icon_name="undo", priority=20),
-    ]  # fmt: skip
-
-
-class ExtensionInspectView(ReadOnlyInspectView):
-    def header_actions(self):
-        return extension_buttons(self.request.user, self.object)
-
-    def get_member_display_value(self):
-        return member_link(self.object.member)
-
-
-class ExtensionActionView(RenewalActionView):
-    model = ExtensionApplication
-    allowed_state = ExtensionApplication.State.SUBMITTED
-
-    def get_queryset(self):
-        return ExtensionApplication.objects.select_related("member", "programme")
-
-    def summary(self):
-        application = self.object
-        return [
-            ("会員", f"{application.member.member_number} {application.member.full_name}"),
-            ("更新延長措置", application.programme.name),
-            ("申請時の有効期限", date_display(application.expires_on, '-')),
-            ("延長後の有効期限", date_display(extensions.extended_expiry(application), '-')),
-            ("申請理由", application.reason),
-        ]  # fmt: skip
-
-    def blocked_reason(self):
-        if self.object.state != self.allowed_state:
-            return f"この申請は{self.object.get_state_display()}です。{self.page_title}はできません。"
-        return ""
-
-
-class ApproveExtensionView(ExtensionActionView):
-    form_class = NoteForm
-    page_title = "承認"
-    submit_label = "承認する"
-    explanation = "承認すると、会員の認定有効期限を延長し、会員にメールで知らせます。"
-
-    def perform(self, data):
-        return extensions.approve_extension(application_id=self.object.pk, user=self.request.user, note=data["note"])
-
-    def success_message(self, application):
-        return f"{application}を承認しました。"
-
-
-class RejectExtensionView(ExtensionActionView):
-    form_class = RequiredNoteForm
-    page_title = "差戻し"
-    submit_label = "差戻す"
-    submit_class = "no"
-
-    def perform(self, data):
-        return extensions.reject_extension(application_id=self.object.pk, user=self.request.user, note=data["note"])
-
-    def success_message(self, application):
-        return f"{application}を差戻しました。"
-
-
-class ExtensionApplicationViewSet(NoChooserMixin, SnippetViewSet):
-    model = ExtensionApplication
-    icon = "date"
-    menu_label = "更新延長申請"
-    menu_name = "extension_applications"
-    copy_view_enabled = False
-    inspect_view_enabled = True
-    add_to_reference_index = False
-
-    index_view_class = ExtensionIndexView
-    index_template_name = "core/admin/readonly_index.html"
-    inspect_view_class = ExtensionInspectView
-    edit_view_class = InspectInsteadOfEditView
-    history_view_class = ReadOnlyHistoryView
-    list_display = [
-        "member__member_number",
-        Column("member_name", label="氏名", accessor="member.full_name"),
-        Column("programme", label="更新延長措置", accessor="programme.name"),
-        Column("state", label="状態", accessor="get_state_display", sort_key="state"),
-        Column("submitted_at", label="申請日時", accessor=lambda a: datetime_display(a.submitted_at, '-'), sort_key="submitted_at"),
-    ]  # fmt: skip
-    list_filter = ["state", "programme"]
-    search_fields = ["member__member_number", "member__family_name", "member__given_name"]
-    search_backend_name = None
-    inspect_view_fields = [
-        "member",
-        "programme",
-        "state",
-        "reason",
-        "expires_on",
-        "submitted_at",
-        "decided_at",
-        "decision_note",
-    ]
-
-    def get_queryset(self, request):
-        return ExtensionApplication.objects.select_related("member", "programme")
-
-    @property
-    def edit_view(self):
-        return self.construct_view(self.edit_view_class)
-
-    def get_urlpatterns(self):
-        return [
-            *super().get_urlpatterns(),
-            path("approve/<int:pk>/", self.construct_view(ApproveExtensionView), name="approve"),
-            path("reject/<int:pk>/", self.construct_view(RejectExtensionView), name="reject"),
-        ]
-
-
-class RenewalViewSetGroup(SnippetViewSetGroup):
-    """資格更新: 資格更新申請, 更新延長措置, 更新延長申請."""
-
-    items = (RenewalViewSet, ExtensionProgrammeViewSet, ExtensionApplicationViewSet)
-    menu_label = "資格更新"
-    menu_icon = "tasks"
-    menu_name = "renewal"
-    menu_order = 140
-
-
-class RenewalWorkPanel(Component):
-    """The admin dashboard's 資格更新 panel: what waits for the secretariat."""
-
-    name = "renewal_work"
-    template_name = "renewal/admin/renewal_panel.html"
-    order = 70
-
-    def get_context_data(self, parent_context):
-        context = super().get_context_data(parent_context)
-        State = RenewalApplication.State
-        counts = RenewalApplication.objects.aggregate(
-            submitted=Count("pk", filter=Q(state=State.SUBMITTED)),
-            to_issue=Count("pk", filter=Q(state=State.APPROVED, invoice__status__in=["paid", "exempt"])),
-            awaiting_fee=Count("pk", filter=Q(state=State.APPROVED, invoice__status="unpaid")),
-        )
-        extensions = ExtensionApplication.objects.filter(state=ExtensionApplication.State.SUBMITTED).count()
-        renewals_url = reverse(f"{RENEWAL_URLS}:list")
-        context["rows"] = [
-            ("資格更新申請(事務局確認中)", counts["submitted"], f"{renewals_url}?state={State.SUBMITTED}"),
-            ("入金確認済(会員証発行待ち)", counts["to_issue"], f"{renewals_url}?state={State.APPROVED}&fee_paid=true"),
-            ("更新料 未納", counts["awaiting_fee"], f"{renewals_url}?state={State.APPROVED}&fee_paid=false"),
-            ("更新延長申請(事務局確認中)", extensions, f"{reverse(f'{EXTENSION_URLS}:list')}?state=submitted"),
-        ]
-        return context
