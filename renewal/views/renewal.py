@@ -8,8 +8,8 @@ from django.views.decorators.http import require_POST
 
 from membership.shell import members_area
 
-from . import extensions, renewals
-from .models import ExtensionApplication, RenewalApplication
+from .. import extensions, renewals
+from ..models import ExtensionApplication, RenewalApplication
 
 
 def _history(member):
