@@ -137,14 +137,15 @@ def award_credit(*, member, session, source):
 def _record(items, *, user, via, sheet, import_job=None):
     now = timezone.now()
     found = _mark(items, now)
-    if sheet:
-        to_credit = [(item.member_id, item.session_id) for item in items]
-    else:  # staff mark registrations: no registration marked, no credit
-        items = [item._replace(member_id=found[item.registration_id][0], session_id=found[item.registration_id][1])
-                 for item in items if item.registration_id in found]  # fmt: skip
-        to_credit = [(item.member_id, item.session_id) for item in items]
+    if not sheet:  # registrations staff chose: no credit for one left alone (cancelled or marked meanwhile)
+        kept = []
+        for item in items:
+            if item.registration_id in found:
+                member_id, session_id = found[item.registration_id]
+                kept.append(item._replace(member_id=member_id, session_id=session_id))
+        items = kept
     source = Credit.Source.IMPORT if via == IMPORT else Credit.Source.ATTENDANCE
-    credited = _award(to_credit, source=source, now=now)
+    credited = _award([(item.member_id, item.session_id) for item in items], source=source, now=now)
     _log(items, found, credited, user=user, via=via, import_job=import_job, now=now)
     return Marked(credited=credited, marked=set(found), at=now)
 

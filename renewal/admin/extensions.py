@@ -81,7 +81,7 @@ class ExtensionIndexView(ReadOnlyIndexView):
 
 
 def extension_buttons(user, application):
-    if application.state != ExtensionApplication.State.SUBMITTED or not _can_decide(user):
+    if not extensions.EXTENSION.allowed(application, "approve") or not _can_decide(user):
         return []
     return [
         HeaderButton("承認", url=reverse(f"{EXTENSION_URLS}:approve", args=[application.pk]), icon_name="success", priority=10),
@@ -100,7 +100,7 @@ class ExtensionInspectView(ReadOnlyInspectView):
 class ExtensionActionView(ActionFormView):
     model = ExtensionApplication
     header_icon = "tasks"
-    allowed_state = ExtensionApplication.State.SUBMITTED
+    transition = "approve"  # of extensions.EXTENSION
 
     def get_queryset(self):
         return ExtensionApplication.objects.select_related("member", "programme")
@@ -116,7 +116,7 @@ class ExtensionActionView(ActionFormView):
         ]  # fmt: skip
 
     def blocked_reason(self):
-        if self.object.state != self.allowed_state:
+        if not extensions.EXTENSION.allowed(self.object, self.transition):
             return f"この申請は{self.object.get_state_display()}です。{self.page_title}はできません。"
         return ""
 
@@ -139,6 +139,7 @@ class RejectExtensionView(ExtensionActionView):
     page_title = "差戻し"
     submit_label = "差戻す"
     submit_class = "no"
+    transition = "reject"
 
     def perform(self, data):
         return extensions.reject_extension(application_id=self.object.pk, user=self.request.user, note=data["note"])

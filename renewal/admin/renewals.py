@@ -120,21 +120,26 @@ class RenewalIndexView(ReadOnlyIndexView):
 
 
 def renewal_buttons(user, application):
+    """The decisions open now: the transitions of ``renewals.RENEWAL`` the state allows, 会員証発行
+    once the fee is paid, 差戻し until then (also the way out of an approved application when the
+    expiry or status changed, or the fee invoice was cancelled)."""
     if not _can_decide(user):
         return []
-    State = RenewalApplication.State
-    if application.state == State.SUBMITTED:
-        return [
-            HeaderButton("申請確認完了", url=reverse(f"{RENEWAL_URLS}:approve", args=[application.pk]), icon_name="success", priority=10),
-            HeaderButton("差戻し", url=reverse(f"{RENEWAL_URLS}:reject", args=[application.pk]), icon_name="undo", priority=20),
-        ]  # fmt: skip
-    invoice = application.invoice
-    if application.state != State.APPROVED:
-        return []
-    if invoice is not None and invoice.status in ("paid", "exempt"):
-        return [HeaderButton("会員証発行", url=reverse(f"{RENEWAL_URLS}:issue", args=[application.pk]), icon_name="success", priority=10)]  # fmt: skip
-    # Not paid: the way out when the expiry or status changed, or the fee invoice was cancelled.
-    return [HeaderButton("差戻し", url=reverse(f"{RENEWAL_URLS}:reject", args=[application.pk]), icon_name="undo", priority=20)]  # fmt: skip
+    allowed = renewals.RENEWAL.allowed
+    paid = renewals.fee_paid(application)
+
+    def button(label, url_name, icon, priority):
+        url = reverse(f"{RENEWAL_URLS}:{url_name}", args=[application.pk])
+        return HeaderButton(label, url=url, icon_name=icon, priority=priority)
+
+    buttons = []
+    if allowed(application, "approve"):
+        buttons.append(button("申請確認完了", "approve", "success", 10))
+    if allowed(application, "issue_card") and paid:
+        buttons.append(button("会員証発行", "issue", "success", 10))
+    if allowed(application, "reject") and not paid:
+        buttons.append(button("差戻し", "reject", "undo", 20))
+    return buttons
 
 
 class RenewalInspectView(ReadOnlyInspectView):
@@ -175,7 +180,7 @@ class RenewalActionView(ActionFormView):
     model = RenewalApplication
     header_icon = "tasks"
     refusals = (renewals.RenewalError,)
-    allowed_state = RenewalApplication.State.SUBMITTED
+    transition = "approve"  # of renewals.RENEWAL
 
     def get_queryset(self):
         return RenewalApplication.objects.select_related("member", "invoice")
@@ -184,7 +189,7 @@ class RenewalActionView(ActionFormView):
         return renewal_summary(self.object)
 
     def blocked_reason(self):
-        if self.object.state != self.allowed_state:
+        if not renewals.RENEWAL.allowed(self.object, self.transition):
             return f"この申請は{renewal_progress(self.object)}です。{self.page_title}はできません。"
         return ""
 
@@ -216,17 +221,13 @@ class RejectRenewalView(RenewalActionView):
         "会員はあらためて申請できます。"
     )
 
+    transition = "reject"
+
     def blocked_reason(self):
-        application = self.object
-        State = RenewalApplication.State
-        invoice = application.invoice
-        if application.state == State.SUBMITTED:
-            return ""
-        if application.state == State.APPROVED and (invoice is None or invoice.status not in ("paid", "exempt")):
-            return ""
-        if application.state == State.APPROVED:
-            return "更新料の入金(免除)が済んでいるため差戻しできません。会員証を発行してください。"
-        return f"この申請は{renewal_progress(application)}です。差戻しはできません。"
+        reason = super().blocked_reason()
+        if not reason and renewals.fee_paid(self.object):
+            reason = "更新料の入金(免除)が済んでいるため差戻しできません。会員証を発行してください。"
+        return reason
 
     def perform(self, data):
         return renewals.reject_renewal(application_id=self.object.pk, user=self.request.user, note=data["note"])
@@ -239,7 +240,7 @@ class IssueCardView(RenewalActionView):
     form_class = EmptyForm
     page_title = "会員証発行"
     submit_label = "会員証を発行する"
-    allowed_state = RenewalApplication.State.APPROVED
+    transition = "issue_card"
 
     @property
     def explanation(self):
@@ -250,8 +251,7 @@ class IssueCardView(RenewalActionView):
 
     def blocked_reason(self):
         reason = super().blocked_reason()
-        invoice = self.object.invoice
-        if not reason and (invoice is None or invoice.status not in ("paid", "exempt")):
+        if not reason and not renewals.fee_paid(self.object):
             reason = "更新料の入金が確認できていないため、会員証を発行できません。"
         return reason
 
