@@ -16,7 +16,7 @@ from membership import billing
 from membership.models import Invoice, Member
 
 from . import renewals
-from .credits import mark_attended
+from .attendance import mark_attended
 from .models import Credit, CreditCategory, LectureKind, Registration, Seminar, Session
 from .registrations import next_ticket_number
 
