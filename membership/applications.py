@@ -59,18 +59,9 @@ WORKFLOW = Workflow(
     error=ApplicationError,
     related=("member__user",),
     transitions=[
-        # 取下げ, by the member: not a decision (no decided_at / decided_by / note).
-        Transition(
-            "cancel",
-            sources=[State.SUBMITTED],
-            target=State.CANCELLED,
-            action=CANCELLED_ACTION,
-            refusal="この申請は{state}のため、取り下げできません。",
-            decides=False,
-            log_note=False,
-        ),
+        Transition.withdrawal(sources=[State.SUBMITTED], target=State.CANCELLED, action=CANCELLED_ACTION),
         Transition("approve", sources=[State.SUBMITTED], target=State.APPROVED, action=APPROVED_ACTION),
-        Transition("reject", sources=[State.SUBMITTED], target=State.REJECTED, action=REJECTED_ACTION),
+        Transition("reject", sources=[State.SUBMITTED], target=State.REJECTED, action=REJECTED_ACTION, reason="差戻し"),
         # 承認取消, by staff or by the daily run; only while not applied yet (checked by the services).
         Transition(
             "revoke",
@@ -78,6 +69,7 @@ WORKFLOW = Workflow(
             target=State.REVOKED,
             action=REVOKED_ACTION,
             refusal="この申請は{state}のため、承認取消はできません。",
+            reason="承認取消",
         ),
     ],
 )
@@ -184,9 +176,7 @@ def cancel_application(*, member, application_id):
 @transaction.atomic
 def revoke_approval(*, application_id, user, note):
     """承認取消: undo an approval whose day has not come yet; the member keeps the status."""
-    if not note.strip():
-        raise ApplicationError("承認取消の理由を入力してください(会員へのメールに記載されます)。")
-    application = WORKFLOW.lock(application_id, "revoke")
+    application = WORKFLOW.lock(application_id, "revoke", note=note)
     if application.applied_at is not None:
         raise ApplicationError(WORKFLOW.transition("revoke").refusal.format(state="反映済み"))
     _revoke(application, user=user, note=note)
@@ -218,9 +208,7 @@ def approve_application(*, application_id, user, note="", today=None):
 @transaction.atomic
 def reject_application(*, application_id, user, note):
     """差戻し: nothing changes for the member, who is told why and may apply again."""
-    if not note.strip():
-        raise ApplicationError("差戻しの理由を入力してください(会員へのメールに記載されます)。")
-    application = WORKFLOW.lock(application_id, "reject")
+    application = WORKFLOW.lock(application_id, "reject", note=note)
     WORKFLOW.move(application, "reject", user=user, note=note)
     _mail(application, "membership/mail/application_decided.txt", "申請について事務局からのご連絡")
     return application

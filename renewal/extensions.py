@@ -32,7 +32,9 @@ EXTENSION = Workflow(
     related=("member__user", "programme"),
     transitions=[
         Transition("approve", sources=[State.SUBMITTED], target=State.APPROVED, action=EXTENSION_APPROVED_ACTION),
-        Transition("reject", sources=[State.SUBMITTED], target=State.REJECTED, action=EXTENSION_REJECTED_ACTION),
+        Transition(
+            "reject", sources=[State.SUBMITTED], target=State.REJECTED, action=EXTENSION_REJECTED_ACTION, reason="差戻し"
+        ),
     ],
 )
 
@@ -93,9 +95,7 @@ def approve_extension(*, application_id, user, note=""):
 
 @transaction.atomic
 def reject_extension(*, application_id, user, note):
-    if not note.strip():
-        raise RenewalError("差戻しの理由を入力してください(会員へのメールに記載されます)。")
-    application = EXTENSION.lock(application_id, "reject")
+    application = EXTENSION.lock(application_id, "reject", note=note)
     EXTENSION.move(application, "reject", user=user, note=note)
     mail_member(application, "renewal/mail/extension_decided.txt", "更新延長申請について事務局からのご連絡")
     return application

@@ -59,20 +59,17 @@ RENEWAL = Workflow(
     error=RenewalError,
     related=("member__user",),
     transitions=[
-        Transition(
-            "cancel",
-            sources=[State.SUBMITTED],
-            target=State.CANCELLED,
-            action=RENEWAL_CANCELLED_ACTION,
-            refusal="この申請は{state}のため、取り下げできません。",
-            decides=False,
-            log_note=False,
-        ),
+        Transition.withdrawal(sources=[State.SUBMITTED], target=State.CANCELLED, action=RENEWAL_CANCELLED_ACTION),
         Transition(
             "approve", sources=[State.SUBMITTED], target=State.APPROVED, action=RENEWAL_APPROVED_ACTION, refusal=DECIDED
         ),
         Transition(
-            "reject", sources=OPEN_STATES, target=State.REJECTED, action=RENEWAL_REJECTED_ACTION, refusal=DECIDED
+            "reject",
+            sources=OPEN_STATES,
+            target=State.REJECTED,
+            action=RENEWAL_REJECTED_ACTION,
+            refusal=DECIDED,
+            reason="差戻し",
         ),
         Transition(
             "issue_card",
@@ -220,9 +217,7 @@ def reject_renewal(*, application_id, user, note):
     member's status changed, or the fee invoice was cancelled): its unpaid invoice is
     cancelled with it. Once the fee is paid, only the card can follow.
     """
-    if not note.strip():
-        raise RenewalError("差戻しの理由を入力してください(会員へのメールに記載されます)。")
-    application = RENEWAL.lock(application_id, "reject")
+    application = RENEWAL.lock(application_id, "reject", note=note)
     invoice = application.invoice
     if application.state == State.APPROVED:
         if fee_paid(application):

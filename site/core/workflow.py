@@ -38,9 +38,23 @@ class Transition:
     refusal: str = ALREADY  # formatted with ``state`` (the row's state label)
     decides: bool = True  # sets decided_at / decided_by / decision_note where the model has them
     log_note: bool = True
+    reason: str = ""  # when set, the note is required: it is the reason of this decision (差戻し, 承認取消)
 
     def __post_init__(self):
         object.__setattr__(self, "sources", tuple(self.sources))
+
+    @classmethod
+    def withdrawal(cls, *, sources, target, action):
+        """取下げ by the member: not a decision (no decided_at / decided_by / note)."""
+        return cls(
+            "cancel",
+            sources=sources,
+            target=target,
+            action=action,
+            refusal="この申請は{state}のため、取り下げできません。",
+            decides=False,
+            log_note=False,
+        )
 
 
 @dataclass
@@ -64,12 +78,16 @@ class Workflow:
         """Whether ``name`` may start from the row's current state (for buttons; no lock)."""
         return getattr(instance, self.state_field) in self._by_name[name].sources
 
-    def lock(self, pk, name, **filters):
+    def lock(self, pk, name, *, note=None, **filters):
         """The row, locked for the caller's transaction, if ``name`` may start from its state.
 
         Raises ``model.DoesNotExist`` when no row matches (``filters`` narrow it, e.g. to the
-        member's own), and the workflow's error with the transition's refusal otherwise.
+        member's own), and the workflow's error with the transition's refusal otherwise. A
+        transition with a ``reason`` refuses a blank ``note`` before taking any lock.
         """
+        transition = self._by_name[name]
+        if transition.reason and not (note or "").strip():
+            raise self.error(f"{transition.reason}の理由を入力してください(会員へのメールに記載されます)。")
         rows = self.model.objects.select_for_update()
         if self.related:  # never a bare select_related(): it would join (and lock) every foreign key
             rows = rows.select_related(*self.related)
