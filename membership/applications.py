@@ -22,7 +22,7 @@ from cms_pages.models import society_settings
 from core.errors import DomainError
 from core.outbox import queue_mail
 
-from .billing import unpaid_dues
+from .billing.dues import unpaid_dues
 from .models import Member, MembershipApplication
 
 Kind = MembershipApplication.Kind

@@ -31,15 +31,15 @@ Decisions:
   or two transfers for one invoice: give the 年度 of each to tell them apart). A row never
   takes "the next oldest" invoice; staff record such cases one by one in the invoice screen.
 - Applying is one transaction (the framework's): every 照合済 invoice is marked paid exactly
-  as ``membership.billing._mark_invoice_paid`` does (status paid, paid_on = 入金日,
+  as ``membership.billing.invoices.mark_invoice_paid`` does (status paid, paid_on = 入金日,
   paid_amount, channel yucho / transfer, a receipt number from
-  ``membership.billing.next_receipt_number`` of the fiscal year of 入金日, numbered in file
+  ``membership.billing.invoices.next_receipt_number`` of the fiscal year of 入金日, numbered in file
   order, gapless), an open card/store attempt still 手続き中 (STARTED) is cancelled, the row's
   備考 is appended to the invoice's note, and the invoice's history gets an entry
   (``imports.invoice.paid``, with the job number and who confirmed it).
 - Mails: the confirm step has a checkbox 「入金確認メールを会員に送る」, checked by default (a
   confirm option, stored on the job). When it is on, every invoice paid by the import gets the
-  same mail as a card or store payment, ``membership.billing.send_paid_mail`` (fiscal year,
+  same mail as a card or store payment, ``membership.billing.tasks.send_paid_mail`` (fiscal year,
   amount, receipt link), queued with ``core.outbox.enqueue_with_transaction`` inside the
   import's transaction: a rolled-back import mails nobody, and rows that change nothing
   (入金済, so also a statement imported again) mail nobody either. Members without an e-mail
@@ -79,7 +79,8 @@ from wagtail.models import ModelLogEntry
 
 from core.dates import fiscal_year_of
 from core.outbox import enqueue_with_transaction
-from membership.billing import next_receipt_number, send_paid_mail
+from membership.billing.invoices import next_receipt_number
+from membership.billing.tasks import send_paid_mail
 from membership.models import Invoice, Member, Payment
 
 from ..bulk import update_rows

@@ -411,7 +411,9 @@ class Command(BaseCommand):
     def ensure_demo_dues(self):
         """Dues as in the guide's table: seven past years paid at ゆうちょ, the last two unpaid."""
         from core.dates import current_fiscal_year
-        from membership import billing
+        from membership.billing.dues import dues_subject, generate_dues
+        from membership.billing.invoices import create_invoice
+        from membership.billing.payments import record_manual_payment
         from membership.models import DuesRule, Invoice
 
         this_year = current_fiscal_year()
@@ -421,22 +423,22 @@ class Command(BaseCommand):
             )
         demo = Member.objects.get(member_number=DEMO_MEMBER_NUMBER)
         for year in range(this_year - 8, this_year + 1):
-            invoice = billing.create_invoice(
+            invoice = create_invoice(
                 member=demo,
                 category=Invoice.Category.DUES,
                 fiscal_year=year,
-                subject=billing.dues_subject(year),
+                subject=dues_subject(year),
                 amount=5000,
             )
             if year <= this_year - 2 and invoice.status == Invoice.Status.UNPAID:
-                billing.record_manual_payment(
+                record_manual_payment(
                     invoice_id=invoice.pk,
                     channel=Invoice.Channel.YUCHO,
                     paid_on=datetime.date(year, 4, 1) + datetime.timedelta(days=(year * 37) % 60),
                     notify=False,
                 )
         # Everyone else who owes this year's dues is billed, as staff would have done.
-        billing.generate_dues(fiscal_year=this_year)
+        generate_dues(fiscal_year=this_year)
         self.ensure_open_store_payments(this_year)
 
     def ensure_open_store_payments(self, fiscal_year, count=3):
@@ -485,7 +487,8 @@ class Command(BaseCommand):
     def ensure_demo_renewals(self):
         """Two members inside the renewal window with enough points (資格更新): 0020019 may apply
         now; 0020020 has applied and waits for the secretariat."""
-        from membership import billing
+        from membership.billing.dues import unpaid_dues
+        from membership.billing.payments import record_manual_payment
         from membership.models import Invoice
         from renewal import renewals
         from renewal.models import Credit, CreditCategory
@@ -498,8 +501,8 @@ class Command(BaseCommand):
                 continue
             member.certification_expires_on = renewals.add_months(today, 4).replace(day=1) - datetime.timedelta(days=1)
             member.save(update_fields=["certification_expires_on"])
-            for invoice in billing.unpaid_dues(member):  # a member who renews has paid the dues
-                billing.record_manual_payment(
+            for invoice in unpaid_dues(member):  # a member who renews has paid the dues
+                record_manual_payment(
                     invoice_id=invoice.pk, channel=Invoice.Channel.YUCHO, paid_on=today, notify=False
                 )
             for name, value in points.items():
