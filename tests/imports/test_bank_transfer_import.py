@@ -297,7 +297,7 @@ def test_a_failure_while_writing_leaves_nothing_paid_and_no_receipt_number_used(
     def fail(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(bank_transfers.ModelLogEntry.objects, "bulk_create", fail)  # the last step of write
+    monkeypatch.setattr(ModelLogEntry.objects, "bulk_create", fail)  # the last step of write
     job = confirm(job)
     assert job.state == ImportJob.State.FAILED
     assert job.message == services.UNEXPECTED_MESSAGE
