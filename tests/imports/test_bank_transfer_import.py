@@ -211,6 +211,35 @@ def test_the_confirm_message_and_history_name_the_import(preview_statement, conf
     assert ModelLogEntry.objects.filter(action=bank_transfers.PAID_ACTION).count() == 2
 
 
+def test_the_import_pays_through_the_bulk_paid_invoice_rule(preview_statement, confirm, superuser, ledger, monkeypatch):
+    from membership.billing import invoices
+
+    rows = mixed_statement(ledger)  # pays one invoice at the counter first
+    calls = []
+    original = invoices.mark_invoices_paid
+
+    def spy(**kwargs):
+        calls.append(kwargs)
+        return original(**kwargs)
+
+    def no_single_payments(*args, **kwargs):
+        raise AssertionError("the import pays through the bulk form only")
+
+    monkeypatch.setattr(invoices, "mark_invoices_paid", spy)
+    monkeypatch.setattr(invoices, "mark_invoice_paid", no_single_payments)
+    job = confirm(preview_statement(rows), send_paid_mail=False)
+
+    assert job.state == ImportJob.State.APPLIED, job.message
+    [call] = calls
+    assert [payment.invoice_id for payment in call["payments"]] == [ledger["unpaid"].pk, ledger["unpaid2"].pk]
+    assert (call["user"], call["notify"], call["action"]) == (superuser, False, bank_transfers.PAID_ACTION)
+    paid = Invoice.objects.filter(pk__in=[ledger["unpaid"].pk, ledger["unpaid2"].pk]).order_by("pk")
+    assert [(invoice.status, invoice.receipt_number) for invoice in paid] == [
+        (Invoice.Status.PAID, "2025-000002"),
+        (Invoice.Status.PAID, "2025-000003"),
+    ]
+
+
 # --- all or nothing --------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("row", "column", "message"),

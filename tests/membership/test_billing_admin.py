@@ -247,6 +247,36 @@ def test_record_payment_marks_paid_with_a_receipt_number_and_logs_who(
     assert "jimu-suzuki" in history
 
 
+def test_record_payment_in_the_admin_goes_through_the_paid_invoice_rule(
+    staff_client, staff_user, ledger, monkeypatch, django_capture_on_commit_callbacks
+):
+    from membership.billing import invoices
+
+    calls = []
+    original = invoices.mark_invoice_paid
+
+    def spy(invoice, **kwargs):
+        calls.append((invoice.pk, kwargs))
+        return original(invoice, **kwargs)
+
+    monkeypatch.setattr(invoices, "mark_invoice_paid", spy)
+    invoice = ledger["suzuki_2025"]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(
+            reverse(f"{INVOICES}:pay", args=[invoice.pk]), {"channel": "counter", "paid_on": "2025-06-03"}
+        )
+    assert response.status_code == 302
+    assert calls == [
+        (invoice.pk, {"paid_on": datetime.date(2025, 6, 3), "amount": 5000, "channel": "counter", "notify": True})
+    ]
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.channel, invoice.receipt_number) == (Invoice.Status.PAID, "counter", "2025-000002")
+    [entry] = history_of(invoice)
+    assert (entry.action, entry.user) == ("membership.invoice.paid_manually", staff_user)
+    assert entry.data["receipt_number"] == "2025-000002"
+    assert [message.to for message in mail.outbox] == [[invoice.member.user.email]]
+
+
 def test_record_payment_needs_a_channel_and_no_future_date(staff_client, ledger):
     invoice = ledger["suzuki_2025"]
     url = reverse(f"{INVOICES}:pay", args=[invoice.pk])

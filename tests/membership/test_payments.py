@@ -427,3 +427,38 @@ def test_with_database_tasks_a_rolled_back_payment_queues_no_mail(member, databa
     invoice.refresh_from_db()
     assert invoice.status == Invoice.Status.UNPAID and not DBTaskResult.objects.exists()
 
+
+# --- one owner of the paid-invoice rule ---------------------------------------------------------
+
+
+@pytest.fixture
+def paid_rule_calls(monkeypatch):
+    """Every call of the paid-invoice rule for one invoice (``invoices.mark_invoice_paid``), which still runs."""
+    from membership.billing import invoices
+
+    calls = []
+    original = invoices.mark_invoice_paid
+
+    def spy(invoice, **kwargs):
+        calls.append({"invoice_id": invoice.pk, **kwargs})
+        return original(invoice, **kwargs)
+
+    monkeypatch.setattr(invoices, "mark_invoice_paid", spy)
+    return calls
+
+
+def test_a_gateway_notification_pays_through_the_paid_invoice_rule(
+    member_client, member, invoice, commit, paid_rule_calls
+):
+    payment = pay_by_card(member_client, invoice, commit)  # the sandbox posts to the real notify endpoint
+
+    [call] = paid_rule_calls
+    assert (call["invoice_id"], call["amount"], call["channel"]) == (invoice.pk, 5000, Invoice.Channel.CARD)
+    assert call.get("notify", True)
+    invoice.refresh_from_db()
+    assert payment.status == Payment.Status.PAID
+    assert invoice.status == Invoice.Status.PAID and invoice.paid_on == call["paid_on"]
+    assert re.fullmatch(r"\d{4}-000001", invoice.receipt_number)
+    assert GatewayNotification.objects.get().outcome == GatewayNotification.Outcome.APPLIED
+    paid_mail = [message.to for message in mail.outbox if "お支払いを確認しました" in message.subject]
+    assert paid_mail == [[member.user.email]]
