@@ -26,6 +26,8 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.outbox import enqueue_with_transaction
+
 from .models import ImportJob
 from .readers import FileFormatError, estimate_rows, read_table
 from .registry import registry
@@ -109,7 +111,7 @@ def start_preview(*, job):
         if runs_in_background(locked):
             from .tasks import preview_import
 
-            transaction.on_commit(partial(preview_import.enqueue, job_id=locked.pk))
+            enqueue_with_transaction(preview_import, job_id=locked.pk)
     if not runs_in_background(locked):
         preview_job(job_id=locked.pk)
     locked.refresh_from_db()
@@ -158,7 +160,7 @@ def start_apply(*, job, user, options=None):
         if runs_in_background(locked):
             from .tasks import apply_import
 
-            transaction.on_commit(partial(apply_import.enqueue, job_id=locked.pk))
+            enqueue_with_transaction(apply_import, job_id=locked.pk)
     if not runs_in_background(locked):
         apply_job(job_id=locked.pk)
     locked.refresh_from_db()

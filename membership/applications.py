@@ -3,10 +3,12 @@
 Members submit and may take back (取下げ) an application while the secretariat has not
 decided it; staff approve (承認) or send it back (差戻し) with a note. An approved application
 changes the member's status on its ``effective_on`` day: at once when that day has come, else
-by ``apply_due_applications`` (the daily ``manage.py apply_membership_applications``). The
-admin views log each decision (APPROVED_ACTION, REJECTED_ACTION, REVOKED_ACTION); the status
-change is logged here on the member (STATUS_APPLIED_ACTION), and so is an approval the daily
-run had to revoke because the member's status had changed meanwhile. The member is mailed at each step.
+by ``apply_due_applications`` (the daily ``manage.py apply_membership_applications``).
+
+The decisions are the table ``WORKFLOW`` (``core.workflow``): each locks the row, re-checks its
+state, saves it and writes the audit entry with the acting user (the member for 取下げ, staff
+for the others, nobody for the daily run's revocation). The status change is logged on the
+member (STATUS_APPLIED_ACTION). The member is mailed at each step.
 """
 
 import datetime
@@ -21,6 +23,7 @@ from wagtail.log_actions import log
 from cms_pages.models import society_settings
 from core.errors import DomainError
 from core.outbox import queue_mail
+from core.workflow import Transition, Workflow
 
 from .billing.dues import unpaid_dues
 from .models import Member, MembershipApplication
@@ -31,6 +34,7 @@ State = MembershipApplication.State
 APPROVED_ACTION = "membership.application.approved"
 REJECTED_ACTION = "membership.application.rejected"
 REVOKED_ACTION = "membership.application.revoked"
+CANCELLED_ACTION = "membership.application.cancelled"
 STATUS_APPLIED_ACTION = "membership.member.status_from_application"
 
 # The member's page of each kind (guide 12, 13, 15).
@@ -46,6 +50,37 @@ LATEST_AHEAD = datetime.timedelta(days=366)
 
 class ApplicationError(DomainError):
     """An application that cannot be made or decided now; the message is shown as it is."""
+
+
+# The decisions on an application. Submitting (→ SUBMITTED) is the row's creation, by
+# ``submit_application``; an approval takes effect (``applied_at``) in ``_apply``.
+WORKFLOW = Workflow(
+    MembershipApplication,
+    error=ApplicationError,
+    related=("member__user",),
+    transitions=[
+        # 取下げ, by the member: not a decision (no decided_at / decided_by / note).
+        Transition(
+            "cancel",
+            sources=[State.SUBMITTED],
+            target=State.CANCELLED,
+            action=CANCELLED_ACTION,
+            refusal="この申請は{state}のため、取り下げできません。",
+            decides=False,
+            log_note=False,
+        ),
+        Transition("approve", sources=[State.SUBMITTED], target=State.APPROVED, action=APPROVED_ACTION),
+        Transition("reject", sources=[State.SUBMITTED], target=State.REJECTED, action=REJECTED_ACTION),
+        # 承認取消, by staff or by the daily run; only while not applied yet (checked by the services).
+        Transition(
+            "revoke",
+            sources=[State.APPROVED],
+            target=State.REVOKED,
+            action=REVOKED_ACTION,
+            refusal="この申請は{state}のため、承認取消はできません。",
+        ),
+    ],
+)
 
 
 def not_eligible_reason(member, kind, pending=None):
@@ -139,24 +174,11 @@ def submit_application(*, member, kind, effective_on, reason="", leave_reason=""
 
 @transaction.atomic
 def cancel_application(*, member, application_id):
-    """The member takes back (取下げ) an application the secretariat has not decided yet."""
-    application = MembershipApplication.objects.select_for_update().filter(pk=application_id, member=member).first()
-    if application is None:
-        raise MembershipApplication.DoesNotExist
-    if application.state != State.SUBMITTED:
-        raise ApplicationError(f"この申請は{application.get_state_display()}のため、取り下げできません。")
-    application.state = State.CANCELLED
-    application.save(update_fields=["state"])
-    return application
+    """The member takes back (取下げ) an application the secretariat has not decided yet.
 
-
-def _lock_submitted(application_id):
-    application = (
-        MembershipApplication.objects.select_for_update().select_related("member__user").get(pk=application_id)
-    )
-    if application.state != State.SUBMITTED:
-        raise ApplicationError(f"この申請はすでに{application.get_state_display()}です。")
-    return application
+    Raises ``MembershipApplication.DoesNotExist`` when it is not the member's own."""
+    application = WORKFLOW.lock(application_id, "cancel", member=member)
+    return WORKFLOW.move(application, "cancel", user=application.member.user)
 
 
 @transaction.atomic
@@ -164,23 +186,15 @@ def revoke_approval(*, application_id, user, note):
     """承認取消: undo an approval whose day has not come yet; the member keeps the status."""
     if not note.strip():
         raise ApplicationError("承認取消の理由を入力してください(会員へのメールに記載されます)。")
-    application = (
-        MembershipApplication.objects.select_for_update().select_related("member__user").get(pk=application_id)
-    )
-    if application.state != State.APPROVED or application.applied_at is not None:
-        state = "反映済み" if application.applied_at else application.get_state_display()
-        raise ApplicationError(f"この申請は{state}のため、承認取消はできません。")
+    application = WORKFLOW.lock(application_id, "revoke")
+    if application.applied_at is not None:
+        raise ApplicationError(WORKFLOW.transition("revoke").refusal.format(state="反映済み"))
     _revoke(application, user=user, note=note)
     return application
 
 
 def _revoke(application, *, user, note):
-    application.state = State.REVOKED
-    application.decided_at = timezone.now()
-    if user is not None:
-        application.decided_by = user
-    application.decision_note = note
-    application.save(update_fields=["state", "decided_at", "decided_by", "decision_note"])
+    WORKFLOW.move(application, "revoke", user=user, note=note)
     _mail(application, "membership/mail/application_decided.txt", "承認した申請の取消について")
 
 
@@ -188,17 +202,13 @@ def _revoke(application, *, user, note):
 def approve_application(*, application_id, user, note="", today=None):
     """承認: the member's status changes on ``effective_on`` (now, if that day has come)."""
     today = today or timezone.localdate()
-    application = _lock_submitted(application_id)
+    application = WORKFLOW.lock(application_id, "approve")
     member = application.member
     if member.status not in MembershipApplication.SOURCE_STATUSES[application.kind]:
         raise ApplicationError(
             f"会員ステータスが{member.get_status_display()}に変わっているため承認できません。差戻しにしてください。"
         )
-    application.state = State.APPROVED
-    application.decided_at = timezone.now()
-    application.decided_by = user
-    application.decision_note = note
-    application.save(update_fields=["state", "decided_at", "decided_by", "decision_note"])
+    WORKFLOW.move(application, "approve", user=user, note=note)
     _mail(application, "membership/mail/application_decided.txt", "申請が承認されました")
     if application.effective_on <= today:
         _apply(application, user=user)
@@ -210,12 +220,8 @@ def reject_application(*, application_id, user, note):
     """差戻し: nothing changes for the member, who is told why and may apply again."""
     if not note.strip():
         raise ApplicationError("差戻しの理由を入力してください(会員へのメールに記載されます)。")
-    application = _lock_submitted(application_id)
-    application.state = State.REJECTED
-    application.decided_at = timezone.now()
-    application.decided_by = user
-    application.decision_note = note
-    application.save(update_fields=["state", "decided_at", "decided_by", "decision_note"])
+    application = WORKFLOW.lock(application_id, "reject")
+    WORKFLOW.move(application, "reject", user=user, note=note)
     _mail(application, "membership/mail/application_decided.txt", "申請について事務局からのご連絡")
     return application
 
@@ -262,7 +268,6 @@ def _apply(application, *, user):
                 f"この申請は反映されませんでした。ご不明な点は事務局へお問い合わせください。"
             ),
         )
-        log(instance=application, action=REVOKED_ACTION, user=None, data={"note": application.decision_note})
         return False
     member.status = application.target_status
     member.status_since = application.effective_on

@@ -20,8 +20,8 @@ from django.utils import timezone
 from core.errors import DomainError
 from core.outbox import queue_mail
 
+from .accounts import password_reset_url
 from .models import GuestSignUp, Member, User
-from .services import password_reset_url
 
 GUEST_NUMBER_PREFIX = "G"
 GUEST_NUMBER_DIGITS = 7

@@ -1,5 +1,6 @@
-"""Wagtail admin set-up (DESIGN.md 8): members (viewsets.py) and the 会費・入金 group
-(membership/admin/: invoices, payments, notifications, dues)."""
+"""Wagtail admin set-up (DESIGN.md 8): members (admin/members.py), applications
+(admin/applications.py) and the 会費・入金 group (admin/: invoices, invoice_actions, payments,
+notifications, dues; shared names in admin/money.py)."""
 
 from django.apps import apps
 from django.core.exceptions import PermissionDenied
@@ -13,8 +14,13 @@ from core.admin_kit import PermissionMenuItem
 
 from .admin import dues as dues_admin
 from .admin import invoice_actions, notifications
+from .admin.applications import LOG_ACTIONS as APPLICATION_LOG_ACTIONS
+from .admin.applications import PERMISSION_POLICY as APPLICATION_PERMISSION_POLICY
+from .admin.applications import ApplicationViewSet, PendingApplicationsPanel
 from .admin.dues import DuesRuleViewSet, MoneySummaryPanel
 from .admin.invoices import InvoiceViewSet
+from .admin.member_history import MemberEditLogFormatter
+from .admin.members import MemberViewSet
 from .admin.money import (
     GENERATE_PERMISSION,
     MONEY_MENU_HOOK,
@@ -24,17 +30,8 @@ from .admin.money import (
 )
 from .admin.notifications import GatewayNotificationViewSet
 from .admin.payments import PaymentViewSet
-from .application_viewsets import LOG_ACTIONS as APPLICATION_LOG_ACTIONS
-from .application_viewsets import PERMISSION_POLICY as APPLICATION_PERMISSION_POLICY
-from .application_viewsets import ApplicationViewSet, PendingApplicationsPanel
+from .members import MEMBER_EDIT_ACTION, MemberDeleteAction, MemberEditAction
 from .models import DuesRule, GatewayNotification, Invoice, Member, MembershipApplication, Payment
-from .viewsets import (
-    MEMBER_EDIT_ACTION,
-    MemberDeleteAction,
-    MemberEditAction,
-    MemberEditLogFormatter,
-    MemberViewSet,
-)
 
 LOG_ACTIONS = {**invoice_actions.LOG_ACTIONS, **dues_admin.LOG_ACTIONS, **notifications.LOG_ACTIONS}
 

@@ -1,17 +1,24 @@
-"""Demo seminars for ``seed_demo``: the guide's examples, dated around today.
+"""Demo rows of renewal for ``manage.py seed_demo`` (the project's command in config), after
+membership's: seminars (the guide's examples, dated around today) with the demo member's two
+registrations (one attended in the past, one upcoming), and two members due for renewal with
+their credits, one of whom has applied.
 
-Idempotent: seminars are found by title and left alone once there; the demo member's two
-registrations (one attended in the past, one upcoming) are added only when missing.
+Idempotent: seminars are found by title and left alone once there; registrations, credits
+and renewal applications are added only when missing.
 """
 
 import datetime
 
 from django.utils import timezone
 
-from membership.models import Member
+from core.dates import add_months
+from membership.billing.dues import unpaid_dues
+from membership.billing.payments import record_manual_payment
+from membership.models import Invoice, Member
 
-from .credits import mark_attended
-from .models import CreditCategory, LectureKind, Registration, Seminar, Session
+from . import renewals
+from .attendance import mark_attended
+from .models import Credit, CreditCategory, LectureKind, Registration, Seminar, Session
 from .registrations import next_ticket_number
 
 DEMO_MEMBER_NUMBER = "0012345"
@@ -116,3 +123,35 @@ def _ensure_demo_registrations():
         Registration.objects.filter(pk=registration.pk).update(applied_at=applied_at)
         if attended:
             mark_attended(registration=registration)
+
+
+# The demo members inside the renewal window with enough points (資格更新): the first may
+# apply now, the second has applied and waits for the secretariat.
+RENEWAL_MEMBERS = (("0020019", False), ("0020020", True))
+RENEWAL_POINTS = {ENGINEER: 30, EQUIPMENT: 10, MEDICAL: 20}
+
+
+def ensure_demo_renewals(today=None):
+    today = today or timezone.localdate()
+    for number, apply in RENEWAL_MEMBERS:
+        member = Member.objects.filter(member_number=number, status=Member.Status.ACTIVE).first()
+        if member is None or member.credits.exists():
+            continue
+        member.certification_expires_on = add_months(today, 4).replace(day=1) - datetime.timedelta(days=1)
+        member.save(update_fields=["certification_expires_on"])
+        for invoice in unpaid_dues(member):  # a member who renews has paid the dues
+            record_manual_payment(
+                invoice_id=invoice.pk, channel=Invoice.Channel.YUCHO, paid_on=today, notify=False
+            )
+        for name, value in RENEWAL_POINTS.items():
+            Credit.objects.create(
+                member=member,
+                credit_category=CreditCategory.objects.get(name=name),
+                points=value,
+                earned_on=today - datetime.timedelta(days=400),
+                source=Credit.Source.CERTIFICATE,
+                title=f"{name}(出席証明書)",
+                organizer="日本消化器内視鏡技師会",
+            )
+        if apply:
+            renewals.submit_renewal(member=member, today=today)

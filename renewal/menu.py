@@ -21,7 +21,7 @@ register_menu_entry("受講履歴ポイント照会", "renewal:credits", order=6
 
 def _covered_by_an_extension(member):
     """One query per page: the open programmes (almost always none)."""
-    from .renewals import extension_programmes_for
+    from .extensions import extension_programmes_for
 
     if member.is_guest:
         return False

@@ -1,18 +1,17 @@
-"""Renewal of the certification (資格更新, guide 7) and renewal extensions (更新延長, guide 14).
+"""Renewal of the certification (資格更新, guide 7).
 
-Renewal: a member whose certification expires within the application window
+A member whose certification expires within the application window
 (``RenewalSettings.application_window_months``), with no unpaid dues and enough points in the
 current cycle, applies (事務局確認中). The secretariat approves (申請確認完了: the renewal fee is
 billed through the one invoice mechanism and the member mailed) or sends it back (差戻し).
 Once the fee is paid the card is being issued (会員証発行処理中); the secretariat then issues
 it (会員証発行済): the certification's expiry moves on one cycle, and the digital member card
-shows the new date.
+shows the new date. The member may take back (取下げ) an application not decided yet.
 
-Extension: the secretariat declares an ``ExtensionProgramme`` after a disaster; a member it
-covers applies; approving moves the expiry on by the programme's months.
-
-Every decision is logged with who and when (Wagtail ``log``) on the application, and the
-expiry change on the member.
+The decisions are the transitions of ``RENEWAL`` (``core.workflow``): the row is locked, its
+state re-checked, saved, and the decision logged with who and when (Wagtail ``log``) on the
+application; the expiry change is logged on the member (``change_expiry``, shared with the
+extensions of ``renewal.extensions``).
 """
 
 import datetime
@@ -30,21 +29,21 @@ from cms_pages.models import society_settings
 from core.dates import add_months, current_fiscal_year
 from core.errors import DomainError
 from core.outbox import queue_mail
+from core.workflow import Transition, Workflow
 from membership.billing.dues import unpaid_dues
 from membership.billing.errors import BillingError
 from membership.billing.invoices import close_invoice, create_invoice
 from membership.models import Invoice, Member
 
 from . import credits
-from .models import ExtensionApplication, ExtensionProgramme, RenewalApplication, RenewalSettings
+from .models import RenewalApplication, RenewalSettings
 
 State = RenewalApplication.State
 
 RENEWAL_APPROVED_ACTION = "renewal.renewal.approved"
 RENEWAL_REJECTED_ACTION = "renewal.renewal.rejected"
+RENEWAL_CANCELLED_ACTION = "renewal.renewal.cancelled"
 CARD_ISSUED_ACTION = "renewal.renewal.card_issued"
-EXTENSION_APPROVED_ACTION = "renewal.extension.approved"
-EXTENSION_REJECTED_ACTION = "renewal.extension.rejected"
 EXPIRY_CHANGED_ACTION = "renewal.member.expiry_changed"
 
 OPEN_STATES = (State.SUBMITTED, State.APPROVED)
@@ -52,6 +51,42 @@ OPEN_STATES = (State.SUBMITTED, State.APPROVED)
 
 class RenewalError(DomainError):
     """An application or decision that cannot be made now; the message is shown as it is."""
+
+
+# A decision on an application in another state is refused with 「この申請は<state>です。」.
+DECIDED = "この申請は{state}です。"
+
+RENEWAL = Workflow(
+    RenewalApplication,
+    error=RenewalError,
+    related=("member__user",),
+    transitions=[
+        Transition(
+            "cancel",
+            sources=[State.SUBMITTED],
+            target=State.CANCELLED,
+            action=RENEWAL_CANCELLED_ACTION,
+            refusal="この申請は{state}のため、取り下げできません。",
+            decides=False,
+            log_note=False,
+        ),
+        Transition(
+            "approve", sources=[State.SUBMITTED], target=State.APPROVED, action=RENEWAL_APPROVED_ACTION, refusal=DECIDED
+        ),
+        Transition(
+            "reject", sources=OPEN_STATES, target=State.REJECTED, action=RENEWAL_REJECTED_ACTION, refusal=DECIDED
+        ),
+        Transition(
+            "issue_card",
+            sources=[State.APPROVED],
+            target=State.ISSUED,
+            action=CARD_ISSUED_ACTION,
+            refusal=DECIDED,
+            decides=False,
+            log_note=False,
+        ),
+    ],
+)
 
 
 def current_application(member):
@@ -134,41 +169,32 @@ def submit_renewal(*, member, today=None):
             )
     except IntegrityError as error:  # a second tab at the same moment
         raise RenewalError("この更新期限の資格更新申請はすでにあります。") from error
-    _mail(application, "renewal/mail/renewal_submitted.txt", "資格更新申請を受け付けました")
-    return application
-
-
-def _lock(application_id, *states):
-    application = RenewalApplication.objects.select_for_update().select_related("member__user").get(pk=application_id)
-    if application.state not in states:
-        raise RenewalError(f"この申請は{application.get_state_display()}です。")
+    mail_member(application, "renewal/mail/renewal_submitted.txt", "資格更新申請を受け付けました")
     return application
 
 
 @transaction.atomic
 def cancel_renewal(*, member, application_id):
     """The member takes back an application the secretariat has not decided yet."""
-    application = RenewalApplication.objects.select_for_update().filter(pk=application_id, member=member).first()
-    if application is None:
-        raise RenewalApplication.DoesNotExist
-    if application.state != State.SUBMITTED:
-        raise RenewalError(f"この申請は{application.get_state_display()}のため、取り下げできません。")
-    application.state = State.CANCELLED
-    application.save(update_fields=["state"])
-    return application
+    application = RENEWAL.lock(application_id, "cancel", member=member)
+    return RENEWAL.move(application, "cancel", user=application.member.user)
+
+
+def _check_member(member, application, status_refusal):
+    if member.certification_expires_on != application.expires_on:
+        raise RenewalError("申請後に有効期限が変更されています。会員の認定情報を確認のうえ、差戻しにしてください。")
+    if member.status != Member.Status.ACTIVE:
+        raise RenewalError(status_refusal.format(status=member.get_status_display()))
 
 
 @transaction.atomic
 def approve_renewal(*, application_id, user, note=""):
     """申請確認完了: bill the renewal fee (the one invoice mechanism) and tell the member to pay."""
-    application = _lock(application_id, State.SUBMITTED)
+    application = RENEWAL.lock(application_id, "approve")
     member = Member.objects.select_for_update().get(pk=application.member_id)
-    if member.certification_expires_on != application.expires_on:
-        raise RenewalError("申請後に有効期限が変更されています。会員の認定情報を確認のうえ、差戻しにしてください。")
-    if member.status != Member.Status.ACTIVE:
-        raise RenewalError(
-            f"会員ステータスが{member.get_status_display()}に変わっているため承認できません。差戻しにしてください。"
-        )
+    _check_member(
+        member, application, "会員ステータスが{status}に変わっているため承認できません。差戻しにしてください。"
+    )
     rules = RenewalSettings.load()
     application.invoice = create_invoice(
         member=application.member,
@@ -178,13 +204,14 @@ def approve_renewal(*, application_id, user, note=""):
         amount=rules.renewal_fee,
         purpose="消化器内視鏡技師 資格更新料として",
     )
-    application.state = State.APPROVED
-    application.decided_at = timezone.now()
-    application.decision_note = note
-    application.save(update_fields=["invoice", "state", "decided_at", "decision_note"])
-    log(instance=application, action=RENEWAL_APPROVED_ACTION, user=user, data={"note": note})
-    _mail(application, "renewal/mail/renewal_decided.txt", "資格更新申請の確認が完了しました")
+    RENEWAL.move(application, "approve", user=user, note=note, fields=["invoice"])
+    mail_member(application, "renewal/mail/renewal_decided.txt", "資格更新申請の確認が完了しました")
     return application
+
+
+def fee_paid(application):
+    invoice = application.invoice
+    return invoice is not None and invoice.status in (Invoice.Status.PAID, Invoice.Status.EXEMPT)
 
 
 @transaction.atomic
@@ -197,10 +224,10 @@ def reject_renewal(*, application_id, user, note):
     """
     if not note.strip():
         raise RenewalError("差戻しの理由を入力してください(会員へのメールに記載されます)。")
-    application = _lock(application_id, State.SUBMITTED, State.APPROVED)
+    application = RENEWAL.lock(application_id, "reject")
     invoice = application.invoice
     if application.state == State.APPROVED:
-        if invoice is not None and invoice.status in (Invoice.Status.PAID, Invoice.Status.EXEMPT):
+        if fee_paid(application):
             raise RenewalError("更新料の入金(免除)が済んでいるため差戻しできません。会員証を発行してください。")
         if invoice is not None and invoice.status == Invoice.Status.UNPAID:
             try:
@@ -209,42 +236,34 @@ def reject_renewal(*, application_id, user, note):
                 )
             except BillingError as error:  # e.g. a convenience-store payment is under way
                 raise RenewalError(str(error)) from error
-    application.state = State.REJECTED
-    application.decided_at = timezone.now()
-    application.decision_note = note
-    application.save(update_fields=["state", "decided_at", "decision_note"])
-    log(instance=application, action=RENEWAL_REJECTED_ACTION, user=user, data={"note": note})
-    _mail(application, "renewal/mail/renewal_decided.txt", "資格更新申請について事務局からのご連絡")
+    RENEWAL.move(application, "reject", user=user, note=note)
+    mail_member(application, "renewal/mail/renewal_decided.txt", "資格更新申請について事務局からのご連絡")
     return application
 
 
 @transaction.atomic
 def issue_card(*, application_id, user):
     """会員証発行済: once the fee is paid (or exempted), the certification's expiry moves on."""
-    application = _lock(application_id, State.APPROVED)
-    invoice = application.invoice
-    if invoice is None or invoice.status not in (Invoice.Status.PAID, Invoice.Status.EXEMPT):
+    application = RENEWAL.lock(application_id, "issue_card")
+    if not fee_paid(application):
         raise RenewalError("更新料の入金が確認できていないため、会員証を発行できません。")
     member = Member.objects.select_for_update().get(pk=application.member_id)
-    if member.certification_expires_on != application.expires_on:
-        raise RenewalError("申請後に有効期限が変更されています。会員の認定情報を確認のうえ、差戻しにしてください。")
-    if member.status != Member.Status.ACTIVE:
-        raise RenewalError(f"会員ステータスが{member.get_status_display()}のため、会員証を発行できません。")
-    _change_expiry(member, application.new_expires_on, user=user, reason="資格更新(会員証発行)")
-    application.state = State.ISSUED
+    _check_member(member, application, "会員ステータスが{status}のため、会員証を発行できません。")
+    change_expiry(member, application.new_expires_on, user=user, reason="資格更新(会員証発行)")
     application.issued_at = timezone.now()
-    application.save(update_fields=["state", "issued_at"])
-    log(
-        instance=application,
-        action=CARD_ISSUED_ACTION,
+    RENEWAL.move(
+        application,
+        "issue_card",
         user=user,
+        fields=["issued_at"],
         data={"expires_on": str(member.certification_expires_on)},
     )
-    _mail(application, "renewal/mail/renewal_issued.txt", "会員証を発行しました")
+    mail_member(application, "renewal/mail/renewal_issued.txt", "会員証を発行しました")
     return application
 
 
-def _change_expiry(member, new_expires_on, *, user, reason):
+def change_expiry(member, new_expires_on, *, user, reason):
+    """Move the member's certification expiry (the caller holds the member's row), logged on the member."""
     old = member.certification_expires_on
     member.certification_expires_on = new_expires_on
     member.save(update_fields=["certification_expires_on", "updated_at"])
@@ -256,89 +275,8 @@ def _change_expiry(member, new_expires_on, *, user, reason):
     )
 
 
-# --- extensions (更新延長, guide 14) -----------------------------------------------------------
-
-
-def extension_programmes_for(member, *, today=None):
-    """The active programmes covering ``member`` now (empty for almost everyone)."""
-    today = today or timezone.localdate()
-    programmes = ExtensionProgramme.objects.filter(active=True, applications_close_on__gte=today)
-    return [programme for programme in programmes if programme.covers(member, today)]
-
-
-@transaction.atomic
-def submit_extension(*, member, programme_id, reason, today=None):
-    today = today or timezone.localdate()
-    member = Member.objects.select_for_update().select_related("user").get(pk=member.pk)
-    programme = ExtensionProgramme.objects.filter(pk=programme_id).first()
-    if programme is None or not programme.covers(member, today):
-        raise RenewalError("この更新延長措置の対象ではないか、申請期間を過ぎています。")
-    _refuse_during_a_renewal(member)
-    if not reason.strip():
-        raise RenewalError("申請理由を入力してください。")
-    try:
-        with transaction.atomic():
-            application = ExtensionApplication.objects.create(
-                programme=programme, member=member, reason=reason, expires_on=member.certification_expires_on
-            )
-    except IntegrityError as error:
-        raise RenewalError("この更新延長措置にはすでに申請しています。") from error
-    _mail(application, "renewal/mail/extension_submitted.txt", "更新延長申請を受け付けました")
-    return application
-
-
-def _refuse_during_a_renewal(member):
-    """An extension moves the expiry a renewal in progress was made for: not both at once."""
-    if member.renewal_applications.filter(state__in=OPEN_STATES).exists():
-        raise RenewalError("資格更新申請の手続き中のため、更新延長はできません。事務局へお問い合わせください。")
-
-
-def _lock_extension(application_id):
-    application = (
-        ExtensionApplication.objects.select_for_update()
-        .select_related("member__user", "programme")
-        .get(pk=application_id)
-    )
-    if application.state != ExtensionApplication.State.SUBMITTED:
-        raise RenewalError(f"この申請はすでに{application.get_state_display()}です。")
-    return application
-
-
-@transaction.atomic
-def approve_extension(*, application_id, user, note=""):
-    """承認: the certification's expiry moves on by the programme's months."""
-    application = _lock_extension(application_id)
-    member = Member.objects.select_for_update().get(pk=application.member_id)
-    _refuse_during_a_renewal(member)
-    if member.certification_expires_on != application.expires_on:
-        raise RenewalError("申請後に有効期限が変更されています。会員の認定情報を確認してください。")
-    new_expires_on = add_months(application.expires_on, application.programme.extension_months)
-    _change_expiry(member, new_expires_on, user=user, reason=f"更新延長({application.programme.name})")
-    application.state = ExtensionApplication.State.APPROVED
-    application.decided_at = timezone.now()
-    application.decision_note = note
-    application.save(update_fields=["state", "decided_at", "decision_note"])
-    application.member = member  # the mail states the new expiry
-    log(instance=application, action=EXTENSION_APPROVED_ACTION, user=user, data={"note": note})
-    _mail(application, "renewal/mail/extension_decided.txt", "更新延長申請を承認しました")
-    return application
-
-
-@transaction.atomic
-def reject_extension(*, application_id, user, note):
-    if not note.strip():
-        raise RenewalError("差戻しの理由を入力してください(会員へのメールに記載されます)。")
-    application = _lock_extension(application_id)
-    application.state = ExtensionApplication.State.REJECTED
-    application.decided_at = timezone.now()
-    application.decision_note = note
-    application.save(update_fields=["state", "decided_at", "decision_note"])
-    log(instance=application, action=EXTENSION_REJECTED_ACTION, user=user, data={"note": note})
-    _mail(application, "renewal/mail/extension_decided.txt", "更新延長申請について事務局からのご連絡")
-    return application
-
-
-def _mail(application, template, subject):
+def mail_member(application, template, subject):
+    """Queue the mail about ``application`` (a renewal or an extension) to its member, if they have an address."""
     member = application.member
     email = member.user.email
     if not email:

@@ -1,18 +1,30 @@
-"""Members-area pages of seminars, credits and renewal, under /member/ (login required:
-every view is wrapped in ``membership.views.members_area``)."""
+"""Members-area pages of seminars, credits and renewal, under /member/ (login required: every
+view is wrapped in ``membership.shell.members_area``)."""
 
 from django.urls import path
 
-from . import credit_urls, renewal_urls, views
+from .views import credits, participations, renewal, seminars
 
 app_name = "renewal"
 
 urlpatterns = [
-    path("seminars", views.seminars, name="seminars"),
-    path("seminars/sessions/<int:session_id>/apply", views.registration_new, name="registration_new"),
-    path("seminars/participations", views.participations, name="participations"),
-    path("seminars/registrations/<int:registration_id>/cancel", views.registration_cancel, name="registration_cancel"),
-    path("seminars/registrations/<int:registration_id>/ticket", views.ticket, name="ticket"),
+    # 学会・セミナー一覧 and 参加申込 (guide 5)
+    path("seminars", seminars.seminars, name="seminars"),
+    path("seminars/sessions/<int:session_id>/apply", seminars.registration_new, name="registration_new"),
+    # 学会・セミナー参加一覧, 取消, 受講票 (guide 6)
+    path("seminars/participations", participations.participations, name="participations"),
+    path(
+        "seminars/registrations/<int:registration_id>/cancel",
+        participations.registration_cancel,
+        name="registration_cancel",
+    ),
+    path("seminars/registrations/<int:registration_id>/ticket", participations.ticket, name="ticket"),
+    # 資格更新確認 (guide 7) and 更新延長申請 (guide 14)
+    path("renewal", renewal.renewal, name="renewal"),
+    path("renewal/apply", renewal.renewal_apply, name="renewal_apply"),
+    path("renewal/<int:application_id>/cancel", renewal.renewal_cancel, name="renewal_cancel"),
+    path("renewal/extension", renewal.extension, name="extension"),
+    # 受講履歴ポイント照会 (guide 9)
+    path("credits", credits.credits, name="credits"),
+    path("credits/pdf", credits.credits_pdf, name="credits_pdf"),
 ]
-urlpatterns += renewal_urls.urlpatterns
-urlpatterns += credit_urls.urlpatterns

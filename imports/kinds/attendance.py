@@ -22,31 +22,29 @@ Classes of rows:
 参加形態 (会場 / eラーニング, optional) is recorded on the registration marked attended; rows
 without a registration ignore it.
 
-Applying (the framework's one transaction): the credits are inserted with
-``imports.bulk.insert_new_rows`` (PostgreSQL: COPY into a temporary table and one ``INSERT …
-ON CONFLICT DO NOTHING RETURNING``), so a credit awarded by a staff member between preview
-and confirm is neither doubled nor fails the import; that row is counted 登録済 in the result.
-Registrations are marked with one UPDATE per chunk (only those still unattended), and each
-gets a history entry (``renewal.registration.attended``, with the job number).
+Applying (the framework's one transaction): the rows that change something go to renewal's
+one attendance service, ``renewal.attendance.mark_attended_bulk`` (which owns the rule and
+writes: registrations still live and unattended marked with one UPDATE per chunk, each with a
+history entry ``renewal.registration.attended`` naming the job and row; the credits inserted
+with ``INSERT … ON CONFLICT DO NOTHING``, COPY-fed on PostgreSQL). A credit awarded by a staff
+member between preview and confirm is neither doubled nor fails the import: that row is
+counted 登録済 in the result, as is a registration changed meanwhile.
 
 Speed: members, sessions, the sessions' credits and live registrations are loaded in a few
 queries for the whole sheet (dicts by key); rows are checked in Python.
 """
 
 import unicodedata
-import uuid
 from dataclasses import dataclass, field
 
-from django.contrib.contenttypes.models import ContentType
-from django.utils import timezone
+from django.contrib.auth import get_user_model
 from import_export import resources
 from import_export.widgets import Widget
-from wagtail.models import ModelLogEntry
 
 from membership.models import Member
+from renewal import attendance
 from renewal.models import Credit, Registration, Session
 
-from ..bulk import insert_new_rows
 from ..registry import ImportField, ImportKind, register
 from ..report import ERROR, NEW, UNCHANGED, UPDATED, Outcome
 from ..widgets import REQUIRED_MESSAGE, CellError, ChoiceLabelWidget, CodeWidget, cell_text
@@ -62,8 +60,6 @@ OUTCOMES = (
     Outcome(ERROR, "エラー", ERROR),
 )
 DETAIL_COLUMN = "内容"
-ATTENDED_ACTION = "renewal.registration.attended"  # renewal.viewsets.ATTENDED_ACTION
-LOG_BATCH = 1000
 
 
 class SessionIdWidget(Widget):
@@ -133,11 +129,9 @@ class AttendanceResource(resources.ModelResource):
 @dataclass
 class AttendancePlan:
     table: object = None
-    # (row, raw, member_id, session_id): credits to create, in file order
-    credits: list = field(default_factory=list)
-    # registration id → (row, raw, participation format or "", label, outcome): registrations to mark attended
-    registrations: dict = field(default_factory=dict)
-    sessions: dict = field(default_factory=dict)  # session id → its values
+    # (row, raw, outcome, renewal.attendance.Attendance): the rows that change something
+    # (新規, 参加済にする), in file order
+    rows: list = field(default_factory=list)
 
 
 @register
@@ -189,7 +183,7 @@ class AttendanceImport(ImportKind):
         credited = self.credited(sessions)
         registrations = self.live_registrations(sessions)
 
-        plan = AttendancePlan(table=table, sessions=sessions)
+        plan = AttendancePlan(table=table)
         first_row = {}
         for number, values, errors, raw in rows:
             member_number, session_id = values.get("member_number"), values.get("session_id")
@@ -218,7 +212,6 @@ class AttendanceImport(ImportKind):
             to_mark = registration is not None and registration[1] is None
             label = session["label"]
             if (member_id, session_id) not in credited:
-                plan.credits.append((number, raw, member_id, session_id))
                 detail = f"{label}({session['points']}点)を登録します" + (
                     "。参加申込を参加済にします" if to_mark else ""
                 )
@@ -229,14 +222,16 @@ class AttendanceImport(ImportKind):
             else:
                 detail = f"{label}の受講履歴は登録済です"
                 outcome = KNOWN
-            if to_mark:
-                plan.registrations[registration[0]] = (
+            if outcome != KNOWN:
+                item = attendance.Attendance(
+                    member_id,
+                    session_id,
+                    registration[0] if to_mark else None,
+                    (participation_format or "") if to_mark else "",
                     number,
-                    raw,
-                    values.get("participation_format") or "",
                     label,
-                    outcome,
                 )
+                plan.rows.append((number, raw, outcome, item))
             report.add(outcome, number, self.cells(table, raw, detail) if report.wants_sample(outcome) else ())
         return plan
 
@@ -252,19 +247,8 @@ class AttendanceImport(ImportKind):
             for row in (
                 Session.objects.filter(pk__in=chunk)
                 .order_by()
-                .values(
-                    "id",
-                    "title",
-                    "points",
-                    "credit_category_id",
-                    "held_on",
-                    "seminar__starts_on",
-                    "seminar__title",
-                    "seminar__onsite",
-                    "seminar__elearning",
-                )
+                .values("id", "title", "points", "seminar__title", "seminar__onsite", "seminar__elearning")
             ):
-                row["earned_on"] = row["held_on"] or row["seminar__starts_on"]
                 row["label"] = f"{row['seminar__title']} {row['title']}"
                 sessions[row["id"]] = row
         return sessions
@@ -289,89 +273,28 @@ class AttendanceImport(ImportKind):
                 found[(member_id, session_id)] = (pk, attended_at)
         return found
 
-    # --- writing ---------------------------------------------------------------------------
+    # --- writing: through renewal's attendance service ----------------------------------------
     def write(self, plan, report):
-        now = timezone.now()
-        marked = self.mark_attended(plan, report, now)
-        if not plan.credits:
+        if not plan.rows:
             return
-        sessions = plan.sessions
-        rows = []
-        for _number, _raw, member_id, session_id in plan.credits:
-            session = sessions[session_id]
-            rows.append(
-                {
-                    "member_id": member_id,
-                    "session_id": session_id,
-                    "credit_category_id": session["credit_category_id"],
-                    "points": session["points"],
-                    "earned_on": session["earned_on"],
-                    "source": Credit.Source.IMPORT,
-                    "title": "",
-                    "organizer": "",
-                    "venue": "",
-                    "note": "",
-                    "created_at": now,
-                }
-            )
-        inserted = insert_new_rows(Credit, rows, key=("member_id", "session_id"))
-        if len(inserted) == len(rows):
-            return
-        # Awarded meanwhile (a staff member marked the attendance after the preview): not doubled.
-        for number, raw, member_id, session_id in plan.credits:
-            if (member_id, session_id) not in inserted:
-                label = sessions[session_id]["label"]
-                detail = f"{label}の受講履歴は確認の後に登録されていました"
-                if number in marked:
+        user = get_user_model().objects.filter(pk=report.user_id).first() if report.user_id else None
+        done = attendance.mark_attended_bulk(
+            attendances=[item for _number, _raw, _outcome, item in plan.rows],
+            user=user,
+            via=attendance.IMPORT,
+            import_job=report.job_id,
+        )
+        for number, raw, outcome, item in plan.rows:
+            marked = item.registration_id in done.marked
+            if outcome == NEW and (item.member_id, item.session_id) not in done.credited:
+                # Awarded meanwhile (a staff member marked the attendance after the preview): not doubled.
+                detail = f"{item.label}の受講履歴は確認の後に登録されていました"
+                if marked:
                     detail += "。参加申込を参加済にしました"
-                report.reclassify(
-                    number, NEW, ATTEND if number in marked else KNOWN, self.cells(plan.table, raw, detail)
-                )
-
-    def mark_attended(self, plan, report, now):
-        """Mark the planned registrations attended (those still live and unattended); the row numbers done."""
-        if not plan.registrations:
-            return set()
-        ids = sorted(plan.registrations)
-        done = set()
-        for chunk in chunks(ids):
-            # Lock and re-read: a registration cancelled or marked since the preview is left alone.
-            open_ids = list(
-                Registration.objects.select_for_update()
-                .filter(pk__in=chunk, state=Registration.State.APPLIED, attended_at=None)
-                .order_by("pk")
-                .values_list("pk", flat=True)
-            )
-            by_format = {}
-            for pk in open_ids:
-                by_format.setdefault(plan.registrations[pk][2], []).append(pk)
-            for participation_format, pks in by_format.items():
-                changes = {"attended_at": now}
-                if participation_format:
-                    changes["participation_format"] = participation_format
-                Registration.objects.filter(pk__in=pks).update(**changes)
-            done.update(open_ids)
-        for pk, (number, raw, _format, label, outcome) in plan.registrations.items():
-            if pk not in done and outcome == ATTEND:  # cancelled or marked since the preview
-                detail = f"{label}の受講履歴は登録済です(参加申込は確認の後に変更されていました)"
+                report.reclassify(number, NEW, ATTEND if marked else KNOWN, self.cells(plan.table, raw, detail))
+            elif outcome == ATTEND and not marked:  # cancelled or marked since the preview
+                detail = f"{item.label}の受講履歴は登録済です(参加申込は確認の後に変更されていました)"
                 report.reclassify(number, ATTEND, KNOWN, self.cells(plan.table, raw, detail))
-        content_type = ContentType.objects.get_for_model(Registration)
-        entries = [
-            ModelLogEntry(
-                content_type=content_type,
-                object_id=str(pk),
-                label=plan.registrations[pk][3],
-                action=ATTENDED_ACTION,
-                data={"via": "import", "import_job": report.job_id, "row": plan.registrations[pk][0]},
-                timestamp=now,
-                uuid=uuid.uuid4(),
-                user_id=report.user_id,
-            )
-            for pk in sorted(done)
-        ]
-        for start in range(0, len(entries), LOG_BATCH):
-            ModelLogEntry.objects.bulk_create(entries[start : start + LOG_BATCH])
-        return {plan.registrations[pk][0] for pk in done}
 
     # --- template --------------------------------------------------------------------------
     def template_xlsx(self):

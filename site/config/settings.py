@@ -51,6 +51,7 @@ WAGTAILADMIN_BASE_URL = SITE_URL
 WAGTAIL_SITE_NAME = "日本消化器内視鏡技師会 会員管理システム"
 
 INSTALLED_APPS = [
+    "config",  # the project as an app: its seed_demo command
     "core",
     "membership",
     "gateway_sandbox",  # the stand-in payment gateway (label gateway_sandbox)
@@ -165,7 +166,7 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "membership.views.lockout"
+AXES_LOCKOUT_CALLABLE = "membership.views.accounts.lockout"
 AXES_USERNAME_CALLABLE = "membership.accounts.axes_username"
 # The client address counted for lockouts: REMOTE_ADDR when the app faces clients directly;
 # behind N reverse proxies (AXES_PROXY_COUNT=N), the address the outermost proxy saw, from

@@ -4,16 +4,17 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from membership import views as membership_views
+from membership.views import card as card_views
+from membership.views import dues as dues_views
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("member/", include("membership.urls")),
     path("member/", include("renewal.urls")),
-    path("payments/gmo/notify", membership_views.gateway_notification, name="gateway_notification"),
+    path("payments/gmo/notify", dues_views.gateway_notification, name="gateway_notification"),
     # Public: the digital member card's QR code leads here (no login; see membership.card).
-    path("card/verify/<str:token>", membership_views.card_verify, name="card_verify"),
+    path("card/verify/<str:token>", card_views.card_verify, name="card_verify"),
 ]
 
 if settings.PAYMENT_GATEWAY == "sandbox":

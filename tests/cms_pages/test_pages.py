@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
 from cms_pages.models import HomePage, NoticePage, QAPage, SocietySettings
-from membership.management.commands import seed_demo
+from config.management.commands import seed_demo
 from membership.models import Member, User
 from tests.cms_pages.conftest import seed_demo as reseed
 

@@ -51,7 +51,7 @@ from membership.billing.dues import dues_subject
 from membership.billing.invoices import create_invoice
 from membership.models import Invoice, Member, User
 from core.dates import current_fiscal_year
-from membership.management.commands.seed_demo import DEMO_MEMBER_PASSWORD
+from membership.demo import DEMO_MEMBER_PASSWORD
 user = User.objects.create_user(username="{SECOND_MEMBER_NUMBER}", email="second@example.jp", password=DEMO_MEMBER_PASSWORD)
 member = Member.objects.create(user=user, member_number="{SECOND_MEMBER_NUMBER}", family_name="佐藤", given_name="健",
     family_name_kana="サトウ", given_name_kana="ケン", home_postal_code="060-0001", home_prefecture="北海道",
@@ -59,7 +59,7 @@ member = Member.objects.create(user=user, member_number="{SECOND_MEMBER_NUMBER}"
 for year in (current_fiscal_year() - 1, current_fiscal_year()):
     create_invoice(member=member, category=Invoice.Category.DUES, fiscal_year=year,
     subject=dues_subject(year), amount=5000)
-# The demo members due for renewal (seed_demo.ensure_demo_renewals) get a password to log in.
+# The demo members due for renewal (renewal.demo.ensure_demo_renewals) get a password to log in.
 for number in {RENEWAL_MEMBER_NUMBERS!r}:
     renewing = User.objects.get(username=number)
     renewing.set_password(DEMO_MEMBER_PASSWORD)

@@ -2,7 +2,7 @@
 
 from playwright.sync_api import expect
 
-from membership.management.commands.seed_demo import DEMO_MEMBER_NUMBER, DEMO_MEMBER_PASSWORD
+from membership.demo import DEMO_MEMBER_NUMBER, DEMO_MEMBER_PASSWORD
 
 
 def log_in(page, password=DEMO_MEMBER_PASSWORD, number=DEMO_MEMBER_NUMBER):

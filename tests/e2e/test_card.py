@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from membership.management.commands.seed_demo import DEMO_CERTIFICATION_NUMBER, DEMO_MEMBER_NUMBER, Command
+from membership.demo import DEMO_CERTIFICATION_NUMBER, DEMO_MEMBER_NUMBER, demo_certification_expiry
 from tests.e2e.conftest import VIEWPORTS
 from tests.e2e.helpers import log_in, open_menu_entry, shoot
 
@@ -13,7 +13,7 @@ pytestmark = pytest.mark.e2e
 
 
 def test_member_opens_the_digital_card(page, viewport, artifacts_dir):
-    expiry = Command.demo_certification_expiry()
+    expiry = demo_certification_expiry()
     log_in(page)
     open_menu_entry(page, viewport, "デジタル会員証確認")
 

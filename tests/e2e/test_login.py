@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from membership.management.commands.seed_demo import DEMO_MEMBER_PASSWORD
+from membership.demo import DEMO_MEMBER_PASSWORD
 from tests.e2e.helpers import log_in, shoot
 
 pytestmark = pytest.mark.e2e

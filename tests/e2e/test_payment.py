@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from core.dates import current_fiscal_year
-from membership.management.commands.seed_demo import DEMO_MEMBER_NUMBER
+from membership.demo import DEMO_MEMBER_NUMBER
 from tests.e2e.conftest import SECOND_MEMBER_NUMBER
 from tests.e2e.helpers import log_in, open_menu_entry, shoot
 

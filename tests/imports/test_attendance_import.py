@@ -13,7 +13,7 @@ from wagtail.models import ModelLogEntry
 
 from imports import services
 from imports.models import ImportJob
-from renewal.credits import mark_attended
+from renewal.attendance import mark_attended
 from renewal.models import Credit, Registration
 from tests.factories import MemberFactory, StaffUserFactory
 from tests.renewal.seminar_data import make_seminar, register
@@ -241,3 +241,51 @@ def test_a_participation_format_the_seminar_does_not_offer_is_an_error(preview_s
     job = preview_sheet([["0050001", str(onsite_only.pk), "会場"], ["0050002", str(onsite_only.pk), "eラーニング"]])
     assert counts(job) == {"new": 1, "error": 1}
     assert (3, "参加形態", "このセッションの学会・セミナーはeラーニングで開催されていません。") in errors_of(job)
+
+
+def test_the_import_goes_through_the_attendance_service(preview_sheet, world, superuser, monkeypatch):
+    from renewal import attendance
+
+    calls = []
+    original = attendance.mark_attended_bulk
+
+    def recording(**kwargs):
+        calls.append(kwargs)
+        return original(**kwargs)
+
+    monkeypatch.setattr(attendance, "mark_attended_bulk", recording)
+    one = world["one"]
+    mark_attended(registration=register(world["tanaka"], one))  # staff marked one member already
+    rows = [["0050001", str(one.pk), ""], ["0050002", str(one.pk), "会場"], ["0050003", str(one.pk), ""]]
+    job = preview_sheet(rows)
+
+    job = services.start_apply(job=job, user=superuser)
+
+    assert job.state == ImportJob.State.APPLIED, job.message
+    assert len(calls) == 1
+    call = calls[0]
+    assert (call["user"], call["via"], call["import_job"]) == (superuser, attendance.IMPORT, job.pk)
+    assert [(item.row, item.registration_id) for item in call["attendances"]] == [
+        (2, None),
+        (3, world["registration"].pk),
+    ]
+    assert credit_state() == [
+        ("0050001", one.pk, 10, "import"),
+        ("0050002", one.pk, 10, "import"),
+        ("0050003", one.pk, 10, "attendance"),
+    ]  # one credit per member and session
+
+
+def test_the_import_writes_nothing_itself(preview_sheet, world, superuser, monkeypatch):
+    """With renewal's service replaced by a stub, applying a sheet marks, credits and logs nothing."""
+    from renewal import attendance
+
+    monkeypatch.setattr(attendance, "mark_attended_bulk", lambda **kwargs: attendance.Marked())
+    job = preview_sheet([["0050001", str(world["one"].pk), ""], ["0050002", str(world["one"].pk), ""]])
+
+    job = services.start_apply(job=job, user=superuser)
+
+    assert job.state == ImportJob.State.APPLIED, job.message
+    assert not Credit.objects.exists()
+    assert Registration.objects.get(pk=world["registration"].pk).attended_at is None
+    assert not ModelLogEntry.objects.filter(action="renewal.registration.attended").exists()

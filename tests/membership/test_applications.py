@@ -366,3 +366,47 @@ def test_the_secretariat_is_told_of_a_new_application(member, mails_sent, demo_s
     to_staff = [message for message in mail.outbox if message.to == ["jimu@example.jp"]]
     assert len(to_staff) == 1
     assert member.member_number in to_staff[0].subject and "/admin/" in to_staff[0].body
+
+
+# --- the audit entries: every one written by the service, with the acting user ----------------
+
+
+def test_taking_back_is_logged_with_the_members_user(member_client, member):
+    application = submit(member)
+    member_client.post(reverse("member:application_cancel", args=[application.pk]))
+    entry = ModelLogEntry.objects.get(action=applications.CANCELLED_ACTION)
+    assert (entry.object_id, entry.user) == (str(application.pk), member.user)
+    application.refresh_from_db()
+    assert (application.decided_at, application.decided_by, application.decision_note) == (None, None, "")
+
+
+def test_each_decision_is_logged_by_the_service_with_the_staff_user_and_note(member, staff):
+    approved = submit(member, effective_on=days(20))
+    applications.approve_application(application_id=approved.pk, user=staff, note="承認します")
+    applications.revoke_approval(application_id=approved.pk, user=staff, note="ご本人の希望")
+    rejected = submit(member)
+    applications.reject_application(application_id=rejected.pk, user=staff, note="書類をお送りください")
+    logged = {
+        (entry.action, entry.object_id, entry.user, entry.data["note"])
+        for entry in ModelLogEntry.objects.filter(action__startswith="membership.application.")
+    }
+    assert logged == {
+        (applications.APPROVED_ACTION, str(approved.pk), staff, "承認します"),
+        (applications.REVOKED_ACTION, str(approved.pk), staff, "ご本人の希望"),
+        (applications.REJECTED_ACTION, str(rejected.pk), staff, "書類をお送りください"),
+    }
+
+
+def test_a_refused_decision_changes_and_logs_nothing(member, staff):
+    application = submit(member)
+    applications.cancel_application(member=member, application_id=application.pk)
+    with pytest.raises(applications.ApplicationError, match="^この申請はすでに取下げです。$"):
+        applications.approve_application(application_id=application.pk, user=staff)
+    with pytest.raises(applications.ApplicationError, match="^この申請は取下げのため、承認取消はできません。$"):
+        applications.revoke_approval(application_id=application.pk, user=staff, note="x")
+    with pytest.raises(applications.ApplicationError, match="^この申請は取下げのため、取り下げできません。$"):
+        applications.cancel_application(member=member, application_id=application.pk)
+    application.refresh_from_db()
+    assert application.state == State.CANCELLED
+    entries = ModelLogEntry.objects.filter(object_id=str(application.pk), action__startswith="membership.application.")
+    assert [entry.action for entry in entries] == [applications.CANCELLED_ACTION]

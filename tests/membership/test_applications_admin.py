@@ -165,3 +165,11 @@ def test_dashboard_panel_counts_applications_waiting_for_a_decision(staff_client
     assert "<strong>1件</strong>" in page
     client.force_login(user_in("編集者", username="editor-kato"))
     assert "確認待ちの申請" not in client.get(reverse("wagtailadmin_home")).text
+
+
+def test_the_history_shows_a_taking_back_by_the_member(staff_client, withdrawal):
+    applications.cancel_application(member=withdrawal.member, application_id=withdrawal.pk)
+    history = staff_client.get(reverse(f"{URLS}:history", args=[withdrawal.pk])).text
+    assert "会員が取り下げました" in history
+    page = staff_client.get(reverse(f"{URLS}:inspect", args=[withdrawal.pk])).text
+    assert reverse(f"{URLS}:approve", args=[withdrawal.pk]) not in page

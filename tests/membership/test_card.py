@@ -10,7 +10,7 @@ from django.core import signing
 from django.urls import reverse
 
 from membership.card import make_token
-from membership.management.commands.seed_demo import DEMO_MEMBER_NUMBER
+from membership.demo import DEMO_MEMBER_NUMBER
 from membership.models import Member
 from tests.cms_pages.conftest import seed_demo
 from tests.factories import MemberFactory, StaffUserFactory

@@ -5,7 +5,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from membership import services
+from membership import accounts as services
 from membership.models import PasswordHistory
 from tests.factories import MemberFactory
 

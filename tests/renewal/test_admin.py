@@ -381,7 +381,7 @@ def test_certificate_credits_can_be_edited_and_deleted(staff_client, staff_user,
 
 
 def test_attendance_credits_are_read_only(staff_client, registrations):
-    from renewal.credits import mark_attended
+    from renewal.attendance import mark_attended
 
     mark_attended(registration=registrations["sato"])
     credit = Credit.objects.get()
@@ -403,7 +403,7 @@ def test_attendance_credits_are_read_only(staff_client, registrations):
 
 
 def test_credit_filters(staff_client, registrations):
-    from renewal.credits import mark_attended
+    from renewal.attendance import mark_attended
 
     mark_attended(registration=registrations["sato"])
     staff_client.post(reverse(f"{CREDITS}:add"), certificate_form(credit_category=str(category("機器講習会").pk)))
@@ -443,7 +443,7 @@ def test_menu_group_for_staff(staff_client):
 
 
 def test_editor_reaches_none_of_it(client, registrations):
-    from renewal.credits import mark_attended
+    from renewal.attendance import mark_attended
 
     mark_attended(registration=registrations["sato"])
     credit = Credit.objects.get()

@@ -13,7 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pypdf import PdfReader
 
-from renewal.credits import award_credit, evaluate, evaluate_many
+from renewal.attendance import award_credit
+from renewal.credits import evaluate, evaluate_many
 from renewal.models import Credit, CreditCategory, LectureKind, RenewalSettings, Seminar, Session
 from tests.factories import MemberFactory
 

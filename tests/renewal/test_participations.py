@@ -8,7 +8,7 @@ from pypdf import PdfReader
 
 from membership.billing.payments import record_manual_payment
 from membership.models import Invoice
-from renewal.credits import mark_attended
+from renewal.attendance import mark_attended
 from renewal.models import Registration
 from renewal.registrations import register
 from tests.factories import MemberFactory

@@ -13,7 +13,7 @@ from wagtail.models import ModelLogEntry
 from membership.billing.invoices import close_invoice
 from membership.billing.payments import record_manual_payment
 from membership.models import Invoice, Member
-from renewal import renewals
+from renewal import extensions, renewals
 from renewal.models import (
     Credit,
     CreditCategory,
@@ -263,7 +263,7 @@ def test_only_covered_members_see_the_extension(client, due_member, programme):
     assert reverse("renewal:extension") not in client.get(reverse("member:dashboard")).text
     assert client.get(reverse("renewal:extension")).status_code == 404
     with pytest.raises(renewals.RenewalError, match="対象ではない"):
-        renewals.submit_extension(member=outsider, programme_id=programme.pk, reason="被災のため")
+        extensions.submit_extension(member=outsider, programme_id=programme.pk, reason="被災のため")
 
 
 def test_an_approved_extension_moves_the_expiry_on(client, due_member, programme, staff, mails_sent):
@@ -272,26 +272,26 @@ def test_an_approved_extension_moves_the_expiry_on(client, due_member, programme
     client.post(reverse("renewal:extension"), {"programme": programme.pk, "reason": "勤務先が被災したため"})
     application = ExtensionApplication.objects.get(member=due_member)
     with mails_sent():
-        renewals.approve_extension(application_id=application.pk, user=staff)
+        extensions.approve_extension(application_id=application.pk, user=staff)
     due_member.refresh_from_db()
     assert due_member.certification_expires_on == renewals.add_months(before, 12)
     assert f"{due_member.certification_expires_on:%Y年%-m月%-d日}" in mail.outbox[-1].body
     with pytest.raises(renewals.RenewalError, match="すでに"):
-        renewals.approve_extension(application_id=application.pk, user=staff)
+        extensions.approve_extension(application_id=application.pk, user=staff)
 
 
 def test_an_extension_waits_for_a_renewal_in_progress(due_member, programme, staff):
     application = renewals.submit_renewal(member=due_member)
     renewals.approve_renewal(application_id=application.pk, user=staff)
     with pytest.raises(renewals.RenewalError, match="資格更新申請の手続き中"):
-        renewals.submit_extension(member=due_member, programme_id=programme.pk, reason="被災のため")
+        extensions.submit_extension(member=due_member, programme_id=programme.pk, reason="被災のため")
 
 
 def test_an_extension_applied_before_the_renewal_cannot_then_be_approved(due_member, programme, staff):
-    extension = renewals.submit_extension(member=due_member, programme_id=programme.pk, reason="被災のため")
+    extension = extensions.submit_extension(member=due_member, programme_id=programme.pk, reason="被災のため")
     renewals.submit_renewal(member=due_member)
     with pytest.raises(renewals.RenewalError, match="資格更新申請の手続き中"):
-        renewals.approve_extension(application_id=extension.pk, user=staff)
+        extensions.approve_extension(application_id=extension.pk, user=staff)
 
 
 def test_the_page_keeps_showing_an_application_after_the_expiry_changed(client, due_member, staff):
@@ -319,7 +319,7 @@ def test_approval_is_refused_for_a_member_who_withdrew_meanwhile(due_member, sta
 def test_withdrawn_members_are_not_covered_by_an_extension(due_member, programme):
     Member.objects.filter(pk=due_member.pk).update(status=Member.Status.WITHDRAWN)
     due_member.refresh_from_db()
-    assert renewals.extension_programmes_for(due_member) == []
+    assert extensions.extension_programmes_for(due_member) == []
 
 
 def test_a_rejection_reason_stays_on_the_page(client, due_member, staff):

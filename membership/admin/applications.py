@@ -1,15 +1,15 @@
 """The staff's screens for members' applications (各種申請) in the Wagtail admin.
 
 A read-only listing (filter by kind and state, search by member) whose rows open an inspect
-page with 承認 and 差戻し; both are small confirm forms calling ``membership.applications``
-and logged with who and when. Applications are never edited or deleted here.
+page with 承認, 差戻し and 承認取消: small confirm forms, each calling one service of
+``membership.applications`` (which logs the decision with who and when). Applications are
+never edited or deleted here. Registered in ``membership/wagtail_hooks.py``.
 """
 
 import django_filters
 from django import forms
 from django.db.models import Count
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from wagtail.admin.filters import WagtailFilterSet
@@ -21,22 +21,20 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 
 from core.admin_kit import (
     InspectInsteadOfEditView,
-    NoteForm,
+    NoChooserMixin,
     NoteLogFormatter,
     ReadOnlyHistoryView,
     ReadOnlyIndexView,
     ReadOnlyInspectView,
-    RequiredNoteForm,
     RestrictedPermissionPolicy,
     date_display,
     datetime_display,
 )
 
-from . import applications
-from .admin_sections import Link, MemberSection, member_link, member_section
-from .billing_viewsets import ActionFormView
-from .models import MembershipApplication
-from .viewsets import NoChooserMixin
+from .. import applications
+from ..admin_sections import Link, MemberSection, member_link, member_section
+from ..models import MembershipApplication
+from .application_decisions import ApproveApplicationView, RejectApplicationView, RevokeApprovalView
 
 APPLICATION_URLS = "wagtailsnippets_membership_membershipapplication"
 PERMISSION_POLICY = RestrictedPermissionPolicy(MembershipApplication, ["change", "view"])
@@ -58,6 +56,13 @@ class ApplicationRevokedLogFormatter(NoteLogFormatter):
     message = "承認取消しました"
 
 
+class ApplicationCancelledLogFormatter(LogFormatter):
+    label = "取下げ"
+
+    def format_message(self, log_entry):
+        return "会員が取り下げました"
+
+
 class StatusFromApplicationLogFormatter(LogFormatter):
     label = "申請による会員ステータスの変更"
 
@@ -73,6 +78,7 @@ LOG_ACTIONS = {
     applications.APPROVED_ACTION: ApplicationApprovedLogFormatter,
     applications.REJECTED_ACTION: ApplicationRejectedLogFormatter,
     applications.REVOKED_ACTION: ApplicationRevokedLogFormatter,
+    applications.CANCELLED_ACTION: ApplicationCancelledLogFormatter,
     applications.STATUS_APPLIED_ACTION: StatusFromApplicationLogFormatter,
 }
 
@@ -105,7 +111,7 @@ class ApplicationIndexView(ReadOnlyIndexView):
 def decision_buttons(user, application):
     if not PERMISSION_POLICY.user_has_permission(user, "change"):
         return []
-    if application.state == State.APPROVED and application.applied_at is None:
+    if applications.WORKFLOW.allowed(application, "revoke") and application.applied_at is None:
         return [
             HeaderButton(
                 "承認取消",
@@ -114,7 +120,7 @@ def decision_buttons(user, application):
                 priority=10,
             )
         ]
-    if application.state != State.SUBMITTED:
+    if not applications.WORKFLOW.allowed(application, "approve"):
         return []
     return [
         HeaderButton(
@@ -139,121 +145,6 @@ class ApplicationInspectView(ReadOnlyInspectView):
 
     def get_effective_on_display_value(self):
         return f"{self.object.effective_on_label} {date_display(self.object.effective_on, '-')}"
-
-
-def application_summary(application):
-    member = application.member
-    rows = [
-        ("会員", f"{member.member_number} {member.full_name}(現在: {member.get_status_display()})"),
-        ("申請", f"{application.get_kind_display()}({datetime_display(application.submitted_at, '-')} 申請)"),
-        (application.effective_on_label, date_display(application.effective_on, "-")),
-    ]
-    if application.leave_until:
-        rows.append(("休会終了予定日", date_display(application.leave_until, "-")))
-    if application.leave_reason:
-        rows.append(("休会理由", application.get_leave_reason_display()))
-    rows.append(("理由・連絡事項", application.reason or "-"))
-    return rows
-
-
-class ApplicationDecisionView(ActionFormView):
-    model = MembershipApplication
-    header_icon = "form"
-    refusals = (applications.ApplicationError,)
-    action = None
-
-    def get_queryset(self):
-        return MembershipApplication.objects.select_related("member")
-
-    def summary(self):
-        return application_summary(self.object)
-
-    def blocked_reason(self):
-        if self.object.state != State.SUBMITTED:
-            return f"この申請は{self.object.get_state_display()}です。{self.page_title}はできません。"
-        return ""
-
-    def log_entry(self, application, data):
-        return self.action, {"note": data["note"]}
-
-
-class ApproveApplicationView(ApplicationDecisionView):
-    form_class = NoteForm
-    page_title = "承認"
-    submit_label = "承認する"
-    action = applications.APPROVED_ACTION
-
-    @property
-    def explanation(self):
-        application = self.object
-        today = timezone.localdate()
-        when = (
-            "今日のうちに"
-            if application.effective_on <= today
-            else f"{application.effective_on:%Y年%-m月%-d日}に(毎日の自動処理で)"
-        )
-        return (
-            f"承認すると、会員ステータスが{when}「{application.target_status.label}」に変わり、"
-            "会員に承認のメールが送られます。"
-        )
-
-    def warnings(self):
-        if self.object.kind != MembershipApplication.Kind.WITHDRAWAL:
-            return []
-        return applications.withdrawal_warnings(self.object.member)
-
-    def perform(self, data):
-        return applications.approve_application(
-            application_id=self.object.pk, user=self.request.user, note=data["note"]
-        )
-
-    def success_message(self, application):
-        return f"{application}を承認しました。"
-
-
-class RejectApplicationView(ApplicationDecisionView):
-    form_class = RequiredNoteForm
-    page_title = "差戻し"
-    submit_label = "差戻す"
-    submit_class = "no"
-    action = applications.REJECTED_ACTION
-    explanation = (
-        "差戻すと会員ステータスは変わらず、会員に理由を記したメールが送られます。会員はあらためて申請できます。"
-    )
-
-    def perform(self, data):
-        return applications.reject_application(application_id=self.object.pk, user=self.request.user, note=data["note"])
-
-    def success_message(self, application):
-        return f"{application}を差戻しました。"
-
-
-class RevokeReasonForm(RequiredNoteForm):
-    note_label = "承認取消の理由"
-
-
-class RevokeApprovalView(ApplicationDecisionView):
-    form_class = RevokeReasonForm
-    page_title = "承認取消"
-    submit_label = "承認を取り消す"
-    submit_class = "no"
-    action = applications.REVOKED_ACTION
-    explanation = (
-        "承認を取り消すと、希望日になっても会員ステータスは変わりません。会員に理由を記したメールが送られます。"
-    )
-
-    def blocked_reason(self):
-        application = self.object
-        if application.state != State.APPROVED or application.applied_at is not None:
-            state = "反映済み" if application.applied_at else application.get_state_display()
-            return f"この申請は{state}のため、承認取消はできません。"
-        return ""
-
-    def perform(self, data):
-        return applications.revoke_approval(application_id=self.object.pk, user=self.request.user, note=data["note"])
-
-    def success_message(self, application):
-        return f"{application}の承認を取り消しました。"
 
 
 class ApplicationViewSet(NoChooserMixin, SnippetViewSet):

@@ -12,10 +12,10 @@ from django.views.decorators.http import require_POST
 
 from cms_pages.models import society_settings
 
-from . import applications
-from .forms import ApplicationForm, LeaveApplicationForm, WithdrawalApplicationForm
-from .models import MembershipApplication
-from .shell import members_area
+from .. import applications
+from ..forms import ApplicationForm, LeaveApplicationForm, WithdrawalApplicationForm
+from ..models import MembershipApplication
+from ..shell import members_area
 
 Kind = MembershipApplication.Kind
 

@@ -1,146 +1,28 @@
 """The staff's member management in the Wagtail admin (registered in wagtail_hooks.py).
 
-- ``MemberViewSet``: listing with search, filters, ordering and CSV/XLSX export; a tabbed
-  edit form (``admin_forms.MemberAdminForm``); an inspect view; the history.
-- ``MemberEditAction``: Wagtail's edit action for members, which records what changed
-  (field label, old value, new value) in the log entry's ``data``; the history view and the
-  site-wide log report show it through ``MemberEditLogFormatter``.
+``MemberViewSet``: listing with search, filters, ordering and CSV/XLSX export; a tabbed edit
+form (``admin_forms.MemberAdminForm``); an inspect view with the other apps' sections; the
+history (``member_history``). Edits and deletions go through ``membership.members``'
+Wagtail actions, which log what changed.
 """
-
-import datetime
 
 import django_filters
 from django import forms
-from django.db import IntegrityError, transaction
-from django.db.models import ProtectedError
-from django.utils import timezone
 from django.utils.functional import cached_property
-from wagtail.actions.delete import DeleteAction
-from wagtail.actions.edit import EditAction
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList, TabbedInterface
 from wagtail.admin.ui.tables import BulkActionsCheckboxColumn, Column
-from wagtail.admin.views.generic.history import ActionColumn
-from wagtail.log_actions import LogFormatter, log
 from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from core.admin_kit import NoChooserMixin
+from core.admin_kit import NoChooserMixin, SafeExportMixin
 
-from .admin_forms import MemberAdminForm
-from .models import MEMBER_CONTACT_FIELDS, MEMBER_NAME_FIELDS, PREFECTURE_CHOICES, Member
-from .search import MemberSearchMixin
-
-MEMBER_EDIT_ACTION = "membership.member.edit"
-EMPTY_DISPLAY = "(空欄)"
-
-# --- what changed ----------------------------------------------------------------------------
-
-# Fields whose changes are not worth a line in the history (bookkeeping, not member data).
-UNTRACKED_FIELDS = {"id", "user", "profile_saved_at", "created_at", "updated_at"}
-EMAIL_LABEL = "メールアドレス"
-
-
-def _tracked_fields():
-    return [f for f in Member._meta.concrete_fields if f.name not in UNTRACKED_FIELDS]
-
-
-def member_snapshot(member):
-    """The values the history compares: the member's own fields plus the account's e-mail."""
-    values = {f.name: f.value_from_object(member) for f in _tracked_fields()}
-    values["email"] = member.user.email if member.user_id else ""
-    return values
-
-
-def _display(field, value):
-    if value in (None, ""):
-        return ""
-    if field is not None and field.choices:
-        return str(dict(field.flatchoices).get(value, value))
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return str(value)
-
-
-def member_changes(before, after):
-    """[{"field", "label", "old", "new"}] for every tracked value that differs, in form order."""
-    changes = []
-    for field in [*_tracked_fields(), None]:
-        name = field.name if field else "email"
-        old, new = before.get(name), after.get(name)
-        if (old or None) == (new or None):
-            continue
-        changes.append(
-            {
-                "field": name,
-                "label": str(field.verbose_name) if field else EMAIL_LABEL,
-                "old": _display(field, old),
-                "new": _display(field, new),
-            }
-        )
-    return changes
-
-
-class MemberEditAction(EditAction):
-    """Wagtail's edit action, logging ``membership.member.edit`` with the changes as data.
-
-    Registered for Member through the ``register_actions`` hook, so every edit that goes
-    through Wagtail's action registry (the admin edit view, the API) is logged alike.
-    """
-
-    def __init__(self, instance, user=None, *, log_action="wagtail.edit", **kwargs):
-        super().__init__(instance, user, log_action=False, **kwargs)
-        self.member_log_action = MEMBER_EDIT_ACTION if log_action == "wagtail.edit" else log_action
-
-    def _edit(self, skip_permission_checks=False):
-        with transaction.atomic():
-            stored = Member.objects.select_for_update().select_related("user").get(pk=self.instance.pk)
-            before = member_snapshot(stored)
-            instance = super()._edit(skip_permission_checks=skip_permission_checks)
-            changes = member_changes(before, member_snapshot(instance))
-            if self.member_log_action:
-                log(
-                    instance=instance,
-                    action=self.member_log_action,
-                    user=self.user,
-                    data={"changes": changes},
-                    content_changed=bool(changes),
-                )
-        return instance
-
-
-class MemberDeleteAction(DeleteAction):
-    """Deleting a member (a record entered by mistake; leavers are 退会, not deleted) also
-    removes its account, so the member number can be used again. An account that other
-    records still point to is deactivated instead."""
-
-    def _delete(self):
-        with transaction.atomic():
-            account = self.instance.user
-            result = super()._delete()
-            try:
-                with transaction.atomic():
-                    account.delete()
-            except (ProtectedError, IntegrityError):
-                account.is_active = False
-                account.set_unusable_password()
-                account.save(update_fields=["is_active", "password", "password_changed_at"])
-        return result
-
-
-def describe_changes(changes):
-    return "、".join(f"{c['label']}「{c['old'] or EMPTY_DISPLAY}」→「{c['new'] or EMPTY_DISPLAY}」" for c in changes)
-
-
-class MemberEditLogFormatter(LogFormatter):
-    label = "会員情報の変更"
-
-    def format_message(self, log_entry):
-        changes = (log_entry.data or {}).get("changes") or []
-        if not changes:
-            return "会員情報を保存しました(変更なし)"
-        return f"会員情報を変更しました: {describe_changes(changes)}"
-
+from ..admin_forms import MemberAdminForm
+from ..admin_sections import member_sections
+from ..members import EMAIL_LABEL
+from ..models import MEMBER_CONTACT_FIELDS, MEMBER_NAME_FIELDS, PREFECTURE_CHOICES, Member
+from ..search import MemberSearchMixin
+from .member_history import MemberHistoryView
 
 # --- listing ---------------------------------------------------------------------------------
 
@@ -179,8 +61,11 @@ class MemberFilterSet(WagtailFilterSet):
 NAME_ORDERING = ["family_name_kana", "given_name_kana", "member_number"]
 
 
-class MemberIndexView(MemberSearchMixin, snippet_views.IndexView):
+class MemberIndexView(MemberSearchMixin, SafeExportMixin, snippet_views.IndexView):
+    """CSV for Excel without spreadsheet formulas (SafeExportMixin): members type their own addresses."""
+
     member_prefix = ""
+    export_name = "members"
 
     @cached_property
     def columns(self):
@@ -194,52 +79,14 @@ class MemberIndexView(MemberSearchMixin, snippet_views.IndexView):
             return queryset.order_by(*[prefix + field for field in NAME_ORDERING])
         return super().order_queryset(queryset)
 
-    def get_filename(self):
-        return f"members-{timezone.localdate():%Y%m%d}"
 
-    def stream_csv(self, queryset):
-        # A byte-order mark, so that Excel on Japanese Windows reads the file as UTF-8.
-        yield "\ufeff"
-        yield from super().stream_csv(queryset)
-
-    def preprocess_field_value(self, field, value, export_format):
-        value = super().preprocess_field_value(field, value, export_format)
-        # Members type their own addresses: never let a cell start a spreadsheet formula.
-        if export_format == self.FORMAT_CSV and isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-            return "'" + value
-        return value
-
-
-# --- history and inspect ---------------------------------------------------------------------
-
-
-class MemberChangesColumn(ActionColumn):
-    """The history's action column, listing each change (field, old → new) under the action."""
-
-    cell_template_name = "membership/admin/history_action_cell.html"
-
-
-class MemberHistoryView(snippet_views.HistoryView):
-    @cached_property
-    def columns(self):
-        columns = list(super().columns)
-        action = columns[0]
-        columns[0] = MemberChangesColumn(
-            action.name,
-            label=action.label,
-            object=action.object,
-            url_names=action.url_names,
-            user_can_unschedule=action.user_can_unschedule,
-        )
-        return columns
+# --- inspect ----------------------------------------------------------------------------------
 
 
 class MemberInspectView(snippet_views.InspectView):
     template_name = "membership/admin/member_inspect.html"
 
     def get_context_data(self, **kwargs):
-        from .admin_sections import member_sections
-
         context = super().get_context_data(**kwargs)
         context["member_sections"] = member_sections(self.object, self.request.user)
         return context

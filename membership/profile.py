@@ -1,53 +1,17 @@
-"""Account operations that change several things at once or talk to the outside."""
+"""The member's own profile (guide 3): saving it, and changing the e-mail address, which
+takes effect only once the new address is confirmed through a mailed link."""
 
 from django.conf import settings
-from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 
 from core.errors import DomainError
 from core.outbox import queue_mail
 
 from .models import User
-
-
-def password_reset_url(user):
-    """The single-use password-setting link (valid PASSWORD_RESET_TIMEOUT) for ``user``, absolute.
-
-    The token depends on the stored password hash, so make it after the account is saved.
-    """
-    path = reverse(
-        "member:password_reset_confirm",
-        kwargs={
-            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
-            "token": default_token_generator.make_token(user),
-        },
-    )
-    return f"{settings.SITE_URL}{path}"
-
-
-def send_password_reset_mail(*, user):
-    """Mail a single-use link (valid PASSWORD_RESET_TIMEOUT) to the registered address."""
-    context = {
-        "user": user,
-        "reset_url": password_reset_url(user),
-        "valid_hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
-    }
-    body = render_to_string("membership/mail/password_reset.txt", context)
-    queue_mail(subject="【日本消化器内視鏡技師会】パスワード再設定のご案内", body=body, to=[user.email])
-
-
-@transaction.atomic
-def change_password(*, user, new_password):
-    """Store a new password (validated by the caller's form); history is kept by the validator."""
-    user.set_password(new_password)
-    user.save()
-
 
 EMAIL_CHANGE_SALT = "membership.email-change"
 EMAIL_CHANGE_MAX_AGE = 60 * 60 * 24

@@ -15,10 +15,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from core.dates import fiscal_year_of
+from core.pdf import render_pdf
 from membership.shell import members_area
 
-from . import credits as credit_rules
-from .models import Credit
+from .. import credits as credit_rules
+from ..models import Credit
 
 PDF_FILENAME = "credits-{number}-{day:%Y%m%d}.pdf"
 
@@ -145,12 +146,11 @@ def credits(request):
 @require_GET
 def credits_pdf(request):
     """受講履歴ポイント出力: the page's summary and table (same filter) as a PDF."""
-    from .credit_pdf import render_credits_pdf
-
     member = request.user.member
     data = credit_page_data(member, request.GET)
     data["printed_at"] = timezone.localtime()
-    response = HttpResponse(render_credits_pdf(data), content_type="application/pdf")
+    pdf = render_pdf("pdf/credits.html", data, what="受講履歴ポイント")
+    response = HttpResponse(pdf, content_type="application/pdf")
     filename = PDF_FILENAME.format(number=member.member_number, day=data["today"])
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

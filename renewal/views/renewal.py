@@ -8,8 +8,8 @@ from django.views.decorators.http import require_POST
 
 from membership.shell import members_area
 
-from . import renewals
-from .models import ExtensionApplication, RenewalApplication
+from .. import extensions, renewals
+from ..models import ExtensionApplication, RenewalApplication
 
 
 def _history(member):
@@ -28,7 +28,7 @@ def renewal(request):
             "member": member,
             "status": status,
             "history": [a for a in _history(member) if a != status.application],
-            "programmes": renewals.extension_programmes_for(member),
+            "programmes": extensions.extension_programmes_for(member),
         },
     )
 
@@ -70,14 +70,14 @@ def renewal_cancel(request, application_id):
 def extension(request):
     """更新延長申請: only for members an active programme covers."""
     member = request.user.member
-    programmes = renewals.extension_programmes_for(member)
+    programmes = extensions.extension_programmes_for(member)
     applications = list(member.extension_applications.select_related("programme"))
     if not programmes and not applications:
         raise Http404
     error = ""
     if request.method == "POST":
         try:
-            renewals.submit_extension(
+            extensions.submit_extension(
                 member=member, programme_id=request.POST.get("programme"), reason=request.POST.get("reason", "")
             )
         except renewals.RenewalError as failure:

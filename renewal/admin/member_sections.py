@@ -1,5 +1,6 @@
 """What the renewal app adds to a member's page in the admin (membership/admin_sections.py):
-seminar registrations, credits against the renewal requirement, renewal applications."""
+seminar registrations, credits against the renewal requirement, renewal applications.
+Registered when wagtail_hooks.py imports this module."""
 
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -7,11 +8,13 @@ from django.utils.http import urlencode
 from core.admin_kit import date_display, datetime_display
 from membership.admin_sections import Link, MemberSection, member_section
 
-from .credits import evaluate
-from .models import Credit, Registration, RenewalApplication
-from .renewal_viewsets import PERMISSION_POLICIES as RENEWAL_POLICIES
-from .renewal_viewsets import RENEWAL_URLS, renewal_progress
-from .viewsets import CREDIT_URLS, PERMISSION_POLICIES, REGISTRATION_URLS
+from ..credits import evaluate
+from ..models import Credit, Registration, RenewalApplication
+from .common import CREDIT_URLS, REGISTRATION_URLS, RENEWAL_URLS
+from .credits import PERMISSION_POLICIES as CREDIT_POLICIES
+from .registrations import PERMISSION_POLICIES as REGISTRATION_POLICIES
+from .renewals import PERMISSION_POLICIES as RENEWAL_POLICIES
+from .renewals import renewal_progress
 
 
 def _search(url_name, member):
@@ -20,7 +23,7 @@ def _search(url_name, member):
 
 @member_section
 def registrations_section(member, user):
-    if not PERMISSION_POLICIES[Registration].user_has_permission(user, "view"):
+    if not REGISTRATION_POLICIES[Registration].user_has_permission(user, "view"):
         return None
     registrations = list(
         member.registrations.select_related("session__seminar", "invoice").order_by("-applied_at")[:10]
@@ -46,7 +49,7 @@ def registrations_section(member, user):
 
 @member_section
 def credits_section(member, user):
-    if not PERMISSION_POLICIES[Credit].user_has_permission(user, "view"):
+    if not CREDIT_POLICIES[Credit].user_has_permission(user, "view"):
         return None
     evaluation = evaluate(member)
     if evaluation.has_cycle:

@@ -1,0 +1,154 @@
+"""会費支払い明細 and the payment flow (guide 4): the member's invoices, ① to ⑤ of paying,
+receipts, and the gateway's result notifications (結果通知)."""
+
+from django.contrib import messages
+from django.db.models import Prefetch
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from core import japanese
+
+from .. import gateway
+from ..billing.errors import BillingError
+from ..billing.notifications import receive_notification, reconcile_payment
+from ..billing.payments import cancel_payment, checkout_url, start_payment
+from ..models import CVS_CHAINS, Invoice, Payment
+from ..shell import members_area
+
+
+@members_area
+def dues(request):
+    """会費支払い明細: every invoice, newest year first, with receipts and open store payments."""
+    member = request.user.member
+    invoices = list(
+        Invoice.objects.filter(member=member)
+        .exclude(status=Invoice.Status.CANCELLED)
+        .prefetch_related(
+            Prefetch(
+                "payments", queryset=Payment.objects.filter(status__in=Payment.OPEN_STATUSES), to_attr="open_payments"
+            )
+        )
+        .order_by("-fiscal_year", "category", "-created_at")
+    )
+    return render(
+        request,
+        "membership/dues.html",
+        {"invoices": invoices, "member": member, "name_warning": japanese.payment_name_problem(member)},
+    )
+
+
+def _own_invoice(request, invoice_id):
+    return get_object_or_404(Invoice, pk=invoice_id, member=request.user.member)
+
+
+@members_area
+def payment_start(request, invoice_id):
+    """① 会員情報確認 支払手続き: profile saved today → ③ the method; otherwise ② the profile form."""
+    invoice = _own_invoice(request, invoice_id)
+    if not invoice.is_unpaid:
+        messages.info(request, "この請求はお支払いの必要がありません。")
+        return redirect("member:dues")
+    if request.user.member.profile_confirmed_on(timezone.localdate()):
+        return redirect("member:payment_method", invoice_id=invoice.pk)
+    return redirect(f"{reverse('member:profile_edit')}?invoice={invoice.pk}")
+
+
+@members_area
+@require_http_methods(["GET", "POST"])
+def payment_method(request, invoice_id):
+    """③ お支払方法の選択 and 決定, which creates the attempt and fixes its method."""
+    member = request.user.member
+    invoice = _own_invoice(request, invoice_id)
+    if not invoice.is_unpaid:
+        return redirect("member:dues")
+    if not member.profile_confirmed_on(timezone.localdate()):
+        return redirect("member:payment_start", invoice_id=invoice.pk)  # ① first: confirm the profile today
+    open_payment = invoice.payments.filter(status__in=Payment.OPEN_STATUSES).first()
+    if open_payment is not None:
+        return redirect("member:payment", order_id=open_payment.order_id)
+    error = None
+    if request.method == "POST":
+        try:
+            payment = start_payment(member=member, invoice_id=invoice.pk, method=request.POST.get("method", ""))
+        except BillingError as failure:
+            error = str(failure)
+        else:
+            return redirect("member:payment", order_id=payment.order_id)
+    return render(
+        request,
+        "membership/payment_method.html",
+        {
+            "invoice": invoice,
+            "error": error,
+            "methods": Payment.Method.choices,
+            "cvs_chains": list(CVS_CHAINS.values()),
+            "name_warning": japanese.payment_name_problem(member),
+        },
+    )
+
+
+@members_area
+@require_http_methods(["GET", "POST"])
+def payment(request, order_id):
+    """④ the GMO button for an open attempt, or where the attempt stands.
+
+    POST ``action=refresh`` asks the gateway now; ``action=cancel`` leaves an attempt still at
+    the checkout so that the member can choose again.
+    """
+    member = request.user.member
+    payment = get_object_or_404(Payment.objects.select_related("invoice"), order_id=order_id, invoice__member=member)
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "cancel":
+                cancel_payment(member=member, order_id=payment.order_id)
+                messages.info(request, "お支払い手続きを取り消しました。もう一度お支払方法を選んでください。")
+                return redirect("member:dues")
+            reconcile_payment(payment_id=payment.pk)
+        except (BillingError, gateway.GatewayError) as error:
+            messages.error(
+                request,
+                str(error) if isinstance(error, BillingError) else "決済会社に状態を確認できませんでした。",
+            )
+        return redirect("member:payment", order_id=payment.order_id)
+    context = {"payment": payment, "invoice": payment.invoice}
+    if payment.status == Payment.Status.STARTED and payment.invoice.is_unpaid:
+        context["checkout_url"] = checkout_url(payment, member=member)
+    return render(request, "membership/payment.html", context)
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def payment_return(request, order_id):
+    """⑤ The gateway sends the browser back here (a cross-site POST, so no session cookie).
+
+    It never marks anything paid: it only leads to the attempt's page, whose state comes from
+    the gateway's notification, confirmed by the trade-status query.
+    """
+    return redirect("member:payment", order_id=order_id, permanent=False)
+
+
+@members_area
+def receipt(request, invoice_id):
+    """領収書 as PDF: issued (its content fixed) on the first download, the same on every later one."""
+    invoice = _own_invoice(request, invoice_id)
+    if not invoice.receipt_number:
+        raise Http404("領収書はまだ発行されていません。")
+    from ..billing.receipts import issue_receipt, render_receipt_pdf
+
+    issued = issue_receipt(invoice)
+    response = HttpResponse(render_receipt_pdf(issued), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{issued.filename}"'
+    return response
+
+
+@csrf_exempt
+@require_http_methods(["POST"])
+def gateway_notification(request):
+    """結果通知 from the gateway: answer ``0`` once the outcome is stored, anything else to be asked again."""
+    body = request.body.decode("utf-8", errors="replace")
+    acknowledged = receive_notification(body)
+    return HttpResponse("0" if acknowledged else "1", content_type="text/plain", status=200 if acknowledged else 503)

@@ -1,0 +1,43 @@
+"""What renewal's admin screens share: the URL names of the snippet viewsets (they link to each
+other), how a member is named on a confirm page, the empty confirm form and the listing of members' rows."""
+
+from django import forms
+from django.utils.functional import cached_property
+from wagtail.snippets.views import snippets as snippet_views
+
+from core.admin_kit import SafeExportMixin
+from membership.search import search_members
+
+SEMINAR_URLS = "wagtailsnippets_renewal_seminar"
+REGISTRATION_URLS = "wagtailsnippets_renewal_registration"
+CREDIT_URLS = "wagtailsnippets_renewal_credit"
+RENEWAL_URLS = "wagtailsnippets_renewal_renewalapplication"
+EXTENSION_URLS = "wagtailsnippets_renewal_extensionapplication"
+
+
+def member_label(member):
+    return f"{member.member_number} {member.full_name}"
+
+
+class EmptyForm(forms.Form):
+    """The form of an action that asks only for a confirmation."""
+
+
+class MemberRowsIndexView(SafeExportMixin, snippet_views.IndexView):
+    """A listing of members' rows (registrations, credits): searched by member, in a stable
+    order, with the member number column labelled 会員番号."""
+
+    def search_queryset(self, queryset):
+        return search_members(queryset, self.search_query) if self.is_searching else queryset
+
+    def order_queryset(self, queryset):
+        queryset = super().order_queryset(queryset)
+        return queryset.order_by(*queryset.query.order_by, "pk")
+
+    @cached_property
+    def columns(self):
+        columns = super().columns
+        for column in columns:
+            if getattr(column, "name", "") == "member__member_number":
+                column.label = "会員番号"
+        return columns

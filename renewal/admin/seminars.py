@@ -1,0 +1,307 @@
+"""学会・セミナー in the admin (the 「セミナー・受講履歴」 group, registered in wagtail_hooks.py).
+
+A listing with the number of live registrations and of attended ones per seminar (two
+annotations, no query per row), filters 申込受付中 / 開催年度 / 公開, CSV/XLSX export; one form
+for the seminar and its sessions (``InlinePanel``: the sessions belong to the seminar through a
+``ParentalKey``). The inspect page lists the sessions with their セッションID, the key of the
+attendance import. A seminar or session with registrations or credits is not deleted.
+"""
+
+import datetime
+
+import django_filters
+from django import forms
+from django.db.models import Count, Q
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from wagtail.admin import messages
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, ObjectList
+from wagtail.admin.ui.tables import Column
+from wagtail.snippets.views import snippets as snippet_views
+from wagtail.snippets.views.snippets import SnippetViewSet
+
+from core.admin_kit import NoChooserMixin, SafeExportMixin, date_display
+from core.dates import fiscal_year_of
+
+from ..models import Credit, Registration, Seminar, Session
+from .common import REGISTRATION_URLS, SEMINAR_URLS
+
+
+def _period(start, end):
+    return date_display(start) if start == end else f"{date_display(start)}-{date_display(end)}"
+
+
+def _seminar_year_choices():
+    years = {fiscal_year_of(day) for day in Seminar.objects.dates("starts_on", "month")}
+    return [(str(year), f"{year}年度") for year in sorted(years, reverse=True)]
+
+
+YES_NO = [("yes", "はい"), ("no", "いいえ")]
+
+
+class SeminarFilterSet(WagtailFilterSet):
+    accepting = django_filters.ChoiceFilter(
+        label="申込受付中",
+        choices=[("yes", "受付中"), ("no", "受付中でない")],
+        empty_label="すべて",
+        method="filter_accepting",
+        widget=forms.Select,
+    )
+    fiscal_year = django_filters.ChoiceFilter(
+        label="開催年度",
+        choices=_seminar_year_choices,
+        empty_label="すべて",
+        method="filter_fiscal_year",
+        widget=forms.Select,
+    )
+    published = django_filters.ChoiceFilter(
+        label="公開", choices=YES_NO, empty_label="すべて", method="filter_published", widget=forms.Select
+    )
+
+    class Meta:
+        model = Seminar
+        fields = ["accepting", "fiscal_year", "published"]
+
+    def filter_accepting(self, queryset, name, value):
+        today = timezone.localdate()
+        accepting = Q(published=True, application_opens_on__lte=today, application_closes_on__gte=today)
+        if value == "yes":
+            return queryset.filter(accepting)
+        if value == "no":
+            return queryset.exclude(accepting)
+        return queryset
+
+    def filter_fiscal_year(self, queryset, name, value):
+        year = int(value)
+        return queryset.filter(starts_on__gte=datetime.date(year, 4, 1), starts_on__lt=datetime.date(year + 1, 4, 1))
+
+    def filter_published(self, queryset, name, value):
+        return queryset.filter(published=(value == "yes")) if value in ("yes", "no") else queryset
+
+
+def with_counts(queryset):
+    """Seminars with their number of sessions, live registrations and attended registrations."""
+    live = Q(sessions__registrations__state=Registration.State.APPLIED)
+    return queryset.annotate(
+        session_count=Count("sessions", distinct=True),
+        live_count=Count("sessions__registrations", filter=live),
+        attended_count=Count(
+            "sessions__registrations", filter=live & Q(sessions__registrations__attended_at__isnull=False)
+        ),
+    )
+
+
+def _accepting(seminar):
+    return "受付中" if seminar.accepts_applications_on(timezone.localdate()) else ""
+
+
+class SeminarIndexView(SafeExportMixin, snippet_views.IndexView):
+    export_name = "seminars"
+
+    def order_queryset(self, queryset):
+        queryset = super().order_queryset(queryset)
+        return queryset.order_by(*queryset.query.order_by, "pk")
+
+
+class SeminarForm(WagtailAdminModelForm):
+    """The seminar with its sessions; a session members registered for or earned credits from
+    cannot be removed (its registrations and credits point to it), and a session's lecture
+    kind must count in the session's credit category."""
+
+    def clean(self):
+        data = super().clean()
+        starts, ends = data.get("starts_on"), data.get("ends_on")
+        if starts and ends and ends < starts:
+            self.add_error("ends_on", "終了日は開始日以降にしてください。")
+        opens, closes = data.get("application_opens_on"), data.get("application_closes_on")
+        if opens and closes and closes < opens:
+            self.add_error("application_closes_on", "申込期間の終了日は開始日以降にしてください。")
+        return data
+
+    def is_valid(self):
+        valid = super().is_valid()
+        if not valid:
+            return False
+        formset = self.formsets.get("sessions")
+        for form in formset.forms if formset is not None else []:
+            data = getattr(form, "cleaned_data", None) or {}
+            kind, category = data.get("lecture_kind"), data.get("credit_category")
+            if form not in formset.deleted_forms and kind and category and kind.credit_category_id != category.pk:
+                form.add_error(
+                    "lecture_kind",
+                    f"講義区分「{kind.name}」は更新条件集計種別「{kind.credit_category}」に集計されます。",
+                )
+                self.add_error(None, f"セッション「{data.get('title', '')}」の講義区分と更新条件集計種別が合いません。")
+                valid = False
+        removed = [form.instance for form in (formset.deleted_forms if formset is not None else []) if form.instance.pk]
+        if removed:
+            used = set(
+                Registration.objects.filter(session__in=removed).values_list("session_id", flat=True).distinct()
+            ) | set(Credit.objects.filter(session__in=removed).values_list("session_id", flat=True).distinct())
+            for session in removed:
+                if session.pk in used:
+                    self.add_error(
+                        None,
+                        f"セッション「{session.title}」には参加申込または受講履歴があるため削除できません。",
+                    )
+                    valid = False
+        return valid
+
+
+SESSION_PANELS = [
+    FieldPanel("title"),
+    FieldRowPanel([FieldPanel("points"), FieldPanel("credit_category"), FieldPanel("lecture_kind")], heading="点数"),
+    FieldRowPanel(
+        [FieldPanel("requirement"), FieldPanel("members_allowed"), FieldPanel("guests_allowed")], heading="受講者"
+    ),
+    FieldRowPanel([FieldPanel("fee_member"), FieldPanel("fee_guest"), FieldPanel("capacity")], heading="参加費・定員"),
+    FieldRowPanel([FieldPanel("held_on"), FieldPanel("sort_order")], heading="開催日・表示順"),
+]
+
+
+class SeminarInspectView(snippet_views.InspectView):
+    template_name = "renewal/admin/seminar_inspect.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        live = Q(registrations__state=Registration.State.APPLIED)
+        sessions = (
+            Session.objects.filter(seminar=self.object)
+            .select_related("credit_category", "lecture_kind")
+            .annotate(
+                live_count=Count("registrations", filter=live),
+                attended_count=Count("registrations", filter=live & Q(registrations__attended_at__isnull=False)),
+            )
+            .order_by("sort_order", "pk")
+        )
+        registrations_url = reverse(f"{REGISTRATION_URLS}:list")
+        context["sessions"] = [
+            (session, f"{registrations_url}?{urlencode({'session': session.pk})}") for session in sessions
+        ]
+        context["import_url"] = reverse("imports:upload") + "?kind=attendance"
+        return context
+
+    def get_published_display_value(self):
+        return "公開" if self.object.published else "非公開"
+
+
+class SeminarDeleteView(snippet_views.DeleteView):
+    """A seminar whose sessions have registrations or credits is not deleted (they point to it)."""
+
+    def dispatch(self, request, *args, **kwargs):
+        seminar = self.object
+        used = (
+            Registration.objects.filter(session__seminar=seminar).exists()
+            or Credit.objects.filter(session__seminar=seminar).exists()
+        )
+        if used:
+            messages.error(
+                request,
+                f"「{seminar}」には参加申込または受講履歴があるため削除できません。非公開にしてください。",
+            )
+            return redirect(f"{SEMINAR_URLS}:edit", seminar.pk)
+        return super().dispatch(request, *args, **kwargs)
+
+
+class SeminarViewSet(NoChooserMixin, SnippetViewSet):
+    model = Seminar
+    icon = "date"
+    menu_label = "学会・セミナー"
+    menu_name = "seminars"
+    copy_view_enabled = False
+    inspect_view_enabled = True
+    add_to_reference_index = False
+
+    index_view_class = SeminarIndexView
+    inspect_view_class = SeminarInspectView
+    delete_view_class = SeminarDeleteView
+
+    list_per_page = 50
+    ordering = "-starts_on"
+    list_display = [
+        "title",
+        Column("period", label="開催期間", accessor=lambda s: _period(s.starts_on, s.ends_on), sort_key="starts_on"),
+        Column(
+            "application",
+            label="申込期間",
+            accessor=lambda s: _period(s.application_opens_on, s.application_closes_on),
+            sort_key="application_closes_on",
+        ),
+        Column("venue", label="開催場所", sort_key="venue"),
+        Column("accepting", label="申込受付中", accessor=_accepting),
+        Column("published", label="公開", accessor=lambda s: "公開" if s.published else "非公開", sort_key="published"),
+        Column("session_count", label="セッション", sort_key="session_count"),
+        Column("live_count", label="申込", sort_key="live_count"),
+        Column("attended_count", label="参加済", sort_key="attended_count"),
+    ]
+    filterset_class = SeminarFilterSet
+    search_fields = ["title", "organizer", "venue"]
+    search_backend_name = None
+
+    list_export = [
+        "pk",
+        "title",
+        "organizer",
+        "venue",
+        "starts_on",
+        "ends_on",
+        "application_opens_on",
+        "application_closes_on",
+        "formats_display",
+        "published",
+        "session_count",
+        "live_count",
+        "attended_count",
+    ]
+    export_headings = {
+        "pk": "学会・セミナーID",
+        "title": "学会・セミナー名",
+        "organizer": "主催者",
+        "venue": "開催場所",
+        "starts_on": "開催期間(開始日)",
+        "ends_on": "開催期間(終了日)",
+        "application_opens_on": "申込期間(開始日)",
+        "application_closes_on": "申込期間(終了日)",
+        "formats_display": "開催形態",
+        "published": "公開",
+        "session_count": "セッション数",
+        "live_count": "申込数",
+        "attended_count": "参加済数",
+    }
+
+    inspect_view_fields = [
+        "title",
+        "organizer",
+        "venue",
+        "starts_on",
+        "ends_on",
+        "application_opens_on",
+        "application_closes_on",
+        "onsite",
+        "elearning",
+        "published",
+        "description",
+    ]
+
+    edit_handler = ObjectList(
+        [
+            FieldPanel("title"),
+            FieldRowPanel([FieldPanel("organizer"), FieldPanel("venue")], heading="主催者・開催場所"),
+            FieldRowPanel([FieldPanel("starts_on"), FieldPanel("ends_on")], heading="開催期間"),
+            FieldRowPanel(
+                [FieldPanel("application_opens_on"), FieldPanel("application_closes_on")], heading="申込期間"
+            ),
+            MultiFieldPanel([FieldPanel("onsite"), FieldPanel("elearning")], heading="開催形態"),
+            FieldPanel("description"),
+            FieldPanel("published"),
+            InlinePanel("sessions", heading="セッション", label="セッション", min_num=1, panels=SESSION_PANELS),
+        ],
+        base_form_class=SeminarForm,
+    )
+
+    def get_queryset(self, request):
+        return with_counts(Seminar.objects.all())

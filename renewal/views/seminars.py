@@ -1,0 +1,83 @@
+"""Members-area pages of seminars: the open list (guide 5) and applying for a session. Thin: the
+rules live in ``renewal.registrations`` and the list's query in ``renewal.seminars``.
+"""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from membership.shell import members_area
+
+from .. import registrations
+from ..forms import RegistrationForm, SeminarSearchForm
+from ..models import Session
+from ..seminars import open_sessions
+
+
+def page_of(request, queryset, per_page):
+    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+
+
+@members_area
+def seminars(request):
+    """学会・セミナー一覧(申込受付中): one row per open session, with the member's action."""
+    member = request.user.member
+    today = timezone.localdate()
+    form = SeminarSearchForm(request.GET or None)
+    filters = form.filters()
+    per_page = filters.pop("per_page")
+    page = page_of(request, open_sessions(member=member, today=today, **filters), per_page)
+    for session in page.object_list:
+        session.full = session.capacity is not None and session.live_count >= session.capacity
+        session.fee = session.fee_for(member)
+    return render(
+        request,
+        "renewal/seminars.html",
+        {"form": form, "page_obj": page},
+    )
+
+
+def _open_session(session_id):
+    return get_object_or_404(Session.objects.select_related("seminar"), pk=session_id, seminar__published=True)
+
+
+@members_area
+@require_http_methods(["GET", "POST"])
+def registration_new(request, session_id):
+    """参加申込: what, when, where and the fee, the choice of 参加形態, then 申込する."""
+    member = request.user.member
+    session = _open_session(session_id)
+    refusal = registrations.registration_refusal(member=member, session=session)
+    form = RegistrationForm(request.POST or None, seminar=session.seminar)
+    if request.method == "POST" and not refusal and form.is_valid():
+        try:
+            registration = registrations.register(
+                member=member, session=session, participation_format=form.cleaned_data["participation_format"]
+            )
+        except registrations.RegistrationError as error:
+            refusal = str(error)
+        else:
+            if registration.invoice_id:
+                messages.success(
+                    request,
+                    f"参加申込を受け付けました(受講票番号 {registration.ticket_number})。"
+                    f"参加費 {registration.invoice.amount:,}円のお支払い手続きをお願いします。",
+                )
+            else:
+                messages.success(request, f"参加申込を受け付けました(受講票番号 {registration.ticket_number})。")
+            return redirect("renewal:participations")
+    return render(
+        request,
+        "renewal/registration_new.html",
+        {
+            "session": session,
+            "seminar": session.seminar,
+            "form": form,
+            "refusal": refusal,
+            "fee": session.fee_for(member),
+            "fee_label": "参加費(非会員)" if member.is_guest else "参加費(会員)",
+        },
+        status=400 if request.method == "POST" else 200,
+    )

@@ -1,0 +1,194 @@
+"""Inserting many rows at once: ``COPY`` on PostgreSQL, ``bulk_create`` elsewhere.
+
+Shared plumbing (no rules): the spreadsheet imports write through it, and so does a service
+that owns a bulk rule (``renewal.attendance`` inserting the credits of an attendance sheet).
+
+Measured on the 20,000-row member import (PostgreSQL 15, 2 shared cores): ``bulk_create``
+of the 20,000 accounts and 20,000 member rows takes about 2.6 s (Django's compiler prepares
+every value in Python, then psycopg quotes the UNNEST arrays): more than half of the
+4-second budget for 5,000 rows/s. ``COPY`` with psycopg's ``write_row`` takes about 0.5 s.
+The rows are plain dicts by ``attname``; fields left out get their model default
+(``auto_now(_add)`` fields: now). The new primary keys come from the table's sequence.
+Only plain column types are accepted on the ``COPY`` path, since values go to psycopg as
+they are, without ``get_db_prep_save``.
+"""
+
+import secrets
+
+from django.db import connection
+from django.utils import timezone
+
+BATCH_SIZE = 1000
+
+PLAIN_TYPES = {
+    "AutoField",
+    "BigAutoField",
+    "BigIntegerField",
+    "BooleanField",
+    "CharField",
+    "DateField",
+    "DateTimeField",
+    "EmailField",
+    "ForeignKey",
+    "IntegerField",
+    "OneToOneField",
+    "PositiveBigIntegerField",
+    "PositiveIntegerField",
+    "PositiveSmallIntegerField",
+    "SlugField",
+    "SmallIntegerField",
+    "TextField",
+}
+
+
+def insert_rows(model, rows, *, return_ids=False, id_lookup=None):
+    """Insert ``rows`` (dicts by attname) in one go; the new primary keys, in order, if asked."""
+    rows = list(rows)
+    if not rows:
+        return []
+    if connection.vendor == "postgresql":
+        return _copy(model, rows, return_ids=return_ids)
+    objs = [model(**row) for row in rows]
+    model.objects.bulk_create(objs, batch_size=BATCH_SIZE)
+    if not return_ids:
+        return []
+    if any(obj.pk is None for obj in objs):  # a database that cannot return ids
+        if id_lookup is None:
+            raise ValueError("id_lookup is needed on a database that does not return ids from bulk inserts")
+        keys = [getattr(obj, id_lookup) for obj in objs]
+        found = {}
+        for start in range(0, len(keys), BATCH_SIZE):
+            chunk = keys[start : start + BATCH_SIZE]
+            found.update(model.objects.filter(**{f"{id_lookup}__in": chunk}).values_list(id_lookup, "pk"))
+        return [found[key] for key in keys]
+    return [obj.pk for obj in objs]
+
+
+def _copy(model, rows, *, return_ids, into=None):
+    """COPY the rows into the model's table, or into the table ``into`` (quoted) of the same columns."""
+    opts = model._meta
+    quote = connection.ops.quote_name
+    pk = opts.pk
+    fields = [field for field in opts.concrete_fields if return_ids or not field.primary_key]
+    now = timezone.now()
+    constant = {}
+    per_row = {}
+    for field in fields:
+        if field.get_internal_type() not in PLAIN_TYPES:
+            raise ValueError(f"{opts.label}.{field.name}: {field.get_internal_type()} cannot be copied as is")
+        if field.primary_key:
+            continue
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            constant[field.attname] = now
+        elif field.has_default() and callable(field.default):
+            per_row[field.attname] = field.default
+        else:
+            constant[field.attname] = field.get_default()
+    attnames = [field.attname for field in fields]
+    columns = ", ".join(quote(field.column) for field in fields)
+    with connection.cursor() as cursor:
+        ids = []
+        if return_ids:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [quote(opts.db_table), pk.column, len(rows)],
+            )
+            ids = [value for (value,) in cursor.fetchall()]
+            for row, pk_value in zip(rows, ids, strict=True):
+                row[pk.attname] = pk_value
+        with cursor.cursor.copy(f"COPY {into or quote(opts.db_table)} ({columns}) FROM STDIN") as copy:
+            write = copy.write_row
+            for row in rows:
+                values = []
+                for attname in attnames:
+                    if attname in row:
+                        values.append(row[attname])
+                    elif attname in per_row:
+                        values.append(per_row[attname]())
+                    else:
+                        values.append(constant[attname])
+                write(values)
+    return ids
+
+
+def update_rows(model, rows, fields):
+    """Set ``fields`` on the rows (dicts by attname, with the primary key) in one go.
+
+    On PostgreSQL the values are copied into a temporary table and applied with one
+    ``UPDATE … FROM``; ``bulk_update`` (one ``CASE WHEN`` per field and batch) took 13 s
+    for 20,000 changed members. Elsewhere ``bulk_update`` in batches.
+    """
+    rows = list(rows)
+    if not rows or not fields:
+        return
+    opts = model._meta
+    pk = opts.pk
+    targets = [opts.get_field(name) for name in fields]
+    if connection.vendor != "postgresql":
+        objs = [model(**row) for row in rows]
+        model.objects.bulk_update(objs, [field.name for field in targets], batch_size=BATCH_SIZE // 2)
+        return
+    for field in targets:
+        if field.get_internal_type() not in PLAIN_TYPES:
+            raise ValueError(f"{opts.label}.{field.name}: {field.get_internal_type()} cannot be copied as is")
+    quote = connection.ops.quote_name
+    table = quote(opts.db_table)
+    temp = quote(f"import_{opts.db_table}_{secrets.token_hex(4)}")
+    columns = [pk, *targets]
+    column_list = ", ".join(quote(field.column) for field in columns)
+    assignments = ", ".join(f"{quote(field.column)} = t.{quote(field.column)}" for field in targets)
+    attnames = [field.attname for field in columns]
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE {temp} AS SELECT {column_list} FROM {table} WITH NO DATA")
+        # No try/finally: after an error the transaction rolls back, and the table with it.
+        with cursor.cursor.copy(f"COPY {temp} ({column_list}) FROM STDIN") as copy:
+            write = copy.write_row
+            for row in rows:
+                write([row[attname] for attname in attnames])
+        cursor.execute(
+            f"UPDATE {table} AS m SET {assignments} FROM {temp} AS t WHERE m.{quote(pk.column)} = t.{quote(pk.column)}"
+        )
+        cursor.execute(f"DROP TABLE {temp}")
+
+
+def insert_new_rows(model, rows, *, key):
+    """Insert those ``rows`` whose ``key`` (attnames, e.g. ("member_id", "session_id")) is not
+    in the table yet; returns the set of key tuples actually inserted.
+
+    A unique constraint over ``key`` decides. On PostgreSQL the rows are copied into a
+    temporary table and inserted with one ``INSERT … ON CONFLICT DO NOTHING RETURNING``, so a
+    row another transaction committed meanwhile is skipped (and not counted), never doubled
+    and never an error. Elsewhere the existing keys are read first, and the rest inserted with
+    ``bulk_create(ignore_conflicts=True)`` (SQLite runs one writer at a time).
+    """
+    rows = list(rows)
+    if not rows:
+        return set()
+    key = tuple(key)
+    if connection.vendor != "postgresql":
+        wanted = {tuple(row[name] for name in key) for row in rows}
+        firsts = sorted({values[0] for values in wanted})
+        existing = set()
+        for start in range(0, len(firsts), BATCH_SIZE):
+            chunk = firsts[start : start + BATCH_SIZE]
+            existing.update(model.objects.filter(**{f"{key[0]}__in": chunk}).order_by().values_list(*key))
+        new = [row for row in rows if tuple(row[name] for name in key) not in existing]
+        model.objects.bulk_create([model(**row) for row in new], batch_size=BATCH_SIZE, ignore_conflicts=True)
+        return {tuple(row[name] for name in key) for row in new}
+    opts = model._meta
+    quote = connection.ops.quote_name
+    table = quote(opts.db_table)
+    temp = quote(f"import_{opts.db_table}_{secrets.token_hex(4)}")
+    fields = [field for field in opts.concrete_fields if not field.primary_key]
+    column_list = ", ".join(quote(field.column) for field in fields)
+    key_columns = ", ".join(quote(opts.get_field(name).column) for name in key)
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE {temp} AS SELECT {column_list} FROM {table} WITH NO DATA")
+        _copy(model, rows, return_ids=False, into=temp)
+        cursor.execute(
+            f"INSERT INTO {table} ({column_list}) SELECT {column_list} FROM {temp} "
+            f"ON CONFLICT DO NOTHING RETURNING {key_columns}"
+        )
+        inserted = {tuple(values) for values in cursor.fetchall()}
+        cursor.execute(f"DROP TABLE {temp}")
+    return inserted

@@ -1,0 +1,143 @@
+"""参加済 has one owner, ``renewal.attendance``: the admin's row action and bulk action go through
+it (and so does the attendance import: tests/imports/test_attendance_import.py); it marks the
+registration, creates the session's credit once per member and writes the history entry."""
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from wagtail.models import ModelLogEntry
+
+from renewal import attendance
+from renewal.models import Credit, Registration
+from tests.factories import MemberFactory
+from tests.renewal.seminar_data import make_seminar, register
+
+pytestmark = pytest.mark.django_db
+
+REGISTRATIONS = "wagtailsnippets_renewal_registration"
+
+
+@pytest.fixture
+def spy(monkeypatch):
+    """Wrap a service of renewal.attendance; the keyword arguments of each call are recorded."""
+
+    def wrap(name):
+        calls = []
+        original = getattr(attendance, name)
+
+        def recording(**kwargs):
+            calls.append(kwargs)
+            return original(**kwargs)
+
+        monkeypatch.setattr(attendance, name, recording)
+        return calls
+
+    return wrap
+
+
+@pytest.fixture
+def session(db):
+    return make_seminar().sessions.get()
+
+
+@pytest.fixture
+def sato(db):
+    return MemberFactory(user__username="0060001")
+
+
+@pytest.fixture
+def suzuki(db):
+    return MemberFactory(user__username="0060002")
+
+
+def entries(registration):
+    return ModelLogEntry.objects.filter(object_id=str(registration.pk), action=attendance.ATTENDED_ACTION)
+
+
+def test_the_row_action_goes_through_the_attendance_service(staff_client, staff_user, spy, sato, session):
+    calls = spy("mark_attended")
+    registration = register(sato, session)
+    url = reverse(f"{REGISTRATIONS}:attend", args=[registration.pk])
+
+    assert staff_client.post(url).status_code == 302
+    staff_client.post(url)  # a second click: refused by the service, nothing doubled
+
+    assert calls == [{"registration_id": registration.pk, "user": staff_user, "via": attendance.ADMIN}] * 2
+    assert Credit.objects.filter(member=sato, session=session).count() == 1
+    entry = entries(registration).get()
+    assert entry.user == staff_user and entry.data == {"via": "admin", "credit_created": True}
+
+
+def test_the_bulk_action_goes_through_the_attendance_service(staff_client, staff_user, spy, sato, suzuki, session):
+    calls = spy("mark_attended_bulk")
+    first, second = register(sato, session), register(suzuki, session)
+    attendance.award_credit(member=suzuki, session=session, source=Credit.Source.IMPORT)  # e.g. a sheet came first
+    url = reverse("wagtail_bulk_action", args=["renewal", "registration", "mark_attended"])
+
+    response = staff_client.post(f"{url}?id={first.pk}&id={second.pk}", follow=True)
+
+    assert "2件の参加申込を参加済にしました。" in response.content.decode()
+    assert len(calls) == 1
+    assert sorted(calls[0]["registration_ids"]) == sorted([first.pk, second.pk])
+    assert (calls[0]["user"], calls[0]["via"]) == (staff_user, attendance.BULK)
+    assert Credit.objects.filter(session=session).count() == 2
+    assert Credit.objects.get(member=suzuki).source == Credit.Source.IMPORT  # not doubled, not replaced
+    assert entries(first).get().data == {"via": "bulk", "credit_created": True}
+    assert entries(second).get().data == {"via": "bulk", "credit_created": False}
+
+
+def test_the_admin_actions_write_nothing_themselves(staff_client, monkeypatch, sato, suzuki, session):
+    """With the service replaced by a stub, neither action marks, credits or logs anything."""
+    monkeypatch.setattr(
+        attendance, "mark_attended", lambda **kwargs: Registration.objects.get(pk=kwargs["registration_id"])
+    )
+    monkeypatch.setattr(attendance, "mark_attended_bulk", lambda **kwargs: attendance.Marked())
+    first, second = register(sato, session), register(suzuki, session)
+
+    staff_client.post(reverse(f"{REGISTRATIONS}:attend", args=[first.pk]))
+    url = reverse("wagtail_bulk_action", args=["renewal", "registration", "mark_attended"])
+    staff_client.post(f"{url}?id={second.pk}")
+
+    assert not Credit.objects.exists()
+    assert not Registration.objects.exclude(attended_at=None).exists()
+    assert not ModelLogEntry.objects.filter(action=attendance.ATTENDED_ACTION).exists()
+
+
+def test_mark_attended_refuses_cancelled_and_attended_registrations(staff_user, sato, suzuki, session):
+    cancelled = register(sato, session, state=Registration.State.CANCELLED)
+    attended = register(suzuki, session, attended_at=timezone.now())
+    with pytest.raises(attendance.AttendanceError, match="取消された参加申込は参加済にできません。"):
+        attendance.mark_attended(registration_id=cancelled.pk, user=staff_user)
+    with pytest.raises(attendance.AttendanceError, match="に参加済になっています。"):
+        attendance.mark_attended(registration_id=attended.pk, user=staff_user)
+    assert not Credit.objects.exists() and not ModelLogEntry.objects.filter(action=attendance.ATTENDED_ACTION)
+
+
+def test_bulk_leaves_registrations_changed_meanwhile_alone(staff_user, sato, suzuki, session):
+    live = register(sato, session)
+    cancelled = register(suzuki, session, state=Registration.State.CANCELLED)
+
+    done = attendance.mark_attended_bulk(registration_ids=[live.pk, cancelled.pk], user=staff_user)
+
+    assert done.marked == {live.pk} and done.credited == {(sato.pk, session.pk)}
+    assert list(Credit.objects.values_list("member_id", flat=True)) == [sato.pk]
+    assert Registration.objects.get(pk=cancelled.pk).attended_at is None
+    assert not entries(cancelled).exists()
+
+
+def test_a_sheet_row_gives_the_credit_once_and_marks_the_registration(staff_user, sato, suzuki, session):
+    registration = register(suzuki, session)
+    rows = [
+        attendance.Attendance(sato.pk, session.pk, row=2, label="学会"),
+        attendance.Attendance(suzuki.pk, session.pk, registration.pk, "elearning", row=3, label="学会"),
+    ]
+
+    done = attendance.mark_attended_bulk(attendances=rows, user=staff_user, via=attendance.IMPORT, import_job=7)
+    again = attendance.mark_attended_bulk(attendances=rows, user=staff_user, via=attendance.IMPORT, import_job=8)
+
+    assert done.credited == {(sato.pk, session.pk), (suzuki.pk, session.pk)} and done.marked == {registration.pk}
+    assert again.credited == set() and again.marked == set()
+    assert set(Credit.objects.values_list("member_id", "source")) == {(sato.pk, "import"), (suzuki.pk, "import")}
+    registration.refresh_from_db()
+    assert registration.attended_at == done.at and registration.participation_format == "elearning"
+    assert entries(registration).get().data == {"via": "import", "import_job": 7, "row": 3}
