@@ -25,7 +25,7 @@ from core.errors import DomainError
 from core.outbox import queue_mail
 from core.workflow import Transition, Workflow
 
-from .billing import unpaid_dues
+from .billing.dues import unpaid_dues
 from .models import Member, MembershipApplication
 
 Kind = MembershipApplication.Kind

@@ -17,7 +17,9 @@ from django.utils import timezone
 
 from core.dates import current_fiscal_year
 
-from . import billing
+from .billing.dues import dues_subject, generate_dues
+from .billing.invoices import create_invoice
+from .billing.payments import record_manual_payment
 from .models import DuesRule, Invoice, Member, MembershipApplication, Payment, User
 
 DEMO_MEMBER_NUMBER = "0012345"
@@ -278,22 +280,22 @@ def ensure_demo_dues():
         )
     demo = Member.objects.get(member_number=DEMO_MEMBER_NUMBER)
     for year in range(this_year - 8, this_year + 1):
-        invoice = billing.create_invoice(
+        invoice = create_invoice(
             member=demo,
             category=Invoice.Category.DUES,
             fiscal_year=year,
-            subject=billing.dues_subject(year),
+            subject=dues_subject(year),
             amount=5000,
         )
         if year <= this_year - 2 and invoice.status == Invoice.Status.UNPAID:
-            billing.record_manual_payment(
+            record_manual_payment(
                 invoice_id=invoice.pk,
                 channel=Invoice.Channel.YUCHO,
                 paid_on=datetime.date(year, 4, 1) + datetime.timedelta(days=(year * 37) % 60),
                 notify=False,
             )
     # Everyone else who owes this year's dues is billed, as staff would have done.
-    billing.generate_dues(fiscal_year=this_year)
+    generate_dues(fiscal_year=this_year)
 
 
 def ensure_open_store_payments(*, count=3):

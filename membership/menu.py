@@ -4,7 +4,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from .applications import KIND_URL_NAMES, pending_application
-from .billing import unpaid_dues
+from .billing.dues import unpaid_dues
 from .models import Member
 from .shell import DashboardNotice, dashboard_notice, register_menu_entry
 

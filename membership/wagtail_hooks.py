@@ -1,5 +1,6 @@
 """Wagtail admin set-up (DESIGN.md 8): members (admin/members.py), applications
-(admin/applications.py) and the 会費・入金 group (billing_viewsets.py, billing_admin_views.py)."""
+(admin/applications.py) and the 会費・入金 group (admin/: invoices, invoice_actions, payments,
+notifications, dues; shared names in admin/money.py)."""
 
 from django.apps import apps
 from django.core.exceptions import PermissionDenied
@@ -7,23 +8,50 @@ from django.urls import include, path, reverse
 from wagtail import hooks
 from wagtail.permissions import policy_registry, register_permission_policy
 from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSetGroup
 
-from . import billing_admin_views
+from core.admin_kit import PermissionMenuItem
+
+from .admin import dues as dues_admin
+from .admin import invoice_actions, notifications
 from .admin.applications import LOG_ACTIONS as APPLICATION_LOG_ACTIONS
 from .admin.applications import PERMISSION_POLICY as APPLICATION_PERMISSION_POLICY
 from .admin.applications import ApplicationViewSet, PendingApplicationsPanel
+from .admin.dues import DuesRuleViewSet, MoneySummaryPanel
+from .admin.invoices import InvoiceViewSet
 from .admin.member_history import MemberEditLogFormatter
 from .admin.members import MemberViewSet
-from .billing_admin_views import (
+from .admin.money import (
     GENERATE_PERMISSION,
+    MONEY_MENU_HOOK,
+    PERMISSION_POLICIES,
     REMIND_PERMISSION,
     VIEW_PERMISSION,
-    MoneySummaryPanel,
-    PermissionMenuItem,
 )
-from .billing_viewsets import LOG_ACTIONS, MONEY_MENU_HOOK, PERMISSION_POLICIES, MoneyViewSetGroup
+from .admin.notifications import GatewayNotificationViewSet
+from .admin.payments import PaymentViewSet
 from .members import MEMBER_EDIT_ACTION, MemberDeleteAction, MemberEditAction
-from .models import Member, MembershipApplication
+from .models import DuesRule, GatewayNotification, Invoice, Member, MembershipApplication, Payment
+
+LOG_ACTIONS = {**invoice_actions.LOG_ACTIONS, **dues_admin.LOG_ACTIONS, **notifications.LOG_ACTIONS}
+
+
+class MoneyViewSetGroup(SnippetViewSetGroup):
+    """会費・入金: 請求, 会費の一括請求, 督促メール, 決済, 決済通知, 会費設定."""
+
+    items = (InvoiceViewSet, PaymentViewSet, GatewayNotificationViewSet, DuesRuleViewSet)
+    menu_label = "会費・入金"
+    menu_icon = "doc-full"
+    menu_name = "money"
+    menu_order = 120
+    submenu_hook = MONEY_MENU_HOOK
+
+    # Menu positions; the screens registered through MONEY_MENU_HOOK use 200 and 300.
+    item_orders = {Invoice: 100, Payment: 400, GatewayNotification: 500, DuesRule: 600}
+
+    def get_submenu_items(self):
+        return [viewset.get_menu_item(order=self.item_orders[viewset.model]) for viewset in self.registerables]
+
 
 # Money rows are never deleted here and payments are only looked at: registered before any
 # view asks for the models' policies.
@@ -57,7 +85,7 @@ def register_money_and_application_log_actions(actions):
 
 @hooks.register("register_admin_urls")
 def register_money_admin_urls():
-    return [path("dues/", include((billing_admin_views.urlpatterns, "dues_admin")))]
+    return [path("dues/", include((dues_admin.urlpatterns, "dues_admin")))]
 
 
 @hooks.register(MONEY_MENU_HOOK)

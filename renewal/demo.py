@@ -12,7 +12,8 @@ import datetime
 from django.utils import timezone
 
 from core.dates import add_months
-from membership import billing
+from membership.billing.dues import unpaid_dues
+from membership.billing.payments import record_manual_payment
 from membership.models import Invoice, Member
 
 from . import renewals
@@ -138,8 +139,8 @@ def ensure_demo_renewals(today=None):
             continue
         member.certification_expires_on = add_months(today, 4).replace(day=1) - datetime.timedelta(days=1)
         member.save(update_fields=["certification_expires_on"])
-        for invoice in billing.unpaid_dues(member):  # a member who renews has paid the dues
-            billing.record_manual_payment(
+        for invoice in unpaid_dues(member):  # a member who renews has paid the dues
+            record_manual_payment(
                 invoice_id=invoice.pk, channel=Invoice.Channel.YUCHO, paid_on=today, notify=False
             )
         for name, value in RENEWAL_POINTS.items():

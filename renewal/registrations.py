@@ -3,9 +3,9 @@
 ``register`` locks the session row first (``select_for_update``), so that two members taking
 the last seat at once are serialised and the capacity holds; the partial unique constraint
 ``registration_one_live_per_member`` backs the one-live-registration-per-member rule. A fee
-(the members' fee, or the non-members' fee for a guest: ``Session.fee_for``) becomes a 参加費 invoice (``membership.billing.create_invoice``) paid through the
+(the members' fee, or the non-members' fee for a guest: ``Session.fee_for``) becomes a 参加費 invoice (``membership.billing.invoices.create_invoice``) paid through the
 ordinary payment flow; cancelling an unpaid registration cancels that invoice through
-``membership.billing.close_invoice``. Lock order: session, registration, then billing's own
+``membership.billing.invoices.close_invoice``. Lock order: session, registration, then billing's own
 order (payments before their invoice), which never locks a registration.
 
 Views call these and show ``RegistrationError``'s message; they never write these rows.
@@ -16,7 +16,8 @@ from django.utils import timezone
 
 from core.dates import fiscal_year_of
 from core.errors import DomainError
-from membership import billing
+from membership.billing.errors import BillingError
+from membership.billing.invoices import close_invoice, create_invoice
 from membership.models import Invoice, Member, Payment
 
 from .models import Registration, Session
@@ -117,7 +118,7 @@ def register(*, member, session, participation_format, today=None):
         raise RegistrationError("このセッションにはすでにお申し込みいただいています。") from error
     fee = session.fee_for(member)
     if fee > 0:
-        registration.invoice = billing.create_invoice(
+        registration.invoice = create_invoice(
             member=member,
             category=Invoice.Category.SEMINAR_FEE,
             fiscal_year=fiscal_year_of(session.date),
@@ -178,8 +179,8 @@ def cancel_registration(*, member, registration_id, today=None):
                 "コンビニでのお支払いをお待ちしているため取り消せません。事務局へお問い合わせください。"
             )
         try:
-            billing.close_invoice(invoice_id=invoice.pk, status=Invoice.Status.CANCELLED, reason=CANCEL_REASON)
-        except billing.BillingError as error:
+            close_invoice(invoice_id=invoice.pk, status=Invoice.Status.CANCELLED, reason=CANCEL_REASON)
+        except BillingError as error:
             raise RegistrationError(str(error)) from error
     registration.state = Registration.State.CANCELLED
     registration.cancelled_at = timezone.now()

@@ -30,7 +30,9 @@ from core.dates import add_months, current_fiscal_year
 from core.errors import DomainError
 from core.outbox import queue_mail
 from core.workflow import Transition, Workflow
-from membership import billing
+from membership.billing.dues import unpaid_dues
+from membership.billing.errors import BillingError
+from membership.billing.invoices import close_invoice, create_invoice
 from membership.models import Invoice, Member
 
 from . import credits
@@ -132,7 +134,7 @@ def renewal_status(member, *, today=None):
         status.reasons.append(f"資格更新申請は{status.window_opens_on:%Y年%-m月%-d日}から受け付けます。")
     if today > expires_on:
         status.reasons.append("有効期限を過ぎているため、この画面からは申請できません。事務局へお問い合わせください。")
-    status.unpaid_dues_years = sorted(billing.unpaid_dues(member).values_list("fiscal_year", flat=True))
+    status.unpaid_dues_years = sorted(unpaid_dues(member).values_list("fiscal_year", flat=True))
     if status.unpaid_dues_years:
         listed = "、".join(f"{year}年度" for year in status.unpaid_dues_years)
         status.reasons.append(f"未納の年会費があります({listed})。先に年会費を完納してください。")
@@ -191,7 +193,7 @@ def approve_renewal(*, application_id, user, note=""):
         member, application, "会員ステータスが{status}に変わっているため承認できません。差戻しにしてください。"
     )
     rules = RenewalSettings.load()
-    application.invoice = billing.create_invoice(
+    application.invoice = create_invoice(
         member=application.member,
         category=Invoice.Category.RENEWAL_FEE,
         fiscal_year=current_fiscal_year(),
@@ -224,10 +226,10 @@ def reject_renewal(*, application_id, user, note):
             raise RenewalError("更新料の入金(免除)が済んでいるため差戻しできません。会員証を発行してください。")
         if invoice is not None and invoice.status == Invoice.Status.UNPAID:
             try:
-                billing.close_invoice(
+                close_invoice(
                     invoice_id=invoice.pk, status=Invoice.Status.CANCELLED, reason=f"資格更新申請の差戻し: {note}"[:200]
                 )
-            except billing.BillingError as error:  # e.g. a convenience-store payment is under way
+            except BillingError as error:  # e.g. a convenience-store payment is under way
                 raise RenewalError(str(error)) from error
     RENEWAL.move(application, "reject", user=user, note=note)
     mail_member(application, "renewal/mail/renewal_decided.txt", "資格更新申請について事務局からのご連絡")

@@ -30,78 +30,65 @@ Decisions:
   after today, and two rows matched to the same invoice (a line repeated in the statement,
   or two transfers for one invoice: give the 年度 of each to tell them apart). A row never
   takes "the next oldest" invoice; staff record such cases one by one in the invoice screen.
-- Applying is one transaction (the framework's): every 照合済 invoice is marked paid exactly
-  as ``membership.billing._mark_invoice_paid`` does (status paid, paid_on = 入金日,
-  paid_amount, channel yucho / transfer, a receipt number from
-  ``membership.billing.next_receipt_number`` of the fiscal year of 入金日, numbered in file
-  order, gapless), an open card/store attempt still 手続き中 (STARTED) is cancelled, the row's
-  備考 is appended to the invoice's note, and the invoice's history gets an entry
-  (``imports.invoice.paid``, with the job number and who confirmed it).
+- Applying is one transaction (the framework's): the 照合済 rows go, in file order, to
+  ``membership.billing.invoices.mark_invoices_paid``, the one owner of the paid-invoice rule.
+  It locks the open payments of the matched invoices, then the invoices (the documented order:
+  payment before invoice before receipt counter; on PostgreSQL a lock waits at most the
+  ``lock_timeout`` that settings.py sets for every connection, ``DB_LOCK_TIMEOUT_MS``) and
+  re-checks each one; it marks each invoice paid (status paid, paid_on = 入金日, paid_amount,
+  channel yucho / transfer, a receipt number of the fiscal year of 入金日, numbered in file
+  order, gapless), cancels an open card/store attempt still 手続き中 (STARTED), appends the
+  row's 備考 to the invoice's note and writes the invoice's history entry (``imports.invoice.paid``,
+  with the job number, the row and who confirmed it). An invoice that was paid, exempted,
+  cancelled, re-priced or got a store payment waiting in between moves to the matching class in
+  the result instead of being paid twice. If the locks cannot be had within that time, nothing
+  is recorded and staff are asked to try again.
 - Mails: the confirm step has a checkbox 「入金確認メールを会員に送る」, checked by default (a
   confirm option, stored on the job). When it is on, every invoice paid by the import gets the
-  same mail as a card or store payment, ``membership.billing.send_paid_mail`` (fiscal year,
-  amount, receipt link), queued with ``core.outbox.enqueue_with_transaction`` inside the
-  import's transaction: a rolled-back import mails nobody, and rows that change nothing
-  (入金済, so also a statement imported again) mail nobody either. Members without an e-mail
-  address are left out (the preview counts them; ``send_paid_mail`` would skip them anyway).
-  Staff uncheck the box when migrating old statements; the import is then bookkeeping only,
-  like ``record_manual_payment(notify=False)`` for one invoice.
-- At apply time the framework validates the file again against the database; then ``write``
-  locks the open payments of the matched invoices, then the invoices (the documented order:
-  payment before invoice before receipt counter; ``select_for_update``, ordered by id; on
-  PostgreSQL a lock waits at most the ``lock_timeout`` that settings.py sets for every
-  connection, ``DB_LOCK_TIMEOUT_MS``) and re-checks each one. An invoice that was paid,
-  exempted, cancelled, re-priced or got a store payment waiting in between moves to the
-  matching class in the result instead of being paid twice. If the locks cannot be had within
-  that time, nothing is recorded and staff are asked to try again.
+  same mail as a card or store payment (the paid-invoice rule's), queued with
+  ``core.outbox`` inside the import's transaction: a rolled-back import mails nobody, and
+  rows that change nothing (入金済, so also a statement imported again) mail nobody either.
+  Members without an e-mail address are left out (the preview counts them). Staff uncheck the
+  box when migrating old statements; the import is then bookkeeping only, like
+  ``record_manual_payment(notify=False)`` for one invoice.
 
 Speed: the members, their invoices (unpaid ones, and paid ones of the file's years and
 dates) and the waiting store payments are loaded in a few queries for the whole file;
-matching runs in Python. Applying locks in chunks, writes the invoices with
-``imports.bulk.update_rows`` and the history with ``bulk_create``; the receipt counter is
-one upsert per paid invoice, and so is the paid mail when tasks live in the database (one
-task row each; django-tasks has no bulk enqueue).
+matching runs in Python. The membership service locks in chunks and writes the invoices and
+their history in bulk.
 """
 
-import unicodedata
-import uuid
-from dataclasses import dataclass, field
-
-from django.contrib.contenttypes.models import ContentType
+from django.contrib.auth import get_user_model
 from django.db import DatabaseError
-from django.db.models import Q
 from django.utils import timezone
-from import_export import resources
-from import_export.widgets import Widget
 from wagtail import hooks
 from wagtail.log_actions import LogFormatter
-from wagtail.models import ModelLogEntry
 
-from core.dates import fiscal_year_of
-from core.outbox import enqueue_with_transaction
-from membership.billing import next_receipt_number, send_paid_mail
-from membership.models import Invoice, Member, Payment
+from membership.billing import invoices as paid_rule
+from membership.billing.invoices import ReceivedPayment
+from membership.models import Member
 
-from ..bulk import update_rows
-from ..registry import ConfirmOption, ImportField, ImportKind, register
+from ..registry import ConfirmOption, ImportKind, register
 from ..report import ERROR, UNCHANGED, UPDATED, Outcome
 from ..services import ImportJobError
-from ..widgets import (
-    REQUIRED_MESSAGE,
-    CellError,
-    ChoiceLabelWidget,
-    CodeWidget,
-    JapaneseDateWidget,
-    TextWidget,
-    cell_text,
+from .bank_transfer_matching import (
+    ALREADY_PAID,
+    CHANNEL_LABELS,
+    CVS_AWAITING,
+    MATCHED,
+    MISMATCH,
+    NOT_FOUND,
+    STATUS_LABELS,
+    BankTransferPlan,
+    PlannedPayment,
+    awaiting_store_payments,
+    describe,
+    describe_payment,
+    load_invoices,
+    match,
 )
-from .members import chunks, preload
-
-MATCHED = "matched"
-NOT_FOUND = "not_found"
-ALREADY_PAID = "already_paid"
-MISMATCH = "mismatch"
-CVS_AWAITING = "cvs_awaiting"
+from .bank_transfer_resource import BankTransferResource
+from .members import preload
 
 OUTCOMES = (
     Outcome(MATCHED, "照合済", UPDATED),
@@ -121,180 +108,10 @@ MAIL_OPTION = ConfirmOption(
     default=True,
 )
 PAID_ACTION = "imports.invoice.paid"
-STATEMENT_CHANNELS = (Invoice.Channel.YUCHO, Invoice.Channel.TRANSFER)
-LOG_BATCH = 1000
-MAX_AMOUNT = 10_000_000
 BUSY_MESSAGE = (
     "他の処理(オンライン決済や入金の記録)が同じ請求を更新中のため、取り込めませんでした。何も変更していません。"
     "少し待ってから、もう一度アップロードしてやり直してください。"
 )
-INVOICE_COLUMNS = (
-    "id",
-    "member_id",
-    "category",
-    "fiscal_year",
-    "amount",
-    "status",
-    "paid_on",
-    "paid_amount",
-    "channel",
-    "receipt_number",
-)
-
-CATEGORY_LABELS = dict(Invoice.Category.choices)
-CHANNEL_LABELS = dict(Invoice.Channel.choices)
-STATUS_LABELS = dict(Invoice.Status.choices)
-
-
-# --- cells ---------------------------------------------------------------------------------------
-class YenWidget(Widget):
-    """Whole yen: ``5000``, ``5,000``, ``5,000円``, ``￥5,000``, full-width digits, or a number cell."""
-
-    message = "金額は円単位の数字で入力してください(例: 5000、5,000円)。"
-
-    def __init__(self, required=True, maximum=MAX_AMOUNT, **kwargs):
-        super().__init__(**kwargs)
-        self.required = required
-        self.maximum = maximum
-
-    def clean(self, value, row=None, **kwargs):
-        if isinstance(value, bool):
-            raise CellError(self.message)
-        if isinstance(value, float):
-            if not value.is_integer():
-                raise CellError("金額は1円単位(小数なし)で入力してください。")
-            value = int(value)
-        if isinstance(value, int):
-            return self._check(value)
-        text = value.strip() if value.__class__ is str else cell_text(value)
-        if not text:
-            if self.required:
-                raise CellError(REQUIRED_MESSAGE)
-            return None
-        if not text.isdigit() or not text.isascii():
-            text = unicodedata.normalize("NFKC", text)
-            for mark in (",", "円", "¥", "\\", " "):
-                text = text.replace(mark, "")
-        if text.startswith("-"):
-            raise CellError("金額は1円以上で入力してください。")
-        if not (text.isascii() and text.isdigit()):
-            raise CellError(self.message)
-        return self._check(int(text))
-
-    def _check(self, amount):
-        if amount <= 0:
-            raise CellError("金額は1円以上で入力してください。")
-        if amount > self.maximum:
-            raise CellError(f"金額が大きすぎます({self.maximum:,}円まで)。")
-        return amount
-
-    def render(self, value, obj=None, **kwargs):
-        return "" if value is None else str(value)
-
-
-class FiscalYearWidget(Widget):
-    """年度 in four digits: ``2024``, ``2024年度``, full-width digits, or a number cell."""
-
-    message = "年度は西暦4桁で入力してください(例: 2024)。"
-
-    def __init__(self, min_year=2000, max_year=2100, **kwargs):
-        super().__init__(**kwargs)
-        self.min_year = min_year
-        self.max_year = max_year
-
-    def clean(self, value, row=None, **kwargs):
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        if isinstance(value, int) and not isinstance(value, bool):
-            text = str(value)
-        else:
-            text = unicodedata.normalize("NFKC", cell_text(value)).strip()
-        if not text:
-            return None
-        for suffix in ("年度", "年"):
-            text = text.removesuffix(suffix).strip()
-        if not (len(text) == 4 and text.isascii() and text.isdigit()):
-            raise CellError(self.message)
-        year = int(text)
-        if not self.min_year <= year <= self.max_year:
-            raise CellError(f"年度が範囲外です({self.min_year}年度から{self.max_year}年度まで)。")
-        return year
-
-    def render(self, value, obj=None, **kwargs):
-        return "" if value is None else str(value)
-
-
-def _channel_widget():
-    widget = ChoiceLabelWidget(
-        [(Invoice.Channel.YUCHO, "ゆうちょ"), (Invoice.Channel.TRANSFER, "振込")], default=Invoice.Channel.YUCHO
-    )
-    # Names the statements themselves use.
-    aliases = {
-        "ゆうちょ銀行": Invoice.Channel.YUCHO,
-        "郵便振替": Invoice.Channel.YUCHO,
-        "振替": Invoice.Channel.YUCHO,
-        "払込": Invoice.Channel.YUCHO,
-        "銀行振込": Invoice.Channel.TRANSFER,
-        "振込み": Invoice.Channel.TRANSFER,
-        "振り込み": Invoice.Channel.TRANSFER,
-    }
-    widget.by_label.update(aliases)
-    return widget
-
-
-class BankTransferResource(resources.ModelResource):
-    member_number = ImportField(
-        attribute="member_number",
-        column_name="会員番号",
-        widget=CodeWidget(max_length=20, required=True, label="会員番号"),
-        required=True,
-        text_column=True,
-        help_text="先頭の0もそのまま入れてください(Excel では列を「文字列」にしてから入力してください)。",
-    )
-    paid_on = ImportField(
-        attribute="paid_on",
-        column_name="入金日",
-        widget=JapaneseDateWidget(required=True, min_year=2000),
-        required=True,
-        help_text="2024/04/01、2024-04-01 の形式か、Excel の日付。領収書の日付になり、領収書番号はこの日の年度で付きます。",
-    )
-    amount = ImportField(
-        attribute="amount",
-        column_name="金額",
-        widget=YenWidget(),
-        required=True,
-        help_text="円単位の整数。5000、5,000、5,000円、全角数字のどれでも構いません。",
-    )
-    fiscal_year = ImportField(
-        attribute="fiscal_year",
-        column_name="年度",
-        widget=FiscalYearWidget(),
-        help_text="入金する請求の年度(西暦4桁、例: 2024)。空欄なら、金額が一致する最も古い年度の未納の請求。",
-    )
-    category = ImportField(
-        attribute="category",
-        column_name="請求区分",
-        widget=ChoiceLabelWidget(Invoice.Category.choices, default=Invoice.Category.DUES),
-        help_text="会費、更新料、参加費 のいずれか(空欄は会費)。",
-    )
-    channel = ImportField(
-        attribute="channel",
-        column_name="入金種別",
-        widget=_channel_widget(),
-        help_text="ゆうちょ または 振込(空欄はゆうちょ)。",
-    )
-    note = ImportField(
-        attribute="note",
-        column_name="備考",
-        widget=TextWidget(max_length=100),
-        help_text="請求の備考に追記します(100文字まで)。空欄可。",
-    )
-
-    class Meta:
-        model = Invoice
-        fields = ("member_number", "paid_on", "amount", "fiscal_year", "category", "channel", "note")
-        import_order = fields
-        export_order = fields
 
 
 # --- history -------------------------------------------------------------------------------------
@@ -321,49 +138,6 @@ class PaidByImportLogFormatter(LogFormatter):
 @hooks.register("register_log_actions")
 def register_log_actions(actions):
     actions.register_action(PAID_ACTION)(PaidByImportLogFormatter)
-
-
-# --- the plan ------------------------------------------------------------------------------------
-@dataclass
-class PlannedPayment:
-    row: int
-    raw: list  # the row's cells, for the sample if it has to move to another class
-    invoice_id: int
-    label: str  # "0012345 2024年度 会費 5,000円", as Invoice.__str__
-    description: str  # "2024年度 会費 5,000円"
-    paid_on: object
-    amount: int
-    channel: str
-    note: str
-    has_email: bool = True  # the member can be sent the paid mail
-
-
-@dataclass
-class BankTransferPlan:
-    table: object = None
-    payments: list = field(default_factory=list)  # PlannedPayment, in file order
-    file_total: int = 0  # yen over the rows without errors
-
-
-def describe(invoice):
-    return f"{invoice['fiscal_year']}年度 {CATEGORY_LABELS[invoice['category']]} {invoice['amount']:,}円"
-
-
-def describe_payment(invoice):
-    parts = [
-        invoice["paid_on"].strftime("%Y/%m/%d") if invoice["paid_on"] else "",
-        str(CHANNEL_LABELS.get(invoice["channel"], "")),
-        f"{invoice['paid_amount']:,}円" if invoice["paid_amount"] is not None else "",
-    ]
-    if invoice["receipt_number"]:
-        parts.append(f"領収書番号 {invoice['receipt_number']}")
-    return " ".join(part for part in parts if part)
-
-
-def merged_note(current, addition):
-    if not addition or addition in current:
-        return current
-    return (f"{current} / {addition}" if current else addition)[:200]
 
 
 @register
@@ -427,7 +201,7 @@ class BankTransferImport(ImportKind):
             members[row["member_number"]] = row["id"]
             if row["user__email"]:
                 with_email.add(row["id"])
-        ledger = self.load_invoices(members.values(), rows)
+        ledger = load_invoices(members.values(), rows)
         number_column = table.headers.index("会員番号")
 
         # Match every row; keep the outcome, the invoice and the reason.
@@ -446,7 +220,7 @@ class BankTransferImport(ImportKind):
                     detail += "Excel で数値として保存すると先頭の0が消えます。列を「文字列」にしてください。"
                 matches.append((number, NOT_FOUND, None, detail, values, errors, raw))
                 continue
-            outcome, invoice, detail = self.match(values, ledger.get(member_id, ()))
+            outcome, invoice, detail = match(values, ledger.get(member_id, ()))
             if outcome == MATCHED:
                 first = first_row_of_invoice.setdefault(invoice["id"], number)
                 if first != number:
@@ -459,7 +233,7 @@ class BankTransferImport(ImportKind):
                     continue
             matches.append((number, outcome, invoice, detail, values, errors, raw))
 
-        awaiting = self.awaiting_store_payments([m[2]["id"] for m in matches if m[1] == MATCHED])
+        awaiting = awaiting_store_payments([m[2]["id"] for m in matches if m[1] == MATCHED])
         for number, outcome, invoice, detail, values, errors, raw in matches:
             if outcome == MATCHED and invoice["id"] in awaiting:
                 outcome = CVS_AWAITING
@@ -498,88 +272,6 @@ class BankTransferImport(ImportKind):
             )
         return plan
 
-    def match(self, values, invoices):
-        """(outcome, invoice or None, reason) for one row of a known member."""
-        category = values["category"]
-        year = values.get("fiscal_year")
-        paid_on = values["paid_on"]
-        amount = values["amount"]
-        category_label = CATEGORY_LABELS[category]
-        candidates = [
-            invoice
-            for invoice in invoices
-            if invoice["category"] == category and (year is None or invoice["fiscal_year"] == year)
-        ]
-        for invoice in candidates:
-            if (
-                invoice["status"] == Invoice.Status.PAID
-                and invoice["paid_on"] == paid_on
-                and invoice["paid_amount"] == amount
-                and invoice["channel"] in STATEMENT_CHANNELS
-            ):
-                return (
-                    ALREADY_PAID,
-                    invoice,
-                    f"この入金は記録済みです({describe(invoice)}: {describe_payment(invoice)})。",
-                )
-        unpaid = [invoice for invoice in candidates if invoice["status"] == Invoice.Status.UNPAID]
-        for invoice in unpaid:
-            if invoice["amount"] == amount:
-                return MATCHED, invoice, f"{describe(invoice)}を入金済にします。"
-        if unpaid:
-            invoice = unpaid[0]
-            return MISMATCH, invoice, f"未納の請求({describe(invoice)})と金額が違います(入金 {amount:,}円)。"
-        if year is not None:
-            for invoice in candidates:
-                if invoice["status"] == Invoice.Status.PAID:
-                    return (
-                        ALREADY_PAID,
-                        invoice,
-                        f"{describe(invoice)}は入金済です({describe_payment(invoice)})。二重の入金でないか確認してください。",
-                    )
-            for invoice in candidates:
-                if invoice["status"] == Invoice.Status.EXEMPT:
-                    return NOT_FOUND, invoice, f"{describe(invoice)}は免除です。"
-            return NOT_FOUND, None, f"{year}年度の{category_label}の請求がありません。"
-        return NOT_FOUND, None, f"未納の{category_label}の請求がありません。"
-
-    def load_invoices(self, member_ids, rows):
-        """Member id → its live invoices that rows may concern, oldest first, as dicts."""
-        member_ids = sorted(set(member_ids))
-        if not member_ids:
-            return {}
-        valid = [values for _number, values, errors, _raw in rows if not errors]
-        categories = {values["category"] for values in valid}
-        years = {values["fiscal_year"] for values in valid if values.get("fiscal_year") is not None}
-        dates = {values["paid_on"] for values in valid}
-        wanted = Q(status=Invoice.Status.UNPAID) | Q(paid_on__in=dates)
-        if years:
-            wanted |= Q(fiscal_year__in=years)
-        queryset = (
-            Invoice.objects.filter(category__in=categories)
-            .exclude(status=Invoice.Status.CANCELLED)
-            .filter(wanted)
-            .order_by()
-        )
-        ledger = {}
-        for chunk in chunks(member_ids):
-            for invoice in queryset.filter(member_id__in=chunk).values(*INVOICE_COLUMNS):
-                ledger.setdefault(invoice["member_id"], []).append(invoice)
-        for invoices in ledger.values():
-            invoices.sort(key=lambda invoice: (invoice["fiscal_year"], invoice["id"]))
-        return ledger
-
-    def awaiting_store_payments(self, invoice_ids):
-        """Invoice id → payment deadline of its convenience-store payment waiting to be paid."""
-        found = {}
-        for chunk in chunks(sorted(invoice_ids)):
-            found.update(
-                Payment.objects.filter(invoice_id__in=chunk, status=Payment.Status.AWAITING)
-                .order_by()
-                .values_list("invoice_id", "payment_term")
-            )
-        return found
-
     def add_totals(self, report, plan):
         matched = sum(payment.amount for payment in plan.payments)
         report.notes = [
@@ -591,147 +283,52 @@ class BankTransferImport(ImportKind):
     def write(self, plan, report):
         if not plan.payments:
             return
-        invoice_ids = sorted({payment.invoice_id for payment in plan.payments})
+        mail = bool(report.options.get(SEND_PAID_MAIL))
+        received = [
+            ReceivedPayment(
+                invoice_id=payment.invoice_id,
+                paid_on=payment.paid_on,
+                amount=payment.amount,
+                channel=payment.channel,
+                label=payment.label,
+                note=payment.note,
+                log_data={"import_job": report.job_id, "row": payment.row},
+            )
+            for payment in plan.payments
+        ]
+        user = get_user_model().objects.filter(pk=report.user_id).first() if report.user_id else None
         try:
             # A lock that cannot be had within the connection's lock_timeout (settings.py,
             # DB_LOCK_TIMEOUT_MS) fails with a DatabaseError: nothing is recorded.
-            self.lock_open_payments(invoice_ids)
-            current = self.lock_invoices(invoice_ids)
+            done = paid_rule.mark_invoices_paid(payments=received, user=user, notify=mail, action=PAID_ACTION)
         except DatabaseError as error:
             raise ImportJobError(BUSY_MESSAGE) from error
-        # The invoices are locked: nobody can start, pay or close a payment of them now.
-        open_payments = {}
-        for chunk in chunks(invoice_ids):
-            rows = Payment.objects.filter(invoice_id__in=chunk, status__in=Payment.OPEN_STATUSES).order_by()
-            for pk, invoice_id, status in rows.values_list("pk", "invoice_id", "status"):
-                open_payments.setdefault(invoice_id, []).append((pk, status))
-
-        to_pay = []
         for payment in plan.payments:
-            invoice = current.get(payment.invoice_id)
-            statuses = [status for _pk, status in open_payments.get(payment.invoice_id, ())]
-            moved = None
-            if invoice is None or invoice["status"] in (Invoice.Status.CANCELLED, Invoice.Status.EXEMPT):
-                status = STATUS_LABELS[invoice["status"]] if invoice else "削除"
-                moved = NOT_FOUND, f"確認の後に請求({payment.description})が{status}になりました。"
-            elif invoice["status"] == Invoice.Status.PAID:
-                moved = (
-                    ALREADY_PAID,
-                    f"確認の後に{payment.description}が入金済になりました({describe_payment(invoice)})。",
-                )
-            elif invoice["amount"] != payment.amount:
-                moved = (
-                    MISMATCH,
-                    f"確認の後に請求の金額が{invoice['amount']:,}円に変わりました(入金 {payment.amount:,}円)。",
-                )
-            elif Payment.Status.AWAITING in statuses:
-                moved = CVS_AWAITING, f"確認の後に{payment.description}にコンビニ支払待ちの決済ができました。"
-            if moved is not None:
-                outcome, detail = moved
+            if payment.invoice_id in done.refused:
+                outcome, detail = self.moved(payment, *done.refused[payment.invoice_id])
                 report.reclassify(payment.row, MATCHED, outcome, self.cells(plan.table, payment.raw, detail))
-                continue
-            to_pay.append((payment, invoice))
-
-        plan.payments = [payment for payment, _invoice in to_pay]
-        # Queued before the receipt numbers: with database tasks each mail is an INSERT, and the
-        # years' receipt counters, once taken, stay locked until the commit.
-        mail_note = self.send_paid_mails(plan.payments, report) if plan.payments else None
-        now = timezone.now()
-        updates = []
-        entries = []
-        content_type = ContentType.objects.get_for_model(Invoice)
-        for payment, invoice in to_pay:
-            receipt_number = next_receipt_number(fiscal_year_of(payment.paid_on))
-            updates.append(
-                {
-                    "id": payment.invoice_id,
-                    "status": Invoice.Status.PAID,
-                    "paid_on": payment.paid_on,
-                    "paid_amount": payment.amount,
-                    "channel": payment.channel,
-                    "receipt_number": receipt_number,
-                    "note": merged_note(invoice["note"], payment.note),
-                    "updated_at": now,
-                }
-            )
-            entries.append(
-                ModelLogEntry(
-                    content_type=content_type,
-                    object_id=str(payment.invoice_id),
-                    label=payment.label,
-                    action=PAID_ACTION,
-                    data={
-                        "channel": payment.channel,
-                        "paid_on": payment.paid_on.isoformat(),
-                        "amount": payment.amount,
-                        "receipt_number": receipt_number,
-                        "note": payment.note,
-                        "import_job": report.job_id,
-                        "row": payment.row,
-                    },
-                    timestamp=now,
-                    uuid=uuid.uuid4(),
-                    user_id=report.user_id,
-                )
-            )
-        update_rows(
-            Invoice, updates, ["status", "paid_on", "paid_amount", "channel", "receipt_number", "note", "updated_at"]
-        )
-        started = [
-            pk
-            for payment, _invoice in to_pay
-            for pk, status in open_payments.get(payment.invoice_id, ())
-            if status == Payment.Status.STARTED
-        ]
-        try:
-            for chunk in chunks(started):
-                Payment.objects.filter(pk__in=chunk, status=Payment.Status.STARTED).update(
-                    status=Payment.Status.CANCELLED, updated_at=now
-                )
-        except DatabaseError as error:  # a payment created after the first locks, and locked since
-            raise ImportJobError(BUSY_MESSAGE) from error
-        for start in range(0, len(entries), LOG_BATCH):
-            ModelLogEntry.objects.bulk_create(entries[start : start + LOG_BATCH])
+        plan.payments = [payment for payment in plan.payments if payment.invoice_id not in done.refused]
         self.add_totals(report, plan)
-        if mail_note:
-            report.notes.append(mail_note)
+        if not plan.payments:
+            return
+        if not mail:
+            report.notes.append(f"入金確認メール: 送っていません(「{MAIL_OPTION.label}」のチェックなし)")
+            return
+        note = f"入金確認メール: {done.mailed:,}件を送ります"
+        if done.without_email:
+            note += f"(メールアドレスのない会員の {done.without_email:,}件を除く)"
+        report.notes.append(note)
 
-    def send_paid_mails(self, payments, report):
-        """Queue the paid mail of each invoice paid, in this transaction, when staff asked for it.
-
-        Returns the note for the job's result.
-        """
-        if not report.options.get(SEND_PAID_MAIL):
-            return f"入金確認メール: 送っていません(「{MAIL_OPTION.label}」のチェックなし)"
-        mailed = [payment for payment in payments if payment.has_email]
-        for payment in mailed:
-            # With database tasks the task row is written in this transaction (an outbox);
-            # otherwise it is sent after the commit. A rollback mails nobody.
-            enqueue_with_transaction(send_paid_mail, invoice_id=payment.invoice_id)
-        note = f"入金確認メール: {len(mailed):,}件を送ります"
-        if len(mailed) < len(payments):
-            note += f"(メールアドレスのない会員の {len(payments) - len(mailed):,}件を除く)"
-        return note
-
-    def lock_open_payments(self, invoice_ids):
-        """Lock the open payment attempts of the invoices first (a notification locks payment, then invoice)."""
-        ids = []
-        for chunk in chunks(invoice_ids):
-            ids.extend(
-                Payment.objects.filter(invoice_id__in=chunk, status__in=Payment.OPEN_STATUSES)
-                .order_by()
-                .values_list("pk", flat=True)
+    def moved(self, payment, refusal, invoice):
+        """(outcome, reason) of a row whose invoice changed between the validation and the locks."""
+        if refusal in (paid_rule.GONE, paid_rule.CLOSED):
+            status = STATUS_LABELS[invoice["status"]] if invoice else "削除"
+            return NOT_FOUND, f"確認の後に請求({payment.description})が{status}になりました。"
+        if refusal == paid_rule.ALREADY_PAID:
+            return ALREADY_PAID, f"確認の後に{payment.description}が入金済になりました({describe_payment(invoice)})。"
+        if refusal == paid_rule.OTHER_AMOUNT:
+            return (
+                MISMATCH,
+                f"確認の後に請求の金額が{invoice['amount']:,}円に変わりました(入金 {payment.amount:,}円)。",
             )
-        for chunk in chunks(sorted(ids)):
-            list(Payment.objects.select_for_update().filter(pk__in=chunk).order_by("pk").values_list("pk", flat=True))
-
-    def lock_invoices(self, invoice_ids):
-        """Lock the invoices in id order; their current state by id."""
-        current = {}
-        for chunk in chunks(invoice_ids):
-            rows = Invoice.objects.select_for_update().filter(pk__in=chunk).order_by("pk")
-            for row in rows.values(
-                "id", "status", "amount", "note", "paid_on", "paid_amount", "channel", "receipt_number"
-            ):
-                current[row["id"]] = row
-        return current
+        return CVS_AWAITING, f"確認の後に{payment.description}にコンビニ支払待ちの決済ができました。"

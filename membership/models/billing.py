@@ -116,7 +116,7 @@ class Invoice(models.Model):
 class Receipt(models.Model):
     """What a receipt (領収書) says, fixed the first time it is issued.
 
-    Made by ``membership.receipts.issue_receipt`` from the invoice, the member's name and the
+    Made by ``membership.billing.receipts.issue_receipt`` from the invoice, the member's name and the
     society settings of that moment; the PDF is rendered from these fields only, so that a later
     rename or a change of the issuer's details never changes a receipt already given out.
     """

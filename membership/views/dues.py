@@ -12,7 +12,10 @@ from django.views.decorators.http import require_http_methods
 
 from core import japanese
 
-from .. import billing, gateway
+from .. import gateway
+from ..billing.errors import BillingError
+from ..billing.notifications import receive_notification, reconcile_payment
+from ..billing.payments import cancel_payment, checkout_url, start_payment
 from ..models import CVS_CHAINS, Invoice, Payment
 from ..shell import members_area
 
@@ -70,8 +73,8 @@ def payment_method(request, invoice_id):
     error = None
     if request.method == "POST":
         try:
-            payment = billing.start_payment(member=member, invoice_id=invoice.pk, method=request.POST.get("method", ""))
-        except billing.BillingError as failure:
+            payment = start_payment(member=member, invoice_id=invoice.pk, method=request.POST.get("method", ""))
+        except BillingError as failure:
             error = str(failure)
         else:
             return redirect("member:payment", order_id=payment.order_id)
@@ -101,19 +104,19 @@ def payment(request, order_id):
     if request.method == "POST":
         try:
             if request.POST.get("action") == "cancel":
-                billing.cancel_payment(member=member, order_id=payment.order_id)
+                cancel_payment(member=member, order_id=payment.order_id)
                 messages.info(request, "お支払い手続きを取り消しました。もう一度お支払方法を選んでください。")
                 return redirect("member:dues")
-            billing.reconcile_payment(payment_id=payment.pk)
-        except (billing.BillingError, gateway.GatewayError) as error:
+            reconcile_payment(payment_id=payment.pk)
+        except (BillingError, gateway.GatewayError) as error:
             messages.error(
                 request,
-                str(error) if isinstance(error, billing.BillingError) else "決済会社に状態を確認できませんでした。",
+                str(error) if isinstance(error, BillingError) else "決済会社に状態を確認できませんでした。",
             )
         return redirect("member:payment", order_id=payment.order_id)
     context = {"payment": payment, "invoice": payment.invoice}
     if payment.status == Payment.Status.STARTED and payment.invoice.is_unpaid:
-        context["checkout_url"] = billing.checkout_url(payment, member=member)
+        context["checkout_url"] = checkout_url(payment, member=member)
     return render(request, "membership/payment.html", context)
 
 
@@ -134,7 +137,7 @@ def receipt(request, invoice_id):
     invoice = _own_invoice(request, invoice_id)
     if not invoice.receipt_number:
         raise Http404("領収書はまだ発行されていません。")
-    from ..receipts import issue_receipt, render_receipt_pdf
+    from ..billing.receipts import issue_receipt, render_receipt_pdf
 
     issued = issue_receipt(invoice)
     response = HttpResponse(render_receipt_pdf(issued), content_type="application/pdf")
@@ -147,5 +150,5 @@ def receipt(request, invoice_id):
 def gateway_notification(request):
     """結果通知 from the gateway: answer ``0`` once the outcome is stored, anything else to be asked again."""
     body = request.body.decode("utf-8", errors="replace")
-    acknowledged = billing.receive_notification(body)
+    acknowledged = receive_notification(body)
     return HttpResponse("0" if acknowledged else "1", content_type="text/plain", status=200 if acknowledged else 503)

@@ -1,6 +1,6 @@
 """BENCH dues_generation_50k_s: billing one fiscal year's dues to 50,000 members.
 
-Times ``billing.generate_dues`` (the preview query over all members, then the bulk insert of
+Times ``billing.dues.generate_dues`` (the preview query over all members, then the bulk insert of
 the invoices), as the 会費の一括請求 screen runs it. The members are bulk-created once; before
 each of the three runs the invoices of the previous run are deleted. The median is reported.
 """
@@ -12,7 +12,7 @@ import time
 import pytest
 from django.db import connection
 
-from membership import billing
+from membership.billing.dues import generate_dues
 from membership.models import DuesRule, Invoice, Member, User
 
 MEMBERS = 50_000
@@ -64,10 +64,10 @@ def test_dues_generation_50k_s():
     for _ in range(RUNS):
         delete_invoices()
         start = time.perf_counter()
-        roll = billing.generate_dues(fiscal_year=FISCAL_YEAR)
+        roll = generate_dues(fiscal_year=FISCAL_YEAR)
         timings.append(time.perf_counter() - start)
         assert roll.created == MEMBERS
     assert Invoice.objects.filter(fiscal_year=FISCAL_YEAR).count() == MEMBERS
     # A second run bills nobody twice.
-    assert billing.generate_dues(fiscal_year=FISCAL_YEAR).created == 0
+    assert generate_dues(fiscal_year=FISCAL_YEAR).created == 0
     print(f"\nBENCH dues_generation_50k_s {statistics.median(timings):.2f} s")

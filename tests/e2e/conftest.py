@@ -47,7 +47,8 @@ SECOND_MEMBER_NUMBER = "0099001"
 # seed_demo's members inside the renewal window: one may apply, one has applied.
 RENEWAL_MEMBER_NUMBERS = ("0020019", "0020020")
 E2E_EXTRA_DATA = f"""
-from membership import billing
+from membership.billing.dues import dues_subject
+from membership.billing.invoices import create_invoice
 from membership.models import Invoice, Member, User
 from core.dates import current_fiscal_year
 from membership.demo import DEMO_MEMBER_PASSWORD
@@ -56,8 +57,8 @@ member = Member.objects.create(user=user, member_number="{SECOND_MEMBER_NUMBER}"
     family_name_kana="サトウ", given_name_kana="ケン", home_postal_code="060-0001", home_prefecture="北海道",
     home_address1="札幌市中央区北一条西1-1")
 for year in (current_fiscal_year() - 1, current_fiscal_year()):
-    billing.create_invoice(member=member, category=Invoice.Category.DUES, fiscal_year=year,
-    subject=billing.dues_subject(year), amount=5000)
+    create_invoice(member=member, category=Invoice.Category.DUES, fiscal_year=year,
+    subject=dues_subject(year), amount=5000)
 # The demo members due for renewal (renewal.demo.ensure_demo_renewals) get a password to log in.
 for number in {RENEWAL_MEMBER_NUMBERS!r}:
     renewing = User.objects.get(username=number)

@@ -21,7 +21,9 @@ from imports.kinds import bank_transfers
 from imports.models import ImportJob
 from imports.readers import read_table
 from imports.registry import registry
-from membership import billing
+from membership.billing.errors import BillingError
+from membership.billing.invoices import close_invoice
+from membership.billing.payments import record_manual_payment
 from membership.models import Invoice, Member, Payment, ReceiptCounter
 from tests.factories import InvoiceFactory, MemberFactory, StaffUserFactory
 from tests.imports.bank_data import (
@@ -84,7 +86,7 @@ def ledger(db):
 
 
 def mixed_statement(ledger):
-    billing.record_manual_payment(
+    record_manual_payment(
         invoice_id=ledger["paid"].pk, channel="counter", paid_on=datetime.date(2025, 4, 20), notify=False
     )
     open_payment(ledger["store"], status=Payment.Status.AWAITING, method=Payment.Method.CVS)
@@ -209,6 +211,35 @@ def test_the_confirm_message_and_history_name_the_import(preview_statement, conf
     assert ModelLogEntry.objects.filter(action=bank_transfers.PAID_ACTION).count() == 2
 
 
+def test_the_import_pays_through_the_bulk_paid_invoice_rule(preview_statement, confirm, superuser, ledger, monkeypatch):
+    from membership.billing import invoices
+
+    rows = mixed_statement(ledger)  # pays one invoice at the counter first
+    calls = []
+    original = invoices.mark_invoices_paid
+
+    def spy(**kwargs):
+        calls.append(kwargs)
+        return original(**kwargs)
+
+    def no_single_payments(*args, **kwargs):
+        raise AssertionError("the import pays through the bulk form only")
+
+    monkeypatch.setattr(invoices, "mark_invoices_paid", spy)
+    monkeypatch.setattr(invoices, "mark_invoice_paid", no_single_payments)
+    job = confirm(preview_statement(rows), send_paid_mail=False)
+
+    assert job.state == ImportJob.State.APPLIED, job.message
+    [call] = calls
+    assert [payment.invoice_id for payment in call["payments"]] == [ledger["unpaid"].pk, ledger["unpaid2"].pk]
+    assert (call["user"], call["notify"], call["action"]) == (superuser, False, bank_transfers.PAID_ACTION)
+    paid = Invoice.objects.filter(pk__in=[ledger["unpaid"].pk, ledger["unpaid2"].pk]).order_by("pk")
+    assert [(invoice.status, invoice.receipt_number) for invoice in paid] == [
+        (Invoice.Status.PAID, "2025-000002"),
+        (Invoice.Status.PAID, "2025-000003"),
+    ]
+
+
 # --- all or nothing --------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("row", "column", "message"),
@@ -295,7 +326,7 @@ def test_a_failure_while_writing_leaves_nothing_paid_and_no_receipt_number_used(
     def fail(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(bank_transfers.ModelLogEntry.objects, "bulk_create", fail)  # the last step of write
+    monkeypatch.setattr(ModelLogEntry.objects, "bulk_create", fail)  # the last step of write
     job = confirm(job)
     assert job.state == ImportJob.State.FAILED
     assert job.message == services.UNEXPECTED_MESSAGE
@@ -342,7 +373,7 @@ def test_invoices_paid_between_preview_and_confirm_are_not_paid_twice(preview_st
     rows = mixed_statement(ledger)
     job = preview_statement(rows)
     assert counts(job)["matched"] == 2
-    billing.record_manual_payment(
+    record_manual_payment(
         invoice_id=ledger["unpaid"].pk, channel="transfer", paid_on=datetime.date(2025, 4, 30), notify=False
     )
     paid = paid_state([ledger["unpaid"].pk])
@@ -362,7 +393,7 @@ def test_the_write_rechecks_each_invoice_under_its_lock(ledger):
     plan = kind.validate(table, report)
     assert report.counts["matched"] == 2
     # Meanwhile: one invoice is paid at the counter, the other gets a store payment waiting.
-    billing.record_manual_payment(
+    record_manual_payment(
         invoice_id=ledger["unpaid"].pk, channel="counter", paid_on=datetime.date(2025, 4, 30), notify=False
     )
     open_payment(ledger["unpaid2"], status=Payment.Status.AWAITING, method=Payment.Method.CVS)
@@ -519,7 +550,7 @@ def test_with_database_tasks_the_mails_are_queued_in_the_import_transaction(
     assert job.state == ImportJob.State.APPLIED
     assert callbacks == []  # nothing waits for the commit: the task rows are written with the payments
     queued = DBTaskResult.objects.order_by("enqueued_at", "id")
-    assert {row.task_path for row in queued} == {"membership.billing.send_paid_mail"}
+    assert {row.task_path for row in queued} == {"membership.billing.tasks.send_paid_mail"}
     assert sorted(row.args_kwargs["kwargs"]["invoice_id"] for row in queued) == [
         ledger["unpaid"].pk,
         ledger["unpaid2"].pk,
@@ -600,7 +631,7 @@ def test_category_picks_the_invoice(preview_statement, confirm):
     member, dues = member_with_dues("0000601", 2025)
     renewal = InvoiceFactory(member=member, category="renewal_fee", fiscal_year=2025, subject="renewal:1", amount=10000)
     exempt = InvoiceFactory(member=member, category="seminar_fee", fiscal_year=2025, subject="seminar:9", amount=2000)
-    billing.close_invoice(invoice_id=exempt.pk, status="exempt", reason="講師")
+    close_invoice(invoice_id=exempt.pk, status="exempt", reason="講師")
     job = preview_statement(
         [
             transfer("0000601", "2025/07/01", "10,000", category="更新料"),
@@ -865,10 +896,10 @@ def test_an_import_and_a_payment_at_the_counter_at_the_same_time_pay_once():
     def pay_at_counter():
         try:
             barrier.wait(timeout=10)
-            billing.record_manual_payment(
+            record_manual_payment(
                 invoice_id=invoice.pk, channel="counter", paid_on=timezone.localdate(), notify=False
             )
-        except billing.BillingError:
+        except BillingError:
             pass  # the import won
         except Exception as error:  # noqa: BLE001 - reported by the test
             errors.append(error)

@@ -19,10 +19,12 @@ from django_tasks_db.models import DBTaskResult
 from wagtail.models import ModelLogEntry
 
 from core.dates import current_fiscal_year
-from membership import billing
+from membership.billing.invoices import close_invoice, create_invoice
+from membership.billing.payments import record_manual_payment
+from membership.billing.receipts import issue_receipt
+from membership.billing.reminders import plan_dues_reminders
+from membership.billing.tasks import send_dues_reminders_task
 from membership.models import DuesRule, GatewayNotification, Invoice, Member, Payment
-from membership.receipts import issue_receipt
-from membership.tasks import send_dues_reminders_task
 from tests.factories import InvoiceFactory, MemberFactory, StaffUserFactory, user_in
 
 pytestmark = pytest.mark.django_db
@@ -54,7 +56,7 @@ def ledger(db):
         "sato_2024": InvoiceFactory(member=sato, fiscal_year=2024),
         "sato_2025": InvoiceFactory(member=sato, fiscal_year=2025),
         "suzuki_2025": InvoiceFactory(member=suzuki, fiscal_year=2025),
-        "suzuki_seminar": billing.create_invoice(
+        "suzuki_seminar": create_invoice(
             member=suzuki,
             category=Invoice.Category.SEMINAR_FEE,
             fiscal_year=2025,
@@ -62,7 +64,7 @@ def ledger(db):
             amount=3000,
         ),
     }
-    billing.record_manual_payment(
+    record_manual_payment(
         invoice_id=invoices["sato_2025"].pk, channel=Invoice.Channel.YUCHO, paid_on=PAID_ON, notify=False
     )
     return invoices
@@ -128,7 +130,7 @@ def test_invoice_listing_search(staff_client, ledger):
 
 
 def test_invoice_csv_export(staff_client, ledger):
-    billing.close_invoice(invoice_id=ledger["suzuki_seminar"].pk, status="exempt", reason="=講師のため")
+    close_invoice(invoice_id=ledger["suzuki_seminar"].pk, status="exempt", reason="=講師のため")
     response = staff_client.get(reverse(f"{INVOICES}:list"), {"export": "csv", "fiscal_year": 2025})
     assert response.status_code == 200
     content = b"".join(response.streaming_content).decode("utf-8")
@@ -243,6 +245,36 @@ def test_record_payment_marks_paid_with_a_receipt_number_and_logs_who(
     history = staff_client.get(reverse(f"{INVOICES}:history", args=[invoice.pk])).content.decode()
     assert "入金を記録しました: 振込 2025/06/02 5,000円 領収書番号 2025-000002" in history
     assert "jimu-suzuki" in history
+
+
+def test_record_payment_in_the_admin_goes_through_the_paid_invoice_rule(
+    staff_client, staff_user, ledger, monkeypatch, django_capture_on_commit_callbacks
+):
+    from membership.billing import invoices
+
+    calls = []
+    original = invoices.mark_invoice_paid
+
+    def spy(invoice, **kwargs):
+        calls.append((invoice.pk, kwargs))
+        return original(invoice, **kwargs)
+
+    monkeypatch.setattr(invoices, "mark_invoice_paid", spy)
+    invoice = ledger["suzuki_2025"]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(
+            reverse(f"{INVOICES}:pay", args=[invoice.pk]), {"channel": "counter", "paid_on": "2025-06-03"}
+        )
+    assert response.status_code == 302
+    assert calls == [
+        (invoice.pk, {"paid_on": datetime.date(2025, 6, 3), "amount": 5000, "channel": "counter", "notify": True})
+    ]
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.channel, invoice.receipt_number) == (Invoice.Status.PAID, "counter", "2025-000002")
+    [entry] = history_of(invoice)
+    assert (entry.action, entry.user) == ("membership.invoice.paid_manually", staff_user)
+    assert entry.data["receipt_number"] == "2025-000002"
+    assert [message.to for message in mail.outbox] == [[invoice.member.user.email]]
 
 
 def test_record_payment_needs_a_channel_and_no_future_date(staff_client, ledger):
@@ -439,12 +471,12 @@ def arrears(db):
         "one_2022": InvoiceFactory(member=owes_one, fiscal_year=2022),
         "paid_2024": InvoiceFactory(member=paid_up, fiscal_year=2024),
         "nomail_2024": InvoiceFactory(member=no_mail, fiscal_year=2024),
-        "two_seminar": billing.create_invoice(
+        "two_seminar": create_invoice(
             member=owes_two, category="seminar_fee", fiscal_year=2024, subject="seminar:9", amount=2000
         ),
     }
-    billing.record_manual_payment(invoice_id=invoices["paid_2024"].pk, channel="counter", paid_on=PAID_ON, notify=False)
-    billing.close_invoice(invoice_id=invoices["one_2022"].pk, status="exempt", reason="休会中")
+    record_manual_payment(invoice_id=invoices["paid_2024"].pk, channel="counter", paid_on=PAID_ON, notify=False)
+    close_invoice(invoice_id=invoices["one_2022"].pk, status="exempt", reason="休会中")
     return invoices
 
 
@@ -501,7 +533,7 @@ def test_reminder_sends_one_mail_per_member_with_the_unpaid_years(
 
 def test_reminder_plan_is_one_query(arrears, django_assert_num_queries):
     with django_assert_num_queries(1):
-        plan = billing.plan_dues_reminders()
+        plan = plan_dues_reminders()
     assert plan.member_count == 2
 
 
@@ -666,10 +698,10 @@ def test_dashboard_panel_shows_this_years_dues(staff_client, django_assert_max_n
     year = current_fiscal_year()
     invoices = [InvoiceFactory(fiscal_year=year) for _ in range(4)]
     InvoiceFactory(fiscal_year=year - 1)  # another year: not counted
-    billing.record_manual_payment(
+    record_manual_payment(
         invoice_id=invoices[0].pk, channel="counter", paid_on=timezone.localdate(), notify=False
     )
-    billing.close_invoice(invoice_id=invoices[1].pk, status="cancelled", reason="重複")
+    close_invoice(invoice_id=invoices[1].pk, status="cancelled", reason="重複")
     Payment.objects.create(
         invoice=invoices[2], method="cvs", order_id="D-awaiting", amount=5000, status=Payment.Status.AWAITING
     )
@@ -755,10 +787,10 @@ def test_staff_group_money_permissions():
 def test_large_dues_roll_runs_in_the_background_with_progress(
     staff_client, roll, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from membership import billing_admin_views
+    from membership.billing import dues
     from membership.models import DuesRun
 
-    monkeypatch.setattr(billing_admin_views, "LARGE_ROLL", 2)  # the three members make a large roll
+    monkeypatch.setattr(dues, "LARGE_ROLL", 2)  # the three members make a large roll
     with django_capture_on_commit_callbacks(execute=True):
         response = staff_client.post(reverse("dues_admin:generate"), {"fiscal_year": 2025})
     run = DuesRun.objects.get()

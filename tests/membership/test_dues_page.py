@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from membership import billing
+from membership.billing.errors import BillingError
+from membership.billing.payments import record_manual_payment, start_payment
 from membership.models import Invoice, Payment
 from tests.factories import InvoiceFactory, MemberFactory
 
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 
 def pay_by_hand(invoice, day=datetime.date(2025, 5, 1)):
-    return billing.record_manual_payment(invoice_id=invoice.pk, channel=Invoice.Channel.YUCHO, paid_on=day)
+    return record_manual_payment(invoice_id=invoice.pk, channel=Invoice.Channel.YUCHO, paid_on=day)
 
 
 def test_dues_table_newest_year_first_with_paid_and_unpaid_rows(member_client, member):
@@ -56,7 +57,7 @@ def test_dues_page_query_count_does_not_grow_with_history(member_client, member)
         if year % 3 == 0:
             pay_by_hand(invoice)
         elif year % 3 == 1:
-            billing.start_payment(member=member, invoice_id=invoice.pk, method="cvs")
+            start_payment(member=member, invoice_id=invoice.pk, method="cvs")
     assert Invoice.objects.filter(member=member).count() == 50
     assert count_queries() == few
 
@@ -141,7 +142,7 @@ def test_one_open_attempt_per_invoice_is_enforced_by_the_database(member):
 
 def test_order_ids_fit_the_gateway(member):
     invoice = InvoiceFactory(member=member)
-    payment = billing.start_payment(member=member, invoice_id=invoice.pk, method="card")
+    payment = start_payment(member=member, invoice_id=invoice.pk, method="card")
     assert len(payment.order_id) <= 27
     assert all(ch.isalnum() or ch == "-" for ch in payment.order_id)
 
@@ -199,7 +200,7 @@ def test_another_members_money_urls_are_refused(member_client, member):
     theirs = InvoiceFactory(member=other)
     pay_by_hand(theirs)
     unpaid = InvoiceFactory(member=other, fiscal_year=2026)
-    payment = billing.start_payment(member=other, invoice_id=unpaid.pk, method="card")
+    payment = start_payment(member=other, invoice_id=unpaid.pk, method="card")
     for url in (
         reverse("member:receipt", args=[theirs.pk]),
         reverse("member:payment_start", args=[unpaid.pk]),
@@ -208,5 +209,5 @@ def test_another_members_money_urls_are_refused(member_client, member):
     ):
         assert member_client.get(url).status_code == 404, url
     assert member_client.post(reverse("member:payment_method", args=[unpaid.pk]), {"method": "cvs"}).status_code == 404
-    with pytest.raises(billing.BillingError):
-        billing.start_payment(member=member, invoice_id=unpaid.pk, method="card")
+    with pytest.raises(BillingError):
+        start_payment(member=member, invoice_id=unpaid.pk, method="card")

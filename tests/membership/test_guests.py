@@ -6,8 +6,9 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from membership import billing
 from membership.accounts import normalize_login_id
+from membership.billing.dues import plan_dues
+from membership.billing.invoices import create_invoice
 from membership.guests import next_guest_number, register_guest
 from membership.models import DuesRule, Invoice, Member, User
 from membership.shell import menu_entries
@@ -180,7 +181,7 @@ def test_pages_about_membership_answer_403_for_guests(client):
 
 def test_no_unpaid_dues_notice_for_a_guests_seminar_fee(client):
     guest = guest_member()
-    billing.create_invoice(
+    create_invoice(
         member=guest,
         category=Invoice.Category.SEMINAR_FEE,
         fiscal_year=2026,
@@ -197,7 +198,7 @@ def test_dues_generation_skips_guests():
     guest = guest_member()
     member = MemberFactory()
     DuesRule.objects.create(fiscal_year=2026, member_status=Member.Status.ACTIVE, amount=8000)
-    roll = billing.plan_dues(fiscal_year=2026)
+    roll = plan_dues(fiscal_year=2026)
     assert [pk for pk, _, _ in roll.to_bill] == [member.pk]
     assert roll.skipped == {"非会員(ゲスト)(会費設定なし)": 1}
     assert roll.skipped_examples["非会員(ゲスト)(会費設定なし)"] == [guest.member_number]
@@ -220,7 +221,7 @@ def test_a_guest_pays_a_seminar_fee_through_the_ordinary_flow(client):
     from tests.membership.test_profile import form_data
 
     guest = guest_member(workplace_name="奈良中央病院", workplace_prefecture="奈良県")
-    invoice = billing.create_invoice(
+    invoice = create_invoice(
         member=guest,
         category=Invoice.Category.SEMINAR_FEE,
         fiscal_year=2026,

@@ -9,7 +9,9 @@ from django.conf import settings
 from django.db import connection
 
 from gateway_sandbox.models import SandboxTrade
-from membership import billing, gateway
+from membership import gateway
+from membership.billing.notifications import receive_notification
+from membership.billing.payments import record_manual_payment
 from membership.models import GatewayNotification, Invoice, Payment, ReceiptCounter
 from tests.factories import InvoiceFactory, MemberFactory
 from tests.http_adapters import DjangoAppAdapter, mounted
@@ -66,7 +68,7 @@ def test_two_deliveries_of_one_notification_pay_once_with_one_receipt_number():
             "PayType": "0",
         }
     )
-    acknowledged = run_together(lambda: billing.receive_notification(body), lambda: billing.receive_notification(body))
+    acknowledged = run_together(lambda: receive_notification(body), lambda: receive_notification(body))
     assert acknowledged == [True, True]
     invoice.refresh_from_db()
     assert invoice.status == Invoice.Status.PAID
@@ -80,7 +82,7 @@ def test_receipt_numbers_stay_unique_and_gapless_under_concurrent_payments():
     day = datetime.date(2025, 6, 1)
     calls = [
         (
-            lambda pk=invoice.pk: billing.record_manual_payment(
+            lambda pk=invoice.pk: record_manual_payment(
                 invoice_id=pk, channel="counter", paid_on=day, notify=False
             )
         )
@@ -116,7 +118,7 @@ def test_a_payment_applied_while_a_new_attempt_is_being_started_closes_that_atte
 
     def deliver_the_old_payment():
         invoice_locked.wait(timeout=10)
-        return billing.receive_notification(body)
+        return receive_notification(body)
 
     new_pk, acknowledged = run_together(start_a_new_attempt, deliver_the_old_payment)
     assert acknowledged is True

@@ -17,7 +17,9 @@ from django.utils import timezone
 
 from gateway_sandbox import delivery
 from gateway_sandbox.models import SandboxNotification, SandboxTrade
-from membership import billing, gateway
+from membership import gateway
+from membership.billing.errors import BillingError
+from membership.billing.payments import record_manual_payment, start_payment
 from membership.models import GatewayNotification, Invoice, Payment
 from tests.factories import InvoiceFactory
 from tests.http_adapters import DjangoAppAdapter, RecordingAdapter, mounted
@@ -379,8 +381,8 @@ def test_raw_notification_is_stored_before_anything_else(client):
 
 def test_billing_refuses_a_store_payment_over_the_limit(member):
     big = InvoiceFactory(member=member, amount=300_001, subject="renewal:1", category="renewal_fee")
-    with pytest.raises(billing.BillingError, match="30万円"):
-        billing.start_payment(member=member, invoice_id=big.pk, method="cvs")
+    with pytest.raises(BillingError, match="30万円"):
+        start_payment(member=member, invoice_id=big.pk, method="cvs")
 
 
 # --- the paid mail as an outbox (production's database task backend) ------------------------
@@ -404,7 +406,7 @@ def test_with_database_tasks_the_paid_mail_is_queued_in_the_paying_transaction(
             assert post_notification(Client(), **trade, PayType="0").content == b"0"
     assert callbacks == []  # nothing waits for the commit: the task row is written with the payment
     queued = DBTaskResult.objects.get()
-    assert queued.task_path == "membership.billing.send_paid_mail"
+    assert queued.task_path == "membership.billing.tasks.send_paid_mail"
     assert queued.args_kwargs["kwargs"] == {"invoice_id": invoice.pk}
     assert mail.outbox == []  # the worker sends it
 
@@ -419,8 +421,44 @@ def test_with_database_tasks_a_rolled_back_payment_queues_no_mail(member, databa
         pass
 
     with pytest.raises(Rollback), transaction.atomic():
-        billing.record_manual_payment(invoice_id=invoice.pk, channel="counter", paid_on=timezone.localdate())
+        record_manual_payment(invoice_id=invoice.pk, channel="counter", paid_on=timezone.localdate())
         assert DBTaskResult.objects.count() == 1
         raise Rollback
     invoice.refresh_from_db()
     assert invoice.status == Invoice.Status.UNPAID and not DBTaskResult.objects.exists()
+
+
+# --- one owner of the paid-invoice rule ---------------------------------------------------------
+
+
+@pytest.fixture
+def paid_rule_calls(monkeypatch):
+    """Every call of the paid-invoice rule for one invoice (``invoices.mark_invoice_paid``), which still runs."""
+    from membership.billing import invoices
+
+    calls = []
+    original = invoices.mark_invoice_paid
+
+    def spy(invoice, **kwargs):
+        calls.append({"invoice_id": invoice.pk, **kwargs})
+        return original(invoice, **kwargs)
+
+    monkeypatch.setattr(invoices, "mark_invoice_paid", spy)
+    return calls
+
+
+def test_a_gateway_notification_pays_through_the_paid_invoice_rule(
+    member_client, member, invoice, commit, paid_rule_calls
+):
+    payment = pay_by_card(member_client, invoice, commit)  # the sandbox posts to the real notify endpoint
+
+    [call] = paid_rule_calls
+    assert (call["invoice_id"], call["amount"], call["channel"]) == (invoice.pk, 5000, Invoice.Channel.CARD)
+    assert call.get("notify", True)
+    invoice.refresh_from_db()
+    assert payment.status == Payment.Status.PAID
+    assert invoice.status == Invoice.Status.PAID and invoice.paid_on == call["paid_on"]
+    assert re.fullmatch(r"\d{4}-000001", invoice.receipt_number)
+    assert GatewayNotification.objects.get().outcome == GatewayNotification.Outcome.APPLIED
+    paid_mail = [message.to for message in mail.outbox if "お支払いを確認しました" in message.subject]
+    assert paid_mail == [[member.user.email]]

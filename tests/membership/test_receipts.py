@@ -11,9 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pypdf import PdfReader
 
-from membership import billing
+from membership.billing.payments import record_manual_payment
+from membership.billing.receipts import ReceiptError, issue_receipt
 from membership.models import Invoice, Receipt
-from membership.receipts import ReceiptError, issue_receipt
 from tests.factories import InvoiceFactory, MemberFactory
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +24,7 @@ NEW_ISSUER = ("一般社団法人 新名称技師会", "大阪府大阪市北区
 
 def paid_invoice(member, fiscal_year=2023, day=datetime.date(2023, 6, 10)):
     invoice = InvoiceFactory(member=member, fiscal_year=fiscal_year)
-    billing.record_manual_payment(invoice_id=invoice.pk, channel=Invoice.Channel.YUCHO, paid_on=day)
+    record_manual_payment(invoice_id=invoice.pk, channel=Invoice.Channel.YUCHO, paid_on=day)
     invoice.refresh_from_db()
     return invoice
 

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
-from membership import billing
+from membership.billing.payments import record_manual_payment
 from membership.models import Invoice
 from renewal.attendance import mark_attended
 from renewal.models import Registration
@@ -27,7 +27,7 @@ def apply(member, **session_kwargs):
 
 
 def pay(registration):
-    billing.record_manual_payment(
+    record_manual_payment(
         invoice_id=registration.invoice_id, channel=Invoice.Channel.COUNTER, paid_on=days(0), notify=False
     )
     registration.refresh_from_db()

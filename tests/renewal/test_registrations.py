@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.db import IntegrityError, transaction
 
-from membership import billing
+from membership.billing.payments import record_manual_payment
 from membership.models import Invoice, Member, Payment
 from renewal.models import Registration
 from renewal.registrations import RegistrationError, cancel_registration, register
@@ -112,7 +112,7 @@ def test_cancelling_an_unpaid_registration_cancels_its_invoice(member):
 
 def test_a_paid_registration_cannot_be_cancelled_by_the_member(member):
     registration = register(member=member, session=SessionFactory(fee_member=3000), participation_format=ONSITE)
-    billing.record_manual_payment(
+    record_manual_payment(
         invoice_id=registration.invoice_id, channel=Invoice.Channel.COUNTER, paid_on=days(0), notify=False
     )
     with pytest.raises(RegistrationError, match="事務局へお問い合わせください"):

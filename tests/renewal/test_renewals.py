@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import ModelLogEntry
 
-from membership import billing
+from membership.billing.invoices import close_invoice
+from membership.billing.payments import record_manual_payment
 from membership.models import Invoice, Member
 from renewal import extensions, renewals
 from renewal.models import (
@@ -132,7 +133,7 @@ def test_the_whole_renewal(client, due_member, staff, mails_sent):
 
     with pytest.raises(renewals.RenewalError, match="入金が確認できていない"):
         renewals.issue_card(application_id=application.pk, user=staff)
-    billing.record_manual_payment(
+    record_manual_payment(
         invoice_id=invoice.pk, channel=Invoice.Channel.TRANSFER, paid_on=today(), amount=invoice.amount
     )
     page = client.get(reverse("renewal:renewal")).text
@@ -210,7 +211,7 @@ def test_the_secretariat_approves_and_issues_in_the_admin(client, due_member, st
     assert application.state == State.APPROVED
     blocked = client.get(reverse(f"{RENEWAL_URLS}:issue", args=[application.pk])).text
     assert "更新料の入金が確認できていないため" in blocked
-    billing.record_manual_payment(
+    record_manual_payment(
         invoice_id=application.invoice_id, channel=Invoice.Channel.COUNTER, paid_on=today(), amount=10000
     )
     client.post(reverse(f"{RENEWAL_URLS}:issue", args=[application.pk]), {})
@@ -332,7 +333,7 @@ def test_a_cancelled_fee_invoice_is_not_offered_for_payment(client, due_member, 
     application = renewals.submit_renewal(member=due_member)
     renewals.approve_renewal(application_id=application.pk, user=staff)
     application.refresh_from_db()
-    billing.close_invoice(invoice_id=application.invoice_id, status=Invoice.Status.CANCELLED, reason="誤請求")
+    close_invoice(invoice_id=application.invoice_id, status=Invoice.Status.CANCELLED, reason="誤請求")
     client.force_login(due_member.user)
     page = client.get(reverse("renewal:renewal")).text
     assert "更新料の請求が取り消されています" in page
@@ -358,7 +359,7 @@ def test_a_paid_renewal_cannot_be_sent_back(due_member, staff):
     application = renewals.submit_renewal(member=due_member)
     renewals.approve_renewal(application_id=application.pk, user=staff)
     application.refresh_from_db()
-    billing.record_manual_payment(
+    record_manual_payment(
         invoice_id=application.invoice_id, channel=Invoice.Channel.TRANSFER, paid_on=today(), amount=10000
     )
     with pytest.raises(renewals.RenewalError, match="会員証を発行してください"):
@@ -369,7 +370,7 @@ def test_no_card_for_a_member_who_withdrew_after_paying(due_member, staff):
     application = renewals.submit_renewal(member=due_member)
     renewals.approve_renewal(application_id=application.pk, user=staff)
     application.refresh_from_db()
-    billing.record_manual_payment(
+    record_manual_payment(
         invoice_id=application.invoice_id, channel=Invoice.Channel.TRANSFER, paid_on=today(), amount=10000
     )
     Member.objects.filter(pk=due_member.pk).update(status=Member.Status.WITHDRAWN)
@@ -393,7 +394,7 @@ def test_the_admin_dashboard_shows_what_waits_for_the_secretariat(client, due_me
     assert "資格更新申請(事務局確認中)" in page and "<strong>1件</strong>" in page
     renewals.approve_renewal(application_id=application.pk, user=staff)
     application.refresh_from_db()
-    billing.record_manual_payment(
+    record_manual_payment(
         invoice_id=application.invoice_id, channel=Invoice.Channel.TRANSFER, paid_on=today(), amount=10000
     )
     page = client.get(reverse("wagtailadmin_home")).text

@@ -10,7 +10,8 @@ import datetime
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from membership import billing, gateway
+from membership import gateway
+from membership.billing.notifications import reconcile_payment
 from membership.models import Payment
 
 
@@ -30,7 +31,7 @@ class Command(BaseCommand):
         outcomes = {}
         for payment_id in open_ids:
             try:
-                outcome = billing.reconcile_payment(payment_id=payment_id)
+                outcome = reconcile_payment(payment_id=payment_id)
             except gateway.GatewayError as error:
                 self.stderr.write(f"payment {payment_id}: {error}")
                 outcome = "error"

@@ -7,19 +7,17 @@ alternate spelling or name), amount, 但し書き, date and channel of payment, 
 address and 登録番号 from the society settings. Every later download renders that row only, so
 a member renaming themselves or staff editing the society settings changes the receipts issued
 from then on, never one already issued. The number itself was fixed when the invoice was paid
-(billing.next_receipt_number).
+(``invoices.next_receipt_number``).
 
 The text is the same on every download; the PDF's bytes are not (the PDF library stamps its
 creation time and a document ID into each file).
 """
 
-
-
 from cms_pages.models import society_settings
 from core.errors import DomainError
 from core.pdf import render_pdf
 
-from .models import Receipt
+from ..models import Receipt
 
 
 class ReceiptError(DomainError):

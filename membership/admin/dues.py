@@ -1,24 +1,23 @@
-"""Money screens of the Wagtail admin that are not listings (registered in wagtail_hooks.py).
+"""Dues in the admin: 会費設定 (the dues rules, edited as data), 会費の一括請求, 督促メール, and
+the dashboard's money panel.
 
 - 会費の一括請求 (``/admin/dues/generate/``): choose a fiscal year, see what
-  ``billing.plan_dues`` would do (how many members, how much, who is skipped and why), then
-  confirm: ``billing.generate_dues`` bills everyone once (a second run bills nobody twice).
+  ``billing.dues.plan_dues`` would do (how many members, how much, who is skipped and why), then
+  confirm: ``billing.dues.bill_dues`` bills everyone once (a second run bills nobody twice), a
+  large roll in the background with a progress page (``/admin/dues/runs/<id>/``).
 - 督促メール (``/admin/dues/reminders/``): choose a fiscal year (or all years), see how many
-  members would be mailed, then confirm: ``tasks.send_dues_reminders_task`` sends one mail per
-  member in the background.
-- ``MoneySummaryPanel``: this fiscal year's dues and what needs the staff's attention, on the
-  admin dashboard.
+  members would be mailed, then confirm: ``billing.reminders.request_dues_reminders`` queues
+  one mail per member in the background, or says why not now.
+- ``MoneySummaryPanel``: this fiscal year's dues and what needs the staff's attention.
 
 Views check input and permission and call services; they never write money rows themselves.
 """
 
-import collections
-import datetime
-import uuid
 from functools import cached_property
 
+import django_filters
+from django import forms
 from django.core.exceptions import PermissionDenied
-from django.db import DatabaseError, connection, transaction
 from django.db.models import Count, Q, Sum
 from django.http import Http404
 from django.shortcuts import redirect
@@ -26,59 +25,109 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.generic import TemplateView
-from django_tasks import TaskResultStatus
-from django_tasks_db.models import DBTaskResult
 from wagtail.admin import messages
-from wagtail.admin.menu import MenuItem
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.panels import FieldPanel
 from wagtail.admin.ui.components import Component
+from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
-from wagtail.log_actions import log
+from wagtail.log_actions import LogFormatter
+from wagtail.snippets.views import snippets as snippet_views
+from wagtail.snippets.views.snippets import SnippetViewSet
 
+from core.admin_kit import NoChooserMixin
 from core.dates import current_fiscal_year
 
-from . import billing
-from .billing_viewsets import (
-    DUES_GENERATED_ACTION,
+from ..billing import dues as billing_dues
+from ..billing.dues import DUES_GENERATED_ACTION, plan_dues
+from ..billing.errors import BillingError
+from ..billing.reminders import REMINDER_LOG_ACTION, plan_dues_reminders, request_dues_reminders
+from ..models import DuesRule, DuesRun, GatewayNotification, Invoice, Member, Payment
+from .money import (
     DUES_RULE_URLS,
+    GENERATE_PERMISSION,
     INVOICE_URLS,
     NOTIFICATION_URLS,
     PAYMENT_URLS,
-)
-from .models import DuesRule, DuesRun, GatewayNotification, Invoice, Member, Payment
-from .tasks import run_dues_generation_task, send_dues_reminders_task
-
-GENERATE_PERMISSION = "membership.add_invoice"
-REMIND_PERMISSION = "membership.change_invoice"
-VIEW_PERMISSION = "membership.view_invoice"
-
-# Above this many members to bill, 会費の一括請求 runs in the background
-# (tasks.run_dues_generation_task) and the staff follow it on the progress page (DuesRunView);
-# up to this many, the invoices are created in the request.
-LARGE_ROLL = 5000
-
-# A 督促メール is refused while any invoice it would mention was reminded less than this long
-# ago (a double click, or two staff at once), so that nobody gets the same mail twice.
-REMINDER_GUARD = datetime.timedelta(minutes=10)
-# PostgreSQL advisory lock that lets only one 督促メール request check and queue at a time.
-REMINDER_LOCK_KEY = 4_711_001
-BUSY_REMINDER_MESSAGE = (
-    "他の督促メールの送信の受付と重なったため、送信しませんでした。"
-    "画面を再読み込みして、前回の督促の日時をご確認ください。"
+    REMIND_PERMISSION,
+    url_with,
+    yen,
 )
 
-
-def _url(name, **params):
-    url = reverse(name)
-    return f"{url}?{urlencode(params, doseq=True)}" if params else url
+# --- history -------------------------------------------------------------------------------------
 
 
-class PermissionMenuItem(MenuItem):
-    def __init__(self, *args, permission, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.permission = permission
+class InvoiceRemindedLogFormatter(LogFormatter):
+    label = "督促メール"
 
-    def is_shown(self, request):
-        return request.user.has_perm(self.permission)
+    def format_message(self, log_entry):
+        data = log_entry.data or {}
+        years = "・".join(f"{year}年度" for year in data.get("fiscal_years") or [])
+        return f"督促メールを送りました({data.get('to', '')} / 未納 {years})"
+
+
+class DuesGeneratedLogFormatter(LogFormatter):
+    label = "会費の一括請求"
+
+    def format_message(self, log_entry):
+        data = log_entry.data or {}
+        return (
+            f"{data.get('fiscal_year', '')}年度の会費を一括請求しました: "
+            f"この設定で {data.get('billed', 0):,}件 / 全体で {data.get('created', 0):,}件作成"
+            f"(合計 {yen(data.get('total_yen', 0))})"
+        )
+
+
+LOG_ACTIONS = {REMINDER_LOG_ACTION: InvoiceRemindedLogFormatter, DUES_GENERATED_ACTION: DuesGeneratedLogFormatter}
+
+
+# --- 会費設定 ------------------------------------------------------------------------------------
+
+
+class DuesRuleCreateView(snippet_views.CreateView):
+    """Opened from the dues generation screen with ?fiscal_year=2026: that year is filled in."""
+
+    def get_initial_form_instance(self):
+        try:
+            year = int(self.request.GET.get("fiscal_year", ""))
+        except ValueError:
+            year = current_fiscal_year()
+        status = self.request.GET.get("member_status")
+        if status not in Member.Status.values:
+            status = Member.Status.ACTIVE
+        return DuesRule(fiscal_year=year, member_status=status)
+
+
+class DuesRuleFilterSet(WagtailFilterSet):
+    member_status = django_filters.ChoiceFilter(
+        label="会員ステータス", choices=Member.Status.choices, empty_label="すべて", widget=forms.Select
+    )
+
+    class Meta:
+        model = DuesRule
+        fields = ["member_status"]
+
+
+class DuesRuleViewSet(NoChooserMixin, SnippetViewSet):
+    model = DuesRule
+    icon = "cog"
+    menu_label = "会費設定"
+    menu_name = "dues_rules"
+    copy_view_enabled = False
+    add_to_reference_index = False
+    add_view_class = DuesRuleCreateView
+
+    ordering = "-fiscal_year"
+    list_display = [
+        "fiscal_year",
+        Column("member_status", label="会員ステータス", accessor="get_member_status_display", sort_key="member_status"),
+        Column("amount", label="会費", accessor=lambda rule: yen(rule.amount), sort_key="amount"),
+    ]
+    filterset_class = DuesRuleFilterSet
+    panels = [FieldPanel("fiscal_year"), FieldPanel("member_status"), FieldPanel("amount")]
+
+
+# --- screens -------------------------------------------------------------------------------------
 
 
 class MoneyScreen(WagtailAdminTemplateMixin, TemplateView):
@@ -106,9 +155,6 @@ def _year(value, default):
     return year if 2000 <= year <= 2100 else default
 
 
-# --- 会費の一括請求 --------------------------------------------------------------------------
-
-
 class DuesGenerateView(MoneyScreen):
     permission = GENERATE_PERMISSION
     template_name = "membership/admin/dues_generate.html"
@@ -125,8 +171,8 @@ class DuesGenerateView(MoneyScreen):
         context = super().get_context_data(**kwargs)
         year = _year(self.request.GET.get("fiscal_year"), current_fiscal_year())
         rules = list(DuesRule.objects.filter(fiscal_year=year).order_by("member_status"))
-        roll = billing.plan_dues(fiscal_year=year)
-        per_status = collections.Counter(status for _, _, status in roll.to_bill)
+        roll = plan_dues(fiscal_year=year)
+        per_status = roll.per_status()
         labels = dict(Member.Status.choices)
         context.update(
             fiscal_year=year,
@@ -146,10 +192,10 @@ class DuesGenerateView(MoneyScreen):
                 {"reason": reason, "count": count, "examples": roll.skipped_examples.get(reason, [])}
                 for reason, count in sorted(roll.skipped.items(), key=lambda item: -item[1])
             ],
-            add_rule_url=_url(f"{DUES_RULE_URLS}:add", fiscal_year=year),
-            rules_url=_url(f"{DUES_RULE_URLS}:list"),
-            invoices_url=_url(f"{INVOICE_URLS}:list", fiscal_year=year, category=Invoice.Category.DUES),
-            large=roll.count > LARGE_ROLL,
+            add_rule_url=url_with(f"{DUES_RULE_URLS}:add", fiscal_year=year),
+            rules_url=url_with(f"{DUES_RULE_URLS}:list"),
+            invoices_url=url_with(f"{INVOICE_URLS}:list", fiscal_year=year, category=Invoice.Category.DUES),
+            large=roll.count > billing_dues.LARGE_ROLL,
         )
         return context
 
@@ -158,57 +204,25 @@ class DuesGenerateView(MoneyScreen):
         if year is None:
             messages.error(request, "年度を選んでください。")
             return redirect("dues_admin:generate")
-        back = _url("dues_admin:generate", fiscal_year=year)
-        rules = list(DuesRule.objects.filter(fiscal_year=year))
-        if not rules:
-            messages.error(request, f"{year}年度の会費設定がありません。先に会費設定を登録してください。")
+        back = url_with("dues_admin:generate", fiscal_year=year)
+        try:
+            roll, run = billing_dues.bill_dues(fiscal_year=year, user=request.user)
+        except BillingError as error:
+            messages.error(request, str(error))
             return redirect(back)
-        if billing.plan_dues(fiscal_year=year).count > LARGE_ROLL:
-            return self.start_in_background(request, year, rules)
-        with transaction.atomic():
-            roll = billing.generate_dues(fiscal_year=year)
-            per_status = collections.Counter(status for _, _, status in roll.to_bill)
-            for rule in rules:
-                log(
-                    instance=rule,
-                    action=DUES_GENERATED_ACTION,
-                    user=request.user,
-                    uuid=uuid.uuid4(),  # one request logs several rules; each keeps its entry
-                    data={
-                        "fiscal_year": year,
-                        "billed": per_status[rule.member_status],
-                        "amount": rule.amount,
-                        "created": roll.created,
-                        "total_yen": roll.total_yen,
-                        "skipped": roll.skipped,
-                    },
-                )
+        if run is not None:  # a large roll: billed in the background, the run's page shows the progress
+            return redirect("dues_admin:run", run_id=run.pk)
         if roll.created:
             messages.success(
                 request,
                 f"{year}年度の会費を{roll.created:,}件請求しました(合計 {roll.total_yen:,}円)。",
                 buttons=[
-                    messages.button(_url(f"{INVOICE_URLS}:list", fiscal_year=year, category="dues"), "請求の一覧")
+                    messages.button(url_with(f"{INVOICE_URLS}:list", fiscal_year=year, category="dues"), "請求の一覧")
                 ],
             )
         else:
             messages.warning(request, f"{year}年度の会費で新しく請求するものはありませんでした。")
         return redirect(back)
-
-    def start_in_background(self, request, year, rules):
-        """Large rolls run as a background task; the run's page shows the progress."""
-        with transaction.atomic():
-            run = DuesRun.objects.create(fiscal_year=year, requested_by=request.user)
-            for rule in rules:
-                log(
-                    instance=rule,
-                    action=DUES_GENERATED_ACTION,
-                    user=request.user,
-                    uuid=uuid.uuid4(),
-                    data={"fiscal_year": year, "amount": rule.amount, "background_run": run.pk},
-                )
-            transaction.on_commit(lambda: run_dues_generation_task.enqueue(run_id=run.pk))
-        return redirect("dues_admin:run", run_id=run.pk)
 
 
 class DuesRunView(MoneyScreen):
@@ -226,13 +240,10 @@ class DuesRunView(MoneyScreen):
             raise Http404
         context.update(
             run=run,
-            back_url=_url("dues_admin:generate", fiscal_year=run.fiscal_year),
-            invoices_url=_url(f"{INVOICE_URLS}:list", fiscal_year=run.fiscal_year, category=Invoice.Category.DUES),
+            back_url=url_with("dues_admin:generate", fiscal_year=run.fiscal_year),
+            invoices_url=url_with(f"{INVOICE_URLS}:list", fiscal_year=run.fiscal_year, category=Invoice.Category.DUES),
         )
         return context
-
-
-# --- 督促メール --------------------------------------------------------------------------------
 
 
 class DuesReminderView(MoneyScreen):
@@ -247,7 +258,7 @@ class DuesReminderView(MoneyScreen):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         year = self.selected_year(self.request.GET)
-        plan = billing.plan_dues_reminders(fiscal_year=year)
+        plan = plan_dues_reminders(fiscal_year=year)
         unpaid_years = (
             Invoice.objects.filter(category=Invoice.Category.DUES, status=Invoice.Status.UNPAID)
             .order_by("-fiscal_year")
@@ -261,7 +272,7 @@ class DuesReminderView(MoneyScreen):
             plan=plan,
             without_email_examples=[letter.member_number for letter in plan.without_email[:10]],
             reminded_today=plan.last_reminded_at and timezone.localdate(plan.last_reminded_at) == today,
-            invoices_url=_url(
+            invoices_url=url_with(
                 f"{INVOICE_URLS}:list",
                 **({"fiscal_year": year} if year else {}),
                 category=Invoice.Category.DUES,
@@ -272,18 +283,11 @@ class DuesReminderView(MoneyScreen):
 
     def post(self, request, *args, **kwargs):
         year = self.selected_year(request.POST)
-        back = _url("dues_admin:reminders", **({"fiscal_year": year} if year else {}))
-        with transaction.atomic():
-            # One request at a time checks and queues (the second of a double click waits here
-            # until the first has committed its queued task, then sees it and is refused).
-            if _lock_reminders():
-                refusal = self.refusal(billing.plan_dues_reminders(fiscal_year=year))
-            else:
-                refusal = BUSY_REMINDER_MESSAGE
-            if refusal is None:
-                send_dues_reminders_task.enqueue(fiscal_year=year, user_id=request.user.pk)
-        if refusal:
-            messages.warning(request, refusal)
+        back = url_with("dues_admin:reminders", **({"fiscal_year": year} if year else {}))
+        try:
+            request_dues_reminders(fiscal_year=year, user=request.user)
+        except BillingError as refusal:
+            messages.warning(request, str(refusal))
             return redirect(back)
         scope = f"{year}年度" if year else "すべての年度"
         try:
@@ -295,48 +299,8 @@ class DuesReminderView(MoneyScreen):
         )
         return redirect(back)
 
-    def refusal(self, plan):
-        """Why this reminder must not be sent now (a warning for the staff), or None."""
-        # Queued but not finished yet (the database task backend; the immediate one has run it).
-        pending = (
-            DBTaskResult.objects.filter(
-                task_path=send_dues_reminders_task.module_path,
-                status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING],
-            )
-            .order_by("-enqueued_at")
-            .first()
-        )
-        if pending is not None:
-            return (
-                f"{timezone.localtime(pending.enqueued_at):%H:%M}に開始した督促メールの送信がまだ終わっていないため、"
-                "送信しませんでした(同じ会員に二度送らないためです)。しばらくしてから画面を再読み込みして、"
-                "前回の督促の日時をご確認ください。"
-            )
-        if plan.last_reminded_at and plan.last_reminded_at > timezone.now() - REMINDER_GUARD:
-            return (
-                f"{timezone.localtime(plan.last_reminded_at):%H:%M}に督促メールを送ったばかりのため、送信しませんでした"
-                f"(同じ会員に二度送らないよう、前回の督促から{REMINDER_GUARD.seconds // 60}分間は送れません)。"
-            )
-        return None
 
-
-def _lock_reminders():
-    """Take the 督促メール lock for this transaction (PostgreSQL); False if it is not free in time.
-
-    The wait is bounded by the connection's lock_timeout (settings.py). Other databases
-    (SQLite in development) take no lock.
-    """
-    if connection.vendor != "postgresql":
-        return True
-    try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REMINDER_LOCK_KEY])
-    except DatabaseError:
-        return False
-    return True
-
-
-# --- dashboard ---------------------------------------------------------------------------------
+# --- dashboard -----------------------------------------------------------------------------------
 
 
 class MoneySummaryPanel(Component):
@@ -385,21 +349,21 @@ class MoneySummaryPanel(Component):
         if self.can_see_payments:
             context.update(
                 awaiting_count=Payment.objects.filter(status=Payment.Status.AWAITING).count(),
-                awaiting_url=_url(f"{PAYMENT_URLS}:list", status=Payment.Status.AWAITING),
+                awaiting_url=url_with(f"{PAYMENT_URLS}:list", status=Payment.Status.AWAITING),
             )
         if self.can_see_notifications:
             context.update(
                 flagged_count=GatewayNotification.objects.filter(
                     outcome=GatewayNotification.Outcome.FLAGGED, resolved_at=None
                 ).count(),
-                flagged_url=_url(
+                flagged_url=url_with(
                     f"{NOTIFICATION_URLS}:list", outcome=GatewayNotification.Outcome.FLAGGED, resolved="unresolved"
                 ),
             )
         if self.user.has_perm(GENERATE_PERMISSION):
-            context["generate_url"] = _url("dues_admin:generate", fiscal_year=year)
+            context["generate_url"] = url_with("dues_admin:generate", fiscal_year=year)
         if self.user.has_perm(REMIND_PERMISSION):
-            context["reminders_url"] = _url("dues_admin:reminders", fiscal_year=year)
+            context["reminders_url"] = url_with("dues_admin:reminders", fiscal_year=year)
         return context
 
 
