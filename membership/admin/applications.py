@@ -9,7 +9,7 @@ never edited or deleted here. Registered in ``membership/wagtail_hooks.py``.
 import django_filters
 from django import forms
 from django.db.models import Count
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from wagtail.admin.filters import WagtailFilterSet
@@ -20,10 +20,8 @@ from wagtail.log_actions import LogFormatter
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from core.admin_kit import (
-    InspectInsteadOfEditView,
-    NoChooserMixin,
+    ActionOnlyViewSetMixin,
     NoteLogFormatter,
-    ReadOnlyHistoryView,
     ReadOnlyIndexView,
     ReadOnlyInspectView,
     RestrictedPermissionPolicy,
@@ -147,22 +145,16 @@ class ApplicationInspectView(ReadOnlyInspectView):
         return f"{self.object.effective_on_label} {date_display(self.object.effective_on, '-')}"
 
 
-class ApplicationViewSet(NoChooserMixin, SnippetViewSet):
+class ApplicationViewSet(ActionOnlyViewSetMixin, SnippetViewSet):
     model = MembershipApplication
     icon = "form"
     menu_label = "各種申請"
     menu_name = "applications"
     menu_order = 210
     add_to_admin_menu = True
-    copy_view_enabled = False
-    inspect_view_enabled = True
-    add_to_reference_index = False
 
     index_view_class = ApplicationIndexView
-    index_template_name = "core/admin/readonly_index.html"
     inspect_view_class = ApplicationInspectView
-    edit_view_class = InspectInsteadOfEditView
-    history_view_class = ReadOnlyHistoryView
 
     list_per_page = 50
     ordering = "-submitted_at"
@@ -233,17 +225,11 @@ class ApplicationViewSet(NoChooserMixin, SnippetViewSet):
     def get_queryset(self, request):
         return MembershipApplication.objects.select_related("member")
 
-    @property
-    def edit_view(self):
-        return self.construct_view(self.edit_view_class)
-
-    def get_urlpatterns(self):
-        return [
-            *super().get_urlpatterns(),
-            path("approve/<int:pk>/", self.construct_view(ApproveApplicationView), name="approve"),
-            path("reject/<int:pk>/", self.construct_view(RejectApplicationView), name="reject"),
-            path("revoke/<int:pk>/", self.construct_view(RevokeApprovalView), name="revoke"),
-        ]
+    action_views = {
+        "approve": ApproveApplicationView,
+        "reject": RejectApplicationView,
+        "revoke": RevokeApprovalView,
+    }
 
 
 class PendingApplicationsPanel(Component):

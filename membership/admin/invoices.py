@@ -4,7 +4,7 @@ with its actions (``invoice_actions``), and the invoices section of a member's p
 import django_filters
 from django import forms
 from django.shortcuts import get_object_or_404
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.http import urlencode
@@ -15,9 +15,7 @@ from wagtail.admin.widgets.button import HeaderButton
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from core.admin_kit import (
-    InspectInsteadOfEditView,
-    NoChooserMixin,
-    ReadOnlyHistoryView,
+    ActionOnlyViewSetMixin,
     ReadOnlyIndexView,
     ReadOnlyInspectView,
     date_display,
@@ -154,20 +152,14 @@ def _last_reminded(invoice):
     return _local_date(invoice.last_reminded_at)
 
 
-class InvoiceViewSet(NoChooserMixin, SnippetViewSet):
+class InvoiceViewSet(ActionOnlyViewSetMixin, SnippetViewSet):
     model = Invoice
     icon = "doc-full"
     menu_label = "請求"
     menu_name = "invoices"
-    copy_view_enabled = False
-    inspect_view_enabled = True
-    add_to_reference_index = False
 
     index_view_class = InvoiceIndexView
-    index_template_name = "core/admin/readonly_index.html"
     inspect_view_class = InvoiceInspectView
-    edit_view_class = InspectInsteadOfEditView
-    history_view_class = ReadOnlyHistoryView
 
     list_per_page = 50
     ordering = "-fiscal_year"
@@ -252,23 +244,14 @@ class InvoiceViewSet(NoChooserMixin, SnippetViewSet):
         return Invoice.objects.select_related("member")
 
     @property
-    def edit_view(self):
-        return self.construct_view(self.edit_view_class)
-
-    @property
     def add_view(self):
         return self.construct_view(InvoiceCreateView)
 
-    def action_view(self, view_class):
-        return self.construct_view(view_class)
-
-    def get_urlpatterns(self):
-        return [
-            *super().get_urlpatterns(),
-            path("pay/<int:pk>/", self.action_view(RecordPaymentView), name="pay"),
-            path("exempt/<int:pk>/", self.action_view(ExemptInvoiceView), name="exempt"),
-            path("cancel/<int:pk>/", self.action_view(CancelInvoiceView), name="cancel"),
-        ]
+    action_views = {
+        "pay": RecordPaymentView,
+        "exempt": ExemptInvoiceView,
+        "cancel": CancelInvoiceView,
+    }
 
 
 @member_section

@@ -3,7 +3,7 @@ flagged (要確認) one (``billing.notifications.resolve_notification``, which w
 
 import django_filters
 from django import forms
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.html import format_html
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.menus import MenuItem
@@ -14,9 +14,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 
 from core.admin_kit import (
     ActionFormView,
-    InspectInsteadOfEditView,
-    NoChooserMixin,
-    ReadOnlyHistoryView,
+    ActionOnlyViewSetMixin,
     ReadOnlyIndexView,
     ReadOnlyInspectView,
     datetime_display,
@@ -161,20 +159,14 @@ class NotificationResolveView(ActionFormView):
         return f"決済通知({record.order_id or '-'})を確認済にしました。"
 
 
-class GatewayNotificationViewSet(NoChooserMixin, SnippetViewSet):
+class GatewayNotificationViewSet(ActionOnlyViewSetMixin, SnippetViewSet):
     model = GatewayNotification
     icon = "warning"
     menu_label = "決済通知"
     menu_name = "gateway_notifications"
-    copy_view_enabled = False
-    inspect_view_enabled = True
-    add_to_reference_index = False
 
     index_view_class = NotificationIndexView
-    index_template_name = "core/admin/readonly_index.html"
     inspect_view_class = NotificationInspectView
-    edit_view_class = InspectInsteadOfEditView
-    history_view_class = ReadOnlyHistoryView
 
     list_per_page = 50
     ordering = "-received_at"
@@ -214,12 +206,6 @@ class GatewayNotificationViewSet(NoChooserMixin, SnippetViewSet):
         "body",
     ]
 
-    @property
-    def edit_view(self):
-        return self.construct_view(self.edit_view_class)
-
-    def get_urlpatterns(self):
-        return [
-            *super().get_urlpatterns(),
-            path("resolve/<int:pk>/", self.construct_view(NotificationResolveView), name="resolve"),
-        ]
+    action_views = {
+        "resolve": NotificationResolveView,
+    }

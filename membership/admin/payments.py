@@ -11,9 +11,7 @@ from wagtail.admin.ui.tables import Column
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from core.admin_kit import (
-    InspectInsteadOfEditView,
-    NoChooserMixin,
-    ReadOnlyHistoryView,
+    ActionOnlyViewSetMixin,
     ReadOnlyIndexView,
     ReadOnlyInspectView,
     datetime_display,
@@ -61,20 +59,14 @@ def _payment_member(payment):
     return f"{member.member_number} {member.full_name}"
 
 
-class PaymentViewSet(NoChooserMixin, SnippetViewSet):
+class PaymentViewSet(ActionOnlyViewSetMixin, SnippetViewSet):
     model = Payment
     icon = "tasks"
     menu_label = "決済"
     menu_name = "payments"
-    copy_view_enabled = False
-    inspect_view_enabled = True
-    add_to_reference_index = False
 
     index_view_class = PaymentIndexView
-    index_template_name = "core/admin/readonly_index.html"
     inspect_view_class = PaymentInspectView
-    edit_view_class = InspectInsteadOfEditView
-    history_view_class = ReadOnlyHistoryView
 
     list_per_page = 50
     ordering = "-created_at"
@@ -160,7 +152,3 @@ class PaymentViewSet(NoChooserMixin, SnippetViewSet):
 
     def get_queryset(self, request):
         return Payment.objects.select_related("invoice__member")
-
-    @property
-    def edit_view(self):
-        return self.construct_view(self.edit_view_class)

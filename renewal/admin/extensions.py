@@ -5,18 +5,17 @@
   each a small confirm form calling one service of ``renewal.extensions`` (which logs it).
 """
 
-from django.urls import path, reverse
+from django.urls import reverse
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.widgets.button import HeaderButton
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from core.admin_kit import (
     ActionFormView,
-    InspectInsteadOfEditView,
+    ActionOnlyViewSetMixin,
     NoChooserMixin,
     NoteForm,
     NoteLogFormatter,
-    ReadOnlyHistoryView,
     ReadOnlyIndexView,
     ReadOnlyInspectView,
     RequiredNoteForm,
@@ -148,20 +147,14 @@ class RejectExtensionView(ExtensionActionView):
         return f"{application}を差戻しました。"
 
 
-class ExtensionApplicationViewSet(NoChooserMixin, SnippetViewSet):
+class ExtensionApplicationViewSet(ActionOnlyViewSetMixin, SnippetViewSet):
     model = ExtensionApplication
     icon = "date"
     menu_label = "更新延長申請"
     menu_name = "extension_applications"
-    copy_view_enabled = False
-    inspect_view_enabled = True
-    add_to_reference_index = False
 
     index_view_class = ExtensionIndexView
-    index_template_name = "core/admin/readonly_index.html"
     inspect_view_class = ExtensionInspectView
-    edit_view_class = InspectInsteadOfEditView
-    history_view_class = ReadOnlyHistoryView
     list_display = [
         "member__member_number",
         Column("member_name", label="氏名", accessor="member.full_name"),
@@ -186,13 +179,7 @@ class ExtensionApplicationViewSet(NoChooserMixin, SnippetViewSet):
     def get_queryset(self, request):
         return ExtensionApplication.objects.select_related("member", "programme")
 
-    @property
-    def edit_view(self):
-        return self.construct_view(self.edit_view_class)
-
-    def get_urlpatterns(self):
-        return [
-            *super().get_urlpatterns(),
-            path("approve/<int:pk>/", self.construct_view(ApproveExtensionView), name="approve"),
-            path("reject/<int:pk>/", self.construct_view(RejectExtensionView), name="reject"),
-        ]
+    action_views = {
+        "approve": ApproveExtensionView,
+        "reject": RejectExtensionView,
+    }

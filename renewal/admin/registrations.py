@@ -11,7 +11,7 @@ import django_filters
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.html import format_html
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.menus import MenuItem
@@ -23,9 +23,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 
 from core.admin_kit import (
     ActionFormView,
-    InspectInsteadOfEditView,
-    NoChooserMixin,
-    ReadOnlyHistoryView,
+    ActionOnlyViewSetMixin,
     ReadOnlyInspectView,
     RestrictedPermissionPolicy,
     date_display,
@@ -274,20 +272,15 @@ def _registration_session(registration):
     return f"{registration.session.seminar.title} {registration.session.title}"
 
 
-class RegistrationViewSet(NoChooserMixin, SnippetViewSet):
+class RegistrationViewSet(ActionOnlyViewSetMixin, SnippetViewSet):
     model = Registration
     icon = "list-ul"
     menu_label = "参加申込"
     menu_name = "registrations"
-    copy_view_enabled = False
-    inspect_view_enabled = True
-    add_to_reference_index = False
 
     index_view_class = RegistrationIndexView
     index_template_name = "renewal/admin/registration_index.html"
     inspect_view_class = RegistrationInspectView
-    edit_view_class = InspectInsteadOfEditView
-    history_view_class = ReadOnlyHistoryView
 
     list_per_page = 50
     ordering = "-applied_at"
@@ -350,12 +343,6 @@ class RegistrationViewSet(NoChooserMixin, SnippetViewSet):
     def get_queryset(self, request):
         return Registration.objects.select_related("member", "session__seminar")
 
-    @property
-    def edit_view(self):
-        return self.construct_view(self.edit_view_class)
-
-    def get_urlpatterns(self):
-        return [
-            *super().get_urlpatterns(),
-            path("attend/<int:pk>/", self.construct_view(MarkAttendedView), name="attend"),
-        ]
+    action_views = {
+        "attend": MarkAttendedView,
+    }

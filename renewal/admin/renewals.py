@@ -9,7 +9,7 @@ formatters of those history entries, and of the expiry change on the member, are
 
 import django_filters
 from django import forms
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.html import format_html
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.tables import Column
@@ -19,11 +19,9 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 
 from core.admin_kit import (
     ActionFormView,
-    InspectInsteadOfEditView,
-    NoChooserMixin,
+    ActionOnlyViewSetMixin,
     NoteForm,
     NoteLogFormatter,
-    ReadOnlyHistoryView,
     ReadOnlyIndexView,
     ReadOnlyInspectView,
     RequiredNoteForm,
@@ -262,20 +260,14 @@ class IssueCardView(RenewalActionView):
         return f"{application}の会員証を発行しました。"
 
 
-class RenewalViewSet(NoChooserMixin, SnippetViewSet):
+class RenewalViewSet(ActionOnlyViewSetMixin, SnippetViewSet):
     model = RenewalApplication
     icon = "tasks"
     menu_label = "資格更新申請"
     menu_name = "renewal_applications"
-    copy_view_enabled = False
-    inspect_view_enabled = True
-    add_to_reference_index = False
 
     index_view_class = RenewalIndexView
-    index_template_name = "core/admin/readonly_index.html"
     inspect_view_class = RenewalInspectView
-    edit_view_class = InspectInsteadOfEditView
-    history_view_class = ReadOnlyHistoryView
 
     list_per_page = 50
     ordering = "-submitted_at"
@@ -332,14 +324,8 @@ class RenewalViewSet(NoChooserMixin, SnippetViewSet):
     def get_queryset(self, request):
         return RenewalApplication.objects.select_related("member", "invoice")
 
-    @property
-    def edit_view(self):
-        return self.construct_view(self.edit_view_class)
-
-    def get_urlpatterns(self):
-        return [
-            *super().get_urlpatterns(),
-            path("approve/<int:pk>/", self.construct_view(ApproveRenewalView), name="approve"),
-            path("reject/<int:pk>/", self.construct_view(RejectRenewalView), name="reject"),
-            path("issue/<int:pk>/", self.construct_view(IssueCardView), name="issue"),
-        ]
+    action_views = {
+        "approve": ApproveRenewalView,
+        "reject": RejectRenewalView,
+        "issue": IssueCardView,
+    }

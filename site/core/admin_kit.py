@@ -14,7 +14,7 @@ import datetime
 from django import forms
 from django.contrib.auth import get_user_model
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.views.generic import FormView, View
@@ -318,3 +318,28 @@ class ActionFormView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormView
         messages.success(self.request, self.success_message(instance))
         return redirect(self.inspect_url)
 
+
+class ActionOnlyViewSetMixin(NoChooserMixin):
+    """For a SnippetViewSet of rows changed only through actions on their inspect page (money,
+    applications, registrations): no copy, no chooser, the edit URL shows the inspect page, the
+    history leads back to it, and each ``action_views`` entry gets its URL ``<name>/<pk>/``
+    named ``name`` (an ``ActionFormView``)."""
+
+    copy_view_enabled = False
+    inspect_view_enabled = True
+    add_to_reference_index = False
+    index_template_name = "core/admin/readonly_index.html"
+    edit_view_class = InspectInsteadOfEditView
+    history_view_class = ReadOnlyHistoryView
+    action_views = {}
+
+    @property
+    def edit_view(self):
+        # InspectInsteadOfEditView takes none of the edit form's arguments.
+        return self.construct_view(self.edit_view_class)
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            *(path(f"{name}/<int:pk>/", self.construct_view(view), name=name) for name, view in self.action_views.items()),
+        ]
