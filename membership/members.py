@@ -5,19 +5,27 @@ wagtail_hooks.py, so every edit through Wagtail's action registry is treated ali
   (field label, old value, new value) in the log entry's ``data``; shown by
   ``admin.member_history.MemberEditLogFormatter``.
 - ``MemberDeleteAction``: deleting a member removes its account too.
+- ``write_imported_members``: the member-list import's writes (new accounts and members,
+  changed members and e-mails), in bulk.
 """
 
 import datetime
+import secrets
 
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
+from django.utils import timezone
 from wagtail.actions.delete import DeleteAction
 from wagtail.actions.edit import EditAction
 from wagtail.log_actions import log
 
-from .models import Member
+from core.bulk import insert_rows, update_rows
+
+from .models import Member, User
 
 MEMBER_EDIT_ACTION = "membership.member.edit"
+EMAIL = "user__email"  # the account's e-mail among a member's imported values
 
 # Fields whose changes are not worth a line in the history (bookkeeping, not member data).
 UNTRACKED_FIELDS = {"id", "user", "profile_saved_at", "created_at", "updated_at"}
@@ -109,3 +117,64 @@ class MemberDeleteAction(DeleteAction):
                 account.set_unusable_password()
                 account.save(update_fields=["is_active", "password", "password_changed_at"])
         return result
+
+
+def unusable_password():
+    # What make_password(None) stores, without 40 calls to secrets.choice per account.
+    return UNUSABLE_PASSWORD_PREFIX + secrets.token_urlsafe(30)
+
+
+def write_imported_members(*, creates, updates, attributes):
+    """Write a checked member list in the caller's transaction (the import job's).
+
+    ``creates``: the values of new members (an account each: login id = member number, no
+    usable password, first login through password reset). ``updates``: (current values, new
+    values, changed attributes) of known members. ``attributes``: the member fields imported.
+    """
+    now = timezone.now()
+    if creates:
+        user_ids = insert_rows(
+            User,
+            (
+                {
+                    "username": values["member_number"],
+                    "email": values[EMAIL],
+                    "kind": User.Kind.MEMBER,
+                    "password": unusable_password(),
+                    "date_joined": now,
+                }
+                for values in creates
+            ),
+            return_ids=True,
+            id_lookup="username",
+        )
+        insert_rows(
+            Member,
+            (
+                {"user_id": user_id, **{attribute: values[attribute] for attribute in attributes}}
+                for user_id, values in zip(user_ids, creates, strict=True)
+            ),
+        )
+    if updates:
+        member_fields = set()
+        members = []
+        users = []
+        for current, values, changed in updates:
+            if EMAIL in changed:
+                users.append({"id": current["user_id"], "email": values[EMAIL]})
+            profile_changes = [attribute for attribute in changed if attribute != EMAIL]
+            if not profile_changes:
+                continue
+            member_fields.update(profile_changes)
+            members.append(
+                {
+                    "id": current["id"],
+                    "user_id": current["user_id"],
+                    "updated_at": now,
+                    **{attribute: values[attribute] for attribute in attributes},
+                }
+            )
+        # Every imported column of a changed row holds the file's value, so writing the
+        # union of the changed columns is right for every row of the batch.
+        update_rows(Member, members, [*sorted(member_fields), "updated_at"] if members else [])
+        update_rows(User, users, ["email"])

@@ -9,29 +9,24 @@ Speed (acceptance: 20,000 rows, preview and apply together, at least 5,000 rows/
 PostgreSQL; ``make bench`` prints it): the existing members, accounts and e-mail owners
 for the whole file are loaded in a few queries (``preload``), every rule runs in Python
 through the resource's widgets, and the writes go in bulk: new accounts and members with
-``imports.bulk.insert_rows`` (COPY on PostgreSQL, ``bulk_create`` elsewhere), changed ones
-with ``imports.bulk.update_rows`` (COPY into a temporary table and one UPDATE on
-PostgreSQL, ``bulk_update`` in batches elsewhere). django-import-export's own row-by-row ``import_data`` does
+``membership.members.write_imported_members`` (COPY on PostgreSQL, ``bulk_create`` /
+``bulk_update`` elsewhere, through ``core.bulk``). django-import-export's own row-by-row ``import_data`` does
 about 200 rows/s here (one query per row and per save).
 """
 
-import secrets
 from dataclasses import dataclass, field
 
-from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db.models.functions import Lower
-from django.utils import timezone
 
 from membership.accounts import GUEST_LOGIN_ID
+from membership.members import EMAIL, write_imported_members
 from membership.models import Member, User
 
-from ..bulk import insert_rows, update_rows
 from ..registry import ImportKind, register
 from ..report import ERROR, NEW, UNCHANGED, UPDATED
 from ..resources import MemberResource
 
 QUERY_CHUNK = 2000
-EMAIL = "user__email"
 
 # Required addresses by mailing address, as the member-details form has them.
 MAILING_REQUIRED = {
@@ -71,11 +66,6 @@ def preload(queryset, key, keys, *, columns):
     for chunk in chunks(keys):
         rows.extend(queryset.filter(**{f"{key}__in": chunk}).values(*columns))
     return rows
-
-
-def unusable_password():
-    # What make_password(None) stores, without 40 calls to secrets.choice per account.
-    return UNUSABLE_PASSWORD_PREFIX + secrets.token_urlsafe(30)
 
 
 @dataclass
@@ -225,53 +215,6 @@ class MemberImport(ImportKind):
             owners.setdefault(row["email_lower"], []).append((row["id"], row["username"]))
         return owners
 
-    # --- writing ---------------------------------------------------------------------------
+    # --- writing: membership's service owns the member and account rows ---------------------
     def write(self, plan, report):
-        now = timezone.now()
-        attributes = self.member_attributes
-        if plan.creates:
-            user_ids = insert_rows(
-                User,
-                (
-                    {
-                        "username": values["member_number"],
-                        "email": values[EMAIL],
-                        "kind": User.Kind.MEMBER,
-                        "password": unusable_password(),
-                        "date_joined": now,
-                    }
-                    for values in plan.creates
-                ),
-                return_ids=True,
-                id_lookup="username",
-            )
-            insert_rows(
-                Member,
-                (
-                    {"user_id": user_id, **{attribute: values[attribute] for attribute in attributes}}
-                    for user_id, values in zip(user_ids, plan.creates, strict=True)
-                ),
-            )
-        if plan.updates:
-            member_fields = set()
-            members = []
-            users = []
-            for current, values, changed in plan.updates:
-                if EMAIL in changed:
-                    users.append({"id": current["user_id"], "email": values[EMAIL]})
-                profile_changes = [attribute for attribute in changed if attribute != EMAIL]
-                if not profile_changes:
-                    continue
-                member_fields.update(profile_changes)
-                members.append(
-                    {
-                        "id": current["id"],
-                        "user_id": current["user_id"],
-                        "updated_at": now,
-                        **{attribute: values[attribute] for attribute in attributes},
-                    }
-                )
-            # Every imported column of a changed row holds the file's value, so writing the
-            # union of the changed columns is right for every row of the batch.
-            update_rows(Member, members, [*sorted(member_fields), "updated_at"] if members else [])
-            update_rows(User, users, ["email"])
+        write_imported_members(creates=plan.creates, updates=plan.updates, attributes=self.member_attributes)

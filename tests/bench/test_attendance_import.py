@@ -17,8 +17,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.utils import timezone
 
+from core.bulk import insert_rows
 from imports import services
-from imports.bulk import insert_rows
 from imports.models import ImportJob
 from membership.models import Member, User
 from renewal.models import Credit, CreditCategory, Registration, Seminar, Session

@@ -13,6 +13,7 @@ from django.urls import reverse
 from imports import services
 from imports.kinds import members as member_kind
 from imports.models import ImportJob
+from membership import members as member_service
 from membership.models import Member, User
 from tests.factories import DEFAULT_PASSWORD, MemberFactory, StaffUserFactory, UserFactory
 from tests.imports.data import csv_bytes, member_row, member_rows
@@ -275,14 +276,14 @@ def test_apply_validates_again_and_applies_nothing_when_the_database_changed(pre
 
 
 def test_a_failure_while_writing_leaves_nothing_behind(preview, superuser, monkeypatch):
-    real_insert = member_kind.insert_rows
+    real_insert = member_service.insert_rows
 
     def insert_then_fail(model, rows, **kwargs):
         if model is Member:
             raise IntegrityError("duplicate key value violates unique constraint")
         return real_insert(model, rows, **kwargs)
 
-    monkeypatch.setattr(member_kind, "insert_rows", insert_then_fail)
+    monkeypatch.setattr(member_service, "insert_rows", insert_then_fail)
     job = services.start_apply(job=preview(csv_bytes(member_rows(5))), user=superuser)
     assert job.state == ImportJob.State.FAILED
     assert job.message == services.CONFLICT_MESSAGE
