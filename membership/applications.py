@@ -15,7 +15,6 @@ import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from wagtail.log_actions import log
@@ -26,6 +25,7 @@ from core.outbox import queue_mail
 from core.workflow import Transition, Workflow
 
 from .billing.dues import unpaid_dues
+from .mail import mail_member
 from .models import Member, MembershipApplication
 
 Kind = MembershipApplication.Kind
@@ -288,21 +288,10 @@ def withdrawal_warnings(member):
 
 
 def _mail(application, template, subject):
-    member = application.member
-    email = member.user.email
-    if not email:
-        return
-    society = society_settings()
-    body = render_to_string(
-        template,
-        {
-            "application": application,
-            "member": member,
-            "society": society,
-            "page_url": f"{settings.SITE_URL}{reverse(KIND_URL_NAMES[application.kind])}",
-        },
+    page_url = f"{settings.SITE_URL}{reverse(KIND_URL_NAMES[application.kind])}"
+    mail_member(
+        application.member, template=template, subject=subject, context={"application": application, "page_url": page_url}
     )
-    queue_mail(subject=f"【{society.society_name}】{subject}", body=body, to=[email])
 
 
 def _mail_secretariat(application):

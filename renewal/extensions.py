@@ -18,7 +18,7 @@ from core.workflow import Transition, Workflow
 from membership.models import Member
 
 from .models import ExtensionApplication, ExtensionProgramme
-from .renewals import OPEN_STATES, RenewalError, change_expiry, mail_member
+from .renewals import OPEN_STATES, RenewalError, change_expiry, mail_applicant
 
 State = ExtensionApplication.State
 
@@ -68,7 +68,7 @@ def submit_extension(*, member, programme_id, reason, today=None):
             )
     except IntegrityError as error:
         raise RenewalError("この更新延長措置にはすでに申請しています。") from error
-    mail_member(application, "renewal/mail/extension_submitted.txt", "更新延長申請を受け付けました")
+    mail_applicant(application, "renewal/mail/extension_submitted.txt", "更新延長申請を受け付けました")
     return application
 
 
@@ -89,7 +89,7 @@ def approve_extension(*, application_id, user, note=""):
     change_expiry(member, extended_expiry(application), user=user, reason=f"更新延長({application.programme.name})")
     EXTENSION.move(application, "approve", user=user, note=note)
     application.member = member  # the mail states the new expiry
-    mail_member(application, "renewal/mail/extension_decided.txt", "更新延長申請を承認しました")
+    mail_applicant(application, "renewal/mail/extension_decided.txt", "更新延長申請を承認しました")
     return application
 
 
@@ -97,5 +97,5 @@ def approve_extension(*, application_id, user, note=""):
 def reject_extension(*, application_id, user, note):
     application = EXTENSION.lock(application_id, "reject", note=note)
     EXTENSION.move(application, "reject", user=user, note=note)
-    mail_member(application, "renewal/mail/extension_decided.txt", "更新延長申請について事務局からのご連絡")
+    mail_applicant(application, "renewal/mail/extension_decided.txt", "更新延長申請について事務局からのご連絡")
     return application

@@ -20,19 +20,17 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from wagtail.log_actions import log
 
-from cms_pages.models import society_settings
 from core.dates import add_months, current_fiscal_year
 from core.errors import DomainError
-from core.outbox import queue_mail
 from core.workflow import Transition, Workflow
 from membership.billing.dues import unpaid_dues
 from membership.billing.errors import BillingError
 from membership.billing.invoices import close_invoice, create_invoice
+from membership.mail import mail_member
 from membership.models import Invoice, Member
 
 from . import credits
@@ -166,7 +164,7 @@ def submit_renewal(*, member, today=None):
             )
     except IntegrityError as error:  # a second tab at the same moment
         raise RenewalError("この更新期限の資格更新申請はすでにあります。") from error
-    mail_member(application, "renewal/mail/renewal_submitted.txt", "資格更新申請を受け付けました")
+    mail_applicant(application, "renewal/mail/renewal_submitted.txt", "資格更新申請を受け付けました")
     return application
 
 
@@ -202,7 +200,7 @@ def approve_renewal(*, application_id, user, note=""):
         purpose="消化器内視鏡技師 資格更新料として",
     )
     RENEWAL.move(application, "approve", user=user, note=note, fields=["invoice"])
-    mail_member(application, "renewal/mail/renewal_decided.txt", "資格更新申請の確認が完了しました")
+    mail_applicant(application, "renewal/mail/renewal_decided.txt", "資格更新申請の確認が完了しました")
     return application
 
 
@@ -232,7 +230,7 @@ def reject_renewal(*, application_id, user, note):
             except BillingError as error:  # e.g. a convenience-store payment is under way
                 raise RenewalError(str(error)) from error
     RENEWAL.move(application, "reject", user=user, note=note)
-    mail_member(application, "renewal/mail/renewal_decided.txt", "資格更新申請について事務局からのご連絡")
+    mail_applicant(application, "renewal/mail/renewal_decided.txt", "資格更新申請について事務局からのご連絡")
     return application
 
 
@@ -253,7 +251,7 @@ def issue_card(*, application_id, user):
         fields=["issued_at"],
         data={"expires_on": str(member.certification_expires_on)},
     )
-    mail_member(application, "renewal/mail/renewal_issued.txt", "会員証を発行しました")
+    mail_applicant(application, "renewal/mail/renewal_issued.txt", "会員証を発行しました")
     return application
 
 
@@ -270,20 +268,12 @@ def change_expiry(member, new_expires_on, *, user, reason):
     )
 
 
-def mail_member(application, template, subject):
-    """Queue the mail about ``application`` (a renewal or an extension) to its member, if they have an address."""
-    member = application.member
-    email = member.user.email
-    if not email:
-        return
-    society = society_settings()
-    body = render_to_string(
-        template,
-        {
-            "application": application,
-            "member": member,
-            "society": society,
-            "renewal_url": f"{settings.SITE_URL}{reverse('renewal:renewal')}",
-        },
+def mail_applicant(application, template, subject):
+    """Queue the mail about ``application`` (a renewal or an extension) to its member."""
+    renewal_url = f"{settings.SITE_URL}{reverse('renewal:renewal')}"
+    mail_member(
+        application.member,
+        template=template,
+        subject=subject,
+        context={"application": application, "renewal_url": renewal_url},
     )
-    queue_mail(subject=f"【{society.society_name}】{subject}", body=body, to=[email])
