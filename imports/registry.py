@@ -97,9 +97,16 @@ class ImportKind:
     def sample_columns(self):
         return list(self.preview_columns) or self.headers()[:4]
 
+    # A last preview column saying what the row does or why it is refused (照合結果, 内容), or "".
+    detail_column = ""
+
+    def cells(self, table, raw, detail=""):
+        """A row's preview cells: its sample columns, then ``detail`` where the kind has that column."""
+        return [*self.sample_cells(table, raw), *([detail] if self.detail_column else [])]
+
     def new_report(self):
         return ImportReport(
-            columns=self.sample_columns(),
+            columns=[*self.sample_columns(), *([self.detail_column] if self.detail_column else [])],
             column_order=self.headers(),
             sample_size=self.sample_size,
             outcomes=self.outcomes,

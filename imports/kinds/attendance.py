@@ -159,15 +159,8 @@ class AttendanceImport(ImportKind):
         "エラー(存在しない会員番号・セッションID、同じ会員とセッションの行が2行以上、形式の誤り)が1件でもあると取り込めません。"
         "全件そろって取り込むか、何も変更しないかのどちらかです。",
     )
+    detail_column = DETAIL_COLUMN
     preview_columns = ("会員番号", "セッションID", "参加形態")
-
-    def new_report(self):
-        report = super().new_report()
-        report.columns.append(DETAIL_COLUMN)
-        return report
-
-    def cells(self, table, raw, detail):
-        return [*self.sample_cells(table, raw), detail]
 
     # --- validation ------------------------------------------------------------------------
     def validate(self, table, report, progress=None):

@@ -170,15 +170,8 @@ class BankTransferImport(ImportKind):
         "過去の入金記録の移行ではチェックを外してください。もう一度取り込んだ明細(入金済の行)ではメールは送りません。",
     )
     confirm_options = (MAIL_OPTION,)
+    detail_column = DETAIL_COLUMN
     preview_columns = ("会員番号", "入金日", "金額", "年度", "請求区分", "入金種別")
-
-    def new_report(self):
-        report = super().new_report()
-        report.columns.append(DETAIL_COLUMN)
-        return report
-
-    def cells(self, table, raw, detail):
-        return [*self.sample_cells(table, raw), detail]
 
     # --- validation ------------------------------------------------------------------------
     def validate(self, table, report, progress=None):
