@@ -4,7 +4,13 @@ the application's inspect page, each calling one service of ``membership.applica
 
 from django.utils import timezone
 
-from core.admin_kit import ActionFormView, NoteForm, RequiredNoteForm, date_display, datetime_display
+from core.admin_kit import (
+    NoteForm,
+    RequiredNoteForm,
+    WorkflowActionView,
+    date_display,
+    datetime_display,
+)
 
 from .. import applications
 from ..models import MembershipApplication
@@ -25,7 +31,7 @@ def application_summary(application):
     return rows
 
 
-class ApplicationDecisionView(ActionFormView):
+class ApplicationDecisionView(WorkflowActionView):
     model = MembershipApplication
     header_icon = "form"
     refusals = (applications.ApplicationError,)
@@ -37,10 +43,7 @@ class ApplicationDecisionView(ActionFormView):
     def summary(self):
         return application_summary(self.object)
 
-    def blocked_reason(self):
-        if not applications.WORKFLOW.allowed(self.object, self.transition):
-            return f"この申請は{self.object.get_state_display()}です。{self.page_title}はできません。"
-        return ""
+    workflow = applications.WORKFLOW
 
 
 class ApproveApplicationView(ApplicationDecisionView):

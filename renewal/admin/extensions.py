@@ -11,7 +11,6 @@ from wagtail.admin.widgets.button import HeaderButton
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from core.admin_kit import (
-    ActionFormView,
     ActionOnlyViewSetMixin,
     NoChooserMixin,
     NoteForm,
@@ -20,6 +19,7 @@ from core.admin_kit import (
     ReadOnlyInspectView,
     RequiredNoteForm,
     RestrictedPermissionPolicy,
+    WorkflowActionView,
     date_display,
     datetime_display,
 )
@@ -96,7 +96,7 @@ class ExtensionInspectView(ReadOnlyInspectView):
         return member_link(self.object.member)
 
 
-class ExtensionActionView(ActionFormView):
+class ExtensionActionView(WorkflowActionView):
     model = ExtensionApplication
     header_icon = "tasks"
     transition = "approve"  # of extensions.EXTENSION
@@ -114,10 +114,7 @@ class ExtensionActionView(ActionFormView):
             ("申請理由", application.reason),
         ]  # fmt: skip
 
-    def blocked_reason(self):
-        if not extensions.EXTENSION.allowed(self.object, self.transition):
-            return f"この申請は{self.object.get_state_display()}です。{self.page_title}はできません。"
-        return ""
+    workflow = extensions.EXTENSION
 
 
 class ApproveExtensionView(ExtensionActionView):

@@ -18,7 +18,6 @@ from wagtail.log_actions import LogFormatter
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from core.admin_kit import (
-    ActionFormView,
     ActionOnlyViewSetMixin,
     NoteForm,
     NoteLogFormatter,
@@ -26,6 +25,7 @@ from core.admin_kit import (
     ReadOnlyInspectView,
     RequiredNoteForm,
     RestrictedPermissionPolicy,
+    WorkflowActionView,
     date_display,
     datetime_display,
 )
@@ -174,7 +174,7 @@ def renewal_summary(application):
     ]
 
 
-class RenewalActionView(ActionFormView):
+class RenewalActionView(WorkflowActionView):
     model = RenewalApplication
     header_icon = "tasks"
     refusals = (renewals.RenewalError,)
@@ -186,10 +186,10 @@ class RenewalActionView(ActionFormView):
     def summary(self):
         return renewal_summary(self.object)
 
-    def blocked_reason(self):
-        if not renewals.RENEWAL.allowed(self.object, self.transition):
-            return f"この申請は{renewal_progress(self.object)}です。{self.page_title}はできません。"
-        return ""
+    workflow = renewals.RENEWAL
+
+    def state_label(self):
+        return renewal_progress(self.object)
 
 
 class ApproveRenewalView(RenewalActionView):

@@ -319,6 +319,22 @@ class ActionFormView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormView
         return redirect(self.inspect_url)
 
 
+
+class WorkflowActionView(ActionFormView):
+    """An ``ActionFormView`` for one transition of a ``core.workflow.Workflow``: the button is
+    replaced by why not while the object's state does not allow it."""
+
+    workflow = None
+    transition = ""
+
+    def state_label(self):
+        return self.object.get_state_display()
+
+    def blocked_reason(self):
+        if not self.workflow.allowed(self.object, self.transition):
+            return f"この申請は{self.state_label()}です。{self.page_title}はできません。"
+        return ""
+
 class ActionOnlyViewSetMixin(NoChooserMixin):
     """For a SnippetViewSet of rows changed only through actions on their inspect page (money,
     applications, registrations): no copy, no chooser, the edit URL shows the inspect page, the
