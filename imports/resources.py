@@ -34,13 +34,25 @@ def _prefecture():
     return PrefectureWidget(PREFECTURES)
 
 
-class MemberResource(resources.ModelResource):
-    member_number = ImportField(
+MEMBER_NUMBER_HELP = "先頭の0もそのまま入れてください(Excel では列を「文字列」にしてから入力してください)。"
+
+
+def member_number_field(help_text=MEMBER_NUMBER_HELP, **kwargs):
+    """The 会員番号 column every kind matches members by: a required text cell (never a number,
+    or Excel drops the leading zeros)."""
+    return ImportField(
         attribute="member_number",
         column_name="会員番号",
         widget=CodeWidget(max_length=20, required=True, label="会員番号"),
         required=True,
         text_column=True,
+        help_text=help_text,
+        **kwargs,
+    )
+
+
+class MemberResource(resources.ModelResource):
+    member_number = member_number_field(
         example="0012345",
         help_text="ログインIDになります。先頭の0もそのまま残ります。Excel では列を「文字列」にしてから入力してください"
         "(数値にすると先頭の0が消え、ファイルから復元できません)。",

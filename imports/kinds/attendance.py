@@ -47,7 +47,8 @@ from renewal.models import Credit, Registration, Session
 
 from ..registry import ImportField, ImportKind, register
 from ..report import ERROR, NEW, UNCHANGED, UPDATED, Outcome
-from ..widgets import REQUIRED_MESSAGE, CellError, ChoiceLabelWidget, CodeWidget, cell_text
+from ..resources import member_number_field
+from ..widgets import REQUIRED_MESSAGE, CellError, ChoiceLabelWidget, cell_text
 from .members import chunks, preload
 
 ATTEND = "attend"  # credit exists, registration to mark attended
@@ -94,15 +95,7 @@ def _format_widget():
 
 
 class AttendanceResource(resources.ModelResource):
-    member_number = ImportField(
-        attribute="member_number",
-        column_name="会員番号",
-        widget=CodeWidget(max_length=20, required=True, label="会員番号"),
-        required=True,
-        text_column=True,
-        help_text="先頭の0もそのまま入れてください(Excel では列を「文字列」にしてから入力してください)。",
-        example="0012345",
-    )
+    member_number = member_number_field(example="0012345")
     session_id = ImportField(
         attribute="session_id",
         column_name="セッションID",

@@ -12,11 +12,11 @@ from import_export.widgets import Widget
 from membership.models import Invoice
 
 from ..registry import ImportField
+from ..resources import member_number_field
 from ..widgets import (
     REQUIRED_MESSAGE,
     CellError,
     ChoiceLabelWidget,
-    CodeWidget,
     JapaneseDateWidget,
     TextWidget,
     cell_text,
@@ -121,14 +121,7 @@ def _channel_widget():
 
 
 class BankTransferResource(resources.ModelResource):
-    member_number = ImportField(
-        attribute="member_number",
-        column_name="会員番号",
-        widget=CodeWidget(max_length=20, required=True, label="会員番号"),
-        required=True,
-        text_column=True,
-        help_text="先頭の0もそのまま入れてください(Excel では列を「文字列」にしてから入力してください)。",
-    )
+    member_number = member_number_field()
     paid_on = ImportField(
         attribute="paid_on",
         column_name="入金日",
