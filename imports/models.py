@@ -1,7 +1,10 @@
 """The import log: one ``ImportJob`` per uploaded spreadsheet.
 
 A job walks ``uploaded → previewing → previewed → applying → applied`` (or ends
-``cancelled`` / ``failed``). The row is the audit record of the import: who uploaded it
+``cancelled`` / ``failed``). While previewing or applying, the process doing the work renews
+``heartbeat_at`` with every progress update: a running job whose heartbeat is older than the
+lease (``IMPORTS_LEASE_SECONDS``) lost its process (killed worker or web process) and goes
+back to ``uploaded`` / ``previewed``, where staff can run it again or cancel it. The row is the audit record of the import: who uploaded it
 and who confirmed it, when, which file (name and SHA-256), which kind, the counts and the
 outcome. The per-row detail kept in ``result`` is bounded: the first rows of each class
 and every error, never a copy of the whole file.
@@ -68,6 +71,8 @@ class ImportJob(models.Model):
         related_name="+",
     )
     finished_at = models.DateTimeField("完了日時", null=True, blank=True)
+    # Renewed by the process previewing or applying the job (services._progress); see the lease.
+    heartbeat_at = models.DateTimeField("処理の最終応答", null=True, blank=True)
 
     total_rows = models.PositiveIntegerField("行数", default=0)
     processed_rows = models.PositiveIntegerField("処理済み行数", default=0)

@@ -14,11 +14,19 @@ hours old) and writes everything in one transaction, or nothing. A kind's ``writ
 raise ``ImportJobError`` to give up with a message of its own (nothing is written). The
 choices made on the confirm step (the kind's ``confirm_options``) are stored on the job when
 it is confirmed and reach ``write`` as ``report.options``.
+
+A job is leased to the process working on it: starting a step and every progress update renew
+``heartbeat_at``. A process killed mid-preview or mid-apply (a worker, or the web process
+running a small import) leaves the job running with a heartbeat that stops; once it is older
+than the lease, ``release_if_stalled`` puts the job back where staff can act (``uploaded``:
+preview again or cancel; ``previewed``: confirm again or cancel). Nothing was written: the
+apply is one transaction, and its row lock on the job tells a live writer from a dead one.
 """
 
 import hashlib
 import logging
 import os
+from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
@@ -43,6 +51,10 @@ CONFLICT_MESSAGE = (
     "確認の後に他の処理で登録されたデータと重複したため、取り込めませんでした。何も変更していません。"
     "もう一度アップロードしてやり直してください。"
 )
+INTERRUPTED_MESSAGE = (
+    "{step}の処理が途中で止まりました(処理していたプロセスが終了したようです)。何も取り込んでいません。{next}"
+)
+BUSY_MESSAGE = "この取込はいま処理中です。しばらくしてから画面を更新してください。"
 STALE_MESSAGE = (
     "確認の後にデータベースの内容が変わり、取り込めない行が見つかりました。何も変更していません。"
     "エラーを確認し、ファイルを直してもう一度アップロードしてください。"
@@ -95,6 +107,10 @@ def upload(*, user, kind, uploaded_file):
     return start_preview(job=job)
 
 
+def lease_seconds():
+    return getattr(settings, "IMPORTS_LEASE_SECONDS", 600)
+
+
 def runs_in_background(job):
     return job.total_rows > background_threshold()
 
@@ -102,12 +118,14 @@ def runs_in_background(job):
 # --- preview -----------------------------------------------------------------------------------
 def start_preview(*, job):
     with transaction.atomic():
-        locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+        locked = _release_stalled(ImportJob.objects.select_for_update().get(pk=job.pk))
         if locked.state != State.UPLOADED:
             raise ImportJobError("この取込はすでに確認済みです。")
         locked.state = State.PREVIEWING
         locked.processed_rows = 0
-        locked.save(update_fields=["state", "processed_rows"])
+        locked.message = ""
+        locked.heartbeat_at = timezone.now()
+        locked.save(update_fields=["state", "processed_rows", "message", "heartbeat_at"])
         if runs_in_background(locked):
             from .tasks import preview_import
 
@@ -145,7 +163,7 @@ def start_apply(*, job, user, options=None):
     kind = registry.get(job.kind)
     options = kind.clean_options(options) if kind is not None else {}
     with transaction.atomic():
-        locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+        locked = _release_stalled(ImportJob.objects.select_for_update().get(pk=job.pk))
         if locked.state == State.APPLIED:
             raise ImportJobError("この取込はすでに確定しています。")
         if locked.state != State.PREVIEWED:
@@ -156,7 +174,9 @@ def start_apply(*, job, user, options=None):
         locked.decided_by = user
         locked.processed_rows = 0
         locked.options = options
-        locked.save(update_fields=["state", "decided_by", "processed_rows", "options"])
+        locked.message = ""
+        locked.heartbeat_at = timezone.now()
+        locked.save(update_fields=["state", "decided_by", "processed_rows", "options", "message", "heartbeat_at"])
         if runs_in_background(locked):
             from .tasks import apply_import
 
@@ -181,6 +201,7 @@ def apply_job(*, job_id):
         if report.has_errors:
             _finish(job_id, State.APPLYING, State.FAILED, report, message=STALE_MESSAGE)
             return
+        # From here the row lock tells a live writer from a dead one (release_if_stalled skips it).
         with transaction.atomic():
             locked = ImportJob.objects.select_for_update().get(pk=job_id)
             if locked.state != State.APPLYING:
@@ -202,13 +223,66 @@ def apply_job(*, job_id):
 # --- cancel ------------------------------------------------------------------------------------
 def cancel_job(*, job, user):
     with transaction.atomic():
-        locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+        locked = _release_stalled(ImportJob.objects.select_for_update().get(pk=job.pk))
         if locked.state not in ImportJob.CANCELLABLE_STATES:
             raise ImportJobError(f"この取込は取り消せません(状態: {locked.get_state_display()})。")
         locked.state = State.CANCELLED
         locked.decided_by = user
         locked.finished_at = timezone.now()
         locked.save(update_fields=["state", "decided_by", "finished_at"])
+    return locked
+
+
+# --- interrupted jobs ----------------------------------------------------------------------------
+def is_stalled(job, now=None):
+    """Running, and its process has not renewed the lease in time (it may be gone)."""
+    if not job.is_running or job.heartbeat_at is None:
+        return False
+    return job.heartbeat_at < (now or timezone.now()) - timedelta(seconds=lease_seconds())
+
+
+def release_if_stalled(*, job):
+    """Put a job whose process is gone back where staff can act; returns the job as it is now.
+
+    The job page and its progress poll call this. A job whose row another transaction holds is
+    being written right now (apply's one transaction): it is left alone.
+    """
+    if not is_stalled(job):
+        return job
+    with transaction.atomic():
+        locked = ImportJob.objects.select_for_update(skip_locked=True).filter(pk=job.pk).first()
+        if locked is None:
+            return job
+        return _release_stalled(locked)
+
+
+def release_stalled_jobs():
+    """Release every stalled job (run on a schedule by ``manage.py recover_stale_tasks``). Returns the count."""
+    cutoff = timezone.now() - timedelta(seconds=lease_seconds())
+    released = 0
+    for pk in ImportJob.objects.filter(state__in=ImportJob.RUNNING_STATES, heartbeat_at__lt=cutoff).values_list(
+        "pk", flat=True
+    ):
+        job = ImportJob.objects.get(pk=pk)
+        released += release_if_stalled(job=job).state not in ImportJob.RUNNING_STATES
+    return released
+
+
+def _release_stalled(locked):
+    """Within the caller's transaction, holding the job's row lock: release it if it is stalled."""
+    if not is_stalled(locked):
+        return locked
+    if locked.state == State.APPLYING:
+        locked.state = State.PREVIEWED
+        step, after = "取込", "内容を確認して、もう一度「取り込む」を押すか、取り消してください。"
+    else:
+        locked.state = State.UPLOADED
+        step, after = "確認", "「もう一度確認する」を押すか、取り消してください。"
+    locked.message = INTERRUPTED_MESSAGE.format(step=step, next=after)
+    locked.processed_rows = 0
+    locked.heartbeat_at = None
+    locked.save(update_fields=["state", "message", "processed_rows", "heartbeat_at"])
+    logger.warning("import job %s: no heartbeat for %ss, released to %s", locked.pk, lease_seconds(), locked.state)
     return locked
 
 
@@ -239,7 +313,7 @@ def _load(job):
         report.fail_headers(str(error))
         return kind, None, report
     report.total_rows = len(table)
-    ImportJob.objects.filter(pk=job.pk).update(total_rows=len(table))
+    ImportJob.objects.filter(pk=job.pk).update(total_rows=len(table), heartbeat_at=timezone.now())
     header_error = kind.check_headers(table.headers)
     if header_error:
         report.fail_headers(header_error)
@@ -247,7 +321,10 @@ def _load(job):
 
 
 def _progress(job_id, count):
-    ImportJob.objects.filter(pk=job_id).update(processed_rows=count)
+    """Record how far the step is, renewing its lease (only while the job is still running)."""
+    ImportJob.objects.filter(pk=job_id, state__in=ImportJob.RUNNING_STATES).update(
+        processed_rows=count, heartbeat_at=timezone.now()
+    )
 
 
 def _finish(job_id, from_state, to_state, report=None, message=""):

@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/", views.JobDetailView.as_view(), name="job"),
     path("<int:pk>/status/", views.job_status, name="status"),
     path("<int:pk>/confirm/", views.confirm, name="confirm"),
+    path("<int:pk>/preview/", views.preview_again, name="preview"),
     path("<int:pk>/cancel/", views.cancel, name="cancel"),
     path("<int:pk>/errors.csv", views.errors_csv, name="errors"),
 ]

@@ -122,7 +122,9 @@ class JobDetailView(ImportsBase, TemplateView):
     template_name = "imports/job.html"
 
     def dispatch(self, request, *args, **kwargs):
-        self.job = get_object_or_404(ImportJob.objects.select_related("created_by", "decided_by"), pk=kwargs["pk"])
+        job = get_object_or_404(ImportJob.objects.select_related("created_by", "decided_by"), pk=kwargs["pk"])
+        # A job whose process is gone (killed worker) goes back to where staff can act.
+        self.job = services.release_if_stalled(job=job)
         return super().dispatch(request, *args, **kwargs)
 
     def get_page_title(self):
@@ -187,7 +189,7 @@ def result_counts(job, outcomes):
 
 @import_permission_required
 def job_status(request, pk):
-    job = get_object_or_404(ImportJob.objects.defer("result"), pk=pk)
+    job = services.release_if_stalled(job=get_object_or_404(ImportJob.objects.defer("result"), pk=pk))
     return JsonResponse(
         {
             "state": job.state,
@@ -224,6 +226,21 @@ def confirm(request, pk):
         messages.success(request, "取込を開始しました。この画面を離れても処理は続きます。")
     else:
         messages.error(request, job.message or "取り込めませんでした。")
+    return redirect("imports:job", pk=pk)
+
+
+@require_POST
+@import_permission_required
+def preview_again(request, pk):
+    """もう一度確認する: a job whose preview was interrupted (back at ``uploaded``)."""
+    job = get_object_or_404(ImportJob, pk=pk)
+    try:
+        job = services.start_preview(job=job)
+    except services.ImportJobError as error:
+        messages.error(request, error.message)
+        return redirect("imports:job", pk=pk)
+    if job.state == ImportJob.State.FAILED:
+        messages.error(request, job.message or "ファイルを確認できませんでした。")
     return redirect("imports:job", pk=pk)
 
 

@@ -249,6 +249,9 @@ _TASK_BACKENDS = {
     "database": "django_tasks_db.DatabaseBackend",
 }
 TASKS = {"default": {"BACKEND": _TASK_BACKENDS[os.environ.get("TASKS_BACKEND", "immediate")]}}
+# An import job whose process has not reported progress for this long lost it (killed worker):
+# it goes back to where staff can run it again or cancel it (imports/services.py).
+IMPORTS_LEASE_SECONDS = env_int("IMPORTS_LEASE_SECONDS", 600)
 
 # --- Language and time -----------------------------------------------------------------
 LANGUAGE_CODE = "ja"
