@@ -63,7 +63,11 @@ def test_the_code_keeps_every_contract(tree):
         ("site/core/dates.py", "import membership.models  # noqa", "core imports nothing of ours"),
         ("cms_pages/forms.py", "import membership.models  # noqa", "Apps are layered"),
         ("membership/shell.py", "import renewal.models  # noqa", "Apps are layered"),
-        ("membership/gateway.py", "import gateway_sandbox.protocol  # noqa", "Only config imports the stand-in gateway"),
+        (
+            "membership/gateway.py",
+            "import gateway_sandbox.protocol  # noqa",
+            "Only config imports the stand-in gateway",
+        ),
         ("renewal/credits.py", "import membership.views  # noqa", "No app imports another app's views or admin"),
         ("imports/services.py", "import renewal.admin  # noqa", "No app imports renewal's views or admin"),
     ],
