@@ -290,7 +290,10 @@ def withdrawal_warnings(member):
 def _mail(application, template, subject):
     page_url = f"{settings.SITE_URL}{reverse(KIND_URL_NAMES[application.kind])}"
     mail_member(
-        application.member, template=template, subject=subject, context={"application": application, "page_url": page_url}
+        application.member,
+        template=template,
+        subject=subject,
+        context={"application": application, "page_url": page_url},
     )
 
 
@@ -306,7 +309,8 @@ def _mail_secretariat(application):
         f"{application.effective_on_label}: {application.effective_on:%Y年%-m月%-d日}\n\n"
         f"管理画面で確認してください: {settings.SITE_URL}{path}\n"
     )
-    queue_mail(subject=f"【{society.society_name}】{application.get_kind_display()}({member.member_number})",
+    queue_mail(
+        subject=f"【{society.society_name}】{application.get_kind_display()}({member.member_number})",
         body=body,
         to=[society.contact_email],
     )

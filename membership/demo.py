@@ -275,9 +275,7 @@ def ensure_demo_dues():
     """Dues as in the guide's table: seven past years paid at ゆうちょ, the last two unpaid."""
     this_year = current_fiscal_year()
     for year in range(this_year - 8, this_year + 1):
-        DuesRule.objects.get_or_create(
-            fiscal_year=year, member_status=Member.Status.ACTIVE, defaults={"amount": 5000}
-        )
+        DuesRule.objects.get_or_create(fiscal_year=year, member_status=Member.Status.ACTIVE, defaults={"amount": 5000})
     demo = Member.objects.get(member_number=DEMO_MEMBER_NUMBER)
     for year in range(this_year - 8, this_year + 1):
         invoice = create_invoice(

@@ -146,7 +146,8 @@ def register_guest(
             "valid_hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
         },
     )
-    queue_mail(subject="【日本消化器内視鏡技師会】ゲスト登録のご案内(ゲストユーザー番号とパスワード設定)",
+    queue_mail(
+        subject="【日本消化器内視鏡技師会】ゲスト登録のご案内(ゲストユーザー番号とパスワード設定)",
         body=body,
         to=[email],
     )

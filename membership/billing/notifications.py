@@ -11,6 +11,7 @@ mismatch is flagged for staff, not applied. Paying goes through the paid-invoice
 import logging
 
 from django.db import DatabaseError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from wagtail.log_actions import log
 
@@ -54,7 +55,11 @@ def receive_notification(body):
     """
     parsed = gateway.parse_notification(body)
     record, payment = _store_notification(body, parsed)
+    return _process(record, parsed, payment)
 
+
+def _process(record, parsed, payment):
+    """Check, confirm and apply a stored notification, storing its outcome. True to acknowledge."""
     if not gateway.shop_id_matches(parsed.shop_id):
         return _finish(record, GatewayNotification.Outcome.FLAGGED, f"ショップIDが一致しません({parsed.shop_id})")
     if payment is None:
@@ -122,6 +127,42 @@ def reconcile_payment(*, payment_id):
         for step in last_step:
             step()
     return outcome
+
+
+def complete_stale_notifications(*, older_than):
+    """Finish notifications left at 受信 by a process killed before it stored their outcome.
+
+    ``receive_notification`` commits the raw body first; a worker killed after that leaves the
+    record at 受信 although its outcome was never stored (the gateway, unanswered, sends the
+    notification again; that one is applied, and this one would say 受信 forever). Records
+    received more than ``older_than`` (a timedelta) ago are processed as the endpoint would have:
+    checked, confirmed with the gateway and applied (a payment applied since is 変更なし).
+    Each record is claimed first (``processed_at``), so two runs never process it twice.
+    Run by ``manage.py reconcile_payments``; returns {outcome: count}.
+    """
+    now = timezone.now()
+    cutoff = now - older_than
+    Outcome = GatewayNotification.Outcome
+    unclaimed = Q(processed_at=None) | Q(processed_at__lt=cutoff)  # or claimed by a run that died too
+    stale = GatewayNotification.objects.filter(unclaimed, outcome=Outcome.RECEIVED, received_at__lt=cutoff)
+    outcomes = {}
+    for pk in list(stale.order_by("pk").values_list("pk", flat=True)):
+        if not stale.filter(pk=pk).update(processed_at=now):
+            continue  # another run took it
+        record = GatewayNotification.objects.only("body", "payment").get(pk=pk)
+        payment = None
+        if record.payment_id is not None:
+            payment = Payment.objects.only("order_id", "method").get(pk=record.payment_id)
+        try:
+            _process(record, gateway.parse_notification(record.body), payment)
+        except Exception:  # this one stays at 受信 (tried again after older_than); the others go on
+            logger.exception("notification %s: could not be completed", pk)
+            outcomes["error"] = outcomes.get("error", 0) + 1
+            continue
+        outcome = GatewayNotification.objects.values_list("outcome", flat=True).get(pk=pk)
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+        logger.warning("notification %s: left at received, completed as %s", pk, outcome)
+    return outcomes
 
 
 def _finish_statement(record, outcome, detail=""):

@@ -3,6 +3,9 @@
 Notifications are how the gateway tells us about payments; if our server was unreachable for
 longer than the gateway keeps retrying, a payment would stay 未納 though the member paid. Run
 this periodically (e.g. hourly from cron or a systemd timer) to catch such payments up.
+
+It first finishes the notifications a killed process left at 受信 (stored, never applied):
+see ``notifications.complete_stale_notifications``.
 """
 
 import datetime
@@ -11,7 +14,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from membership import gateway
-from membership.billing.notifications import reconcile_payment
+from membership.billing.notifications import complete_stale_notifications, reconcile_payment
 from membership.models import Payment
 
 
@@ -23,6 +26,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, older_than, **options):
         cutoff = timezone.now() - datetime.timedelta(minutes=older_than)
+        left = complete_stale_notifications(older_than=datetime.timedelta(minutes=older_than))
+        if left:
+            done = ", ".join(f"{name} {count}" for name, count in sorted(left.items()))
+            self.stdout.write(f"{sum(left.values())} notification(s) left at received completed: {done}")
         open_ids = list(
             Payment.objects.filter(status__in=Payment.OPEN_STATUSES, updated_at__lt=cutoff)
             .order_by("pk")
