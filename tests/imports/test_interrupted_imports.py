@@ -10,6 +10,7 @@ import threading
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -41,7 +42,8 @@ def kill_mid(mode, job, tmp_path, private_root):
 
 
 def after_the_lease():
-    return time_machine.travel(timezone.now() + datetime.timedelta(seconds=services.lease_seconds() + 60), tick=True)
+    lease = getattr(settings, "IMPORTS_LEASE_SECONDS", 600)
+    return time_machine.travel(timezone.now() + datetime.timedelta(seconds=lease + 60), tick=True)
 
 
 def test_an_import_killed_while_writing_wrote_nothing_and_can_be_confirmed_again(
