@@ -165,16 +165,17 @@ def clear_lockouts(*, username):
 
 @transaction.atomic
 def unlock_account(*, username, user):
-    """The secretariat's unlock: the account's failed logins are forgotten, with an entry in the
-    account's history naming the staff user (for a guessed id with no account, in the entry of
-    its first record)."""
+    """The secretariat's unlock: the account's failed logins are forgotten, with an entry naming
+    the staff user in the member's history (履歴; a staff account's own entry; for a guessed id
+    with no account, its first failure record's)."""
     attempts = list(AccessAttempt.objects.select_for_update().filter(username=username).order_by("pk"))
     if not attempts:
         raise LockoutError("このログインIDのロックはすでに解除されています。")
     addresses = sorted({attempt.ip_address or "" for attempt in attempts})
     data = {"username": username, "ip_addresses": addresses, "failures": sum(a.failures_since_start for a in attempts)}
-    account = User.objects.filter(username=username).first()
-    log(instance=account or attempts[0], action=UNLOCK_ACTION, user=user, data=data)
+    account = User.objects.filter(username=username).select_related("member").first()
+    target = (account.member_profile or account) if account else attempts[0]
+    log(instance=target, action=UNLOCK_ACTION, user=user, data=data)
     clear_lockouts(username=username)
     logger.warning("Lockouts of %s (addresses %s) cleared by %s.", username, ", ".join(addresses), user)
     return len(attempts)

@@ -73,8 +73,8 @@ def request_password_reset(*, login_id, email, ip_address=None):
 @transaction.atomic
 def complete_password_reset(*, user, new_password):
     """The new password through the mailed link: stored, the account's login lockouts lifted
-    (the owner proved they hold the registered address), and an entry in the account's history."""
+    (the owner proved they hold the registered address), and an entry in the member's history."""
     change_password(user=user, new_password=new_password)
     cleared = clear_lockouts(username=user.username)
-    log(instance=user, action=PASSWORD_RESET_ACTION, user=user, data={"lockouts_cleared": cleared})
+    log(instance=user.member_profile or user, action=PASSWORD_RESET_ACTION, user=user, data={"lockouts_cleared": cleared})
     logger.info("Password reset completed for %s; %d lockout record(s) cleared.", user.username, cleared)

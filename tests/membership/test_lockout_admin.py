@@ -4,6 +4,7 @@
 import pytest
 from axes.models import AccessAttempt
 from django.test import Client
+from django.urls import reverse
 from wagtail.models import ModelLogEntry
 
 from tests.factories import user_in
@@ -55,9 +56,11 @@ def test_unlock_lifts_the_lock_and_is_logged_with_the_staff_user(staff_client, s
 
     entry = ModelLogEntry.objects.get(action="membership.lockout_cleared")
     assert entry.user_id == staff_user.pk
-    assert entry.object_id == str(member.user.pk)
+    assert entry.object_id == str(member.pk)
     assert entry.data["ip_addresses"] == [ATTACKER]
-    assert "ログインロックを解除しました" in entry.message
+    # In the member's history (履歴), with the staff user.
+    history = staff_client.get(reverse("wagtailsnippets_membership_member:history", args=[member.pk]))
+    assert "ログインロックを解除しました" in history.content.decode()
 
 
 def test_unlocking_twice_says_it_is_already_unlocked(staff_client, member):

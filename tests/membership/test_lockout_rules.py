@@ -105,5 +105,5 @@ def test_a_completed_password_reset_lifts_the_lock(client, member, django_captur
 
     assert attempt(client, member.member_number, "Renewed88Q", OWNER).status_code == 302
     entry = ModelLogEntry.objects.get(action="membership.password_reset")
-    assert entry.object_id == str(member.user.pk)
+    assert entry.object_id == str(member.pk)
     assert entry.data["lockouts_cleared"] == 1
