@@ -57,15 +57,21 @@ def password_reset_url(user):
     return f"{settings.SITE_URL}{path}"
 
 
-def send_password_reset_mail(*, user):
-    """Mail a single-use link (valid PASSWORD_RESET_TIMEOUT) to the registered address."""
+def render_password_reset_mail(*, user):
+    """The reset mail's subject and body for ``user``."""
     context = {
         "user": user,
         "reset_url": password_reset_url(user),
         "valid_hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
     }
     body = render_to_string("membership/mail/password_reset.txt", context)
-    queue_mail(subject="【日本消化器内視鏡技師会】パスワード再設定のご案内", body=body, to=[user.email])
+    return "【日本消化器内視鏡技師会】パスワード再設定のご案内", body
+
+
+def send_password_reset_mail(*, user):
+    """Mail a single-use link (valid PASSWORD_RESET_TIMEOUT) to the registered address."""
+    subject, body = render_password_reset_mail(user=user)
+    queue_mail(subject=subject, body=body, to=[user.email])
 
 
 @transaction.atomic

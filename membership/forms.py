@@ -4,7 +4,7 @@ from django.contrib.auth import forms as auth_forms
 from core import japanese
 
 from .accounts import normalize_login_id
-from .models import MEMBER_CONTACT_FIELDS, MEMBER_NAME_FIELDS, Member, MembershipApplication, User
+from .models import MEMBER_CONTACT_FIELDS, MEMBER_NAME_FIELDS, Member, MembershipApplication
 
 
 class LoginForm(auth_forms.AuthenticationForm):
@@ -33,23 +33,15 @@ class LoginForm(auth_forms.AuthenticationForm):
 
 
 class PasswordResetRequestForm(forms.Form):
-    """Guide 11 (※※): member number plus the registered e-mail address."""
+    """Guide 11 (※※): member number plus the registered e-mail address. Whether they belong
+    together is not checked here: the page answers the same either way
+    (``membership/password_reset.py``)."""
 
     username = forms.CharField(label="会員番号", max_length=150)
     email = forms.EmailField(label="メールアドレス")
 
-    error_messages = {"not_found": "会員情報が見つかりません。"}
-
-    def clean(self):
-        cleaned = super().clean()
-        login_id = normalize_login_id(cleaned.get("username"))
-        email = (cleaned.get("email") or "").strip()
-        if login_id and email:
-            user = User.objects.filter(username=login_id, email__iexact=email, is_active=True).first()
-            if user is None:
-                raise forms.ValidationError(self.error_messages["not_found"], code="not_found")
-            self.user = user
-        return cleaned
+    def clean_username(self):
+        return normalize_login_id(self.cleaned_data.get("username"))
 
 
 class SetPasswordForm(auth_forms.SetPasswordForm):

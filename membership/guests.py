@@ -8,7 +8,6 @@ guests (``members_area(guest_members=False)``).
 """
 
 import datetime
-import hashlib
 import re
 
 from django.conf import settings
@@ -20,19 +19,25 @@ from django.utils import timezone
 from core.errors import DomainError
 from core.outbox import queue_mail
 
+from . import throttle
 from .accounts import password_reset_url
-from .models import GuestSignUp, Member, User
+from .models import Member, User
 
 GUEST_NUMBER_PREFIX = "G"
 GUEST_NUMBER_DIGITS = 7
 _GUEST_NUMBER = re.compile(rf"^{GUEST_NUMBER_PREFIX}[0-9]{{{GUEST_NUMBER_DIGITS}}}$")
 # Attempts at the next number when another sign-up takes it at the same moment.
 NUMBER_ATTEMPTS = 20
-# The public form's limits: one mail per e-mail address a day, IP_LIMIT requests per network
-# address an hour.
+# The public form's limits (membership/throttle.py): one mail per e-mail address a day,
+# IP_LIMIT requests per network address an hour.
+THROTTLE_PURPOSE = "guest_sign_up"
 EMAIL_WINDOW = datetime.timedelta(days=1)
 IP_WINDOW = datetime.timedelta(hours=1)
 IP_LIMIT = 10
+THROTTLE_LIMITS = (
+    throttle.Limit(throttle.EMAIL, 1, EMAIL_WINDOW),
+    throttle.Limit(throttle.IP_ADDRESS, IP_LIMIT, IP_WINDOW),
+)
 
 
 class GuestRegistrationError(DomainError):
@@ -77,16 +82,12 @@ def _create_account(*, email, profile):
 def _throttled(email, ip_address):
     """True when this address had a sign-up mail in the last day (then nothing is sent again,
     and the page answers as usual); refuses a network address sending many requests."""
-    now = timezone.now()
-    if ip_address and (
-        GuestSignUp.objects.filter(ip_address=ip_address, created_at__gte=now - IP_WINDOW).count() >= IP_LIMIT
-    ):
+    keys = {throttle.EMAIL: email, throttle.IP_ADDRESS: ip_address}
+    over = throttle.over_limits(purpose=THROTTLE_PURPOSE, keys=keys, limits=THROTTLE_LIMITS)
+    if throttle.IP_ADDRESS in over:
         raise GuestRegistrationError("短時間に多くのお申し込みがありました。しばらくしてからもう一度お試しください。")
-    GuestSignUp.objects.filter(created_at__lt=now - EMAIL_WINDOW).delete()  # kept a day only
-    email_hash = hashlib.sha256(email.lower().encode()).hexdigest()
-    recent = GuestSignUp.objects.filter(email_hash=email_hash, created_at__gte=now - EMAIL_WINDOW).exists()
-    GuestSignUp.objects.create(email_hash=email_hash, ip_address=ip_address)
-    return recent
+    throttle.record(purpose=THROTTLE_PURPOSE, keys=keys)
+    return throttle.EMAIL in over
 
 
 @transaction.atomic

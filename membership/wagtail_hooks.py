@@ -1,5 +1,5 @@
-"""Wagtail admin set-up (DESIGN.md 8): members (admin/members.py), applications
-(admin/applications.py) and the 会費・入金 group (admin/: invoices, invoice_actions, payments,
+"""Wagtail admin set-up (DESIGN.md 8): members (admin/members.py), login lockouts
+(admin/lockouts.py), applications (admin/applications.py) and the 会費・入金 group (admin/: invoices, invoice_actions, payments,
 notifications, dues; shared names in admin/money.py)."""
 
 from django.apps import apps
@@ -13,7 +13,7 @@ from wagtail.snippets.views.snippets import SnippetViewSetGroup
 from core.admin_kit import PermissionMenuItem
 
 from .admin import dues as dues_admin
-from .admin import invoice_actions, notifications
+from .admin import invoice_actions, lockouts, notifications
 from .admin.applications import LOG_ACTIONS as APPLICATION_LOG_ACTIONS
 from .admin.applications import PERMISSION_POLICY as APPLICATION_PERMISSION_POLICY
 from .admin.applications import ApplicationViewSet, PendingApplicationsPanel
@@ -32,8 +32,15 @@ from .admin.notifications import GatewayNotificationViewSet
 from .admin.payments import PaymentViewSet
 from .members import MEMBER_EDIT_ACTION, MemberDeleteAction, MemberEditAction
 from .models import DuesRule, GatewayNotification, Invoice, Member, MembershipApplication, Payment
+from .password_reset import PASSWORD_RESET_ACTION
 
-LOG_ACTIONS = {**invoice_actions.LOG_ACTIONS, **dues_admin.LOG_ACTIONS, **notifications.LOG_ACTIONS}
+LOG_ACTIONS = {
+    **invoice_actions.LOG_ACTIONS,
+    **dues_admin.LOG_ACTIONS,
+    **notifications.LOG_ACTIONS,
+    **lockouts.LOG_ACTIONS,
+    PASSWORD_RESET_ACTION: lockouts.PasswordResetLogFormatter,
+}
 
 
 class MoneyViewSetGroup(SnippetViewSetGroup):
@@ -86,6 +93,23 @@ def register_money_and_application_log_actions(actions):
 @hooks.register("register_admin_urls")
 def register_money_admin_urls():
     return [path("dues/", include((dues_admin.urlpatterns, "dues_admin")))]
+
+
+@hooks.register("register_admin_urls")
+def register_lockout_admin_urls():
+    return [path("lockouts/", include((lockouts.urlpatterns, "lockouts_admin")))]
+
+
+@hooks.register("register_admin_menu_item")
+def register_lockouts_menu_item():
+    return PermissionMenuItem(
+        "ログインロック",
+        reverse("lockouts_admin:list"),
+        name="lockouts",
+        icon_name="lock",
+        order=115,
+        permission=lockouts.UNLOCK_PERMISSION,
+    )
 
 
 @hooks.register(MONEY_MENU_HOOK)

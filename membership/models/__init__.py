@@ -1,6 +1,6 @@
 """Models of the membership app, one module per area, all importable from here."""
 
-from .accounts import AccountManager, GuestSignUp, PasswordHistory, User
+from .accounts import AccountManager, PasswordHistory, ThrottleHit, User
 from .applications import MembershipApplication
 from .billing import (
     CVS_CHAINS,
@@ -16,7 +16,7 @@ from .members import MEMBER_CONTACT_FIELDS, MEMBER_NAME_FIELDS, PREFECTURE_CHOIC
 
 __all__ = [
     "AccountManager",
-    "GuestSignUp",
+    "ThrottleHit",
     "PasswordHistory",
     "User",
     "PREFECTURES",

@@ -83,17 +83,22 @@ class PasswordHistory(models.Model):
         return f"{self.user} {self.created_at:%Y-%m-%d}"
 
 
-class GuestSignUp(models.Model):
-    """One guest sign-up request, kept to throttle the public form (mails to one address, requests
-    from one network address). The e-mail address is stored only as a hash."""
+class ThrottleHit(models.Model):
+    """One request to a public form, kept a day to throttle it (``membership/throttle.py``).
 
-    email_hash = models.CharField(max_length=64, db_index=True)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    A request leaves one row per key it is counted under (``kind``: the e-mail address, the
+    member number, the network address); the key itself is stored only as a SHA-256 hash.
+    """
+
+    purpose = models.CharField("用途", max_length=40)
+    kind = models.CharField("種類", max_length=20)
+    key_hash = models.CharField(max_length=64)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
-        verbose_name = "ゲスト登録の申込"
-        verbose_name_plural = "ゲスト登録の申込"
+        verbose_name = "公開フォームの利用記録"
+        verbose_name_plural = "公開フォームの利用記録"
+        indexes = [models.Index(fields=["purpose", "kind", "key_hash", "created_at"], name="throttle_hit_key")]
 
     def __str__(self):
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.ip_address or '-'}"
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.purpose} {self.kind}"

@@ -1,12 +1,14 @@
 """Login, the lockout page, and the member's password: change, the old-password reminder,
 and the reset by mail (guide 1, 2)."""
 
+import datetime
+
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
-from django.db.models import Max, Q
+from django.db.models import Max
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
@@ -15,8 +17,9 @@ from django.views.decorators.http import require_http_methods
 
 from cms_pages.models import SocietySettings, help_pages
 
-from ..accounts import axes_username, change_password, send_password_reset_mail
+from ..accounts import axes_username, change_password
 from ..forms import LoginForm, PasswordChangeForm, PasswordResetRequestForm, SetPasswordForm
+from ..password_reset import PasswordResetRefused, complete_password_reset, request_password_reset
 from ..shell import members_area
 
 
@@ -41,18 +44,29 @@ class LoginView(auth_views.LoginView):
 
 
 def lockout(request, response=None, credentials=None):
-    """django-axes lockout: the login page again, saying until when (Asia/Tokyo) to wait."""
+    """django-axes lockout: the login page again, saying until when (Asia/Tokyo) to wait: this
+    account from this address is locked, or the account is being slowed down
+    (``membership/lockouts.py``)."""
     username = axes_username(request, credentials)
-    ip_address = getattr(request, "axes_ip_address", None)
-    last_failure = AccessAttempt.objects.filter(Q(username=username) | Q(ip_address=ip_address)).aggregate(
-        last=Max("attempt_time")
-    )["last"]
-    retry_at = timezone.localtime((last_failure or timezone.now()) + settings.AXES_COOLOFF_TIME)
     form = LoginForm(request, initial={"username": username})
-    message = (
-        f"ログインに{settings.AXES_FAILURE_LIMIT}回続けて失敗したため、一時的にログインできなくなっています。"
-        f"{retry_at:%Y年%m月%d日 %H:%M} 以降にもう一度お試しください。"
-    )
+    wait = getattr(request, "login_wait_seconds", None)
+    if wait:
+        retry_at = timezone.localtime(timezone.now() + datetime.timedelta(seconds=wait))
+        message = (
+            "このアカウントへのログインの失敗が続いているため、ログインの間隔を制限しています。"
+            f"{wait}秒ほど待ってからもう一度お試しください。"
+        )
+    else:
+        ip_address = getattr(request, "axes_ip_address", None)
+        last_failure = AccessAttempt.objects.filter(username=username, ip_address=ip_address).aggregate(
+            last=Max("attempt_time")
+        )["last"]
+        retry_at = timezone.localtime((last_failure or timezone.now()) + settings.AXES_COOLOFF_TIME)
+        message = (
+            f"ログインに{settings.AXES_FAILURE_LIMIT}回続けて失敗したため、一時的にログインできなくなっています。"
+            f"{retry_at:%Y年%m月%d日 %H:%M} 以降にもう一度お試しください。"
+            "パスワードを再設定すると、すぐにログインできるようになります。"
+        )
     return render(
         request,
         "membership/login.html",
@@ -88,11 +102,20 @@ def password_reminder(request):
 
 @require_http_methods(["GET", "POST"])
 def password_reset(request):
+    """The same answer whether or not the number and the address belong together; the mail goes
+    only where they do."""
     form = PasswordResetRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        send_password_reset_mail(user=form.user)
-        request.session["password_reset_email"] = form.user.email
-        return redirect("member:password_reset_sent")
+        ip_address = getattr(request, "axes_ip_address", None) or request.META.get("REMOTE_ADDR")
+        try:
+            request_password_reset(
+                login_id=form.cleaned_data["username"], email=form.cleaned_data["email"], ip_address=ip_address
+            )
+        except PasswordResetRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            request.session["password_reset_email"] = form.cleaned_data["email"]
+            return redirect("member:password_reset_sent")
     return render(request, "membership/password_reset.html", {"form": form})
 
 
@@ -111,7 +134,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     post_reset_login = False
 
     def form_valid(self, form):
-        change_password(user=form.user, new_password=form.cleaned_data["new_password1"])
+        complete_password_reset(user=form.user, new_password=form.cleaned_data["new_password1"])
         del self.request.session[auth_views.INTERNAL_RESET_SESSION_TOKEN]
         return redirect(self.get_success_url())
 

@@ -161,11 +161,19 @@ LOGIN_REDIRECT_URL = "member:dashboard"
 LOGOUT_REDIRECT_URL = "member:login"
 WAGTAIL_FRONTEND_LOGIN_URL = "/member/login"
 
-# django-axes: lock out per account and, separately, per address.
+# django-axes (OWASP ASVS 2.2.1; membership/lockouts.py): AXES_FAILURE_LIMIT failures lock the
+# combination of account and network address, so one address cannot lock an account for the
+# others; failures while locked do not count (the lock ends AXES_COOLOFF_TIME after the last
+# counted failure). An account failing LOGIN_SLOWDOWN_AFTER times within the cool-off time, from
+# any addresses, is slowed down to one attempt per LOGIN_SLOWDOWN_SECONDS (not locked).
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
+AXES_HANDLER = "membership.lockouts.LockoutHandler"
+LOGIN_SLOWDOWN_AFTER = env_int("LOGIN_SLOWDOWN_AFTER", 10)
+LOGIN_SLOWDOWN_SECONDS = env_int("LOGIN_SLOWDOWN_SECONDS", 60)
 AXES_LOCKOUT_CALLABLE = "membership.views.accounts.lockout"
 AXES_USERNAME_CALLABLE = "membership.accounts.axes_username"
 # The client address counted for lockouts: REMOTE_ADDR when the app faces clients directly;

@@ -32,23 +32,74 @@ def set_password_via(client, link, password):
     return client.post(form_url, {"new_password1": password, "new_password2": password}, follow=True)
 
 
-def test_mismatched_email_says_member_not_found(client, member, django_capture_on_commit_callbacks):
+def test_mismatched_email_gets_the_same_page_and_no_mail(client, member, django_capture_on_commit_callbacks):
+    """Changed by issue 11 item 3: the printed guide's 会員情報が見つかりません told a stranger
+    which number and address belong together; the page is now the same either way."""
     with django_capture_on_commit_callbacks(execute=True):
         response = request_reset(client, member.member_number, "someone-else@example.jp")
-    assert "会員情報が見つかりません。" in response.content.decode()
+    assert response.status_code == 302 and response.url == reverse("member:password_reset_sent")
+    assert "会員情報が見つかりません" not in client.get(response.url).content.decode()
     assert mail.outbox == []
 
 
-def test_unknown_number_says_member_not_found(client, member):
-    response = request_reset(client, "9999999", member.user.email)
-    assert "会員情報が見つかりません。" in response.content.decode()
+def test_unknown_number_gets_the_same_page_and_no_mail(client, member, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = request_reset(client, "9999999", member.user.email)
+    assert response.status_code == 302 and response.url == reverse("member:password_reset_sent")
+    assert mail.outbox == []
+
+
+def test_the_answer_does_not_tell_whether_the_pair_is_registered(client, member, django_capture_on_commit_callbacks):
+    pages = []
+    for number in (member.member_number, "9999999"):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = request_reset(client, number, member.user.email)
+        pages.append((response.status_code, response.url, client.get(response.url).content.decode()))
+    assert pages[0] == pages[1]
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == [member.user.email]
+
+
+def test_one_account_gets_at_most_three_reset_mails_an_hour(client, member, django_capture_on_commit_callbacks):
+    """Even from many network addresses: per member number and per e-mail address."""
+    for n in range(15):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(
+                reverse("member:password_reset"),
+                {"username": member.member_number, "email": member.user.email},
+                REMOTE_ADDR=f"192.0.2.{n + 1}",
+            )
+        assert response.status_code == 302  # the same answer throughout
+    assert len(mail.outbox) == 3
+    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=61)):
+        with django_capture_on_commit_callbacks(execute=True):
+            request_reset(client, member.member_number, member.user.email)
+    assert len(mail.outbox) == 4
+
+
+def test_many_requests_from_one_network_address_are_refused(client, member, django_capture_on_commit_callbacks):
+    for n in range(10):
+        request_reset(client, f"{n:07d}", f"person{n}@example.jp")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = request_reset(client, member.member_number, member.user.email)
+    assert response.status_code == 200
+    assert "短時間に多くのお申し込みがありました。しばらくしてからもう一度お試しください。" in response.content.decode()
+    assert mail.outbox == []
+    # Another address is served as usual.
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("member:password_reset"),
+            {"username": member.member_number, "email": member.user.email},
+            REMOTE_ADDR="198.51.100.30",
+        )
+    assert len(mail.outbox) == 1
 
 
 def test_reset_mail_and_new_password(client, member, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         response = request_reset(client, f" {member.member_number}", member.user.email.upper())
     assert response.url == reverse("member:password_reset_sent")
-    assert member.user.email in client.get(response.url).content.decode()
+    # The address as typed (issue 11 item 3: the registered spelling would tell that the pair matched).
+    assert member.user.email.upper() in client.get(response.url).content.decode()
     assert mail.outbox[0].to == [member.user.email]
     assert "パスワード再設定" in mail.outbox[0].subject
 
