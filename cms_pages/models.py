@@ -327,6 +327,11 @@ class InquiryPage(AbstractEmailForm):
             enqueue_with_transaction(send_inquiry_mail, submission_id=submission.pk)
         return submission
 
+    def get_submissions_list_view_class(self):
+        from .admin.inquiries import InquirySubmissionsListView  # the admin's views load after the models
+
+        return InquirySubmissionsListView
+
     def send_mail(self, form):
         raise NotImplementedError("The inquiry mail is sent by the send_inquiry_mail task.")
 

