@@ -8,8 +8,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from modelcluster.fields import ParentalKey
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
-from wagtail.contrib.forms.models import AbstractEmailForm, AbstractFormField
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
+from wagtail.contrib.forms.models import AbstractForm, AbstractFormField
 from wagtail.fields import RichTextField
 from wagtail.models import Page, Site
 
@@ -39,30 +39,32 @@ class InquiryFormField(AbstractFormField):
     panels = AbstractFormField.panels + [FieldPanel("prefill")]
 
 
-class InquiryPage(AbstractEmailForm):
+class InquiryPage(AbstractForm):
     """お問い合わせフォーム (guide 16): submissions are stored and mailed to the secretariat.
 
     The mail goes out as a background task after the submission is committed, never while the
     visitor waits. Who may read the submissions in the admin is a permission of its own
-    (``wagtailforms.view_formsubmission``, see wagtail_hooks.py), not page editing.
+    (``wagtailforms.view_formsubmission``, see wagtail_hooks.py), not page editing. Where the
+    mail goes is not a field of the page either (no ``to_address`` / ``from_address``, which
+    Wagtail's AbstractEmailForm would give editors): it is the society settings'
+    ``inquiry_recipients``, which only the secretariat may change. A revision from before
+    (with a ``to_address`` in its content) has nothing to restore it into.
     """
 
+    subject = models.CharField("件名", max_length=255, blank=True)
     intro = RichTextField("紹介文", blank=True)
     thank_you_text = RichTextField("送信後のメッセージ", blank=True)
 
     form_builder = InquiryFormBuilder
 
-    content_panels = AbstractEmailForm.content_panels + [
+    content_panels = AbstractForm.content_panels + [
         FieldPanel("intro"),
         InlinePanel("form_fields", label="フォームの項目"),
         FieldPanel("thank_you_text"),
         MultiFieldPanel(
-            [
-                FieldRowPanel([FieldPanel("from_address"), FieldPanel("to_address")]),
-                FieldPanel("subject"),
-            ],
+            [FieldPanel("subject")],
             "事務局への通知メール",
-            help_text="宛先が空欄の場合は、学会の設定の「問い合わせ先メールアドレス」に送ります。",
+            help_text="宛先と送信元は、事務局が学会の設定の「お問い合わせの通知メール」で設定します。",
         ),
     ]
     parent_page_types = ["cms_pages.HomePage"]
@@ -123,19 +125,11 @@ class InquiryPage(AbstractEmailForm):
 
         return InquirySubmissionsListView
 
-    def send_mail(self, form):
-        raise NotImplementedError("The inquiry mail is sent by the send_inquiry_mail task.")
-
-    def mail_recipients(self, site_settings):
-        if self.to_address:
-            return [address.strip() for address in self.to_address.split(",") if address.strip()]
-        return [site_settings.contact_email] if site_settings.contact_email else []
-
     def inquiry_mail(self, submission):
         """The secretariat's mail for one stored submission, or None without a recipient."""
         site = self.get_site() or Site.objects.filter(is_default_site=True).first()
         site_settings = SocietySettings.for_site(site)
-        recipients = self.mail_recipients(site_settings)
+        recipients = site_settings.inquiry_mail_recipients
         if not recipients:
             return None
         data = submission.form_data
@@ -161,7 +155,7 @@ class InquiryPage(AbstractEmailForm):
         return EmailMessage(
             subject=self.subject or f"【{self.title}】{site_settings.society_name}",
             body="\n".join(lines),
-            from_email=self.from_address or None,
+            from_email=site_settings.inquiry_from_address or None,
             to=recipients,
             reply_to=reply_to,
         )

@@ -5,15 +5,30 @@ from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import models
-from wagtail.admin.panels import FieldPanel, PageChooserPanel
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel, PageChooserPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.models import Page, Site
 
 
+def split_addresses(value):
+    return [address.strip() for address in (value or "").split(",") if address.strip()]
+
+
+def validate_addresses(value):
+    for address in split_addresses(value):
+        try:
+            validate_email(address)
+        except ValidationError as error:
+            raise ValidationError(f"メールアドレスの形式が正しくありません: {address}") from error
+
+
 @register_setting(icon="site")
 class SocietySettings(BaseSiteSetting):
-    """Editable facts about the society: shown on pages, mails and (later) receipts."""
+    """Editable facts about the society: shown on pages, mails and receipts, and where the
+    inquiries go. Only users with ``cms_pages.change_societysettings`` (the 事務局 group,
+    migration 0004) edit them; editors (編集者) do not."""
 
     society_name = models.CharField("学会名", max_length=100, default="日本消化器内視鏡技師会")
     contact_email = models.EmailField("問い合わせ先メールアドレス", blank=True)
@@ -24,6 +39,19 @@ class SocietySettings(BaseSiteSetting):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+    )
+    inquiry_recipients = models.CharField(
+        "お問い合わせの送信先",
+        max_length=255,
+        blank=True,
+        validators=[validate_addresses],
+        help_text="お問い合わせフォームの内容(氏名・会員番号などの個人情報)を送るメールアドレス。"
+        "複数の場合はカンマで区切ります。空欄の場合は「問い合わせ先メールアドレス」に送ります。",
+    )
+    inquiry_from_address = models.EmailField(
+        "お問い合わせ通知の送信元",
+        blank=True,
+        help_text="空欄の場合はシステムの送信元アドレスです。",
     )
     receipt_issuer_name = models.CharField("領収書の発行者名", max_length=100, blank=True)
     receipt_issuer_address = models.TextField("領収書の発行者住所", blank=True)
@@ -40,6 +68,11 @@ class SocietySettings(BaseSiteSetting):
         PageChooserPanel(
             "inquiry_page",
             help_text="会員ページとログイン画面の「お問い合わせ」のリンク先です。空欄の場合は最初のお問い合わせフォームです。",
+        ),
+        MultiFieldPanel(
+            [FieldPanel("inquiry_recipients"), FieldPanel("inquiry_from_address")],
+            "お問い合わせの通知メール",
+            help_text="個人情報の送り先は事務局が決めます。編集者はページを編集できますが、この設定は変更できません。",
         ),
         FieldPanel("receipt_issuer_name"),
         FieldPanel("receipt_issuer_address"),
@@ -62,6 +95,13 @@ class SocietySettings(BaseSiteSetting):
         number = self.invoice_registration_number = self.invoice_registration_number.strip().upper()
         if number and not re.fullmatch(r"T\d{13}", number):
             raise ValidationError({"invoice_registration_number": "登録番号は T に続く13桁の数字で入力してください。"})
+
+    @property
+    def inquiry_mail_recipients(self):
+        """Where the inquiries (personal data) are mailed: the secretariat's decision, never a
+        page editor's (issue 11)."""
+        addresses = split_addresses(self.inquiry_recipients)
+        return addresses or ([self.contact_email] if self.contact_email else [])
 
     @property
     def mail_domains(self):
