@@ -12,7 +12,7 @@ from .billing import (
     Receipt,
     ReceiptCounter,
 )
-from .members import MEMBER_CONTACT_FIELDS, MEMBER_NAME_FIELDS, PREFECTURE_CHOICES, PREFECTURES, Member
+from .members import MEMBER_CONTACT_FIELDS, MEMBER_NAME_FIELDS, PREFECTURE_CHOICES, PREFECTURES, CardCheck, Member
 
 __all__ = [
     "AccountManager",
@@ -21,6 +21,7 @@ __all__ = [
     "User",
     "PREFECTURES",
     "PREFECTURE_CHOICES",
+    "CardCheck",
     "Member",
     "MembershipApplication",
     "MEMBER_CONTACT_FIELDS",

@@ -28,9 +28,12 @@ def card(request):
 @never_cache
 @require_http_methods(["GET", "HEAD"])
 def card_verify(request, token):
-    """Public page behind the card's QR code: who, and whether the card is valid right now."""
+    """Public page behind the card's QR code: who, and whether the card is valid today."""
+    ip_address = getattr(request, "axes_ip_address", None) or request.META.get("REMOTE_ADDR")
     try:
-        verification = member_card.verify(token, timezone.localdate())
+        verification = member_card.verify(token=token, today=timezone.localdate(), ip_address=ip_address)
+    except member_card.TooManyCardChecks as error:
+        response = render(request, "membership/card_verify.html", {"refusal": str(error)}, status=429)
     except member_card.InvalidCardToken:
         response = render(request, "membership/card_verify.html", {"verification": None}, status=404)
     else:

@@ -1,0 +1,63 @@
+"""Opaque card tokens (issue 11): each member gets a random ``card_key`` for the card's QR
+URL, in place of the signed [member id, expiry] that anyone could read; and the public
+verification page is throttled per network address (``CardCheck``).
+
+The key is added empty, filled with a random value per existing member, then made unique.
+Cards shown before the upgrade (old QR codes) no longer verify: members open their card page
+again for the new code (README).
+"""
+
+import secrets
+
+import django.utils.timezone
+from django.db import migrations, models
+
+import membership.models.members
+
+
+def fill_card_keys(apps, schema_editor):
+    Member = apps.get_model("membership", "Member")
+    members = list(Member.objects.filter(card_key__isnull=True).only("pk"))
+    for member in members:
+        member.card_key = secrets.token_urlsafe(16)
+    Member.objects.bulk_update(members, ["card_key"], batch_size=1000)
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("membership", "0013_guest_sign_up_throttle"),
+    ]
+
+    operations = [
+        migrations.AddField(
+            model_name="member",
+            name="card_key",
+            field=models.CharField(editable=False, max_length=32, null=True),
+        ),
+        migrations.RunPython(fill_card_keys, migrations.RunPython.noop),
+        migrations.AlterField(
+            model_name="member",
+            name="card_key",
+            field=models.CharField(
+                default=membership.models.members.new_card_key,
+                editable=False,
+                help_text="会員証のQRコードのURLに含まれる乱数です(membership.card)。",
+                max_length=32,
+                unique=True,
+                verbose_name="会員証の鍵",
+            ),
+        ),
+        migrations.CreateModel(
+            name="CardCheck",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("ip_address", models.GenericIPAddressField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+            ],
+            options={
+                "verbose_name": "会員証の確認",
+                "verbose_name_plural": "会員証の確認",
+                "indexes": [models.Index(fields=["ip_address", "created_at"], name="membership__ip_addr_c0e7ce_idx")],
+            },
+        ),
+    ]
