@@ -1,5 +1,6 @@
 """デジタル会員証 (guide 8): the member's card, and the public page behind its QR code."""
 
+from axes.helpers import get_client_ip_address
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -29,7 +30,8 @@ def card(request):
 @require_http_methods(["GET", "HEAD"])
 def card_verify(request, token):
     """Public page behind the card's QR code: who, and whether the card is valid today."""
-    ip_address = getattr(request, "axes_ip_address", None) or request.META.get("REMOTE_ADDR")
+    # The address as login lockouts see it (behind a proxy: AXES_PROXY_COUNT), else the peer's.
+    ip_address = get_client_ip_address(request) or request.META.get("REMOTE_ADDR")
     try:
         verification = member_card.verify(token=token, today=timezone.localdate(), ip_address=ip_address)
     except member_card.TooManyCardChecks as error:

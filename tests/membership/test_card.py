@@ -320,6 +320,19 @@ def test_verification_page_is_neither_indexed_nor_cached(client, valid_token):
     assert '<meta name="robots" content="noindex' in response.content.decode()
 
 
+def test_behind_a_proxy_each_client_is_counted_apart(client, settings):
+    """With AXES_PROXY_COUNT set, the address is the client's from X-Forwarded-For, as for
+    login lockouts: hospitals behind the same proxy do not share one limit."""
+    settings.AXES_IPWARE_PROXY_COUNT = 1
+    settings.AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+    url = reverse("card_verify", args=[make_token(certified())])
+    proxy = {"REMOTE_ADDR": "10.0.0.1"}
+    for _ in range(CHECK_LIMIT):
+        assert client.get(url, HTTP_X_FORWARDED_FOR="203.0.113.5, 10.0.0.1", **proxy).status_code == 200
+    assert client.get(url, HTTP_X_FORWARDED_FOR="203.0.113.5, 10.0.0.1", **proxy).status_code == 429
+    assert client.get(url, HTTP_X_FORWARDED_FOR="198.51.100.7, 10.0.0.1", **proxy).status_code == 200
+
+
 # --- demo data ----------------------------------------------------------------------------------
 
 
