@@ -172,17 +172,15 @@ def ensure_qa_and_guide(home):
 
 def ensure_inquiry_page(home):
     """お問い合わせフォーム (guide 16) with the details the guide asks for, mailed to the
-    society's contact address, and chosen in the society settings."""
+    society's contact address (the settings' fallback), and chosen in the society settings."""
     page = InquiryPage.objects.child_of(home).first()
     if page is None:
-        contact = SocietySettings.for_site(Site.objects.get(root_page=home)).contact_email
         page = home.add_child(
             instance=InquiryPage(
                 title="お問い合わせ",
                 slug="inquiry",
                 intro=INQUIRY_INTRO,
                 thank_you_text=INQUIRY_THANKS,
-                to_address=contact,
                 subject="【会員管理システム】お問い合わせ",
                 form_fields=[
                     InquiryFormField(

@@ -1,27 +1,50 @@
-"""The digital member card (guide 8): whether it is valid today, and its signed QR code.
+"""The digital member card (guide 8): whether it is valid today, and its QR code.
 
-The QR code carries a public verification URL whose token signs the member's pk together with
-the certification expiry printed on the card. A renewal moves the expiry on, so a card shown
-before it (a screenshot, an old printout) then reads as superseded instead of valid.
+The QR code carries a public verification URL whose token is opaque (issue 11): the member's
+random ``card_key`` and an HMAC of that key with the certification expiry printed on the
+card. Nothing in it can be read (no member id, no date). A renewal moves the expiry on, so a
+card shown before it (a screenshot, an old printout) no longer matches and reads as invalid.
+
+The public page shows only what a hospital needs: name, member number, and whether the card
+is valid today, never why not (on leave, withdrawn...). It is throttled per network address.
 """
 
 import datetime
+import re
 from dataclasses import dataclass
 
 import segno
 from django.conf import settings
-from django.core import signing
+from django.db import transaction
 from django.urls import reverse
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.safestring import mark_safe
 
+from core.errors import DomainError
+
+from . import throttle
 from .models import Member
 
-# A dedicated salt: no other signed value of the project can pass for a card token.
+# A dedicated salt: no other HMAC of the project can pass for a card token's.
 TOKEN_SALT = "membership.card.verify"
+TAG_LENGTH = 16  # hex characters of the HMAC: 64 bits, on top of the 128-bit key
+_TOKEN = re.compile(rf"^(?P<key>[A-Za-z0-9_-]{{16,32}})\.(?P<tag>[0-9a-f]{{{TAG_LENGTH}}})$")
+# The public page's limit per network address (as guest sign-up's, membership.guests).
+CHECK_WINDOW = datetime.timedelta(hours=1)
+CHECK_LIMIT = 60
+CARD_CHECK = "card_check"  # the throttle's purpose
+CHECK_LIMITS = (throttle.Limit(throttle.IP_ADDRESS, CHECK_LIMIT, CHECK_WINDOW),)
 
 
 class InvalidCardToken(Exception):
     """A token that was not made by make_token (tampered, truncated) or names no member."""
+
+
+class TooManyCardChecks(DomainError):
+    """Too many verification requests from one network address."""
+
+    def __init__(self):
+        super().__init__("短時間に多くの確認がありました。しばらくしてからもう一度お試しください。")
 
 
 @dataclass(frozen=True)
@@ -39,24 +62,13 @@ STATUS_STATES = {
     Member.Status.LAPSED: CardState(False, "資格喪失", "資格を喪失しているため、この会員証は無効です。"),
 }
 
-# printed_expiry's default: the card being shown right now, so nothing to compare.
-_CURRENT = object()
 
-
-def card_state(member, today, *, printed_expiry=_CURRENT):
-    """The state of ``member``'s card on ``today`` (a date, Asia/Tokyo).
-
-    ``printed_expiry`` is the expiry (or None) printed on the card being checked, from a QR
-    token; when it differs from the member's current one, that card has been replaced by a
-    newer one. A card is valid up to and including its expiry date.
-    """
+def card_state(member, today):
+    """The state of ``member``'s card on ``today`` (a date, Asia/Tokyo), with the reason: for
+    the member's own card page. A card is valid up to and including its expiry date."""
     current = member.certification_expires_on
     if member.status in STATUS_STATES:
         return STATUS_STATES[member.status]
-    if printed_expiry is not _CURRENT and printed_expiry != current:
-        if current is not None and printed_expiry is not None and current > printed_expiry:
-            return CardState(False, "更新済み", "この会員証は更新済みです(最新の会員証をご確認ください)。")
-        return CardState(False, "変更済み", "この会員証の内容は変更されています(最新の会員証をご確認ください)。")
     if not member.certification_number or current is None:
         return CardState(
             False, "認定情報なし", "技師認定の登録がないため、この会員証は無効です。事務局にお問い合わせください。"
@@ -70,20 +82,23 @@ def card_state(member, today, *, printed_expiry=_CURRENT):
     return CardState(True, "有効")
 
 
+def _tag(key, expires_on):
+    printed = expires_on.isoformat() if expires_on else ""
+    return salted_hmac(TOKEN_SALT, f"{key}:{printed}", algorithm="sha256").hexdigest()[:TAG_LENGTH]
+
+
 def make_token(member):
-    """A deterministic token (no timestamp: the same card always shows the same QR code)."""
-    expires = member.certification_expires_on.isoformat() if member.certification_expires_on else ""
-    return signing.Signer(salt=TOKEN_SALT).sign_object([member.pk, expires])
+    """A deterministic token (the same card always shows the same QR code) that a renewal,
+    which changes the expiry, replaces."""
+    return f"{member.card_key}.{_tag(member.card_key, member.certification_expires_on)}"
 
 
 def read_token(token):
-    """(member pk, expiry printed on the card or None) of a token, or InvalidCardToken."""
-    try:
-        payload = signing.Signer(salt=TOKEN_SALT).unsign_object(token)
-        pk, expires = payload
-        return int(pk), (datetime.date.fromisoformat(expires) if expires else None)
-    except (signing.BadSignature, TypeError, ValueError) as error:
-        raise InvalidCardToken from error
+    """(card key, tag) of a well-formed token, or InvalidCardToken."""
+    match = _TOKEN.match(token or "")
+    if match is None:
+        raise InvalidCardToken
+    return match["key"], match["tag"]
 
 
 def verify_url(member):
@@ -101,27 +116,41 @@ def qr_svg(url):
 @dataclass(frozen=True)
 class Verification:
     """What the public verification page may show: deliberately not the Member itself, so that
-    its template cannot reach the address, e-mail or birth date."""
+    its template cannot reach the address, e-mail or birth date, nor the reason for a state."""
 
     name: str
     member_number: str
-    state: CardState
+    valid: bool
 
 
-def verify(token, today):
-    """The verification of a QR token on ``today``, or InvalidCardToken."""
-    pk, printed_expiry = read_token(token)
+def _count_check(ip_address):
+    """Record one check from ``ip_address``; TooManyCardChecks past the hourly limit."""
+    keys = {throttle.IP_ADDRESS: ip_address}
+    if throttle.over_limits(purpose=CARD_CHECK, keys=keys, limits=CHECK_LIMITS):
+        raise TooManyCardChecks
+    throttle.record(purpose=CARD_CHECK, keys=keys)
+
+
+@transaction.atomic
+def verify(*, token, today, ip_address=None):
+    """The verification of a QR token on ``today``; InvalidCardToken for a token of no member,
+    TooManyCardChecks when ``ip_address`` asked too often. A card is valid when its token is
+    the member's current one (not superseded by a renewal) and the card is valid today."""
+    _count_check(ip_address)
+    key, tag = read_token(token)
     member = (
-        Member.objects.filter(pk=pk)
+        Member.objects.filter(card_key=key)
         .only(
-            "member_number", "family_name", "given_name", "status", "certification_number", "certification_expires_on"
-        )
+            "card_key", "member_number", "family_name", "given_name", "status", "certification_number",
+            "certification_expires_on",
+        )  # fmt: skip
         .first()
     )
     if member is None:
         raise InvalidCardToken
+    current = constant_time_compare(tag, _tag(member.card_key, member.certification_expires_on))
     return Verification(
         name=member.full_name,
         member_number=member.member_number,
-        state=card_state(member, today, printed_expiry=printed_expiry),
+        valid=current and card_state(member, today).valid,
     )

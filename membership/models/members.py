@@ -1,4 +1,6 @@
-"""Member profiles."""
+"""Member profiles, and the public checks of their digital member cards."""
+
+import secrets
 
 from django.db import models
 from django.utils import timezone
@@ -31,6 +33,11 @@ MEMBER_CONTACT_FIELDS = (
     "phone",
     "mobile",
 )
+
+
+def new_card_key():
+    """The random part of a member's card token (membership.card): 128 bits, URL-safe."""
+    return secrets.token_urlsafe(16)
 
 
 class Member(models.Model):
@@ -92,6 +99,14 @@ class Member(models.Model):
 
     certification_number = models.CharField("技師認定番号", max_length=20, blank=True)
     certification_expires_on = models.DateField("認定有効期限", null=True, blank=True)
+    card_key = models.CharField(
+        "会員証の鍵",
+        max_length=32,
+        unique=True,
+        default=new_card_key,
+        editable=False,
+        help_text="会員証のQRコードのURLに含まれる乱数です(membership.card)。",
+    )
 
     profile_saved_at = models.DateTimeField(
         "会員情報の最終保存日時",
@@ -144,3 +159,4 @@ class Member(models.Model):
     def profile_confirmed_on(self, day):
         """True when the member saved the profile on ``day`` (Asia/Tokyo): guide 4 ①."""
         return self.profile_saved_at is not None and timezone.localdate(self.profile_saved_at) == day
+

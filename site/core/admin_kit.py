@@ -5,7 +5,7 @@ are built from (Wagtail snippet viewsets), with the permission and export rules 
   ``InspectInsteadOfEditView``: rows changed only through actions on their inspect page;
 - ``ActionFormView``: a small confirm form that calls one service (the service writes the
   audit entry with the acting user); a ``DomainError`` refuses with its message;
-- ``SafeExportMixin``: CSV for Excel, no formula injection;
+- ``SafeExportMixin``: CSV for Excel, no formula injection (``spreadsheet_safe``);
 - ``NoChooserMixin``, ``RestrictedPermissionPolicy``, ``PermissionMenuItem``.
 """
 
@@ -121,6 +121,19 @@ class RequiredNoteForm(NoteForm):
         note.error_messages["required"] = f"{self.note_label}を入力してください(会員へのメールに記載されます)。"
 
 
+# What makes a spreadsheet read a cell as a formula (OWASP "CSV injection"): these first
+# characters, also after a leading tab or carriage return.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value):
+    """A cell value Excel shows as text: a string starting like a formula gets a leading ``'``.
+    The one rule of every CSV export (SafeExportMixin, the inquiries' export)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 class SafeExportMixin:
     """CSV readable by Excel on Japanese Windows, and no spreadsheet formulas from our data."""
 
@@ -139,8 +152,8 @@ class SafeExportMixin:
             if export_format == self.FORMAT_CSV:
                 return value.strftime("%Y-%m-%d %H:%M")
         value = super().preprocess_field_value(field, value, export_format)
-        if export_format == self.FORMAT_CSV and isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-            return "'" + value
+        if export_format == self.FORMAT_CSV:
+            return spreadsheet_safe(value)
         return value
 
 

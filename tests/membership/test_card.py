@@ -1,6 +1,9 @@
 """Guide 8: デジタル会員証確認, the card page and the public page behind its QR code."""
 
+import base64
 import datetime
+import re
+import secrets
 import zoneinfo
 
 import pytest
@@ -9,7 +12,7 @@ import time_machine
 from django.core import signing
 from django.urls import reverse
 
-from membership.card import make_token
+from membership.card import CHECK_LIMIT, make_token
 from membership.demo import DEMO_MEMBER_NUMBER
 from membership.models import Member
 from tests.cms_pages.conftest import seed_demo
@@ -160,14 +163,13 @@ def test_the_token_of_a_member_shows_that_member_only_without_login(client):
 def test_a_tampered_or_foreign_token_shows_not_found(client):
     a, b = certified(), certified()
     token = make_token(a)
-    signature = token.rsplit(":", 1)[1]
-    payload_of_b = make_token(b).rsplit(":", 1)[0]
+    key, tag = token.split(".")
     for bad in [
-        f"{payload_of_b}:{signature}",  # b's payload under a's signature
+        f"{key[:-1]}{'A' if key[-1] != 'A' else 'B'}.{tag}",  # someone else's key (none) with a's tag
         token[:-2],  # cut short
         "not-a-token",
-        signing.Signer(salt="some.other.salt").sign_object([a.pk, EXPIRY.isoformat()]),
-        signing.Signer(salt="membership.card.verify").sign("x"),  # signed, but not a card
+        signing.Signer(salt="membership.card.verify").sign_object([a.pk, EXPIRY.isoformat()]),  # the old format
+        f"{secrets.token_urlsafe(16)}.{tag}",
     ]:
         response = verify_page(client, bad)
         body = response.content.decode()
@@ -175,6 +177,34 @@ def test_a_tampered_or_foreign_token_shows_not_found(client):
         assert "会員証を確認できません" in body
         assert a.member_number not in body and b.member_number not in body
         assert a.full_name not in body
+
+
+def test_a_forged_tag_never_reads_as_valid(client):
+    """The key alone (from a card once seen) does not make a valid card: the tag binds it to
+    the expiry printed on the card."""
+    member = certified()
+    key, tag = make_token(member).split(".")
+    forged = f"{key}.{'0' * len(tag) if tag != '0' * len(tag) else '1' * len(tag)}"
+    body = verify_page(client, forged).content.decode()
+    assert "この会員証は有効です。" not in body and "無効" in body
+
+
+def test_the_token_is_opaque(client):
+    """Neither the member's id nor the expiry can be read from the URL on the card (issue 11)."""
+    member = certified()
+    token = make_token(member)
+    readable = [token]
+    for part in re.split(r"[.:]", token):
+        for candidate in (part, part + "=", part + "=="):
+            try:
+                readable.append(base64.urlsafe_b64decode(candidate).decode("latin-1"))
+            except ValueError:
+                pass
+    for text in readable:
+        assert "2028" not in text and "03-31" not in text, text
+        assert f"[{member.pk}," not in text and f"{member.pk}:" not in text, text
+    other = certified(certification_expires_on=EXPIRY)
+    assert make_token(other).split(".")[0] != token.split(".")[0]  # random, not derived from the id
 
 
 def test_a_token_of_a_deleted_member_shows_not_found(client):
@@ -191,8 +221,8 @@ def test_after_a_renewal_the_old_card_reads_as_superseded(client):
     member.save()
 
     body = verify_page(client, old_token).content.decode()
-    assert "この会員証は更新済みです(最新の会員証をご確認ください)。" in body
     assert "無効" in body and "この会員証は有効です。" not in body
+    assert member.member_number in body
 
     new_token = make_token(member)
     assert new_token != old_token
@@ -206,23 +236,51 @@ def test_a_card_whose_expiry_was_moved_earlier_is_not_valid_either(client):
     member.certification_expires_on = datetime.date(2027, 3, 31)
     member.save()
     body = verify_page(client, old_token).content.decode()
-    assert "この会員証の内容は変更されています" in body
+    assert "無効" in body
     assert "この会員証は有効です。" not in body
 
 
 @pytest.mark.parametrize(
-    ("fields", "reason"),
+    "fields",
     [
-        ({"status": Member.Status.ON_LEAVE}, "休会中"),
-        ({"status": Member.Status.WITHDRAWN}, "退会"),
-        ({"certification_expires_on": datetime.date(2026, 5, 31)}, "有効期限切れ"),
+        {"status": Member.Status.ON_LEAVE},
+        {"status": Member.Status.WITHDRAWN},
+        {"status": Member.Status.LAPSED},
+        {"certification_expires_on": datetime.date(2026, 5, 31)},
+        {"certification_number": ""},
     ],
-    ids=["on-leave", "withdrawn", "expired"],
+    ids=["on-leave", "withdrawn", "lapsed", "expired", "no-certification"],
 )
-def test_verification_of_an_invalid_card_says_why(client, fields, reason):
-    body = verify_page(client, make_token(certified(**fields))).content.decode()
-    assert f'<span class="verify-word">無効</span> {reason}' in body
+def test_verification_of_an_invalid_card_says_invalid_but_not_why(client, fields):
+    """A hospital needs to know whether the card is valid today, not the member's history."""
+    member = certified(**fields)
+    body = verify_page(client, make_token(member)).content.decode()
+    assert '<span class="verify-word">無効</span> この会員証は本日時点で有効ではありません。' in body
+    assert member.member_number in body
     assert "この会員証は有効です。" not in body
+    for reason in ["休会", "退会", "資格喪失", "期限切れ", "認定", "更新済み", "変更"]:
+        assert reason not in body, reason
+
+
+# --- throttling -----------------------------------------------------------------------------------
+
+
+def test_verification_is_throttled_per_network_address(client, fixed_now):
+    token = make_token(certified())
+    url = reverse("card_verify", args=[token])
+    for _ in range(CHECK_LIMIT):
+        assert client.get(url, REMOTE_ADDR="203.0.113.5").status_code == 200
+    refused = client.get(url, REMOTE_ADDR="203.0.113.5")
+    assert refused.status_code == 429
+    body = refused.content.decode()
+    assert "短時間に多くの確認がありました。しばらくしてからもう一度お試しください。" in body
+    assert "この会員証は有効です。" not in body
+    # Unknown tokens count as well (no guessing past the limit).
+    assert client.get(reverse("card_verify", args=["x"]), REMOTE_ADDR="203.0.113.5").status_code == 429
+    # Another address is not held back, and after the hour the first one may check again.
+    assert client.get(url, REMOTE_ADDR="198.51.100.7").status_code == 200
+    fixed_now.shift(datetime.timedelta(hours=1, minutes=1))
+    assert client.get(url, REMOTE_ADDR="203.0.113.5").status_code == 200
 
 
 def test_verification_page_shows_nothing_private(client):
@@ -260,6 +318,19 @@ def test_verification_page_is_neither_indexed_nor_cached(client, valid_token):
     assert "noindex" in response["X-Robots-Tag"]
     assert "no-store" in response["Cache-Control"]
     assert '<meta name="robots" content="noindex' in response.content.decode()
+
+
+def test_behind_a_proxy_each_client_is_counted_apart(client, settings):
+    """With AXES_PROXY_COUNT set, the address is the client's from X-Forwarded-For, as for
+    login lockouts: hospitals behind the same proxy do not share one limit."""
+    settings.AXES_IPWARE_PROXY_COUNT = 1
+    settings.AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+    url = reverse("card_verify", args=[make_token(certified())])
+    proxy = {"REMOTE_ADDR": "10.0.0.1"}
+    for _ in range(CHECK_LIMIT):
+        assert client.get(url, HTTP_X_FORWARDED_FOR="203.0.113.5, 10.0.0.1", **proxy).status_code == 200
+    assert client.get(url, HTTP_X_FORWARDED_FOR="203.0.113.5, 10.0.0.1", **proxy).status_code == 429
+    assert client.get(url, HTTP_X_FORWARDED_FOR="198.51.100.7, 10.0.0.1", **proxy).status_code == 200
 
 
 # --- demo data ----------------------------------------------------------------------------------

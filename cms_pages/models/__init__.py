@@ -1,0 +1,32 @@
+"""Public site pages (Wagtail) and the society's site settings, one module per area."""
+
+from .home import HomePage
+from .inquiry import InquiryFormField, InquiryPage, help_pages
+from .pages import (
+    NoticeIndexPage,
+    NoticeManager,
+    NoticePage,
+    NoticeQuerySet,
+    QAPage,
+    QuestionAnswerBlock,
+    StandardPage,
+    mark_members_only,
+)
+from .site import SocietySettings, society_settings
+
+__all__ = [
+    "HomePage",
+    "InquiryFormField",
+    "InquiryPage",
+    "NoticeIndexPage",
+    "NoticeManager",
+    "NoticePage",
+    "NoticeQuerySet",
+    "QAPage",
+    "QuestionAnswerBlock",
+    "SocietySettings",
+    "StandardPage",
+    "help_pages",
+    "mark_members_only",
+    "society_settings",
+]

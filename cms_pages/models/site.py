@@ -1,0 +1,121 @@
+"""The society's site settings: its name, contact address, receipt issuer and where inquiries go."""
+
+import re
+from email.utils import parseaddr
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import models
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel, PageChooserPanel
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+from wagtail.models import Page, Site
+
+
+def split_addresses(value):
+    return [address.strip() for address in (value or "").split(",") if address.strip()]
+
+
+def validate_addresses(value):
+    for address in split_addresses(value):
+        try:
+            validate_email(address)
+        except ValidationError as error:
+            raise ValidationError(f"メールアドレスの形式が正しくありません: {address}") from error
+
+
+@register_setting(icon="site")
+class SocietySettings(BaseSiteSetting):
+    """Editable facts about the society: shown on pages, mails and receipts, and where the
+    inquiries go. Only users with ``cms_pages.change_societysettings`` (the 事務局 group,
+    migration 0004) edit them; editors (編集者) do not."""
+
+    society_name = models.CharField("学会名", max_length=100, default="日本消化器内視鏡技師会")
+    contact_email = models.EmailField("問い合わせ先メールアドレス", blank=True)
+    inquiry_page = models.ForeignKey(
+        Page,
+        verbose_name="お問い合わせページ",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    inquiry_recipients = models.CharField(
+        "お問い合わせの送信先",
+        max_length=255,
+        blank=True,
+        validators=[validate_addresses],
+        help_text="お問い合わせフォームの内容(氏名・会員番号などの個人情報)を送るメールアドレス。"
+        "複数の場合はカンマで区切ります。空欄の場合は「問い合わせ先メールアドレス」に送ります。",
+    )
+    inquiry_from_address = models.EmailField(
+        "お問い合わせ通知の送信元",
+        blank=True,
+        help_text="空欄の場合はシステムの送信元アドレスです。",
+    )
+    receipt_issuer_name = models.CharField("領収書の発行者名", max_length=100, blank=True)
+    receipt_issuer_address = models.TextField("領収書の発行者住所", blank=True)
+    invoice_registration_number = models.CharField(
+        "適格請求書発行事業者登録番号",
+        max_length=14,
+        blank=True,
+        help_text="T に続く13桁の数字(例: T1234567890123)。登録がない場合は空欄にしてください。",
+    )
+
+    panels = [
+        FieldPanel("society_name"),
+        FieldPanel("contact_email"),
+        PageChooserPanel(
+            "inquiry_page",
+            help_text="会員ページとログイン画面の「お問い合わせ」のリンク先です。空欄の場合は最初のお問い合わせフォームです。",
+        ),
+        MultiFieldPanel(
+            [FieldPanel("inquiry_recipients"), FieldPanel("inquiry_from_address")],
+            "お問い合わせの通知メール",
+            help_text="個人情報の送り先は事務局が決めます。編集者はページを編集できますが、この設定は変更できません。",
+        ),
+        FieldPanel("receipt_issuer_name"),
+        FieldPanel("receipt_issuer_address"),
+        FieldPanel("invoice_registration_number"),
+    ]
+
+    class Meta:
+        verbose_name = "学会の設定"
+
+    @classmethod
+    def for_request_or_default(cls, request):
+        """The request's site's settings, or unsaved defaults when no Wagtail site is set up
+        (an empty database): the login page must open even then."""
+        try:
+            return cls.for_request(request)
+        except cls.DoesNotExist:
+            return cls()
+
+    def clean(self):
+        number = self.invoice_registration_number = self.invoice_registration_number.strip().upper()
+        if number and not re.fullmatch(r"T\d{13}", number):
+            raise ValidationError({"invoice_registration_number": "登録番号は T に続く13桁の数字で入力してください。"})
+
+    @property
+    def inquiry_mail_recipients(self):
+        """Where the inquiries (personal data) are mailed: the secretariat's decision, never a
+        page editor's (issue 11)."""
+        addresses = split_addresses(self.inquiry_recipients)
+        return addresses or ([self.contact_email] if self.contact_email else [])
+
+    @property
+    def mail_domains(self):
+        """The domains the society's mails come from (its contact address and the system's
+        sender), for the note asking phone users to let them through their spam filters."""
+        domains = []
+        for address in (self.contact_email, parseaddr(settings.DEFAULT_FROM_EMAIL)[1]):
+            domain = address.rpartition("@")[2].lower() if "@" in address else ""
+            if domain and domain not in domains:
+                domains.append(domain)
+        return domains
+
+
+def society_settings():
+    """The society's settings for the default site (defaults when there is no site yet)."""
+    site = Site.objects.filter(is_default_site=True).first() or Site.objects.first()
+    return SocietySettings.for_site(site) if site else SocietySettings()
