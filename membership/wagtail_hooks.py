@@ -14,6 +14,7 @@ from core.admin_kit import PermissionMenuItem
 
 from .admin import dues as dues_admin
 from .admin import invoice_actions, notifications
+from .admin import two_factor as two_factor_admin
 from .admin.applications import LOG_ACTIONS as APPLICATION_LOG_ACTIONS
 from .admin.applications import PERMISSION_POLICY as APPLICATION_PERMISSION_POLICY
 from .admin.applications import ApplicationViewSet, PendingApplicationsPanel
@@ -33,7 +34,12 @@ from .admin.payments import PaymentViewSet
 from .members import MEMBER_EDIT_ACTION, MemberDeleteAction, MemberEditAction
 from .models import DuesRule, GatewayNotification, Invoice, Member, MembershipApplication, Payment
 
-LOG_ACTIONS = {**invoice_actions.LOG_ACTIONS, **dues_admin.LOG_ACTIONS, **notifications.LOG_ACTIONS}
+LOG_ACTIONS = {
+    **invoice_actions.LOG_ACTIONS,
+    **dues_admin.LOG_ACTIONS,
+    **notifications.LOG_ACTIONS,
+    **two_factor_admin.LOG_ACTIONS,
+}
 
 
 class MoneyViewSetGroup(SnippetViewSetGroup):
@@ -86,6 +92,23 @@ def register_money_and_application_log_actions(actions):
 @hooks.register("register_admin_urls")
 def register_money_admin_urls():
     return [path("dues/", include((dues_admin.urlpatterns, "dues_admin")))]
+
+
+@hooks.register("register_admin_urls")
+def register_two_factor_admin_urls():
+    return [path("two-factor/", include((two_factor_admin.urlpatterns, "two_factor_admin")))]
+
+
+@hooks.register("register_settings_menu_item")
+def register_two_factor_menu_item():
+    return PermissionMenuItem(
+        "2段階認証",
+        reverse("two_factor_admin:index"),
+        name="two_factor",
+        icon_name="lock",
+        order=900,
+        permission=two_factor_admin.RESET_PERMISSION,
+    )
 
 
 @hooks.register(MONEY_MENU_HOOK)

@@ -13,6 +13,7 @@ from cms_pages.models import InquiryFormField, InquiryPage, SocietySettings
 from cms_pages.tasks import send_inquiry_mail
 from tests.cms_pages.conftest import seed_demo as reseed
 from tests.factories import MemberFactory, UserFactory, user_in
+from tests.two_factor import log_in_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -204,7 +205,7 @@ def test_a_guest_finds_the_guest_number_filled_in(client, inquiry):
 
 def test_visitors_and_staff_get_an_empty_form(client, inquiry):
     assert "ログイン中の会員情報" not in client.get(inquiry.url).content.decode()
-    client.force_login(user_in("事務局"))
+    log_in_staff(client, user_in("事務局"))
     body = client.get(inquiry.url).content.decode()
     assert "ログイン中の会員情報" not in body
     assert "value=" not in field_block(body, "氏名")
@@ -239,7 +240,7 @@ def test_groups_have_the_submission_permissions_of_the_secretariat_only():
 
 
 def test_editors_may_edit_the_inquiry_page_but_never_see_the_submissions(client, inquiry, submitted):
-    client.force_login(user_in("編集者"))
+    log_in_staff(client, user_in("編集者"))
     assert client.get(reverse("wagtailadmin_pages:edit", args=[inquiry.pk])).status_code == 200
     assert '"name": "forms"' not in client.get(reverse("wagtailadmin_home")).content.decode()
     for url in submission_urls(inquiry):
@@ -253,7 +254,7 @@ def test_editors_may_edit_the_inquiry_page_but_never_see_the_submissions(client,
 
 
 def test_the_secretariat_lists_reads_and_deletes_the_submissions(client, inquiry, submitted):
-    client.force_login(user_in("事務局"))
+    log_in_staff(client, user_in("事務局"))
     assert '"name": "forms"' in client.get(reverse("wagtailadmin_home")).content.decode()
     for url in submission_urls(inquiry):
         assert client.get(url).status_code == 200, url
