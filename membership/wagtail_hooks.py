@@ -14,6 +14,7 @@ from core.admin_kit import PermissionMenuItem
 
 from .admin import dues as dues_admin
 from .admin import invoice_actions, lockouts, notifications
+from .admin import two_factor as two_factor_admin
 from .admin.applications import LOG_ACTIONS as APPLICATION_LOG_ACTIONS
 from .admin.applications import PERMISSION_POLICY as APPLICATION_PERMISSION_POLICY
 from .admin.applications import ApplicationViewSet, PendingApplicationsPanel
@@ -40,6 +41,7 @@ LOG_ACTIONS = {
     **notifications.LOG_ACTIONS,
     **lockouts.LOG_ACTIONS,
     PASSWORD_RESET_ACTION: lockouts.PasswordResetLogFormatter,
+    **two_factor_admin.LOG_ACTIONS,
 }
 
 
@@ -109,6 +111,23 @@ def register_lockouts_menu_item():
         icon_name="lock",
         order=115,
         permission=lockouts.UNLOCK_PERMISSION,
+    )
+
+
+@hooks.register("register_admin_urls")
+def register_two_factor_admin_urls():
+    return [path("two-factor/", include((two_factor_admin.urlpatterns, "two_factor_admin")))]
+
+
+@hooks.register("register_settings_menu_item")
+def register_two_factor_menu_item():
+    return PermissionMenuItem(
+        "2段階認証",
+        reverse("two_factor_admin:index"),
+        name="two_factor",
+        icon_name="lock",
+        order=900,
+        permission=two_factor_admin.RESET_PERMISSION,
     )
 
 

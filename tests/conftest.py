@@ -1,6 +1,7 @@
 import pytest
 
 from tests.factories import DEFAULT_PASSWORD, MemberFactory, user_in
+from tests.two_factor import log_in_staff
 
 
 @pytest.fixture(autouse=True)
@@ -49,5 +50,11 @@ def staff_user(db):
 
 @pytest.fixture
 def staff_client(client, staff_user):
-    client.force_login(staff_user)
-    return client
+    """The secretariat's client, logged in with the second factor (the admin opens)."""
+    return log_in_staff(client, staff_user)
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    """pytest-django's superuser client, logged in with the second factor (the admin opens)."""
+    return log_in_staff(client, admin_user)

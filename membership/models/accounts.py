@@ -42,6 +42,8 @@ class User(AbstractUser):
     class Meta:
         verbose_name = "アカウント"
         verbose_name_plural = "アカウント"
+        # 事務局: reset a colleague's two-factor device (membership.two_factor).
+        permissions = [("reset_two_factor_user", "Can reset two-factor login of アカウント")]
 
     def set_password(self, raw_password):
         super().set_password(raw_password)

@@ -12,6 +12,8 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("member/", include("membership.urls")),
     path("member/", include("renewal.urls")),
+    # Staff two-factor login: enrolment and the code page, open before the admin is.
+    path("staff/two-factor/", include("membership.two_factor_urls")),
     path("payments/gmo/notify", dues_views.gateway_notification, name="gateway_notification"),
     # Public: the digital member card's QR code leads here (no login; see membership.card).
     path("card/verify/<str:token>", card_views.card_verify, name="card_verify"),

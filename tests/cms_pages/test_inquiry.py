@@ -18,6 +18,7 @@ from cms_pages.models import InquiryFormField, InquiryPage, SocietySettings
 from cms_pages.tasks import send_inquiry_mail
 from tests.cms_pages.conftest import seed_demo as reseed
 from tests.factories import MemberFactory, UserFactory, user_in
+from tests.two_factor import log_in_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -215,7 +216,7 @@ def edit_form_data(page, **extra):
 
 def test_an_editor_cannot_publish_where_inquiries_go(client, inquiry, django_capture_on_commit_callbacks):
     editor = user_in("編集者")
-    client.force_login(editor)
+    log_in_staff(client, editor)
     edit_url = reverse("wagtailadmin_pages:edit", args=[inquiry.pk])
     body = client.get(edit_url).content.decode()
     assert 'name="to_address"' not in body and 'name="from_address"' not in body
@@ -245,13 +246,13 @@ def test_a_revision_with_an_address_publishes_no_address(client, inquiry, django
 
 
 def test_only_the_secretariat_sets_where_inquiries_go(client, inquiry, django_capture_on_commit_callbacks):
-    client.force_login(user_in("編集者"))
+    log_in_staff(client, user_in("編集者"))
     response = client.get(settings_url())
     assert response.status_code == 302 and response.url == reverse("wagtailadmin_home")
     assert client.post(settings_url(), {"inquiry_recipients": EVIL}).status_code == 302
     assert SocietySettings.objects.get().inquiry_recipients == ""
 
-    client.force_login(user_in("事務局"))
+    log_in_staff(client, user_in("事務局"))
     body = client.get(settings_url()).content.decode()
     assert "お問い合わせの送信先" in body
     current = SocietySettings.objects.get()
@@ -331,7 +332,7 @@ def test_a_guest_finds_the_guest_number_filled_in(client, inquiry):
 
 def test_visitors_and_staff_get_an_empty_form(client, inquiry):
     assert "ログイン中の会員情報" not in client.get(inquiry.url).content.decode()
-    client.force_login(user_in("事務局"))
+    log_in_staff(client, user_in("事務局"))
     body = client.get(inquiry.url).content.decode()
     assert "ログイン中の会員情報" not in body
     assert "value=" not in field_block(body, "氏名")
@@ -366,7 +367,7 @@ def test_groups_have_the_submission_permissions_of_the_secretariat_only():
 
 
 def test_editors_may_edit_the_inquiry_page_but_never_see_the_submissions(client, inquiry, submitted):
-    client.force_login(user_in("編集者"))
+    log_in_staff(client, user_in("編集者"))
     assert client.get(reverse("wagtailadmin_pages:edit", args=[inquiry.pk])).status_code == 200
     assert '"name": "forms"' not in client.get(reverse("wagtailadmin_home")).content.decode()
     for url in submission_urls(inquiry):
@@ -380,7 +381,7 @@ def test_editors_may_edit_the_inquiry_page_but_never_see_the_submissions(client,
 
 
 def test_the_secretariat_lists_reads_and_deletes_the_submissions(client, inquiry, submitted):
-    client.force_login(user_in("事務局"))
+    log_in_staff(client, user_in("事務局"))
     assert '"name": "forms"' in client.get(reverse("wagtailadmin_home")).content.decode()
     for url in submission_urls(inquiry):
         assert client.get(url).status_code == 200, url
@@ -401,7 +402,7 @@ def test_the_submissions_export_escapes_formulas_for_excel(client, inquiry):
     names = field_names(inquiry)
     for text in FORMULAS:
         FormSubmission.objects.create(page=inquiry, form_data={names["氏名"]: text, names["お問い合わせ内容"]: "普通の文"})
-    client.force_login(user_in("事務局"))
+    log_in_staff(client, user_in("事務局"))
     response = client.get(reverse("wagtailforms:list_submissions", args=[inquiry.pk]) + "?export=csv")
     content = b"".join(response.streaming_content).decode("utf-8")
     assert content.startswith("\ufeff"), "Excel needs the BOM to read UTF-8"

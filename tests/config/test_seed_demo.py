@@ -18,6 +18,8 @@ LOGINS = f"""
   事務局      http://127.0.0.1:8000/admin/         ユーザー名 jimukyoku  パスワード {demo.DEMO_STAFF_PASSWORD}
   編集者      http://127.0.0.1:8000/admin/         ユーザー名 editor  パスワード {demo.DEMO_EDITOR_PASSWORD}
   (デモ会員 30 名: 会員番号 0020001〜0020030、パスワード未設定)
+  管理画面は2段階認証です。初めてのログインでQRコードが表示されるので、スマートフォンの認証アプリ
+  (Google Authenticator など)で読み取り、表示された6桁の数字を入力してください(リカバリーコードを控えます)。
 
 デモのログイン情報:
   会員ページ  http://127.0.0.1:8000/member/login  会員番号 0012345  パスワード {demo.DEMO_MEMBER_PASSWORD}

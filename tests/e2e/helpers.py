@@ -1,5 +1,9 @@
 """Steps shared by the browser tests."""
 
+import base64
+import time
+
+from django_otp.oath import totp
 from playwright.sync_api import expect
 
 from membership.demo import DEMO_MEMBER_NUMBER, DEMO_MEMBER_PASSWORD
@@ -29,3 +33,36 @@ def shoot(page, artifacts_dir, name):
     page.wait_for_load_state("load")
     page.evaluate("document.fonts.ready.then(() => true)")
     page.screenshot(path=str(artifacts_dir / f"{name}.png"), full_page=True)
+
+
+def totp_code(secret):
+    """The 6-digit code an authenticator app shows now for ``secret`` (base32, as the enrolment
+    page prints it), computed here from the device's key."""
+    key = secret.replace(" ", "").upper()
+    return f"{totp(base64.b32decode(key + '=' * (-len(key) % 8))):06d}"
+
+
+def wait_for_next_code_window():
+    """A code is accepted once: wait until the app shows the next one (at most 30 s)."""
+    time.sleep(30 - time.time() % 30 + 0.5)
+
+
+def staff_log_in_with_password(page, username, password):
+    page.goto("/admin/")
+    page.locator("input[name=username]").fill(username)
+    page.locator("input[name=password]").fill(password)
+    page.locator("form button[type=submit]").first.click()
+
+
+def enrol_staff(page, username, password):
+    """First login of a staff member: password, the enrolment page, a code from the app, the
+    recovery codes, then the admin. Returns the secret (base32) and the recovery codes."""
+    staff_log_in_with_password(page, username, password)
+    expect(page.get_by_role("heading", name="2段階認証の登録")).to_be_visible()
+    secret = page.get_by_test_id("totp-secret").inner_text()
+    page.get_by_label("確認コード").fill(totp_code(secret))
+    page.get_by_role("button", name="登録する").click()
+    expect(page.get_by_role("heading", name="リカバリーコード")).to_be_visible()
+    codes = page.get_by_test_id("recovery-codes").locator("code").all_inner_texts()
+    page.get_by_role("link", name="控えました。管理画面へ進む").click()
+    return secret, codes

@@ -3,6 +3,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from imports import services
 from tests.factories import UserFactory
+from tests.two_factor import log_in_staff
 
 
 def set_private_root(settings, path):
@@ -32,7 +33,7 @@ def superuser(db):
 
 @pytest.fixture
 def admin_client(client, superuser):
-    client.force_login(superuser)
+    log_in_staff(client, superuser)
     return client
 
 

@@ -14,6 +14,7 @@ from imports.models import ImportJob
 from membership.models import Member
 from tests.factories import MemberFactory, StaffUserFactory, UserFactory
 from tests.imports.data import HEADERS, csv_bytes, member_row, member_rows
+from tests.two_factor import log_in_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -178,7 +179,7 @@ def test_templates_have_the_header_row(admin_client):
 
 def test_the_menu_has_imports_for_those_allowed(admin_client, client):
     assert reverse("imports:index") in admin_client.get(reverse("wagtailadmin_home")).content.decode()
-    client.force_login(staff_with("wagtailadmin.access_admin"))
+    log_in_staff(client, staff_with("wagtailadmin.access_admin"))
     assert reverse("imports:index") not in client.get(reverse("wagtailadmin_home")).content.decode()
 
 
@@ -203,10 +204,10 @@ def test_members_cannot_open_the_import_pages(client, superuser):
 
 def test_staff_without_the_import_permission_cannot_open_or_confirm(client, superuser):
     upload_client = client
-    upload_client.force_login(superuser)
+    log_in_staff(upload_client, superuser)
     upload(upload_client, csv_bytes(member_rows(2)))
     job = ImportJob.objects.get()
-    client.force_login(staff_with("wagtailadmin.access_admin"))
+    log_in_staff(client, staff_with("wagtailadmin.access_admin"))
     for url in all_urls(job):
         response = client.get(url)
         assert response.status_code == 302, url
@@ -219,7 +220,7 @@ def test_staff_without_the_import_permission_cannot_open_or_confirm(client, supe
 
 
 def test_staff_with_the_import_permission_can_import(client):
-    client.force_login(staff_with("wagtailadmin.access_admin", "imports.run_import"))
+    log_in_staff(client, staff_with("wagtailadmin.access_admin", "imports.run_import"))
     assert client.get(reverse("imports:index")).status_code == 200
     upload(client, csv_bytes(member_rows(2)))
     job = ImportJob.objects.get()

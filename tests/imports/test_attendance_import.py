@@ -17,6 +17,7 @@ from renewal.attendance import mark_attended
 from renewal.models import Credit, Registration
 from tests.factories import MemberFactory, StaffUserFactory
 from tests.renewal.seminar_data import make_seminar, register
+from tests.two_factor import log_in_staff
 
 KIND = "attendance"
 HEADERS = ["会員番号", "セッションID", "参加形態"]
@@ -221,7 +222,7 @@ def test_upload_page_documents_the_key_and_the_template_explains_it(admin_client
 def test_staff_import_through_the_admin(client, world):
     staff = StaffUserFactory(username="jimu-import")
     staff.groups.add(Group.objects.get(name="事務局"))
-    client.force_login(staff)
+    log_in_staff(client, staff)
     data = sheet_csv([["0050002", str(world["one"].pk), ""]])
     from django.core.files.uploadedfile import SimpleUploadedFile
 

@@ -36,6 +36,7 @@ from tests.imports.bank_data import (
     transfer,
 )
 from tests.imports.data import csv_bytes, member_rows
+from tests.two_factor import log_in_staff
 
 KIND = "bank_transfers"
 pytestmark = pytest.mark.django_db
@@ -843,14 +844,14 @@ def in_group(name):
 def test_the_staff_group_may_import_and_editors_may_not(client):
     staff = in_group("事務局")
     assert staff.has_perm("imports.run_import")
-    client.force_login(staff)
+    log_in_staff(client, staff)
     assert client.get(reverse("imports:upload")).status_code == 200
     assert client.get(reverse("imports:index")).status_code == 200
     assert reverse("imports:index") in client.get(reverse("wagtailadmin_home")).content.decode()
 
     editor = in_group("編集者")
     assert not editor.has_perm("imports.run_import")
-    client.force_login(editor)
+    log_in_staff(client, editor)
     response = client.get(reverse("imports:upload"))
     assert response.status_code == 302
     assert response.url == reverse("wagtailadmin_home")
@@ -858,7 +859,7 @@ def test_the_staff_group_may_import_and_editors_may_not(client):
 
 def test_staff_import_a_statement(client):
     _m, invoices = member_with_dues("0001001", 2025)
-    client.force_login(in_group("事務局"))
+    log_in_staff(client, in_group("事務局"))
     client.post(
         reverse("imports:upload"),
         {"kind": KIND, "file": SimpleUploadedFile("s.csv", statement_csv([transfer("0001001", "2025/05/01", "5000")]))},

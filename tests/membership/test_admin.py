@@ -12,6 +12,7 @@ from wagtail.models import ModelLogEntry
 
 from membership.models import Member, User
 from tests.factories import MemberFactory, StaffUserFactory
+from tests.two_factor import log_in_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +28,7 @@ def staff_user(db):
 
 @pytest.fixture
 def staff_client(client, staff_user):
-    client.force_login(staff_user)
+    log_in_staff(client, staff_user)
     return client
 
 
@@ -436,7 +437,7 @@ def test_listing_offers_no_bulk_deletion(staff_client, members):
 def test_inspect_shows_a_dash_for_empty_fields_not_none(client):
     staff = StaffUserFactory(username="jimu-inspect")
     staff.groups.add(Group.objects.get(name="事務局"))
-    client.force_login(staff)
+    log_in_staff(client, staff)
     member = MemberFactory(status_since=None, birth_date=None)
     page = client.get(reverse("wagtailsnippets_membership_member:inspect", args=[member.pk])).text
     assert ">None<" not in page.replace(" ", "").replace("\n", "")

@@ -10,6 +10,7 @@ from wagtail.models import ModelLogEntry
 from membership import applications
 from membership.models import Member, MembershipApplication
 from tests.factories import InvoiceFactory, MemberFactory, StaffUserFactory, user_in
+from tests.two_factor import log_in_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -102,7 +103,7 @@ def test_future_approval_says_when_the_status_changes(staff_client):
 
 
 def test_editors_see_no_applications(client, withdrawal):
-    client.force_login(user_in("編集者", username="editor-ito"))
+    log_in_staff(client, user_in("編集者", username="editor-ito"))
     assert client.get(reverse(f"{URLS}:list")).status_code in (302, 403)
     assert client.get(reverse(f"{URLS}:inspect", args=[withdrawal.pk])).status_code in (302, 403)
     assert client.post(reverse(f"{URLS}:approve", args=[withdrawal.pk]), {"note": ""}).status_code in (302, 403)
@@ -113,7 +114,7 @@ def test_editors_see_no_applications(client, withdrawal):
 
 def test_applications_cannot_be_edited_or_deleted_in_the_admin(client, withdrawal):
     # Not even by a superuser: the permission policy allows only view and change.
-    client.force_login(StaffUserFactory(username="root", is_superuser=True))
+    log_in_staff(client, StaffUserFactory(username="root", is_superuser=True))
     edit = client.get(reverse(f"{URLS}:edit", args=[withdrawal.pk]))
     assert edit.status_code == 302 and edit["Location"] == reverse(f"{URLS}:inspect", args=[withdrawal.pk])
     client.post(reverse(f"{URLS}:delete", args=[withdrawal.pk]))
@@ -126,7 +127,7 @@ def test_applications_cannot_be_edited_or_deleted_in_the_admin(client, withdrawa
 
 def test_the_bulk_delete_page_shows_editors_no_names(client, withdrawal):
     """Wagtail's bulk delete page lists the chosen objects even to users who may not delete them."""
-    client.force_login(user_in("編集者", username="editor-mori"))
+    log_in_staff(client, user_in("編集者", username="editor-mori"))
     for model, pk in (("membershipapplication", withdrawal.pk), ("member", withdrawal.member.pk)):
         response = client.get(f"/admin/bulk/membership/{model}/delete/?id={pk}", follow=True)
         assert response.redirect_chain  # refused (Wagtail sends a denied user to the admin home)
@@ -163,7 +164,7 @@ def test_dashboard_panel_counts_applications_waiting_for_a_decision(staff_client
     assert "確認待ちの申請" in page
     assert f"{reverse(f'{URLS}:list')}?kind=withdrawal&amp;state=submitted" in page
     assert "<strong>1件</strong>" in page
-    client.force_login(user_in("編集者", username="editor-kato"))
+    log_in_staff(client, user_in("編集者", username="editor-kato"))
     assert "確認待ちの申請" not in client.get(reverse("wagtailadmin_home")).text
 
 

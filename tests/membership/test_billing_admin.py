@@ -26,6 +26,7 @@ from membership.billing.reminders import plan_dues_reminders
 from membership.billing.tasks import send_dues_reminders_task
 from membership.models import DuesRule, GatewayNotification, Invoice, Member, Payment
 from tests.factories import InvoiceFactory, MemberFactory, StaffUserFactory, user_in
+from tests.two_factor import log_in_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -193,7 +194,7 @@ def test_invoice_edit_url_shows_the_inspect_page_and_nothing_can_be_deleted(clie
 
     # Not even a superuser deletes an invoice.
     admin = StaffUserFactory(is_superuser=True)
-    client.force_login(admin)
+    log_in_staff(client, admin)
     response = client.post(reverse(f"{INVOICES}:delete", args=[invoice.pk]))
     assert response.status_code == 302 and response.url == reverse("wagtailadmin_home")
     assert Invoice.objects.filter(pk=invoice.pk).exists()
@@ -613,7 +614,7 @@ def test_two_reminder_requests_at_the_same_time_queue_one_task(settings, arrears
     def click():
         try:
             client = Client()
-            client.force_login(staff)
+            log_in_staff(client, staff)
             barrier.wait(timeout=10)
             statuses.append(client.post(reverse("dues_admin:reminders"), {"fiscal_year": "2024"}).status_code)
         except Exception as error:  # noqa: BLE001 - reported by the test
@@ -740,7 +741,7 @@ def test_money_menu_for_staff(staff_client):
 
 def test_editor_sees_no_money(client, ledger):
     editor = user_in("編集者")
-    client.force_login(editor)
+    log_in_staff(client, editor)
     invoice = ledger["suzuki_2025"]
     urls = [
         reverse(f"{INVOICES}:list"),

@@ -7,6 +7,7 @@ from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermi
 
 from membership.models import DuesRule, GatewayNotification, Member, Payment
 from tests.factories import InvoiceFactory, MemberFactory, user_in
+from tests.two_factor import log_in_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +56,7 @@ def test_editor_group_permissions():
 def test_editor_cannot_reach_member_data(client):
     member = MemberFactory(family_name="秘密", given_name="花子", user__email="secret@example.jp")
     editor = user_in("編集者")
-    client.force_login(editor)
+    log_in_staff(client, editor)
     for url in member_urls(member):
         response = client.get(url)
         # Wagtail turns the PermissionDenied into a redirect to the dashboard with a message.
@@ -105,7 +106,7 @@ def private_records():
 def test_snippet_choosers_are_not_registered(client, group_name):
     """Wagtail's snippet choosers check no model permission, so they are not registered at all."""
     records = private_records()
-    client.force_login(user_in(group_name))
+    log_in_staff(client, user_in(group_name))
     for model_name, pk in records.items():
         for url in chooser_urls(model_name, pk):
             for headers in ({}, {"x-requested-with": "XMLHttpRequest"}):
@@ -124,7 +125,7 @@ def test_snippet_choosers_are_not_registered_even_for_a_superuser(admin_client):
 
 
 def test_editor_menu_has_no_members_but_the_editor_can_edit_pages_and_images(client):
-    client.force_login(user_in("編集者"))
+    log_in_staff(client, user_in("編集者"))
     dashboard = client.get(reverse("wagtailadmin_home"))
     assert dashboard.status_code == 200
     body = dashboard.content.decode()
@@ -137,7 +138,7 @@ def test_editor_menu_has_no_members_but_the_editor_can_edit_pages_and_images(cli
 
 def test_staff_member_can_list_inspect_and_edit_members(client):
     member = MemberFactory(family_name="表示", given_name="太郎")
-    client.force_login(user_in("事務局"))
+    log_in_staff(client, user_in("事務局"))
     body = client.get(reverse("wagtailadmin_home")).content.decode()
     assert MENU_ITEM in body and reverse(f"{URLS}:list") in body
     for url in member_urls(member):

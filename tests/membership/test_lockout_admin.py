@@ -8,6 +8,7 @@ from django.urls import reverse
 from wagtail.models import ModelLogEntry
 
 from tests.factories import user_in
+from tests.two_factor import log_in_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -73,7 +74,7 @@ def test_unlocking_twice_says_it_is_already_unlocked(staff_client, member):
 
 def test_editors_cannot_see_or_clear_lockouts(client, member):
     fail(member.member_number, 5)
-    client.force_login(user_in("編集者", username="editor-tanaka"))
+    log_in_staff(client, user_in("編集者", username="editor-tanaka"))
     # Wagtail answers a refused admin page by sending the user back to the dashboard.
     assert client.get(URL).url == "/admin/"
     assert client.post(URL, {"username": member.member_number}).url == "/admin/"

@@ -15,6 +15,7 @@ from wagtail.models import ModelLogEntry
 from renewal.models import Credit, CreditCategory, Registration, Seminar, Session
 from tests.factories import MemberFactory, user_in
 from tests.renewal.seminar_data import category, make_seminar, register
+from tests.two_factor import log_in_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -449,7 +450,7 @@ def test_editor_reaches_none_of_it(client, registrations):
     credit = Credit.objects.get()
     seminar = registrations["session"].seminar
     editor = user_in("編集者")
-    client.force_login(editor)
+    log_in_staff(client, editor)
     urls = []
     for prefix, obj in (
         (SEMINARS, seminar),

@@ -23,6 +23,7 @@ from renewal.models import (
     RenewalSettings,
 )
 from tests.factories import InvoiceFactory, MemberFactory, StaffUserFactory
+from tests.two_factor import log_in_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -201,7 +202,7 @@ def test_month_ends_are_kept():
 
 def test_the_secretariat_approves_and_issues_in_the_admin(client, due_member, staff):
     application = renewals.submit_renewal(member=due_member)
-    client.force_login(staff)
+    log_in_staff(client, staff)
     listing = client.get(reverse(f"{RENEWAL_URLS}:list")).text
     assert due_member.member_number in listing
     inspect = client.get(reverse(f"{RENEWAL_URLS}:inspect", args=[application.pk])).text
@@ -225,7 +226,7 @@ def test_editors_see_no_renewals(client, due_member):
     application = renewals.submit_renewal(member=due_member)
     editor = StaffUserFactory(username="editor-renewal")
     editor.groups.add(Group.objects.get(name="編集者"))
-    client.force_login(editor)
+    log_in_staff(client, editor)
     for url in (
         reverse(f"{RENEWAL_URLS}:list"),
         reverse(f"{RENEWAL_URLS}:inspect", args=[application.pk]),
@@ -343,7 +344,7 @@ def test_a_cancelled_fee_invoice_is_not_offered_for_payment(client, due_member, 
 def test_an_approved_unpaid_renewal_can_be_sent_back_and_its_fee_is_cancelled(client, due_member, staff):
     application = renewals.submit_renewal(member=due_member)
     renewals.approve_renewal(application_id=application.pk, user=staff)
-    client.force_login(staff)
+    log_in_staff(client, staff)
     inspect = client.get(reverse(f"{RENEWAL_URLS}:inspect", args=[application.pk])).text
     assert reverse(f"{RENEWAL_URLS}:reject", args=[application.pk]) in inspect
     client.post(
@@ -389,7 +390,7 @@ def test_no_renewal_notice_while_an_application_made_before_an_expiry_change_is_
 
 def test_the_admin_dashboard_shows_what_waits_for_the_secretariat(client, due_member, staff):
     application = renewals.submit_renewal(member=due_member)
-    client.force_login(staff)
+    log_in_staff(client, staff)
     page = client.get(reverse("wagtailadmin_home")).text
     assert "資格更新申請(事務局確認中)" in page and "<strong>1件</strong>" in page
     renewals.approve_renewal(application_id=application.pk, user=staff)
@@ -405,7 +406,7 @@ def test_the_admin_dashboard_shows_what_waits_for_the_secretariat(client, due_me
     )
     editor = StaffUserFactory(username="editor-panel")
     editor.groups.add(Group.objects.get(name="編集者"))
-    client.force_login(editor)
+    log_in_staff(client, editor)
     assert "資格更新申請(事務局確認中)" not in client.get(reverse("wagtailadmin_home")).text
 
 
@@ -416,7 +417,7 @@ def test_the_members_admin_page_shows_everything_about_the_member(client, due_me
 
     renewals.submit_renewal(member=due_member)
     InvoiceFactory(member=due_member, fiscal_year=2025)
-    client.force_login(staff)
+    log_in_staff(client, staff)
     url = reverse("wagtailsnippets_membership_member:inspect", args=[due_member.pk])
     page = client.get(url).text
     for heading in (
@@ -443,6 +444,6 @@ def test_the_members_admin_page_shows_everything_about_the_member(client, due_me
 def test_editors_see_no_member_sections(client, due_member):
     editor = StaffUserFactory(username="editor-sections")
     editor.groups.add(Group.objects.get(name="編集者"))
-    client.force_login(editor)
+    log_in_staff(client, editor)
     response = client.get(reverse("wagtailsnippets_membership_member:inspect", args=[due_member.pk]))
     assert response.status_code in (302, 403)

@@ -56,7 +56,9 @@ class Command(BaseCommand):
             "\n管理画面のデモ担当者(事務局・編集者):\n"
             f"  事務局      http://127.0.0.1:8000/admin/         ユーザー名 {DEMO_STAFF_USERNAME}  パスワード {DEMO_STAFF_PASSWORD}\n"
             f"  編集者      http://127.0.0.1:8000/admin/         ユーザー名 {DEMO_EDITOR_USERNAME}  パスワード {DEMO_EDITOR_PASSWORD}\n"
-            f"  (デモ会員 {len(DEMO_MEMBERS)} 名: 会員番号 {FIRST_DEMO_NUMBER:07d}〜{last_demo_number:07d}、パスワード未設定)"
+            f"  (デモ会員 {len(DEMO_MEMBERS)} 名: 会員番号 {FIRST_DEMO_NUMBER:07d}〜{last_demo_number:07d}、パスワード未設定)\n"
+            "  管理画面は2段階認証です。初めてのログインでQRコードが表示されるので、スマートフォンの認証アプリ\n"
+            "  (Google Authenticator など)で読み取り、表示された6桁の数字を入力してください(リカバリーコードを控えます)。"
         )
         self.stdout.write(
             "\nデモのログイン情報:\n"
