@@ -210,9 +210,7 @@ def void_trade(shop_id, access_id, access_pass, *, pay_type, order_id=None):
     with the protocol's error code (ERR_UNKNOWN_ACCESS, ERR_STATE).
     """
     trade = (
-        SandboxTrade.objects.select_for_update()
-        .filter(shop_id=shop_id, access_id=access_id, pay_type=pay_type)
-        .first()
+        SandboxTrade.objects.select_for_update().filter(shop_id=shop_id, access_id=access_id, pay_type=pay_type).first()
     )
     if trade is None or not protocol.same_secret(trade.access_pass, access_pass):
         raise SandboxError(protocol.ERR_UNKNOWN_ACCESS)

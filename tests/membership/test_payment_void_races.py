@@ -35,8 +35,9 @@ ROUNDS = 5
 @pytest.fixture(autouse=True)
 def gateway_in_process():
     lost = RecordingAdapter(lambda request: (503, "busy"))  # notifications do not arrive during the race
-    with mounted(gateway.http, settings.SITE_URL, DjangoAppAdapter(settings.SITE_URL)), mounted(
-        delivery.http, settings.SANDBOX_NOTIFY_URL, lost
+    with (
+        mounted(gateway.http, settings.SITE_URL, DjangoAppAdapter(settings.SITE_URL)),
+        mounted(delivery.http, settings.SANDBOX_NOTIFY_URL, lost),
     ):
         yield
 
@@ -78,7 +79,7 @@ def test_the_member_cancelling_while_paying_in_the_old_tab_is_never_charged_for_
 
         run_together(
             pay_at_gateway(trade),
-            refused(lambda: payments.cancel_payment(member=member, order_id=attempt.order_id)),
+            refused(lambda m=member, o=attempt.order_id: payments.cancel_payment(member=m, order_id=o)),
         )
 
         trade.refresh_from_db()
