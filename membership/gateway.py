@@ -3,7 +3,8 @@
 See docs/payment-gateway.md. Three things cross the wire:
 - the checkout URL we send the member to (a signed, base64 JSON parameter set);
 - the result notification the gateway POSTs to us (unsigned: a trigger, never the truth);
-- the trade-status query we make to learn the truth about an order.
+- the trade-status query we make to learn the truth about an order;
+- the void / cancel call that closes an order at the gateway before we close it here.
 """
 
 import base64
@@ -59,6 +60,7 @@ class TradeStatus:
     tax: int
     pay_type: str
     access_id: str = ""
+    access_pass: str = ""
     process_date: datetime.datetime | None = None
     cvs_code: str = ""
     cvs_conf_no: str = ""
@@ -124,6 +126,40 @@ def _int_or_none(value):
         return None
 
 
+# What a result notification may hold (docs/payment-gateway.md section 2): its fields, each at
+# most once and at most this long, and the size of the whole body. Anything else is refused.
+NOTIFICATION_FIELDS = frozenset(
+    "ShopID ShopPass AccessID AccessPass OrderID Status JobCd Amount Tax PayType TranDate "
+    "CvsCode CvsConfNo CvsReceiptNo PaymentTerm ErrCode ErrInfo".split()
+)
+NOTIFICATION_VALUE_MAX = 100
+NOTIFICATION_MAX_BYTES = 4096
+
+
+class MalformedNotification(ValueError):
+    """The body is not a result notification of the protocol; ``str(error)`` says why (Japanese)."""
+
+
+def check_notification(body):
+    """Refuse a body that the protocol does not allow (fields, lengths, characters)."""
+    if len(body.encode("utf-8")) > NOTIFICATION_MAX_BYTES:
+        raise MalformedNotification("本文が大きすぎます")
+    try:
+        pairs = parse_qsl(body, keep_blank_values=True, strict_parsing=bool(body), errors="strict",
+                          max_num_fields=len(NOTIFICATION_FIELDS))  # fmt: skip
+    except (ValueError, UnicodeError) as error:
+        raise MalformedNotification("本文を読めません(形式・文字コード)") from error
+    names = [name for name, _value in pairs]
+    unknown = sorted(set(names) - NOTIFICATION_FIELDS)
+    if unknown:
+        raise MalformedNotification(f"プロトコルにない項目があります: {', '.join(unknown)[:100]}")
+    if len(names) != len(set(names)):
+        raise MalformedNotification("同じ項目が2回あります")
+    for name, value in pairs:
+        if len(value) > NOTIFICATION_VALUE_MAX or not value.isprintable():
+            raise MalformedNotification(f"項目 {name} の値が不正です")
+
+
 def parse_notification(body):
     """Parse the urlencoded notification body (str). Unknown fields are kept in ``fields``."""
     fields = dict(parse_qsl(body, keep_blank_values=True))
@@ -184,12 +220,48 @@ def search_trade(*, order_id, method):
         tax=_int_or_none(answer.get("Tax")) or 0,
         pay_type=answer.get("PayType", ""),
         access_id=answer.get("AccessID", ""),
+        access_pass=answer.get("AccessPass", ""),
         process_date=parse_gateway_time(answer.get("ProcessDate")),
         cvs_code=answer.get("CvsCode", ""),
         cvs_conf_no=answer.get("CvsConfNo", ""),
         cvs_receipt_no=answer.get("CvsReceiptNo", ""),
         payment_term=parse_gateway_time(answer.get("PaymentTerm")),
     )
+
+
+class VoidRefused(GatewayError):
+    """The gateway would not void or cancel the order (e.g. paid meanwhile); ask it again."""
+
+
+def void_trade(*, trade, method):
+    """Close an order at the gateway so that nobody can pay it any more.
+
+    Card: AlterTran with JobCd=VOID. Convenience store: CvsCancel (the store numbers stop
+    working). ``trade`` is the TradeStatus just queried (its AccessID and AccessPass). Raises
+    VoidRefused when the gateway answers with an error, GatewayError when it cannot be asked.
+    """
+    config = _config()
+    data = {"ShopID": config["shop_id"], "ShopPass": config["shop_pass"],
+            "AccessID": trade.access_id, "AccessPass": trade.access_pass}  # fmt: skip
+    if method == "card":
+        path, data["JobCd"] = "AlterTran.idPass", "VOID"
+    else:
+        path, data["OrderID"] = "CvsCancel.idPass", trade.order_id
+    try:
+        response = http.post(
+            f"{config['api_url']}/payment/{path}",
+            data=urlencode(data),
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            timeout=TIMEOUT_SECONDS,
+        )
+    except requests.RequestException as error:
+        raise GatewayError(f"void of {trade.order_id} failed: {error}") from error
+    if response.status_code != 200:
+        raise GatewayError(f"void of {trade.order_id} answered HTTP {response.status_code}")
+    answer = dict(parse_qsl(response.text.strip(), keep_blank_values=True))
+    if answer.get("ErrCode") or answer.get("AccessID", trade.access_id) != trade.access_id:
+        raise VoidRefused(f"void of {trade.order_id} refused: {answer.get('ErrCode')} {answer.get('ErrInfo')}")
+    return answer
 
 
 def shop_id_matches(shop_id):

@@ -6,6 +6,8 @@ One module per area; import from the module itself (nothing is re-exported here)
   (``mark_invoice_paid`` for one invoice, ``mark_invoices_paid`` for many);
 - ``payments``: the member's payment attempts (start, checkout, cancel) and the staff's
   manual payment (窓口 / 振込 / ゆうちょ);
+- ``attempts``: voiding attempts at the gateway (AlterTran VOID, CvsCancel) before they close
+  here, for the member's cancel and for staff paying, exempting or cancelling an invoice;
 - ``notifications``: the gateway's result notifications, reconciling attempts, and staff
   resolving a flagged notification;
 - ``dues``: the dues roll of a fiscal year (preview, billing, background runs);

@@ -24,6 +24,7 @@ from core.dates import fiscal_year_of
 from core.outbox import enqueue_with_transaction
 
 from ..models import Invoice, Payment, ReceiptCounter
+from .attempts import close_at_gateway
 from .dues import dues_subject
 from .errors import BillingError
 from .sql import execute as _sql
@@ -112,7 +113,7 @@ def close_invoice(*, invoice_id, status, reason, user=None):
         raise BillingError(f"この請求は{invoice.get_status_display()}です。変更できません。")
     if invoice.payments.filter(status=Payment.Status.AWAITING).exists():
         raise BillingError("コンビニ支払待ちの決済があります。先にその決済の期限切れ・取消を確認してください。")
-    cancel_started_attempts([invoice.pk])
+    close_at_gateway(invoice.pk, doing="免除・取消できません")  # attempts at the checkout: voided there first
     invoice.status = status
     invoice.status_reason = reason.strip()[:200]
     invoice.save(update_fields=["status", "status_reason", "updated_at"])

@@ -44,17 +44,24 @@ CHANNEL_OF_METHOD = {Payment.Method.CARD: Invoice.Channel.CARD, Payment.Method.C
 
 
 def receive_notification(body):
-    """Store, check, confirm and apply one result notification. Returns True to acknowledge.
+    """Store, check, confirm and apply one result notification.
 
-    The raw body is committed first, whatever follows. The notification carries no signature,
-    so it only triggers a trade-status query; what the gateway answers there is applied. False
-    (not acknowledged, the gateway sends again later) when the query or the lock fails.
+    Returns True to acknowledge (answer ``0``), False when the gateway should send it again
+    (the query or a lock failed), None when the body is not a notification of the protocol
+    (refused; stored, flagged). The raw body (str, or bytes as received) is committed first,
+    whatever follows, before anything that waits for a lock. The notification carries no
+    signature, so it only triggers a trade-status query; what the gateway answers there is
+    applied.
 
     This runs for every notification the gateway sends, so its statements are written as plain
     SQL (see ``_store_notification``, ``_lock_payment``); the rare outcomes use the ORM.
     """
-    parsed = gateway.parse_notification(body)
+    body, problem = _readable(body)
+    parsed = gateway.parse_notification(body) if problem is None else NOTHING_NOTIFIED
     record, payment = _store_notification(body, parsed)
+    if problem is not None:
+        _finish(record, GatewayNotification.Outcome.FLAGGED, f"受け付けませんでした: {problem}")
+        return None
     return _process(record, parsed, payment)
 
 
@@ -74,8 +81,9 @@ def _process(record, parsed, payment):
         with transaction.atomic():
             outcome, detail, *last_step = _apply_trade(payment_id=payment.pk, trade=trade, notified=parsed)
             # The outcome is stored in the same transaction as its effect (and, when paying, in
-            # the same statement: see invoices.mark_invoice_paid).
-            finish = _finish_statement(record, outcome, detail)
+            # the same statement: see invoices.mark_invoice_paid); the attempt is linked only
+            # now, while its row is locked here (the link's key check would wait for its lock).
+            finish = _finish_statement(record, outcome, detail, payment_id=payment.pk)
             if last_step:
                 (mark_paid,) = last_step
                 mark_paid(also=[finish])
@@ -88,18 +96,39 @@ def _process(record, parsed, payment):
         return False
 
 
+def _readable(body):
+    """``(text to store, problem or None)``: the body as text that any database stores (bad
+    bytes and NUL escaped), and why it is not a notification of the protocol."""
+    problem = None
+    if isinstance(body, bytes):
+        try:
+            body = body.decode("utf-8")
+        except UnicodeDecodeError:
+            body, problem = body.decode("utf-8", "backslashreplace"), "UTF-8ではありません"
+    if "\x00" in body:
+        body, problem = body.replace("\x00", "\\x00"), problem or "NUL文字を含みます"
+    if problem is None:
+        try:
+            gateway.check_notification(body)
+        except gateway.MalformedNotification as error:
+            problem = str(error)
+    return body[: gateway.NOTIFICATION_MAX_BYTES], problem
+
+
 def _store_notification(body, parsed):
-    """Commit the notification as received, with the attempt it names: ``(record, payment)``.
+    """Commit the notification as received, and find the attempt it names: ``(record, payment)``.
 
     Autocommit, so that it stays whatever follows. One statement also finds the attempt (its
-    id and method, or None for an unknown order id).
+    id and method, or None for an unknown order id) without linking it: a link's key check
+    would wait while another transaction holds the attempt's row lock.
     """
     notifications, payments = _table(GatewayNotification), _table(Payment)
     pk, payment_id, method = _sql(
         f"INSERT INTO {notifications} (received_at, body, order_id, status, payment_id, outcome, detail, "
-        f"resolved_by) VALUES (%s, %s, %s, %s, (SELECT id FROM {payments} WHERE order_id = %s), %s, '', '') "
-        f"RETURNING id, payment_id, (SELECT method FROM {payments} WHERE id = {notifications}.payment_id)",
-        [_now(), body, parsed.order_id[:64], parsed.status[:20], parsed.order_id, GatewayNotification.Outcome.RECEIVED],
+        f"resolved_by) VALUES (%s, %s, %s, %s, NULL, %s, '', '') RETURNING id, "
+        f"(SELECT id FROM {payments} WHERE order_id = %s), (SELECT method FROM {payments} WHERE order_id = %s)",
+        [_now(), body, parsed.order_id[:64], parsed.status[:20], GatewayNotification.Outcome.RECEIVED,
+         parsed.order_id, parsed.order_id],
     )  # fmt: skip
     payment = None if payment_id is None else Payment(pk=payment_id, order_id=parsed.order_id, method=method)
     return GatewayNotification(pk=pk, payment=payment), payment
@@ -150,11 +179,11 @@ def complete_stale_notifications(*, older_than):
         if not stale.filter(pk=pk).update(processed_at=now):
             continue  # another run took it
         record = GatewayNotification.objects.only("body", "payment").get(pk=pk)
-        payment = None
-        if record.payment_id is not None:
-            payment = Payment.objects.only("order_id", "method").get(pk=record.payment_id)
+        parsed = gateway.parse_notification(record.body)
+        # The attempt is linked only once the outcome is stored: find it by the order id.
+        payment = Payment.objects.only("order_id", "method").filter(order_id=parsed.order_id).first()
         try:
-            _process(record, gateway.parse_notification(record.body), payment)
+            _process(record, parsed, payment)
         except Exception:  # this one stays at 受信 (tried again after older_than); the others go on
             logger.exception("notification %s: could not be completed", pk)
             outcomes["error"] = outcomes.get("error", 0) + 1
@@ -165,11 +194,15 @@ def complete_stale_notifications(*, older_than):
     return outcomes
 
 
-def _finish_statement(record, outcome, detail=""):
-    """The statement storing what became of a notification: ``(sql, params)``."""
+def _finish_statement(record, outcome, detail="", payment_id=None):
+    """The statement storing what became of a notification: ``(sql, params)``.
+
+    ``payment_id`` links the attempt; only pass it while holding the attempt's row lock.
+    """
+    link = "" if payment_id is None else ", payment_id = %s"
     return (
-        f"UPDATE {_table(GatewayNotification)} SET outcome = %s, detail = %s, processed_at = %s WHERE id = %s",
-        [outcome, detail[:300], _now(), record.pk],
+        f"UPDATE {_table(GatewayNotification)} SET outcome = %s, detail = %s, processed_at = %s{link} WHERE id = %s",
+        [outcome, detail[:300], _now(), *([] if payment_id is None else [payment_id]), record.pk],
     )
 
 

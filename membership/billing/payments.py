@@ -18,11 +18,36 @@ from core import japanese
 from .. import gateway
 from ..models import Invoice, Payment
 from . import invoices
+from .attempts import close_at_gateway, void_at_gateway
 from .errors import BillingError
-from .invoices import INVOICE_PAID_ACTION, MANUAL_CHANNELS, cancel_started_attempts, lock_invoice, paid_log_data
+from .invoices import INVOICE_PAID_ACTION, MANUAL_CHANNELS, lock_invoice, paid_log_data
 from .notifications import NOTHING_NOTIFIED, _apply_trade
 
 CVS_AMOUNT_LIMIT = 300_000
+
+# What the member is told about a card the gateway declined, by the ErrCode of its notification.
+# The notification is unsigned: its own text is never shown, and unknown codes get the general line.
+CARD_ERRORS = {
+    "G02": "カード残高が不足しています(エラー G02)。",
+    "G03": "カードの利用限度額を超えています(エラー G03)。",
+    "G04": "カード残高が不足しています(エラー G04)。",
+    "G05": "カードの利用限度額を超えています(エラー G05)。",
+    "G12": "このカードはご利用いただけません(エラー G12)。",
+    "G42": "暗証番号が正しくありません(エラー G42)。",
+    "G44": "セキュリティコードが正しくありません(エラー G44)。",
+    "G54": "このカードはご利用いただけません(エラー G54)。",
+    "G55": "カードの利用限度額を超えています(エラー G55)。",
+    "G56": "このカードはご利用いただけません(エラー G56)。",
+    "G83": "カードの有効期限が正しくありません(エラー G83)。",
+}
+CARD_ERROR_OTHER = "カード会社で決済が承認されませんでした。"
+
+
+def card_error_message(error_code):
+    """Our own sentence for a declined card (``Payment.error_code``), or "" when there is no error."""
+    if not error_code:
+        return ""
+    return CARD_ERRORS.get(error_code, CARD_ERROR_OTHER)
 
 
 def _new_order_id(invoice):
@@ -80,34 +105,34 @@ def checkout_url(payment, *, member):
 def cancel_payment(*, member, order_id):
     """The member leaves an attempt still at the checkout, to choose again (guide 4 ③).
 
-    The gateway is asked first: if the money was taken after all, the attempt is paid instead.
-    A convenience-store attempt with numbers issued cannot be cancelled here (it may still be
-    paid at the store until its deadline).
+    The gateway is asked first, under the attempt's row lock: an order nobody has paid is
+    voided there (an old checkout tab can no longer pay it), then closed here; if the money
+    was taken after all, the attempt is paid instead. A convenience-store attempt with numbers
+    issued cannot be cancelled here (it may still be paid at the store until its deadline).
     """
-    payment = Payment.objects.filter(order_id=order_id, invoice__member=member).only("order_id", "method").first()
+    payment = (
+        Payment.objects.select_for_update(of=("self",))
+        .filter(order_id=order_id, invoice__member=member)
+        .only("order_id", "method", "status")
+        .first()
+    )
     if payment is None:
         raise BillingError("お支払い手続きが見つかりません。")
-    try:
-        trade = gateway.search_trade(order_id=payment.order_id, method=payment.method)
-    except gateway.UnknownOrder:
-        trade = None
-    except gateway.GatewayError as error:
-        raise BillingError("決済会社に状態を確認できませんでした。しばらくしてからもう一度お試しください。") from error
-    if trade is not None and trade.status != "UNPROCESSED":
+    if payment.status == Payment.Status.STARTED:
+        trade = void_at_gateway(payment)
+        if trade is None:
+            payment.status = Payment.Status.CANCELLED
+            payment.save(update_fields=["status", "updated_at"])
+            return payment
         _outcome, _detail, *last_step = _apply_trade(payment_id=payment.pk, trade=trade, notified=NOTHING_NOTIFIED)
         for step in last_step:
             step()
         payment.refresh_from_db()
-        if payment.status == Payment.Status.AWAITING:
-            raise BillingError(
-                "コンビニ払込番号が発行済みのため取り消せません。お支払期限を過ぎると、新しくお手続きできます。"
-            )
-        return payment
-    locked = Payment.objects.select_for_update().get(pk=payment.pk)
-    if locked.status == Payment.Status.STARTED:
-        locked.status = Payment.Status.CANCELLED
-        locked.save(update_fields=["status", "updated_at"])
-    return locked
+    if payment.status == Payment.Status.AWAITING:
+        raise BillingError(
+            "コンビニ払込番号が発行済みのため取り消せません。お支払期限を過ぎると、新しくお手続きできます。"
+        )
+    return payment
 
 
 @transaction.atomic
@@ -124,7 +149,7 @@ def record_manual_payment(*, invoice_id, channel, paid_on, amount=None, note="",
         raise BillingError("入金種別は窓口・振込・ゆうちょから選んでください。")
     if invoice.payments.filter(status=Payment.Status.AWAITING).exists():
         raise BillingError("コンビニ支払待ちの決済があります。先に事務局でその決済を取り消してください。")
-    cancel_started_attempts([invoice.pk])
+    close_at_gateway(invoice.pk, doing="入金を記録できません")  # attempts at the checkout: voided there first
     if note:
         invoice.note = note[:200]
         invoice.save(update_fields=["note"])

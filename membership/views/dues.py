@@ -1,6 +1,8 @@
 """会費支払い明細 and the payment flow (guide 4): the member's invoices, ① to ⑤ of paying,
 receipts, and the gateway's result notifications (結果通知)."""
 
+import logging
+
 from django.contrib import messages
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
@@ -15,9 +17,11 @@ from core import japanese
 from .. import gateway
 from ..billing.errors import BillingError
 from ..billing.notifications import receive_notification, reconcile_payment
-from ..billing.payments import cancel_payment, checkout_url, start_payment
+from ..billing.payments import cancel_payment, card_error_message, checkout_url, start_payment
 from ..models import CVS_CHAINS, Invoice, Payment
 from ..shell import members_area
+
+logger = logging.getLogger(__name__)
 
 
 @members_area
@@ -114,7 +118,7 @@ def payment(request, order_id):
                 str(error) if isinstance(error, BillingError) else "決済会社に状態を確認できませんでした。",
             )
         return redirect("member:payment", order_id=payment.order_id)
-    context = {"payment": payment, "invoice": payment.invoice}
+    context = {"payment": payment, "invoice": payment.invoice, "card_error": card_error_message(payment.error_code)}
     if payment.status == Payment.Status.STARTED and payment.invoice.is_unpaid:
         context["checkout_url"] = checkout_url(payment, member=member)
     return render(request, "membership/payment.html", context)
@@ -148,7 +152,29 @@ def receipt(request, invoice_id):
 @csrf_exempt
 @require_http_methods(["POST"])
 def gateway_notification(request):
-    """結果通知 from the gateway: answer ``0`` once the outcome is stored, anything else to be asked again."""
-    body = request.body.decode("utf-8", errors="replace")
-    acknowledged = receive_notification(body)
-    return HttpResponse("0" if acknowledged else "1", content_type="text/plain", status=200 if acknowledged else 503)
+    """結果通知 from the gateway: answer ``0`` once the outcome is stored, anything else to be asked again.
+
+    Every failure answers ``1`` (never an error page): 413 for a body larger than the protocol's,
+    400 for one that is not a notification of the protocol, 503 when it could not be processed now.
+    """
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > gateway.NOTIFICATION_MAX_BYTES:
+        return _notification_answer("1", 413)
+    try:
+        body = request.read(gateway.NOTIFICATION_MAX_BYTES + 1)
+        if len(body) > gateway.NOTIFICATION_MAX_BYTES:
+            return _notification_answer("1", 413)
+        acknowledged = receive_notification(body)
+    except Exception:  # noqa: BLE001 - the gateway gets a retry answer, the error goes to the log
+        logger.exception("gateway notification could not be processed")
+        return _notification_answer("1", 503)
+    if acknowledged is None:
+        return _notification_answer("1", 400)
+    return _notification_answer("0", 200) if acknowledged else _notification_answer("1", 503)
+
+
+def _notification_answer(text, status):
+    return HttpResponse(text, content_type="text/plain", status=status)

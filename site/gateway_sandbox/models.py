@@ -17,7 +17,7 @@ def new_access_pass():
 
 
 class SandboxTrade(models.Model):
-    """One order id at the gateway: opened by the checkout page, then paid, issued or expired."""
+    """One order id at the gateway: opened by the checkout page, then paid, issued, expired or voided."""
 
     class PayType(models.TextChoices):
         CARD = "0", "クレジットカード"
@@ -29,6 +29,8 @@ class SandboxTrade(models.Model):
         REQSUCCESS = "REQSUCCESS", "要求成功(入金待ち)"
         PAYSUCCESS = "PAYSUCCESS", "入金済"
         EXPIRED = "EXPIRED", "期限切れ"
+        VOID = "VOID", "取消(カード)"
+        CANCEL = "CANCEL", "支払停止(コンビニ)"
 
     order_id = models.CharField("オーダーID", max_length=27, unique=True)
     shop_id = models.CharField("ショップID", max_length=13)

@@ -35,6 +35,9 @@ CVS_AMOUNT_LIMIT = 300_000
 # Trade-status query errors.
 ERR_SHOP_PASS = "E01060010"
 ERR_UNKNOWN_ORDER = "E01040010"
+# Void / cancel errors: no trade with this AccessID and AccessPass; the trade's state does not allow it.
+ERR_UNKNOWN_ACCESS = "E01110002"
+ERR_STATE = "E01050004"
 
 ORDER_ID_RE = re.compile(r"[A-Za-z0-9-]{1,27}")
 WHOLE_YEN_RE = re.compile(r"[0-9]{1,9}")
@@ -251,6 +254,7 @@ def search_fields(trade):
         ("ProcessDate", gmo_datetime(trade.tran_date or trade.created_at)),
         ("JobCd", trade.job_cd if trade.pay_type == CARD else ""),
         ("AccessID", trade.access_id),
+        ("AccessPass", trade.access_pass),
         ("Amount", str(trade.amount)),
         ("Tax", str(trade.tax)),
         ("PayType", trade.pay_type),
@@ -263,6 +267,17 @@ def search_fields(trade):
             ("PaymentTerm", gmo_datetime(trade.payment_term)),
         ]
     return fields
+
+
+def void_fields(trade):
+    """The answer of AlterTran (JobCd=VOID) for a card trade just voided."""
+    return [("AccessID", trade.access_id), ("AccessPass", trade.access_pass), ("Forward", ""), ("Approve", ""),
+            ("TranID", ""), ("TranDate", gmo_datetime(trade.tran_date))]  # fmt: skip
+
+
+def cvs_cancel_fields(trade):
+    """The answer of CvsCancel for a store trade just cancelled."""
+    return [("OrderID", trade.order_id), ("Status", trade.status)]
 
 
 def encode_fields(fields):

@@ -18,6 +18,7 @@ from .models import SandboxNotification, SandboxTrade
 Status = SandboxTrade.Status
 
 ORDER_ID_USED = "E01 order id already used"
+ORDER_VOID = "E01 order has been voided"
 
 
 class SandboxError(Exception):
@@ -190,6 +191,40 @@ def resend_latest(trade_id):
     notification = SandboxNotification.objects.create(trade=trade, status=latest.status, body=latest.body)
     enqueue_delivery(notification.pk)
     return notification
+
+
+VOIDABLE = {
+    # pay type: states from which the order can be closed (card: AlterTran VOID, store: CvsCancel)
+    protocol.CARD: {Status.UNPROCESSED, Status.CAPTURE},
+    protocol.CVS: {Status.UNPROCESSED, Status.REQSUCCESS},
+}
+
+
+@transaction.atomic
+def void_trade(shop_id, access_id, access_pass, *, pay_type, order_id=None):
+    """AlterTran JobCd=VOID (card) or CvsCancel (store): nobody can pay the order any more.
+
+    A card trade is voided still at the checkout (the page refuses payment from then on) or
+    captured (same-day cancellation: the charge is dropped). A store trade is cancelled before
+    or after its numbers were issued, not once paid. Returns the trade; raises SandboxError
+    with the protocol's error code (ERR_UNKNOWN_ACCESS, ERR_STATE).
+    """
+    trade = (
+        SandboxTrade.objects.select_for_update().filter(shop_id=shop_id, access_id=access_id, pay_type=pay_type).first()
+    )
+    if trade is None or not protocol.same_secret(trade.access_pass, access_pass):
+        raise SandboxError(protocol.ERR_UNKNOWN_ACCESS)
+    if order_id is not None and trade.order_id != order_id:
+        raise SandboxError(protocol.ERR_UNKNOWN_ACCESS)
+    if trade.status not in VOIDABLE[pay_type]:
+        raise SandboxError(protocol.ERR_STATE)
+    trade.status = Status.VOID if pay_type == protocol.CARD else Status.CANCEL
+    if pay_type == protocol.CARD:
+        trade.job_cd = "VOID"
+    trade.tran_date = timezone.now()
+    trade.save(update_fields=["status", "job_cd", "tran_date", "updated_at"])
+    _notify(trade)
+    return trade
 
 
 def find_trade(order_id):

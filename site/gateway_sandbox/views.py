@@ -52,6 +52,8 @@ class CheckoutView(View):
         return render(self.request, f"gateway_sandbox/{template}", context)
 
     def get(self, request, *args, **kwargs):
+        if self.trade.status in (Status.VOID, Status.CANCEL):
+            return _refused(request, services.ORDER_VOID)
         if not services.is_open(self.trade):
             return _refused(request, services.ORDER_ID_USED)
         if self.trade.is_cvs:
@@ -102,6 +104,8 @@ class CheckoutView(View):
                 chain=CHAINS[trade.cvs_code],
                 payment_term=_jst(trade.payment_term),
             )
+        if trade.status in (Status.VOID, Status.CANCEL):
+            return _refused(self.request, services.ORDER_VOID)
         return _refused(self.request, services.ORDER_ID_USED)
 
 
@@ -122,6 +126,37 @@ def search_trade(request):
     if trade is None or request.POST.get("PayType", "") != trade.pay_type:
         return _answer(protocol.error_answer(protocol.ERR_UNKNOWN_ORDER))
     return _answer(protocol.encode_fields(protocol.search_fields(trade)))
+
+
+def _void(request, pay_type, answer_fields):
+    shop_id = request.POST.get("ShopID", "")
+    expected_pass = protocol.shop_pass_for(shop_id)
+    if expected_pass is None or not protocol.same_secret(request.POST.get("ShopPass", ""), expected_pass):
+        return _answer(protocol.error_answer(protocol.ERR_SHOP_PASS))
+    try:
+        trade = services.void_trade(
+            shop_id, request.POST.get("AccessID", ""), request.POST.get("AccessPass", ""), pay_type=pay_type,
+            order_id=request.POST.get("OrderID", "") if pay_type == protocol.CVS else None,
+        )  # fmt: skip
+    except services.SandboxError as error:
+        return _answer(protocol.error_answer(str(error)))
+    return _answer(protocol.encode_fields(answer_fields(trade)))
+
+
+@csrf_exempt
+@require_POST
+def alter_tran(request):
+    """``api/payment/AlterTran.idPass``: only JobCd=VOID (cancel a card trade) is offered here."""
+    if request.POST.get("JobCd", "") != "VOID":
+        return _answer(protocol.error_answer(protocol.ERR_STATE))
+    return _void(request, protocol.CARD, protocol.void_fields)
+
+
+@csrf_exempt
+@require_POST
+def cvs_cancel(request):
+    """``api/payment/CvsCancel.idPass``: stop a convenience-store trade (its numbers stop working)."""
+    return _void(request, protocol.CVS, protocol.cvs_cancel_fields)
 
 
 def _console_allowed(request):

@@ -50,6 +50,7 @@ def test_card_trade(client, commit, notify):
         "ProcessDate": timezone.localtime(trade.tran_date).strftime("%Y%m%d%H%M%S"),
         "JobCd": "CAPTURE",
         "AccessID": trade.access_id,
+        "AccessPass": trade.access_pass,
         "Amount": "5000",
         "Tax": "0",
         "PayType": "0",
