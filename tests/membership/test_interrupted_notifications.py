@@ -56,7 +56,8 @@ def reconcile():
 def test_a_notification_left_at_received_by_a_killed_worker_is_applied_by_reconcile(tmp_path):
     invoice, payment, body = paid_card_attempt("D2025-KILL-0001")
     record = kill_while_receiving(body, tmp_path)
-    assert record.outcome == GatewayNotification.Outcome.RECEIVED and record.payment_id == payment.pk
+    # Stored first (受信); the attempt is linked only together with the outcome.
+    assert record.outcome == GatewayNotification.Outcome.RECEIVED and record.order_id == payment.order_id
     invoice.refresh_from_db()
     assert invoice.status == Invoice.Status.UNPAID
 
