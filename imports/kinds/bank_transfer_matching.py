@@ -16,6 +16,7 @@ NOT_FOUND = "not_found"
 ALREADY_PAID = "already_paid"
 MISMATCH = "mismatch"
 CVS_AWAITING = "cvs_awaiting"
+AT_GATEWAY = "at_gateway"  # applying only: the gateway would not void an attempt at the checkout
 
 STATEMENT_CHANNELS = (Invoice.Channel.YUCHO, Invoice.Channel.TRANSFER)
 INVOICE_COLUMNS = (

@@ -37,11 +37,15 @@ Decisions:
   ``lock_timeout`` that settings.py sets for every connection, ``DB_LOCK_TIMEOUT_MS``) and
   re-checks each one; it marks each invoice paid (status paid, paid_on = 入金日, paid_amount,
   channel yucho / transfer, a receipt number of the fiscal year of 入金日, numbered in file
-  order, gapless), cancels an open card/store attempt still 手続き中 (STARTED), appends the
+  order, gapless), voids at the gateway and cancels an open card/store attempt still 手続き中
+  (STARTED; rare: the member left the gateway's checkout open), appends the
   row's 備考 to the invoice's note and writes the invoice's history entry (``imports.invoice.paid``,
   with the job number, the row and who confirmed it). An invoice that was paid, exempted,
   cancelled, re-priced or got a store payment waiting in between moves to the matching class in
-  the result instead of being paid twice. If the locks cannot be had within that time, nothing
+  the result instead of being paid twice; one whose attempt the gateway would not void (paid at
+  the gateway, store numbers issued, or the gateway not reachable: the staff's own rule,
+  ``attempts.close_at_gateway``) moves to オンライン決済確認中 with the reason, and stays unpaid
+  (the gateway's notification pays it, or staff record it later). If the locks cannot be had within that time, nothing
   is recorded and staff are asked to try again.
 - Mails: the confirm step has a checkbox 「入金確認メールを会員に送る」, checked by default (a
   confirm option, stored on the job). When it is on, every invoice paid by the import gets the
@@ -73,6 +77,7 @@ from ..report import ERROR, UNCHANGED, UPDATED, Outcome
 from ..services import ImportJobError
 from .bank_transfer_matching import (
     ALREADY_PAID,
+    AT_GATEWAY,
     CHANNEL_LABELS,
     CVS_AWAITING,
     MATCHED,
@@ -96,6 +101,7 @@ OUTCOMES = (
     Outcome(ALREADY_PAID, "入金済", UNCHANGED),
     Outcome(MISMATCH, "金額不一致", UNCHANGED),
     Outcome(CVS_AWAITING, "コンビニ支払待ちあり", UNCHANGED),
+    Outcome(AT_GATEWAY, "オンライン決済確認中", UNCHANGED),
     Outcome(ERROR, "エラー", ERROR),
 )
 
@@ -158,7 +164,8 @@ class BankTransferImport(ImportKind):
         "ゆうちょ・銀行の明細は、この形に並べ替えてから取り込んでください。",
         "CSV は UTF-8(BOM 付きでも可)か Shift_JIS(Excel の「CSV(コンマ区切り)」)、または Excel ブック(.xlsx)の最初のシート。",
         "年度を入れた行はその年度の請求と、年度が空欄の行はその請求区分の未納の請求のうち金額が一致する最も古い年度の請求と照合します。",
-        "照合済: 入金済にします(入金日・金額・入金種別を記録し、入金日の年度の領収書番号を付けます。手続き中のオンライン決済は取り消します)。",
+        "照合済: 入金済にします(入金日・金額・入金種別を記録し、入金日の年度の領収書番号を付けます。手続き中のオンライン決済は決済会社で取り消します)。"
+        "決済会社でお支払いが完了していたなど取り消せなかった請求は、入金済にせず「オンライン決済確認中」に理由とともに表示します。",
         "該当なし(会員番号の会員や未納の請求がない)・入金済(その請求はすでに入金済)・金額不一致(未納の請求と金額が違う)・"
         "コンビニ支払待ちあり(コンビニ決済の支払待ちがある)の行は記録せず、確認画面に表示するだけです。"
         "内容を確かめ、必要なら請求の画面で入金を記録してください。",
@@ -298,7 +305,7 @@ class BankTransferImport(ImportKind):
             raise ImportJobError(BUSY_MESSAGE) from error
         for payment in plan.payments:
             if payment.invoice_id in done.refused:
-                outcome, detail = self.moved(payment, *done.refused[payment.invoice_id])
+                outcome, detail = self.moved(payment, *done.refused[payment.invoice_id], done.reasons)
                 report.reclassify(payment.row, MATCHED, outcome, self.cells(plan.table, payment.raw, detail))
         plan.payments = [payment for payment in plan.payments if payment.invoice_id not in done.refused]
         self.add_totals(report, plan)
@@ -312,8 +319,11 @@ class BankTransferImport(ImportKind):
             note += f"(メールアドレスのない会員の {done.without_email:,}件を除く)"
         report.notes.append(note)
 
-    def moved(self, payment, refusal, invoice):
-        """(outcome, reason) of a row whose invoice changed between the validation and the locks."""
+    def moved(self, payment, refusal, invoice, reasons):
+        """(outcome, reason) of a row whose invoice changed between the validation and the locks,
+        or whose attempt at the checkout the gateway would not void (``reasons``)."""
+        if refusal == paid_rule.AT_GATEWAY:
+            return AT_GATEWAY, f"{payment.description}のオンライン決済: {reasons[payment.invoice_id]}"
         if refusal in (paid_rule.GONE, paid_rule.CLOSED):
             status = STATUS_LABELS[invoice["status"]] if invoice else "削除"
             return NOT_FOUND, f"確認の後に請求({payment.description})が{status}になりました。"

@@ -91,3 +91,17 @@ def close_at_gateway(invoice_id, *, doing):
         payment.status = Payment.Status.CANCELLED
         payment.save(update_fields=["status", "updated_at"])
     return started
+
+
+def close_each_at_gateway(invoice_ids, *, doing):
+    """``close_at_gateway`` for each of many invoices the caller has locked (the bulk paid-invoice rule).
+
+    Returns {invoice id: the reason (Japanese)} of those it refused; their attempts stay open.
+    """
+    refused = {}
+    for invoice_id in sorted(invoice_ids):
+        try:
+            close_at_gateway(invoice_id, doing=doing)
+        except BillingError as error:
+            refused[invoice_id] = str(error)
+    return refused

@@ -24,7 +24,7 @@ from core.dates import fiscal_year_of
 from core.outbox import enqueue_with_transaction
 
 from ..models import Invoice, Payment, ReceiptCounter
-from .attempts import close_at_gateway
+from .attempts import close_at_gateway, close_each_at_gateway
 from .dues import dues_subject
 from .errors import BillingError
 from .sql import execute as _sql
@@ -88,14 +88,6 @@ def lock_invoice(invoice_id):
         .order_by("pk")
     )
     return Invoice.objects.select_for_update().get(pk=invoice_id)
-
-
-def cancel_started_attempts(invoice_ids):
-    """Attempts still at the checkout (手続き中) of invoices being paid or closed: nobody may pay them now."""
-    for chunk in _chunks(invoice_ids):
-        Payment.objects.filter(invoice_id__in=chunk, status=Payment.Status.STARTED).update(
-            status=Payment.Status.CANCELLED, updated_at=timezone.now()
-        )
 
 
 @transaction.atomic
@@ -222,6 +214,7 @@ CLOSED = "closed"  # cancelled or exempt
 ALREADY_PAID = "paid"
 OTHER_AMOUNT = "amount"  # the invoice is for another amount
 STORE_WAITING = "store_waiting"  # a convenience-store payment waits to be paid
+AT_GATEWAY = "at_gateway"  # an attempt at the checkout the gateway would not void (``PaidInvoices.reasons``)
 
 
 @dataclass
@@ -229,9 +222,10 @@ class PaidInvoices:
     """What ``mark_invoices_paid`` did."""
 
     paid: list = field(default_factory=list)  # (ReceivedPayment, receipt number), in the given order
-    # invoice id -> (GONE / CLOSED / ALREADY_PAID / OTHER_AMOUNT / STORE_WAITING, the invoice's
-    # current values as a dict, or None when it is gone)
+    # invoice id -> (GONE / CLOSED / ALREADY_PAID / OTHER_AMOUNT / STORE_WAITING / AT_GATEWAY, the
+    # invoice's current values as a dict, or None when it is gone)
     refused: dict = field(default_factory=dict)
+    reasons: dict = field(default_factory=dict)  # invoice id -> why the gateway refused (AT_GATEWAY), Japanese
     mailed: int = 0  # paid mails queued
     without_email: int = 0  # paid invoices whose member has no e-mail address (not mailed)
 
@@ -252,7 +246,9 @@ def mark_invoices_paid(*, payments, user=None, notify=True, action=INVOICE_PAID_
     Locks the invoices' open attempts, then the invoices (by id; on PostgreSQL a lock waits at
     most the connection's ``lock_timeout``, then ``DatabaseError``) and re-checks each: one gone,
     closed, paid, billed for another amount or with a store payment waiting is left alone
-    (``refused``). The others: attempts at the checkout cancelled, paid mails queued (``notify``;
+    (``refused``). So is one whose attempts at the checkout the gateway would not void (paid or
+    store numbers issued there, or not reachable: ``attempts.close_at_gateway``; AT_GATEWAY, with
+    the reason). The others: attempts at the checkout voided and cancelled, paid mails queued (``notify``;
     members with an e-mail address), receipt numbers per fiscal year in the given order, the
     invoices written in bulk with the note appended, a history entry each (``action``, ``user``).
     """
@@ -265,7 +261,7 @@ def mark_invoices_paid(*, payments, user=None, notify=True, action=INVOICE_PAID_
     result = PaidInvoices()
     if not payments:
         return result
-    current, waiting = _lock_invoices(invoice_ids)
+    current, waiting, started = _lock_invoices(invoice_ids)
     to_pay = []
     for payment in payments:
         invoice = current.get(payment.invoice_id)
@@ -274,10 +270,13 @@ def mark_invoices_paid(*, payments, user=None, notify=True, action=INVOICE_PAID_
             result.refused[payment.invoice_id] = (refusal, invoice)
         else:
             to_pay.append(payment)
+    # Rarely: attempts still at the checkout, voided at the gateway first (it may refuse).
+    result.reasons = close_each_at_gateway(started & {p.invoice_id for p in to_pay}, doing="入金を記録できません")
+    result.refused.update((pk, (AT_GATEWAY, current[pk])) for pk in result.reasons)
+    to_pay = [payment for payment in to_pay if payment.invoice_id not in result.reasons]
     if not to_pay:
         return result
     paid_ids = sorted(payment.invoice_id for payment in to_pay)
-    cancel_started_attempts(paid_ids)
     if notify:
         with_email = _with_email(paid_ids)
         for payment in to_pay:
@@ -293,7 +292,10 @@ def mark_invoices_paid(*, payments, user=None, notify=True, action=INVOICE_PAID_
 
 
 def _lock_invoices(invoice_ids):
-    """Lock the open attempts, then the invoices; ({id: current values}, {ids with a store payment waiting})."""
+    """Lock the open attempts, then the invoices.
+
+    Returns ({id: current values}, {ids with a store payment waiting}, {ids with an attempt at the checkout}).
+    """
     attempts = []
     for chunk in _chunks(invoice_ids):
         attempts.extend(
@@ -304,17 +306,18 @@ def _lock_invoices(invoice_ids):
     attempts.sort()
     for chunk in _chunks(attempts):
         list(Payment.objects.select_for_update().filter(pk__in=chunk).order_by("pk").values_list("pk", flat=True))
-    current, waiting = {}, set()
+    current, waiting, started = {}, set(), set()
     for chunk in _chunks(invoice_ids):
         rows = Invoice.objects.select_for_update().filter(pk__in=chunk).order_by("pk").values(*LOCKED_COLUMNS)
         current.update((row["id"], row) for row in rows)
         # The invoices are locked: nobody can start, pay or close an attempt of them now.
-        waiting.update(
-            Payment.objects.filter(invoice_id__in=chunk, status=Payment.Status.AWAITING)
+        for invoice_id, status in (
+            Payment.objects.filter(invoice_id__in=chunk, status__in=Payment.OPEN_STATUSES)
             .order_by()
-            .values_list("invoice_id", flat=True)
-        )
-    return current, waiting
+            .values_list("invoice_id", "status")
+        ):
+            (waiting if status == Payment.Status.AWAITING else started).add(invoice_id)
+    return current, waiting, started
 
 
 def _refusal(invoice, amount, store_waiting):

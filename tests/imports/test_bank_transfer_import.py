@@ -646,7 +646,9 @@ def test_category_picks_the_invoice(preview_statement, confirm):
     assert Invoice.objects.get(pk=dues[2025].pk).status == "unpaid"
 
 
-def test_open_card_attempt_is_cancelled_and_awaiting_store_payment_blocks_its_row(preview_statement, confirm):
+def test_open_card_attempt_is_cancelled_and_awaiting_store_payment_blocks_its_row(
+    preview_statement, confirm, gateway_loop
+):  # the gateway (the sandbox) has no trade for the card attempt: never taken to its checkout
     _m, card = member_with_dues("0000701", 2025)
     _m, store = member_with_dues("0000702", 2025)
     card_attempt = open_payment(card[2025], status=Payment.Status.STARTED)
@@ -758,7 +760,8 @@ def test_admin_flow_upload_preview_confirm(admin_client, ledger):
         "取り込みました(照合済 2件、入金済 1件、該当なし 2件、金額不一致 1件、コンビニ支払待ちあり 1件)。" in confirmed
     )
     assert (
-        "取り込みました。照合済 2件、該当なし 2件、入金済 1件、金額不一致 1件、コンビニ支払待ちあり 1件。" in confirmed
+        "取り込みました。照合済 2件、該当なし 2件、入金済 1件、金額不一致 1件、コンビニ支払待ちあり 1件、"
+        "オンライン決済確認中 0件。" in confirmed
     )
     assert Invoice.objects.get(pk=ledger["unpaid"].pk).status == "paid"
     job.refresh_from_db()
