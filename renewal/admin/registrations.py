@@ -12,10 +12,11 @@ from django import forms
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.html import format_html
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.menus import MenuItem
-from wagtail.admin.ui.tables import Column
+from wagtail.admin.ui.tables import BulkActionsCheckboxColumn, Column
 from wagtail.admin.widgets.button import HeaderButton
 from wagtail.log_actions import LogFormatter
 from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
@@ -113,6 +114,13 @@ class RegistrationIndexView(MemberRowsIndexView):
     """A listing without edit forms: rows open the inspect page; 参加済にする per row or in bulk."""
 
     export_name = "registrations"
+
+    @cached_property
+    def columns(self):
+        # The checkboxes serve only 参加済にする: without the permission, no bulk selection.
+        if REGISTRATION_POLICY.user_has_permission(self.request.user, "change"):
+            return super().columns
+        return [column for column in super().columns if not isinstance(column, BulkActionsCheckboxColumn)]
 
     def get_edit_url(self, instance):
         return reverse(f"{REGISTRATION_URLS}:inspect", args=[instance.pk])

@@ -26,6 +26,21 @@ MEMBER_PAGES = [
     "/member/applications/leave",
 ]
 
+# Listings without bulk actions (members, money, applications), the registrations' bulk
+# 参加済にする, and pages of our own in the admin.
+ADMIN_PAGES = [
+    "/admin/snippets/membership/member/",
+    "/admin/snippets/membership/invoice/",
+    "/admin/snippets/membership/payment/",
+    "/admin/snippets/membership/membershipapplication/",
+    "/admin/snippets/renewal/renewalapplication/",
+    "/admin/snippets/renewal/extensionapplication/",
+    "/admin/snippets/renewal/registration/",
+    "/admin/imports/",
+    "/admin/pages/",
+    "/admin/two-factor/",
+]
+
 
 class ConsoleErrors:
     """Console errors (the browser reports each CSP violation there) and uncaught script errors."""
@@ -37,10 +52,6 @@ class ConsoleErrors:
             "console", lambda message: message.type == "error" and self.messages.append(f"{page.url}: {message.text}")
         )
         page.on("pageerror", lambda error: self.script_errors.append(f"{page.url}: {error}"))
-
-    @property
-    def csp_violations(self):
-        return [message for message in self.messages if "Content Security Policy" in message]
 
     def visit(self, page, url):
         response = page.goto(url)
@@ -67,7 +78,7 @@ def test_member_pages_load_under_the_policy_without_console_errors(page, viewpor
     # The inline no-js script ran with its nonce: the layout knows JavaScript is on.
     expect(page.locator("html")).not_to_have_class(re.compile(r"\bno-js\b"))
 
-    assert errors.csp_violations == []
+    assert errors.messages == []
     assert errors.script_errors == []
 
 
@@ -78,13 +89,18 @@ def test_admin_pages_load_under_the_policy_without_console_errors(page, viewport
     expect(page).to_have_url(re.compile(r"/admin/$"))
     assert "'unsafe-inline'" in enforced_policy(errors.visit(page, "/admin/"))
 
-    for url in ["/admin/snippets/membership/member/", "/admin/imports/", "/admin/pages/", "/admin/two-factor/"]:
+    for url in ADMIN_PAGES:
         response = errors.visit(page, url)
         assert response.status < 400, url
+    # The registrations' bulk action still works: a ticked row shows 参加済にする.
+    errors.visit(page, "/admin/snippets/renewal/registration/")
+    page.locator("table.listing tbody input[type=checkbox]").first.check()
+    expect(page.get_by_role("link", name="選択した参加申込を参加済にする")).to_be_visible()
     # A seminar's edit form: date pickers and the sessions' inline panel (Wagtail's inline scripts).
     errors.visit(page, "/admin/snippets/renewal/seminar/")
     page.locator("table.listing tbody tr a").first.click()
     page.wait_for_load_state("load")
     expect(page.locator("form")).not_to_have_count(0)
 
-    assert errors.csp_violations == []
+    assert errors.messages == []
+    assert errors.script_errors == []

@@ -7,7 +7,7 @@ import datetime
 import io
 
 import pytest
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import ModelLogEntry
@@ -270,6 +270,20 @@ def test_registration_listing_offers_mark_attended_not_delete(staff_client, regi
     assert reverse("wagtail_bulk_action", args=["renewal", "registration", "delete"]) not in body
     assert reverse(f"{REGISTRATIONS}:attend", args=[registrations["sato"].pk]) in body
     assert reverse(f"{REGISTRATIONS}:attend", args=[registrations["suzuki"].pk]) not in body
+
+
+def test_staff_who_may_only_view_registrations_get_no_bulk_selection(client, registrations):
+    # Without 参加済にする there is no bulk action: no checkboxes, and not Wagtail's bulk-actions
+    # script either (it breaks with a script error when its footer is missing).
+    viewers = Group.objects.create(name="閲覧のみ")
+    viewers.permissions.add(
+        Permission.objects.get(codename="access_admin"), Permission.objects.get(codename="view_registration")
+    )
+    viewer = user_in("閲覧のみ", username="etsuran")
+    body = page(log_in_staff(client, viewer).get(reverse(f"{REGISTRATIONS}:list")))
+    assert "0040002" in body  # the rows are listed
+    assert "data-bulk-action-checkbox" not in body
+    assert "bulk-actions.js" not in body
 
 
 def test_mark_attended_from_the_row_awards_the_credit_and_logs_it(staff_client, staff_user, registrations):
