@@ -36,6 +36,7 @@ urlpatterns = [
     path("dues/<int:invoice_id>/receipt", dues.receipt, name="receipt"),
     path("payments/<str:order_id>", dues.payment, name="payment"),
     path("payments/<str:order_id>/return", dues.payment_return, name="payment_return"),
+    path("payments/<str:order_id>/checkout", dues.payment_checkout, name="payment_checkout"),
     path("applications/leave", applications.leave_application, name="application_leave"),
     path("applications/return", applications.return_application, name="application_return"),
     path("applications/withdrawal", applications.withdrawal_application, name="application_withdrawal"),

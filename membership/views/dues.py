@@ -118,10 +118,29 @@ def payment(request, order_id):
                 str(error) if isinstance(error, BillingError) else "決済会社に状態を確認できませんでした。",
             )
         return redirect("member:payment", order_id=payment.order_id)
-    context = {"payment": payment, "invoice": payment.invoice, "card_error": card_error_message(payment.error_code)}
-    if payment.status == Payment.Status.STARTED and payment.invoice.is_unpaid:
-        context["checkout_url"] = checkout_url(payment, member=member)
+    context = {
+        "payment": payment,
+        "invoice": payment.invoice,
+        "card_error": card_error_message(payment.error_code),
+        "can_checkout": payment.status == Payment.Status.STARTED and payment.invoice.is_unpaid,
+    }
     return render(request, "membership/payment.html", context)
+
+
+@members_area
+@require_http_methods(["GET"])
+def payment_checkout(request, order_id):
+    """④ The GMO button: to the gateway's checkout only while the attempt is still open here.
+
+    The page links here rather than to the gateway, so that an old tab of the page cannot
+    open (and pay) an attempt the member cancelled before it ever reached the gateway.
+    """
+    member = request.user.member
+    payment = get_object_or_404(Payment.objects.select_related("invoice"), order_id=order_id, invoice__member=member)
+    if payment.status == Payment.Status.STARTED and payment.invoice.is_unpaid:
+        return redirect(checkout_url(payment, member=member))
+    messages.error(request, "このお支払い手続きは取り消されているか、終わっています。")
+    return redirect("member:payment", order_id=payment.order_id)
 
 
 @csrf_exempt

@@ -63,6 +63,30 @@ def captured_orders(invoice):
 # --- item 8: the member's own cancel ------------------------------------------------------
 
 
+def test_an_old_tab_of_our_payment_page_cannot_open_a_cancelled_attempt_at_the_gateway(member_client, invoice, commit):
+    """An attempt cancelled before it ever reached the gateway has nothing to void there: the
+    page's GMO button goes through our check, so an old tab of the page cannot open it."""
+    first = decide(member_client, invoice, "card")
+    page = member_client.get(reverse("member:payment", args=[first.order_id])).content.decode()
+    button = reverse("member:payment_checkout", args=[first.order_id])
+    assert f'href="{button}"' in page and settings.GMO_LINK_URL not in page
+    with commit():
+        member_client.post(reverse("member:payment", args=[first.order_id]), {"action": "cancel"})
+    response = member_client.get(button)  # the old tab's button
+    assert response.url == reverse("member:payment", args=[first.order_id])
+    assert not SandboxTrade.objects.filter(order_id=first.order_id).exists()
+    second = decide(member_client, invoice, "card")
+    assert member_client.get(reverse("member:payment_checkout", args=[second.order_id])).url.startswith(
+        settings.GMO_LINK_URL
+    )
+
+
+def test_another_members_checkout_link_is_not_found(member_client, invoice):
+    other = InvoiceFactory(fiscal_year=2025)
+    attempt = Payment.objects.create(invoice=other, method="card", order_id="D2025-OTHER-1", amount=other.amount)
+    assert member_client.get(reverse("member:payment_checkout", args=[attempt.order_id])).status_code == 404
+
+
 def test_an_old_checkout_tab_cannot_pay_a_cancelled_attempt_after_another_was_paid(member_client, invoice, commit):
     first = decide(member_client, invoice, "card")
     old_tab, old_path = open_checkout(member_client, first)

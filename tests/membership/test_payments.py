@@ -63,7 +63,8 @@ def decide(member_client, invoice, method):
 def checkout_path(member_client, payment):
     """④ the GMO button's link, as a path on this site (the sandbox lives here)."""
     page = member_client.get(reverse("member:payment", args=[payment.order_id])).content.decode()
-    url = re.search(r'href="([^"]+/checkout/[^"]+)"', page).group(1)
+    button = re.search(r'href="([^"]+)"[^>]*>GMO お支払い手続きページ', page).group(1)
+    url = member_client.get(button).url  # our check, then the gateway's checkout
     assert url.startswith(settings.GMO_LINK_URL)
     return urlsplit(url).path
 
