@@ -186,6 +186,23 @@ def parse_gateway_time(value):
         return None
 
 
+def _call(config, path, data, *, what):
+    """POST ``data`` to the protocol API's ``path``; the answer's fields. GatewayError when the
+    gateway cannot be reached or answers other than HTTP 200 (``what`` names the call)."""
+    try:
+        response = http.post(
+            f"{config['api_url']}/payment/{path}",
+            data=urlencode(data),
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            timeout=TIMEOUT_SECONDS,
+        )
+    except requests.RequestException as error:
+        raise GatewayError(f"{what} failed: {error}") from error
+    if response.status_code != 200:
+        raise GatewayError(f"{what} answered HTTP {response.status_code}")
+    return dict(parse_qsl(response.text.strip(), keep_blank_values=True))
+
+
 def search_trade(*, order_id, method):
     """Ask the gateway for the state of an order (SearchTradeMulti). Raises GatewayError."""
     config = _config()
@@ -195,18 +212,7 @@ def search_trade(*, order_id, method):
         "OrderID": order_id,
         "PayType": PAY_TYPES[method],
     }
-    try:
-        response = http.post(
-            f"{config['api_url']}/payment/SearchTradeMulti.idPass",
-            data=urlencode(data),
-            headers={"Content-Type": "application/x-www-form-urlencoded"},
-            timeout=TIMEOUT_SECONDS,
-        )
-    except requests.RequestException as error:
-        raise GatewayError(f"trade-status query failed: {error}") from error
-    if response.status_code != 200:
-        raise GatewayError(f"trade-status query answered HTTP {response.status_code}")
-    answer = dict(parse_qsl(response.text.strip(), keep_blank_values=True))
+    answer = _call(config, "SearchTradeMulti.idPass", data, what="trade-status query")
     if UNKNOWN_ORDER_ERROR in answer.get("ErrInfo", "").split("|"):
         raise UnknownOrder(f"the gateway has no trade {order_id}")
     if answer.get("ErrCode"):
@@ -247,18 +253,7 @@ def void_trade(*, trade, method):
         path, data["JobCd"] = "AlterTran.idPass", "VOID"
     else:
         path, data["OrderID"] = "CvsCancel.idPass", trade.order_id
-    try:
-        response = http.post(
-            f"{config['api_url']}/payment/{path}",
-            data=urlencode(data),
-            headers={"Content-Type": "application/x-www-form-urlencoded"},
-            timeout=TIMEOUT_SECONDS,
-        )
-    except requests.RequestException as error:
-        raise GatewayError(f"void of {trade.order_id} failed: {error}") from error
-    if response.status_code != 200:
-        raise GatewayError(f"void of {trade.order_id} answered HTTP {response.status_code}")
-    answer = dict(parse_qsl(response.text.strip(), keep_blank_values=True))
+    answer = _call(config, path, data, what=f"void of {trade.order_id}")
     if answer.get("ErrCode") or answer.get("AccessID", trade.access_id) != trade.access_id:
         raise VoidRefused(f"void of {trade.order_id} refused: {answer.get('ErrCode')} {answer.get('ErrInfo')}")
     return answer

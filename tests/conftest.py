@@ -58,3 +58,18 @@ def staff_client(client, staff_user):
 def admin_client(client, admin_user):
     """pytest-django's superuser client, logged in with the second factor (the admin opens)."""
     return log_in_staff(client, admin_user)
+
+
+@pytest.fixture
+def gateway_loop():
+    """The payment gateway is the sandbox, and both sides speak HTTP to this app in-process:
+    sandbox → notify endpoint → search API (no network)."""
+    from django.conf import settings
+
+    from gateway_sandbox import delivery
+    from membership import gateway
+    from tests.http_adapters import DjangoAppAdapter, mounted
+
+    adapter = DjangoAppAdapter(settings.SITE_URL)
+    with mounted(gateway.http, settings.SITE_URL, adapter), mounted(delivery.http, settings.SITE_URL, adapter):
+        yield adapter

@@ -58,17 +58,3 @@ def import_file(preview, superuser):
         return services.start_apply(job=job, user=user or superuser)
 
     return run
-
-
-@pytest.fixture
-def gateway_loop():
-    """The payment gateway is the sandbox, reached in-process (as in tests/membership/test_payments)."""
-    from django.conf import settings
-
-    from gateway_sandbox import delivery
-    from membership import gateway
-    from tests.http_adapters import DjangoAppAdapter, mounted
-
-    adapter = DjangoAppAdapter(settings.SITE_URL)
-    with mounted(gateway.http, settings.SITE_URL, adapter), mounted(delivery.http, settings.SITE_URL, adapter):
-        yield adapter

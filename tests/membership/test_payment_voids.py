@@ -18,18 +18,12 @@ from membership.billing.invoices import close_invoice
 from membership.billing.payments import record_manual_payment
 from membership.models import GatewayNotification, Invoice, Payment
 from tests.factories import InvoiceFactory
-from tests.http_adapters import DjangoAppAdapter, RecordingAdapter, mounted
+from tests.http_adapters import RecordingAdapter, mounted
 
 from .test_payments import CARD, checkout_path, decide, pay_by_card
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("gateway_loop")]
 
-
-@pytest.fixture(autouse=True)
-def gateway_loop():
-    adapter = DjangoAppAdapter(settings.SITE_URL)
-    with mounted(gateway.http, settings.SITE_URL, adapter), mounted(delivery.http, settings.SITE_URL, adapter):
-        yield adapter
 
 
 @pytest.fixture

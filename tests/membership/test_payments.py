@@ -22,21 +22,14 @@ from membership.billing.errors import BillingError
 from membership.billing.payments import record_manual_payment, start_payment
 from membership.models import GatewayNotification, Invoice, Payment
 from tests.factories import InvoiceFactory
-from tests.http_adapters import DjangoAppAdapter, RecordingAdapter, mounted
+from tests.http_adapters import RecordingAdapter, mounted
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("gateway_loop")]
 
 CARD = {"card_number": "4111111111111111", "expiry": "12/39", "holder_name": "HANAKO YAMADA", "security_code": "123"}
 DECLINED = "4000000000000002"
 NOTIFY_PATH = "/payments/gmo/notify"
 
-
-@pytest.fixture(autouse=True)
-def gateway_loop():
-    """Both sides speak HTTP to this app in-process: sandbox → notify endpoint → search API."""
-    adapter = DjangoAppAdapter(settings.SITE_URL)
-    with mounted(gateway.http, settings.SITE_URL, adapter), mounted(delivery.http, settings.SITE_URL, adapter):
-        yield adapter
 
 
 @pytest.fixture
