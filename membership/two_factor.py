@@ -38,10 +38,6 @@ def needs_two_factor(user):
     return user.is_superuser or user.is_staff or user.kind == user.Kind.STAFF
 
 
-def confirmed_totp_device(user):
-    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
-
-
 def is_enrolled(user):
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 

@@ -6,7 +6,6 @@ changes happen in ``membership.billing`` (services) under row locks; the models 
 and the invariants the database can enforce.
 """
 
-import datetime
 
 from django.db import models
 from django.db.models import Q
@@ -303,7 +302,3 @@ class DuesRun(models.Model):
     @property
     def finished(self):
         return self.state in (self.State.DONE, self.State.FAILED)
-
-
-def fiscal_year_start(fiscal_year):
-    return datetime.date(fiscal_year, 4, 1)
