@@ -6,6 +6,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# settings.SITE_URL follows the port served on (return URLs of the sandbox gateway, printed logins).
+export PORT
 
 .PHONY: run serve test e2e bench check layers lint clean
 

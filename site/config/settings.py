@@ -46,8 +46,10 @@ if not DEBUG:
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off.")
 
-# Absolute URL of the site, used in mails (password reset, notices) and QR codes.
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Absolute URL of the site, used in mails (password reset, notices), QR codes and the payment
+# gateway's return URLs. In development it follows PORT (``make run PORT=8101`` exports it), so
+# that the sandbox gateway's buttons come back to the server actually running.
+SITE_URL = (os.environ.get("SITE_URL", "") or f"http://127.0.0.1:{os.environ.get('PORT', '8000')}").rstrip("/")
 WAGTAILADMIN_BASE_URL = SITE_URL
 WAGTAIL_SITE_NAME = "日本消化器内視鏡技師会 会員管理システム"
 
