@@ -89,8 +89,9 @@ def _server_env(db_path, media_root, base_url):
     env.update(
         DEBUG="1",
         DATABASE_URL=f"sqlite:///{db_path}",
-        # Mails, the sandbox gateway's URLs and its notifications point at this very server.
-        SITE_URL=base_url,
+        # As `make run PORT=N` (never 8000 here): SITE_URL follows PORT, so mails, the sandbox
+        # gateway's URLs and its notifications point at this very server (issue 13, item 1).
+        PORT=base_url.rsplit(":", 1)[1],
         PAYMENT_GATEWAY="sandbox",
         MEDIA_ROOT=str(media_root),
         PRIVATE_FILES_ROOT=str(media_root.parent / "private"),
