@@ -103,6 +103,14 @@ class Invoice(models.Model):
         return f"{self.member.member_number} {self.fiscal_year}年度 {self.get_category_display()} {self.amount:,}円"
 
     @property
+    def member_status_words(self):
+        """請求時会員ステータス in the member guide's words (its dues table says 通常 for a member
+        in good standing; the admin keeps the status names, e.g. 正会員)."""
+        if self.member_status_at_billing == Member.Status.ACTIVE:
+            return "通常"
+        return self.get_member_status_at_billing_display()
+
+    @property
     def is_unpaid(self):
         return self.status == self.Status.UNPAID
 
