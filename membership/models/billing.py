@@ -209,6 +209,17 @@ class Payment(models.Model):
         return self.status in self.OPEN_STATUSES
 
     @property
+    def declined(self):
+        """The card was declined at the checkout: the attempt stays open at the gateway (the error
+        came from an unsigned notification), but for the member it failed and a new one is needed."""
+        return self.status == self.Status.STARTED and bool(self.error_code)
+
+    @property
+    def state_label(self):
+        """The attempt's state as the member reads it (a declined attempt is 失敗, not 手続き中)."""
+        return "失敗(カードが承認されませんでした)" if self.declined else self.get_status_display()
+
+    @property
     def cvs_chain(self):
         return CVS_CHAINS.get(self.cvs_code, self.cvs_code)
 

@@ -17,7 +17,7 @@ from core import japanese
 from .. import gateway
 from ..billing.errors import BillingError
 from ..billing.notifications import receive_notification, reconcile_payment
-from ..billing.payments import cancel_payment, card_error_message, checkout_url, start_payment
+from ..billing.payments import cancel_payment, card_error_message, checkout_url, retry_payment, start_payment
 from ..models import CVS_CHAINS, GatewayNotification, Invoice, Payment
 from ..shell import members_area
 
@@ -128,6 +128,12 @@ def payment(request, order_id):
     payment = get_object_or_404(Payment.objects.select_related("invoice"), order_id=order_id, invoice__member=member)
     if request.method == "POST":
         try:
+            if request.POST.get("action") == "retry":
+                attempt = retry_payment(member=member, order_id=payment.order_id)
+                if attempt.status == Payment.Status.PAID:
+                    messages.success(request, "お支払いを確認しました。")
+                    return redirect("member:payment", order_id=attempt.order_id)
+                return redirect("member:payment_checkout", order_id=attempt.order_id)
             if request.POST.get("action") == "cancel":
                 cancel_payment(member=member, order_id=payment.order_id)
                 messages.info(request, "お支払い手続きを取り消しました。もう一度お支払方法を選んでください。")

@@ -181,6 +181,8 @@ def app_url():
                 except subprocess.TimeoutExpired:
                     process.kill()
                     process.wait()
+    ARTIFACTS_DIR.mkdir(exist_ok=True)
+    shutil.copy(log_path, ARTIFACTS_DIR / "server.log")  # for reading a failure afterwards
     shutil.rmtree(workdir, ignore_errors=True)
 
 
