@@ -15,6 +15,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -46,6 +47,11 @@ SERVER_START_TIMEOUT = 60  # seconds
 SECOND_MEMBER_NUMBER = "0099001"
 # seed_demo's members inside the renewal window: one may apply, one has applied.
 RENEWAL_MEMBER_NUMBERS = ("0020019", "0020020")
+# The accessibility walk (test_a11y.py): one member per viewport who pays through steps ② to ④
+# and whom an extension programme covers, with a withdrawn leave application in the history;
+# and a seeded member on leave (休会復帰申請) who can log in.
+A11Y_MEMBER_NUMBERS = {"desktop": "0099002", "phone": "0099003"}
+ON_LEAVE_MEMBER_NUMBER = "0020012"
 E2E_EXTRA_DATA = f"""
 from membership.billing.dues import dues_subject
 from membership.billing.invoices import create_invoice
@@ -64,6 +70,27 @@ for number in {RENEWAL_MEMBER_NUMBERS!r}:
     renewing = User.objects.get(username=number)
     renewing.set_password(DEMO_MEMBER_PASSWORD)
     renewing.save()
+on_leave = User.objects.get(username="{ON_LEAVE_MEMBER_NUMBER}")
+on_leave.set_password(DEMO_MEMBER_PASSWORD)
+on_leave.save()
+import datetime
+from django.utils import timezone
+from membership.applications import cancel_application, earliest_effective_on, submit_application
+from renewal.models import ExtensionProgramme
+today = timezone.localdate()
+a11y_expiry = datetime.date(today.year + 2, 6, 15)  # no seeded member's certification ends on it
+ExtensionProgramme.objects.create(name="E2E 更新延長措置", prefectures="北海道", expires_from=a11y_expiry,
+    expires_until=a11y_expiry, applications_close_on=today + datetime.timedelta(days=30))
+for number in {tuple(A11Y_MEMBER_NUMBERS.values())!r}:
+    user = User.objects.create_user(username=number, email=f"a11y-{{number}}@example.jp", password=DEMO_MEMBER_PASSWORD)
+    member = Member.objects.create(user=user, member_number=number, family_name="鈴木", given_name="花子",
+        family_name_kana="スズキ", given_name_kana="ハナコ", home_postal_code="060-0001", home_prefecture="北海道",
+        home_address1="札幌市中央区北一条西1-1", certification_expires_on=a11y_expiry)
+    create_invoice(member=member, category=Invoice.Category.DUES, fiscal_year=current_fiscal_year(),
+        subject=dues_subject(current_fiscal_year()), amount=5000)
+    leave = submit_application(member=member, kind="leave", leave_reason="childcare",
+        effective_on=earliest_effective_on(member, "leave", today))
+    cancel_application(member=member, application_id=leave.pk)
 """
 
 
@@ -143,9 +170,30 @@ def _tail(path, lines=60):
         return "(no log)"
 
 
+@dataclass(frozen=True)
+class AppServer:
+    url: str  # base URL, no trailing slash
+    log_path: Path  # the server's output, mails included (console e-mail backend)
+
+    def mails_since(self, offset):
+        """The server's output from ``offset`` (a byte position) on: the mails it sent since."""
+        with open(self.log_path, "rb") as log:
+            log.seek(offset)
+            return log.read().decode(errors="replace")
+
+    def log_size(self):
+        return self.log_path.stat().st_size
+
+
 @pytest.fixture(scope="session")
-def app_url():
-    """Base URL (no trailing slash) of the real app, migrated and seeded, in a subprocess."""
+def app_url(app_server):
+    """Base URL (no trailing slash) of the real app."""
+    return app_server.url
+
+
+@pytest.fixture(scope="session")
+def app_server():
+    """The real app, migrated and seeded, in a subprocess (one for the whole run)."""
     workdir = Path(tempfile.mkdtemp(prefix="e2e-"))
     db_path = workdir / "e2e.sqlite3"
     media_root = workdir / "media"
@@ -172,7 +220,7 @@ def app_url():
                 stderr=subprocess.STDOUT,
             )
             _wait_until_up(f"{base_url}/member/login", process, log_path)
-            yield base_url
+            yield AppServer(url=base_url, log_path=log_path)
         finally:
             if process is not None and process.poll() is None:
                 process.terminate()

@@ -2,6 +2,7 @@
 
 import base64
 import time
+from pathlib import Path
 
 from django_otp.oath import totp
 from playwright.sync_api import expect
@@ -66,3 +67,61 @@ def enrol_staff(page, username, password):
     codes = page.get_by_test_id("recovery-codes").locator("code").all_inner_texts()
     page.get_by_role("link", name="控えました。管理画面へ進む").click()
     return secret, codes
+
+
+AXE_SCRIPT = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
+
+# What axe reports of one violation: the rule, its impact and the first few elements with why.
+_AXE_RUN = """async () => {
+  const results = await axe.run(document, {resultTypes: ["violations"]});
+  return results.violations.map((violation) => ({
+    id: violation.id,
+    impact: violation.impact,
+    help: violation.help,
+    nodes: violation.nodes.slice(0, 5).map((node) => `${node.target.join(" ")}: ${node.failureSummary}`),
+  }));
+}"""
+
+
+def enable_axe(context):
+    """axe-core (vendored, see README's dependencies) in every page of ``context``: an init script,
+    which the site's Content-Security-Policy does not block, as it would an inline script tag."""
+    context.add_init_script(path=AXE_SCRIPT)
+
+
+def axe_violations(page):
+    """axe-core's violations on the page as it is now (every rule axe enables by default: WCAG 2.x
+    A and AA, and its best practices), once the stylesheet and fonts have loaded."""
+    page.wait_for_load_state("load")
+    page.evaluate("document.fonts.ready.then(() => true)")
+    return page.evaluate(_AXE_RUN)
+
+
+# What axe leaves to a person ("needs review"), checked here: every id that a label or an ARIA
+# attribute names exists, and every field marked invalid is described by its error message.
+_REFERENCE_CHECK = """() => {
+  const problems = [];
+  const describe = (element) => element.id ? `#${element.id}` : element.outerHTML.slice(0, 80);
+  for (const attribute of ["aria-describedby", "aria-labelledby", "aria-controls", "aria-errormessage"]) {
+    for (const element of document.querySelectorAll(`[${attribute}]`)) {
+      for (const id of element.getAttribute(attribute).split(/\\s+/).filter(Boolean)) {
+        if (!document.getElementById(id)) problems.push(`${describe(element)}: ${attribute} names a missing id "${id}"`);
+      }
+    }
+  }
+  for (const label of document.querySelectorAll("label[for]")) {
+    if (!document.getElementById(label.htmlFor)) problems.push(`label "${label.textContent.trim()}": for="${label.htmlFor}" names no element`);
+  }
+  for (const field of document.querySelectorAll("[aria-invalid=true]")) {
+    const owner = field.closest("fieldset[aria-describedby]") || field;
+    const ids = (owner.getAttribute("aria-describedby") || "").split(/\\s+/).filter(Boolean);
+    const messages = ids.map((id) => document.getElementById(id)).filter((element) => element && element.classList.contains("error") && element.textContent.trim());
+    if (!messages.length) problems.push(`${describe(field)}: marked invalid, but not described by its error message`);
+  }
+  return problems;
+}"""
+
+
+def broken_references(page):
+    """Labels and ARIA references that lead nowhere, and invalid fields not tied to their error."""
+    return page.evaluate(_REFERENCE_CHECK)
