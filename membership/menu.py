@@ -24,7 +24,7 @@ def not_a_guest(member):
 
 
 register_menu_entry("デジタル会員証確認", "member:card", order=50, shown_for=not_a_guest)
-register_menu_entry("お知らせ一覧", "member:notices", order=100, guests=True)
+register_menu_entry("お知らせ一覧", "member:notices", order=100, guests=True, active_for_pages=["cms_pages.noticepage"])
 # A member sees the applications that can apply to them: 休会申請 only while active, 休会復帰申請 only while on leave,
 # none once withdrawn or lapsed (the pages still answer, with the reason).
 _still_a_member = (Member.Status.ACTIVE, Member.Status.ON_LEAVE)
@@ -40,7 +40,9 @@ register_menu_entry(
 register_menu_entry(
     "退会申請", "member:application_withdrawal", order=150, shown_for=lambda member: member.status in _still_a_member
 )
-register_menu_entry("お問い合わせ", "member:inquiry", order=800, guests=True)
+register_menu_entry(
+    "お問い合わせ", "member:inquiry", order=800, guests=True, active_for_pages=["cms_pages.inquirypage"]
+)
 register_menu_entry("パスワード再設定", "member:password_change", order=900, guests=True)
 
 

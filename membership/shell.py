@@ -25,6 +25,9 @@ class MenuEntry:
     shown_for: object = None
     # Whether guest accounts (no member profile) see it: only pages open to them.
     guests: bool = False
+    # Wagtail page types (``app_label.modelname``) shown in the members-area frame that
+    # highlight this entry: a notice highlights お知らせ一覧.
+    active_for_pages: tuple = ()
 
     @property
     def url(self):
@@ -44,9 +47,15 @@ _menu: dict[str, MenuEntry] = {}
 _notice_providers = []
 
 
-def register_menu_entry(label, url_name, order, active_for=(), shown_for=None, guests=False):
+def register_menu_entry(label, url_name, order, active_for=(), shown_for=None, guests=False, active_for_pages=()):
     _menu[url_name] = MenuEntry(
-        label=label, url_name=url_name, order=order, active_for=tuple(active_for), shown_for=shown_for, guests=guests
+        label=label,
+        url_name=url_name,
+        order=order,
+        active_for=tuple(active_for),
+        shown_for=shown_for,
+        guests=guests,
+        active_for_pages=tuple(active_for_pages),
     )
 
 
@@ -74,6 +83,18 @@ def dashboard_notices(request):
     return notices
 
 
+def is_staff_only(user):
+    """A staff account without a member profile: its pages are the admin's, not the members area."""
+    return user.kind == user.Kind.STAFF or (user.is_staff and user.member_profile is None)
+
+
+def sees_members_area(user):
+    """Whether ``user`` reads the site inside the members-area frame (header, menu, logout): a
+    logged-in member or guest. Pages shared with the public site (the notices, the inquiry
+    form: Wagtail pages) keep that frame for them; visitors and staff see the public one."""
+    return user.is_authenticated and not is_staff_only(user)
+
+
 def members_area(view=None, *, guests=False, guest_members=True):
     """Every members-area page: login required; staff without a member profile go to the admin.
 
@@ -92,7 +113,7 @@ def members_area(view=None, *, guests=False, guest_members=True):
             user = request.user
             if not user.is_authenticated:
                 return auth_views.redirect_to_login(request.get_full_path())
-            if user.kind == user.Kind.STAFF or (user.is_staff and user.member_profile is None):
+            if is_staff_only(user):
                 return redirect("wagtailadmin_home")
             member = user.member_profile
             if not guests and member is None:

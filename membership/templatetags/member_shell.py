@@ -1,4 +1,5 @@
 from django import template
+from wagtail.models import Page
 
 from membership.shell import menu_entries
 
@@ -14,8 +15,17 @@ def member_menu(context):
     user = getattr(request, "user", None)
     signed_in = user is not None and user.is_authenticated
     member = user.member_profile if signed_in else None
+    # A Wagtail page in the members-area frame (a notice, the inquiry form) highlights its entry.
+    page = context.get("page")
+    page_type = page._meta.label_lower if isinstance(page, Page) else None
     return [
-        {"label": entry.label, "url": entry.url, "is_active": current == entry.url_name or current in entry.active_for}
+        {
+            "label": entry.label,
+            "url": entry.url,
+            "is_active": current == entry.url_name
+            or current in entry.active_for
+            or page_type in entry.active_for_pages,
+        }
         for entry in menu_entries(member, guest=signed_in and member is None)
     ]
 
