@@ -71,3 +71,21 @@ class RegistrationForm(forms.Form):
         field.choices = [(value, Registration.Format(value).label) for value in formats]
         if len(formats) == 1:
             field.initial = formats[0]
+
+
+class ExtensionForm(forms.Form):
+    """更新延長申請 (guide 14): the reason, under one programme. The page has a form per open
+    programme; each gets its own ids (``auto_id``), so a label and an error find their field."""
+
+    programme = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label="申請理由",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "申請理由を入力してください。"},
+    )
+
+    def __init__(self, *args, programme, **kwargs):
+        super().__init__(
+            *args, auto_id=f"id_extension_{programme.pk}_%s", initial={"programme": programme.pk}, **kwargs
+        )
+        self.extension_programme = programme  # not ``programme``: a template's form.programme is the field

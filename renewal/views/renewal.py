@@ -3,12 +3,12 @@
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from membership.shell import members_area
 
 from .. import extensions, renewals
+from ..forms import ExtensionForm
 from ..models import ExtensionApplication, RenewalApplication
 
 
@@ -68,33 +68,38 @@ def renewal_cancel(request, application_id):
 
 @members_area(guest_members=False)
 def extension(request):
-    """更新延長申請: only for members an active programme covers."""
+    """更新延長申請: only for members an active programme covers; a form per open programme."""
     member = request.user.member
     programmes = extensions.extension_programmes_for(member)
     applications = list(member.extension_applications.select_related("programme"))
     if not programmes and not applications:
         raise Http404
+    applied = {a.programme_id for a in applications if a.state != ExtensionApplication.State.REJECTED}
+    forms = []
+    for programme in programmes:
+        if programme.pk in applied:
+            continue
+        posted = request.method == "POST" and request.POST.get("programme") == str(programme.pk)
+        forms.append(ExtensionForm(request.POST if posted else None, programme=programme))
     error = ""
     if request.method == "POST":
-        try:
-            extensions.submit_extension(
-                member=member, programme_id=request.POST.get("programme"), reason=request.POST.get("reason", "")
-            )
-        except renewals.RenewalError as failure:
-            error = str(failure)
-        else:
-            messages.success(request, "更新延長申請を受け付けました。事務局で確認します。")
-            return redirect("renewal:extension")
-    applied = {a.programme_id for a in applications if a.state != ExtensionApplication.State.REJECTED}
+        form = next((form for form in forms if form.is_bound), None)
+        if form is None and request.POST.get("programme") in {str(pk) for pk in applied}:
+            error = "この更新延長措置にはすでに申請しています。"
+        elif form is None:  # a programme closed since the page was shown, or not the member's
+            error = "この更新延長措置の対象ではないか、申請期間を過ぎています。"
+        elif form.is_valid():
+            try:
+                extensions.submit_extension(
+                    member=member, programme_id=form.extension_programme.pk, reason=form.cleaned_data["reason"]
+                )
+            except renewals.RenewalError as failure:
+                form.add_error(None, str(failure))
+            else:
+                messages.success(request, "更新延長申請を受け付けました。事務局で確認します。")
+                return redirect("renewal:extension")
     return render(
         request,
         "renewal/extension.html",
-        {
-            "member": member,
-            "programmes": [p for p in programmes if p.pk not in applied],
-            "applications": applications,
-            "error": error,
-            "reason": request.POST.get("reason", "") if error else "",
-            "today": timezone.localdate(),
-        },
+        {"member": member, "forms": forms, "applications": applications, "error": error},
     )

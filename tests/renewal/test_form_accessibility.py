@@ -4,8 +4,10 @@ for screen readers (issue 13, item 3); tests/a11y.py says what is checked."""
 import pytest
 from django.urls import reverse
 
+from renewal.models import ExtensionApplication, ExtensionProgramme
 from tests.a11y import form_problems, invalid_fields
-from tests.renewal.factories import SeminarFactory, SessionFactory
+from tests.factories import MemberFactory
+from tests.renewal.factories import SeminarFactory, SessionFactory, days
 
 pytestmark = pytest.mark.django_db
 
@@ -37,3 +39,35 @@ def test_the_participation_format_is_a_fieldset_described_by_its_error(member_cl
     assert "参加形態を選択してください。" in html
     assert len(invalid_fields(html)) == 2  # both radio buttons
     assert form_problems(html) == []
+
+
+def programme(name, **kwargs):
+    return ExtensionProgramme.objects.create(
+        name=name,
+        expires_from=days(0),
+        expires_until=days(365),
+        applications_close_on=days(30),
+        **kwargs,
+    )
+
+
+def test_an_empty_extension_reason_is_told_at_its_field_in_its_own_programmes_form(client):
+    member = MemberFactory(certification_expires_on=days(90))
+    first, second = programme("令和8年豪雨に伴う更新延長措置"), programme("令和8年地震に伴う更新延長措置")
+    client.force_login(member.user)
+    html = client.get(reverse("renewal:extension")).content.decode()
+    assert f'<label for="id_extension_{first.pk}_reason">申請理由</label>' in html
+    assert f'<label for="id_extension_{second.pk}_reason">申請理由</label>' in html
+    assert form_problems(html) == []
+
+    html = client.post(reverse("renewal:extension"), {"programme": second.pk, "reason": "  "}).content.decode()
+    assert invalid_fields(html) == [f"<textarea id='id_extension_{second.pk}_reason' name='reason'>"]
+    assert f'<p class="error" id="id_extension_{second.pk}_reason_error">申請理由を入力してください。</p>' in html
+    assert form_problems(html) == []
+    assert not ExtensionApplication.objects.exists()
+
+    client.post(reverse("renewal:extension"), {"programme": second.pk, "reason": "自宅が被災したため"})
+    assert ExtensionApplication.objects.get().programme == second
+    html = client.post(reverse("renewal:extension"), {"programme": second.pk, "reason": "再申請"}).content.decode()
+    assert "この更新延長措置にはすでに申請しています。" in html
+    assert ExtensionApplication.objects.count() == 1
