@@ -166,7 +166,7 @@ def test_staff_review_and_undo_an_import_on_its_page(imported, staff_client, wor
 
     response = staff_client.post(reverse("imports:undo", args=[job.pk]), follow=True)
     body = response.content.decode()
-    assert "取込 #%d を取り消しました。受講履歴 2件を削除し" % job.pk in body
+    assert f"取込 #{job.pk} を取り消しました。受講履歴 2件を削除し" in body
     assert "取消済" in body and 'id="job-undone"' in body and "jimu-undo" in body
     assert not Credit.objects.filter(import_job=job.pk).exists()
     assert "取消済" in staff_client.get(reverse("imports:index")).content.decode()
