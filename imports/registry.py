@@ -201,6 +201,25 @@ class ImportKind:
         """Apply the plan (called inside the import's transaction, only without errors)."""
         raise NotImplementedError
 
+    # --- undo (imports/undo.py) ------------------------------------------------------------
+    undoable = False  # whether an applied job can be undone; if not, the job page says why:
+    not_undoable_reason = "この種類の取込は取り消せません。"
+    undo_description = ()  # what 「取り込みを取り消す」 does, shown on its confirm step
+
+    def undo_blockers(self, job):
+        """[undo.UndoBlocker] of what keeps the applied ``job`` from being undone now; [] if nothing."""
+        return []
+
+    def undo(self, job, user):
+        """Reverse the job's writes (in the caller's transaction, the job row locked) through the
+        owning app's service; return a sentence saying what changed. Raise ``undo.UndoBlocked``
+        when something was built on them since."""
+        raise NotImplementedError
+
+    def review_links(self, job):
+        """[(label, url)] of admin listings that show what the applied ``job`` wrote."""
+        return []
+
     # --- templates -------------------------------------------------------------------------
     def template_csv(self):
         """The header row as CSV, UTF-8 with BOM so that Excel reads the Japanese right."""

@@ -30,6 +30,9 @@ with ``INSERT … ON CONFLICT DO NOTHING``, COPY-fed on PostgreSQL). A credit aw
 member between preview and confirm is neither doubled nor fails the import: that row is
 counted 登録済 in the result, as is a registration changed meanwhile.
 
+Review and undo (``attendance_undo``): the credits and registrations the job wrote carry its
+number; 「取り込みを取り消す」 deletes and unmarks them through ``renewal.attendance_undo``.
+
 Speed: members, sessions, the sessions' credits and live registrations are loaded in a few
 queries for the whole sheet (dicts by key); rows are checked in Python.
 """
@@ -49,6 +52,7 @@ from ..registry import ImportField, ImportKind, register
 from ..report import ERROR, NEW, UNCHANGED, UPDATED, Outcome
 from ..resources import member_number_field
 from ..widgets import REQUIRED_MESSAGE, CellError, ChoiceLabelWidget, cell_text
+from .attendance_undo import AttendanceUndo
 from .members import chunks, preload
 
 ATTEND = "attend"  # credit exists, registration to mark attended
@@ -128,7 +132,7 @@ class AttendancePlan:
 
 
 @register
-class AttendanceImport(ImportKind):
+class AttendanceImport(AttendanceUndo, ImportKind):
     key = "attendance"
     label = "出席者(受講履歴)"
     order = 20

@@ -46,6 +46,11 @@ SERVER_START_TIMEOUT = 60  # seconds
 SECOND_MEMBER_NUMBER = "0099001"
 # seed_demo's members inside the renewal window: one may apply, one has applied.
 RENEWAL_MEMBER_NUMBERS = ("0020019", "0020020")
+# test_imports_undo.py: a staff member of its own, and a past session to import attendance for.
+UNDO_STAFF_USERNAME = "jimukyoku-undo"
+UNDO_STAFF_PASSWORD = "Undo2026staff"
+UNDO_SEMINAR = "出席者取込の取消確認セミナー"
+UNDO_SESSION = "洗浄・消毒の実技"
 E2E_EXTRA_DATA = f"""
 from membership.billing.dues import dues_subject
 from membership.billing.invoices import create_invoice
@@ -64,6 +69,20 @@ for number in {RENEWAL_MEMBER_NUMBERS!r}:
     renewing = User.objects.get(username=number)
     renewing.set_password(DEMO_MEMBER_PASSWORD)
     renewing.save()
+# The import undo test (test_imports_undo.py): its own staff member (enrols the authenticator app
+# itself) and a session held last month, worth points in a category the demo member has none of.
+import datetime
+from django.contrib.auth.models import Group
+from django.utils import timezone
+from renewal.models import CreditCategory, Seminar, Session
+staff = User.objects.create_user(username="{UNDO_STAFF_USERNAME}", email="undo-staff@example.jp",
+    password="{UNDO_STAFF_PASSWORD}", kind=User.Kind.STAFF, is_staff=True)
+staff.groups.add(Group.objects.get(name="事務局"))
+held = timezone.localdate() - datetime.timedelta(days=30)
+seminar = Seminar.objects.create(title="{UNDO_SEMINAR}", starts_on=held, ends_on=held,
+    application_opens_on=held - datetime.timedelta(days=60), application_closes_on=held - datetime.timedelta(days=1))
+Session.objects.create(seminar=seminar, title="{UNDO_SESSION}", points=7,
+    credit_category=CreditCategory.objects.get(name="機器講習会"))
 """
 
 
