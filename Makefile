@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve test e2e bench check layers lint clean
+.PHONY: run serve test e2e bench check layers lint messages clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -48,6 +48,10 @@ check: $(VENV)/.dev-installed
 ## make layers: the import contracts of .importlinter (site/ is on the import path)
 layers: $(VENV)/.dev-installed
 	PYTHONPATH=site:. $(VENV)/bin/lint-imports
+
+## make messages: compile locale/*/LC_MESSAGES/*.po to the .mo files Django reads (polib; no GNU gettext)
+messages: $(VENV)/.dev-installed
+	$(PY) -c "import pathlib, polib; [polib.pofile(str(p)).save_as_mofile(str(p.with_suffix('.mo'))) for p in sorted(pathlib.Path('locale').rglob('*.po'))]"
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3
