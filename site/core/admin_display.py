@@ -6,12 +6,15 @@ through ``|localize`` (UTC, 「2026年12月6日19:28」), and Wagtail's CSV/XLSX
 ``install()`` (called by ``CoreConfig.ready``) points both at the functions below, so every
 inspect view and every spreadsheet export, ours and Wagtail's, shows the same local time.
 Listings of ours call ``datetime_display`` / ``date_display`` (``core.dates``) directly.
+Yes/no values (inspect fields, yes/no filters in force above a listing) read はい / いいえ.
 """
 
 import datetime
 
+import django_filters
 from django.db import models
 from django.utils import timezone
+from wagtail.admin.active_filters import ActiveFilter, BaseFilterAdapter, register_filter_adapter_class
 from wagtail.admin.ui.fields import BaseFieldDisplay, register_display_class
 from wagtail.admin.views.mixins import SpreadsheetExportMixin
 
@@ -51,13 +54,30 @@ class DateDisplay(_TextDisplay):
 
 class BooleanDisplay(_TextDisplay):
     def text(self, value):
-        return "はい" if value else "いいえ"
+        return yes_no(value)
+
+
+def yes_no(value):
+    return "はい" if value else "いいえ"
+
+
+class BooleanFilterAdapter(BaseFilterAdapter):
+    """A yes/no filter in force, above a listing: 「更新料 入金済: はい」, not 「True」."""
+
+    def get_active_filters(self):
+        yield ActiveFilter(
+            self.bound_field.auto_id,
+            self.filter.label,
+            yes_no(self.value),
+            self.get_url_without_filter_param(self.name),
+        )
 
 
 def install():
     register_display_class(models.DateTimeField, display_class=DateTimeDisplay)
     register_display_class(models.DateField, display_class=DateDisplay)
     register_display_class(models.BooleanField, display_class=BooleanDisplay)
+    register_filter_adapter_class(django_filters.BooleanFilter, BooleanFilterAdapter)
     SpreadsheetExportMixin.custom_value_preprocess = {
         **SpreadsheetExportMixin.custom_value_preprocess,
         datetime.datetime: {
