@@ -58,6 +58,14 @@ def test_listing_and_inspect_page_show_the_time_in_tokyo(staff_client, applicati
     assert inspect.count(TOKYO) == 2  # 申請日時 and 判断日時
 
 
+def test_a_members_registration_time_reads_in_tokyo(staff_client):
+    """会員 › 詳細: 登録日時 (an inspect view of its own, not the read-only kit's)."""
+    member = MemberFactory(member_number="0040002")
+    type(member).objects.filter(pk=member.pk).update(created_at=LATE_EVENING_UTC, updated_at=LATE_EVENING_UTC)
+    page = staff_client.get(reverse("wagtailsnippets_membership_member:inspect", args=[member.pk])).text
+    assert_tokyo(page)
+
+
 def read(response):
     assert response.status_code == 200
     return b"".join(response.streaming_content)
