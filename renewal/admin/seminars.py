@@ -183,6 +183,9 @@ class SeminarInspectView(snippet_views.InspectView):
             (session, f"{registrations_url}?{urlencode({'session': session.pk})}") for session in sessions
         ]
         context["import_url"] = reverse("imports:upload") + "?kind=attendance"
+        # The attendance sheet pre-filled with a session's registrations (imports' view; by URL name only).
+        if self.request.user.has_perm("imports.run_import"):
+            context["attendance_sheet_url"] = reverse("imports:attendance_template")
         return context
 
     def get_published_display_value(self):
