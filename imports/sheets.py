@@ -7,13 +7,17 @@ the example. The XLSX has the same first sheet (the one the import reads; the ex
 grey), a sheet 「記入方法」 with each column's rules and the kind's notes, and whatever sheets
 the kind adds (the attendance import: 「セッション一覧」).
 
-CSV is UTF-8 with a BOM so that Excel reads the Japanese right. Columns whose leading zeros
+CSV is UTF-8 with a BOM so that Excel reads the Japanese right; a cell that could be read as a
+formula (a member's name, a session's title) is escaped (``core.admin_kit.spreadsheet_safe``), in
+CSV and XLSX alike (openpyxl would write a string starting with ``=`` as a formula). Columns whose leading zeros
 matter (``ImportField.text_column``) are formatted as text in the XLSX, also on the empty rows
 below, so that what staff type there keeps its zeros.
 """
 
 import csv
 import io
+
+from core.admin_kit import spreadsheet_safe
 
 from .readers import EXAMPLE_MARK
 
@@ -26,7 +30,7 @@ def csv_bytes(headers, rows):
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(headers)
-    writer.writerows(rows)
+    writer.writerows([spreadsheet_safe(value) for value in row] for row in rows)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -62,7 +66,7 @@ def fill_table(sheet, headers, rows, *, text_columns=(), reference_columns=(), e
         sheet.column_dimensions[get_column_letter(position)].width = max(12, len(header) * 2 + 2)
     for row_number, row in enumerate(rows, start=2):
         for position, value in enumerate(row, start=1):
-            cell = sheet.cell(row=row_number, column=position, value=value)
+            cell = sheet.cell(row=row_number, column=position, value=spreadsheet_safe(value))
             header = headers[position - 1]
             if header in text_columns:
                 cell.number_format = "@"

@@ -174,3 +174,14 @@ def test_the_sheet_imports_as_downloaded(admin_client, import_file, session_worl
     job = import_file(download(admin_client, session).content, name="出席者.xlsx", kind="attendance")
     assert job.state == ImportJob.State.APPLIED, job.message
     assert Credit.objects.filter(session=session).count() == 3
+
+
+def test_a_name_that_looks_like_a_formula_stays_text(admin_client, session_world):
+    session = session_world["session"]
+    member = MemberFactory(user__username="0070009", family_name='=HYPERLINK("http://x.example")', given_name="")
+    register(member, session)
+    workbook, rows = sheet_rows(download(admin_client, session))
+    cell = next(row for row in workbook.worksheets[0].iter_rows() if row[0].value == "0070009")[1]
+    assert cell.data_type == "s" and cell.value.startswith("'=")
+    body = download(admin_client, session, "csv").content.decode("utf-8-sig")
+    assert "'=HYPERLINK" in body
