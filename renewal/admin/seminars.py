@@ -18,7 +18,7 @@ from django import forms
 from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.shortcuts import redirect
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.http import urlencode
@@ -121,16 +121,8 @@ def with_counts(queryset):
 
 
 def attendance_template_url(session):
-    """Where staff download the attendance sheet template for ``session``.
-
-    ATTENDANCE TEMPLATE (issue 12 item 7, wired by the lead): the pre-filled template of a session's
-    registrations is the imports app's ``imports:attendance_template`` with ``?session=<id>``; until
-    that URL exists, the blank template of the attendance import.
-    """
-    try:
-        return f"{reverse('imports:attendance_template')}?{urlencode({'session': session.pk})}"
-    except NoReverseMatch:
-        return reverse("imports:template", args=["attendance", "xlsx"])
+    """The attendance sheet pre-filled with ``session``'s registrations (the imports app's view)."""
+    return f"{reverse('imports:attendance_template')}?{urlencode({'session': session.pk})}"
 
 
 def _sessions_display(seminar):
@@ -249,11 +241,13 @@ class SeminarInspectView(snippet_views.InspectView):
                 "session": session,
                 "registrations_url": f"{registrations_url}?{urlencode({'session': session.pk})}",
                 "credits_url": f"{credits_url}?{urlencode({'session': session.pk})}",
-                "template_url": attendance_template_url(session),
             }
             for session in sessions
         ]
         context["import_url"] = reverse("imports:upload") + "?kind=attendance"
+        # The attendance sheet pre-filled with a session's registrations (imports' view; by URL name only).
+        if self.request.user.has_perm("imports.run_import"):
+            context["attendance_sheet_url"] = reverse("imports:attendance_template")
         return context
 
     def get_published_display_value(self):
