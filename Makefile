@@ -9,7 +9,7 @@ PORT ?= 8000
 # settings.SITE_URL follows the port served on (return URLs of the sandbox gateway, printed logins).
 export PORT
 
-.PHONY: run serve test e2e bench check layers lint clean
+.PHONY: run serve test e2e bench check layers lint messages clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -50,6 +50,10 @@ check: $(VENV)/.dev-installed
 ## make layers: the import contracts of .importlinter (site/ is on the import path)
 layers: $(VENV)/.dev-installed
 	PYTHONPATH=site:. $(VENV)/bin/lint-imports
+
+## make messages: compile locale/*/LC_MESSAGES/*.po to the .mo files Django reads (polib; no GNU gettext)
+messages: $(VENV)/.dev-installed
+	$(PY) -c "import pathlib, polib; [polib.pofile(str(p)).save_as_mofile(str(p.with_suffix('.mo'))) for p in sorted(pathlib.Path('locale').rglob('*.po'))]"
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3

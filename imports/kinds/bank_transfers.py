@@ -93,6 +93,7 @@ from .bank_transfer_matching import (
     match,
 )
 from .bank_transfer_resource import BankTransferResource
+from .bank_transfer_undo import BankTransferUndo
 from .members import preload
 
 OUTCOMES = (
@@ -147,7 +148,7 @@ def register_log_actions(actions):
 
 
 @register
-class BankTransferImport(ImportKind):
+class BankTransferImport(BankTransferUndo, ImportKind):
     key = "bank_transfers"
     label = "入金明細(ゆうちょ・振込)"
     order = 30
@@ -177,6 +178,7 @@ class BankTransferImport(ImportKind):
         "過去の入金記録の移行ではチェックを外してください。もう一度取り込んだ明細(入金済の行)ではメールは送りません。",
     )
     confirm_options = (MAIL_OPTION,)
+    paid_action = PAID_ACTION  # the history entries the undo reads back
     detail_column = DETAIL_COLUMN
     preview_columns = ("会員番号", "入金日", "金額", "年度", "請求区分", "入金種別")
 

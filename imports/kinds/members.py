@@ -97,6 +97,12 @@ class MemberImport(ImportKind):
         "エラーが1件でもあると取り込めません。全件そろって取り込むか、何も変更しないかのどちらかです。",
     )
     preview_columns = ("会員番号", "氏名(姓)", "氏名(名)", "メールアドレス", "会員ステータス")
+    # Not undoable: the import keeps no old values of the members it changed (only the first rows'
+    # changes are in the report), and new members start logging in, paying and applying at once.
+    not_undoable_reason = (
+        "会員名簿の取込は取り消せません。取込では変更前の会員情報をすべては記録していないため、元に戻せません。"
+        "誤って登録・変更した会員は、「会員」の画面で一人ずつ直してください(この画面の「更新」の行に変更点を表示しています)。"
+    )
 
     def __init__(self):
         super().__init__()

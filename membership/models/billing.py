@@ -11,6 +11,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from core.dates import datetime_display
+
 from .members import Member
 
 
@@ -267,7 +269,7 @@ class GatewayNotification(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.received_at:%Y-%m-%d %H:%M} {self.order_id} {self.status} {self.get_outcome_display()}"
+        return f"{datetime_display(self.received_at)} {self.order_id} {self.status} {self.get_outcome_display()}"
 
 
 class ReceiptCounter(models.Model):

@@ -320,6 +320,11 @@ IMPORTS_LEASE_SECONDS = env_int("IMPORTS_LEASE_SECONDS", 600)
 LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", "日本語")]
 WAGTAILADMIN_PERMITTED_LANGUAGES = [("ja", "日本語")]
+# Staff cannot pick another time zone for the admin: every time shown is Asia/Tokyo.
+WAGTAIL_USER_TIME_ZONES = ["Asia/Tokyo"]
+# The project's own Japanese (locale/ja) comes first: it fills in what Wagtail's and its
+# libraries' Japanese catalogs lack (the admin would otherwise show English).
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Tokyo"
 USE_I18N = True
 USE_TZ = True

@@ -52,6 +52,11 @@ RENEWAL_MEMBER_NUMBERS = ("0020019", "0020020")
 # and a seeded member on leave (休会復帰申請) who can log in.
 A11Y_MEMBER_NUMBERS = {"desktop": "0099002", "phone": "0099003"}
 ON_LEAVE_MEMBER_NUMBER = "0020012"
+# test_imports_undo.py: a staff member of its own, and a past session to import attendance for.
+UNDO_STAFF_USERNAME = "jimukyoku-undo"
+UNDO_STAFF_PASSWORD = "Undo2026staff"
+UNDO_SEMINAR = "出席者取込の取消確認セミナー"
+UNDO_SESSION = "洗浄・消毒の実技"
 E2E_EXTRA_DATA = f"""
 from membership.billing.dues import dues_subject
 from membership.billing.invoices import create_invoice
@@ -91,6 +96,20 @@ for number in {tuple(A11Y_MEMBER_NUMBERS.values())!r}:
     leave = submit_application(member=member, kind="leave", leave_reason="childcare",
         effective_on=earliest_effective_on(member, "leave", today))
     cancel_application(member=member, application_id=leave.pk)
+# The import undo test (test_imports_undo.py): its own staff member (enrols the authenticator app
+# itself) and a session held last month, worth points in a category the demo member has none of.
+import datetime
+from django.contrib.auth.models import Group
+from django.utils import timezone
+from renewal.models import CreditCategory, Seminar, Session
+staff = User.objects.create_user(username="{UNDO_STAFF_USERNAME}", email="undo-staff@example.jp",
+    password="{UNDO_STAFF_PASSWORD}", kind=User.Kind.STAFF, is_staff=True)
+staff.groups.add(Group.objects.get(name="事務局"))
+held = timezone.localdate() - datetime.timedelta(days=30)
+seminar = Seminar.objects.create(title="{UNDO_SEMINAR}", starts_on=held, ends_on=held,
+    application_opens_on=held - datetime.timedelta(days=60), application_closes_on=held - datetime.timedelta(days=1))
+Session.objects.create(seminar=seminar, title="{UNDO_SESSION}", points=7,
+    credit_category=CreditCategory.objects.get(name="機器講習会"))
 """
 
 
