@@ -6,7 +6,6 @@ import datetime
 import re
 
 import pytest
-from wagtail.models import PageViewRestriction
 
 from cms_pages.models import InquiryPage, NoticePage
 from tests.cms_pages.test_inquiry import filled_in
@@ -21,11 +20,11 @@ PUBLIC_LOGIN_BUTTON = "会員ログイン</a>"
 
 @pytest.fixture
 def notice(demo_site):
-    notice = demo_site["notices"].add_child(
-        instance=NoticePage(title="総会のお知らせ", date=datetime.date(2026, 11, 2), body="<p>総会を開催します。</p>")
+    return demo_site["notices"].add_child(
+        instance=NoticePage(
+            title="総会のお知らせ", date=datetime.date(2026, 11, 2), members_only=True, body="<p>総会を開催します。</p>"
+        )
     )
-    PageViewRestriction.objects.create(page=notice, restriction_type=PageViewRestriction.LOGIN)
-    return notice
 
 
 @pytest.fixture
@@ -60,6 +59,7 @@ def test_a_member_reads_a_notice_in_the_members_area(client, notice):
     assert current_entry(body) == "お知らせ一覧"
     assert headings(body) == ["総会のお知らせ"]  # the frame's heading, not a second one
     assert "総会を開催します。" in body
+    assert '<span class="badge">会員限定</span>' in body
     assert '<a href="/member/notices">お知らせ一覧へ戻る</a>' in body
     assert "<title>総会のお知らせ | 会員ページ |" in body
 
