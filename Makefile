@@ -22,8 +22,11 @@ $(VENV)/.dev-installed: requirements-dev.txt $(VENV)/.installed
 	touch $@
 
 ## make run: install, migrate the SQLite database, load the demo data, serve on :8000
+# The gateway sandbox keeps its records in a SQLite file of its own (see the README).
+run: export SANDBOX_DATABASE_URL ?= sqlite:///$(CURDIR)/sandbox.sqlite3
 run: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput -v 0
+	$(PY) manage.py migrate --database sandbox --noinput -v 0
 	$(PY) manage.py collectstatic --noinput -v 0
 	$(PY) manage.py seed_demo
 	$(PY) manage.py runserver $(HOST):$(PORT)
@@ -56,4 +59,4 @@ messages: $(VENV)/.dev-installed
 	$(PY) -c "import pathlib, polib; [polib.pofile(str(p)).save_as_mofile(str(p.with_suffix('.mo'))) for p in sorted(pathlib.Path('locale').rglob('*.po'))]"
 
 clean:
-	rm -rf $(VENV) staticfiles db.sqlite3
+	rm -rf $(VENV) staticfiles db.sqlite3 sandbox.sqlite3

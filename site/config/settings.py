@@ -139,6 +139,12 @@ DATABASES = {
         conn_max_age=env_int("DB_CONN_MAX_AGE", 0),
     )
 }
+# SQLite (development, tests): a transaction takes the write lock when it begins, so that two
+# requests that read and then write never deadlock on upgrading their locks (one of them would
+# fail at once with "database is locked"); the other waits up to the busy timeout instead.
+SQLITE_OPTIONS = {"transaction_mode": "IMMEDIATE"}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Row locks (payments, receipt numbers, imports) wait at most this long, then fail
     # politely instead of piling up: a gateway notification is then not acknowledged and
@@ -303,6 +309,22 @@ else:
     GMO_CONFIG_ID = os.environ.get("GMO_CONFIG_ID", "") or "sandbox-config"
 # Where the sandbox gateway sends its result notifications: the shop's notification URL.
 SANDBOX_NOTIFY_URL = os.environ.get("SANDBOX_NOTIFY_URL", "") or f"{SITE_URL}/payments/gmo/notify"
+# The sandbox's own database (`make run` and the browser tests set it): the sandbox plays
+# another site, and must not share our SQLite file. Our billing code asks the gateway to void
+# an attempt while holding the attempt's row lock (membership/billing/attempts.py); on SQLite
+# that lock is the whole file, so the sandbox could not record the void. Without it (unit
+# tests, or PostgreSQL) the sandbox's tables are in the default database.
+SANDBOX_DATABASE_URL = os.environ.get("SANDBOX_DATABASE_URL", "") if PAYMENT_GATEWAY == "sandbox" else ""
+if SANDBOX_DATABASE_URL:
+    DATABASES["sandbox"] = dj_database_url.parse(SANDBOX_DATABASE_URL)
+    if DATABASES["sandbox"]["ENGINE"] == "django.db.backends.sqlite3":
+        DATABASES["sandbox"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
+    DATABASE_ROUTERS = ["gateway_sandbox.routers.SandboxRouter"]
+# Notifications caused by an API call of ours (void: AlterTran, CvsCancel) are sent from a
+# background thread shortly after the sandbox answered, as the real gateway notifies on its own
+# time: we ask while holding the attempt's lock, which the notification's handling waits for.
+# Off in the unit tests, which deliver in-process right after the sandbox's commit.
+SANDBOX_NOTIFY_AFTER_ANSWER = env_bool("SANDBOX_NOTIFY_AFTER_ANSWER", bool(SANDBOX_DATABASE_URL))
 
 # --- Background tasks ------------------------------------------------------------------
 # "immediate" runs tasks in the request (development, tests); "database" queues them for

@@ -85,7 +85,7 @@ def test_seminar_page_shows_per_session_counts_and_links(staff_client, imported)
     assert '<td class="unregistered-count">2件</td>' in body and '<td class="unregistered-count">0件</td>' in body
     assert f"{reverse(f'{CREDITS}:list')}?session={one.pk}" in body
     assert f"{reverse(f'{REGISTRATIONS}:list')}?session={two.pk}" in body
-    assert reverse("imports:template", args=["attendance", "xlsx"]) in body  # until the pre-filled one exists
+    assert f"{reverse('imports:attendance_template')}?session={one.pk}" in body  # the pre-filled sheet
 
 
 def test_the_seminar_form_shows_each_sessions_id(staff_client, imported):
