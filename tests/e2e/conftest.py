@@ -56,7 +56,7 @@ RENEWAL_MEMBER_NUMBERS = ("0020019", "0020020")
 # The accessibility walk (test_a11y.py): one member per viewport who pays through steps ② to ④
 # and whom an extension programme covers, with a withdrawn leave application in the history;
 # and a seeded member on leave (休会復帰申請) who can log in.
-A11Y_MEMBER_NUMBERS = {"desktop": "0099002", "phone": "0099003"}
+A11Y_MEMBER_NUMBERS = {"desktop": "0099011", "phone": "0099012"}
 ON_LEAVE_MEMBER_NUMBER = "0020012"
 # test_imports_undo.py: a staff member of its own, and a past session to import attendance for.
 UNDO_STAFF_USERNAME = "jimukyoku-undo"
