@@ -8,7 +8,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import F, QuerySet, Sum, Value
+from django.db.models import F, FilteredRelation, Q, QuerySet, Sum, Value
 from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear
 from django.utils import timezone
 
@@ -57,6 +57,19 @@ class CategoryTotal:
     @property
     def counted(self):
         return min(self.earned, self.cap)
+
+    @property
+    def room(self):
+        """Points this category can still add to 総得点: none once it has reached its cap."""
+        return max(self.cap - self.earned, 0)
+
+    @property
+    def full(self):
+        return self.room == 0
+
+    def adds(self, points):
+        """What ``points`` more in this category add to 総得点: only up to the cap."""
+        return min(points, self.room)
 
 
 @dataclass(frozen=True)
@@ -133,20 +146,29 @@ def _evaluation(member_id, expires_on, earned_by_category, categories, required,
     )
 
 
-def evaluate(member, *, today=None):
-    """The member's Evaluation for the cycle ending on their certification expiry."""
+def evaluate(member, *, today=None, request=None):
+    """The member's Evaluation for the cycle ending on their certification expiry.
+
+    Two queries: the settings (read once per ``request`` when one is given), and the categories
+    with the member's points of the cycle summed in (a join restricted to this member's
+    credits of the cycle, which the index on Credit(member, earned_on) serves).
+    """
+    from .models import CreditCategory, RenewalSettings
+
     today = today or timezone.localdate()
-    categories, required, cycle_years = _rules()
-    cycle_start, cycle_end = cycle_of(member.certification_expires_on, cycle_years)
-    earned = {}
+    rules = RenewalSettings.load(request_or_site=request)
+    cycle_start, cycle_end = cycle_of(member.certification_expires_on, rules.cycle_years)
+    categories = CreditCategory.objects.order_by("sort_order", "pk")
     if cycle_start is not None:
-        earned = dict(
-            Credit.objects.filter(member=member, earned_on__gte=cycle_start, earned_on__lte=cycle_end)
-            .values_list("credit_category_id")
-            .annotate(points=Sum("points"))
-            .order_by()
+        in_cycle = Q(credits__member=member, credits__earned_on__gte=cycle_start, credits__earned_on__lte=cycle_end)
+        categories = categories.annotate(in_cycle=FilteredRelation("credits", condition=in_cycle)).annotate(
+            points=Sum("in_cycle__points")
         )
-    return _evaluation(member.pk, member.certification_expires_on, earned, categories, required, cycle_years, today)
+    categories = list(categories)
+    earned = {category.pk: getattr(category, "points", None) or 0 for category in categories}
+    return _evaluation(
+        member.pk, member.certification_expires_on, earned, categories, rules.required_points, rules.cycle_years, today
+    )
 
 
 def _date_key(expression, years=0):
@@ -199,3 +221,4 @@ def evaluate_many(members, *, today=None):
         )
         for member_id, expires_on in expiries.items()
     }
+
