@@ -7,7 +7,6 @@ Each panel costs a fixed number of queries; the evaluation is computed once per 
 shared with the dashboard notice about a shortfall (``menu.credit_shortfall_notice``).
 """
 
-from django.db.models import CharField, Value
 from django.urls import reverse
 from django.utils import timezone
 
@@ -114,36 +113,30 @@ def _renewal_state(state, invoice_status):
 
 @application_in_progress
 def renewal_applications(request, member):
-    """資格更新申請 until the card is issued and 更新延長申請 until decided, in one query (a union
-    of the two tables' rows in progress, each as (kind, state, invoice status, programme, submitted))."""
+    """資格更新申請 until the card is issued and 更新延長申請 until decided: two small queries
+    (cheaper on PostgreSQL than their union)."""
     renewals = (
         member.renewal_applications.filter(state__in=OPEN_STATES)
-        .order_by()
-        .values_list(Value("renewal"), "state", "invoice__status", Value(""), "submitted_at")
+        .order_by("submitted_at")
+        .values_list("state", "invoice__status", "submitted_at")
     )
+    for state, invoice_status, submitted_at in renewals:
+        yield ApplicationInProgress(
+            label="資格更新申請",
+            state=_renewal_state(state, invoice_status),
+            url=reverse("renewal:renewal"),
+            submitted_on=timezone.localdate(submitted_at),
+        )
     extensions = (
         member.extension_applications.filter(state=ExtensionApplication.State.SUBMITTED)
-        .order_by()
-        .values_list(
-            Value("extension"), "state", Value(None, output_field=CharField()), "programme__name", "submitted_at"
-        )
+        .order_by("submitted_at")
+        .values_list("state", "programme__name", "submitted_at")
     )
-    for kind, state, invoice_status, programme, submitted_at in sorted(
-        renewals.union(extensions, all=True), key=lambda row: row[4]
-    ):
-        submitted_on = timezone.localdate(submitted_at)
-        if kind == "renewal":
-            yield ApplicationInProgress(
-                label="資格更新申請",
-                state=_renewal_state(state, invoice_status),
-                url=reverse("renewal:renewal"),
-                submitted_on=submitted_on,
-            )
-        else:
-            yield ApplicationInProgress(
-                label="更新延長申請",
-                state=ExtensionApplication.State(state).label,
-                url=reverse("renewal:extension"),
-                submitted_on=submitted_on,
-                detail=programme,
-            )
+    for state, programme, submitted_at in extensions:
+        yield ApplicationInProgress(
+            label="更新延長申請",
+            state=ExtensionApplication.State(state).label,
+            url=reverse("renewal:extension"),
+            submitted_on=timezone.localdate(submitted_at),
+            detail=programme,
+        )
