@@ -219,7 +219,7 @@ def test_the_admin_screens_show_no_english(client, demo, username):
         "/admin/",
         "/admin/pages/",
         f"/admin/pages/{notice.pk}/edit/",
-        f"/admin/pages/{notice.pk}/privacy/",
+        f"/admin/pages/{notice.get_parent().pk}/privacy/",  # notices use their 会員限定 field instead
         f"/admin/pages/search/?q={NO_RESULT}",
         "/admin/account/",
     ]
@@ -229,7 +229,7 @@ def test_the_admin_screens_show_no_english(client, demo, username):
     if notice.get_parent().permissions_for_user(user).can_add_subpage():  # 編集者
         extra.append(submit_with_errors(client, f"/admin/pages/add/cms_pages/noticepage/{notice.get_parent().pk}/"))
         assert "入力エラーがあるため、ページを作成できませんでした。" in extra[-1][1]
-        assert "限定公開(ログインしたユーザーが閲覧)" in pages[f"/admin/pages/{notice.pk}/privacy/"]
+        assert "限定公開(ログインしたユーザーが閲覧)" in pages[f"/admin/pages/{notice.get_parent().pk}/privacy/"]
     if user.has_perm("renewal.add_seminar"):  # 事務局
         extra.append(submit_with_errors(client, "/admin/snippets/renewal/seminar/add/"))
     for url, html in extra:
