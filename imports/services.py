@@ -314,7 +314,7 @@ def _load(job):
         return kind, None, report
     report.total_rows = len(table)
     ImportJob.objects.filter(pk=job.pk).update(total_rows=len(table), heartbeat_at=timezone.now())
-    header_error = kind.check_headers(table.headers)
+    header_error = kind.read_headers(table, report)
     if header_error:
         report.fail_headers(header_error)
     return kind, table, report

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import mapping_views, views
 
 app_name = "imports"
 
@@ -14,4 +14,5 @@ urlpatterns = [
     path("<int:pk>/preview/", views.preview_again, name="preview"),
     path("<int:pk>/cancel/", views.cancel, name="cancel"),
     path("<int:pk>/errors.csv", views.errors_csv, name="errors"),
+    path("<int:pk>/columns/", mapping_views.ColumnMappingView.as_view(), name="columns"),
 ]
