@@ -8,7 +8,7 @@ member's only by leading zeros is never taken for that member nor for a new one:
 refuse the row and name the member it probably means (``probably``, ``probable_text``).
 """
 
-from membership.member_numbers import lookalikes, normalize_member_number
+from membership.member_numbers import lookalikes, member_number_digits, normalize_member_number
 
 from .loading import preload
 
@@ -21,7 +21,8 @@ class MemberLookup:
         of each member (dicts, as ``preload``)."""
         numbers = set(numbers)
         columns = list(dict.fromkeys(["member_number", *columns]))
-        self.stored = {number: normalize_member_number(number) for number in numbers}
+        width = member_number_digits()
+        self.stored = {number: normalize_member_number(number, width=width) for number in numbers}
         wanted = set(self.stored.values()) | numbers
         rows = {row["member_number"]: row for row in preload(queryset, "member_number", wanted, columns=columns)}
         self.found = {}

@@ -4,7 +4,13 @@ A kind is a subclass of ``ImportKind`` registered with ``@register``. It names a
 django-import-export ``Resource`` whose fields (``ImportField``) carry the Japanese column
 headers, the widgets that clean each cell, and the documentation shown on the upload
 page. The framework reads the file, checks the header row, runs ``validate`` for the
-preview and ``validate`` + ``write`` (in one transaction) for the import. The preview sorts
+preview and ``validate`` + ``write`` (in one transaction) for the import.
+
+The header row (``read_headers``): headings staff mapped to columns (``column_mappings``) are
+read as those columns; a required column must be there; an optional one may be left out (read
+as blank unless the kind says otherwise); a kind's ``extra_columns`` (e.g. 氏名, checked
+against the member) are read when present; any other column is read past and listed on the
+preview. A title above the headings is skipped (``find_header_row``). The preview sorts
 rows into classes: 新規 / 更新 / 変更なし / エラー unless the kind declares its own
 ``outcomes`` (see ``report.Outcome``).
 

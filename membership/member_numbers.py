@@ -28,10 +28,13 @@ def member_number_digits():
     return getattr(settings, "MEMBER_NUMBER_DIGITS", 7)
 
 
-def normalize_member_number(value):
-    """The stored form of a typed member number: ``３０００２`` / ``30002`` → ``0030002``."""
+def normalize_member_number(value, *, width=None):
+    """The stored form of a typed member number: ``３０００２`` / ``30002`` → ``0030002``.
+    ``width``: MEMBER_NUMBER_DIGITS, read once by callers that normalise a whole file."""
+    width = member_number_digits() if width is None else width
+    if value.__class__ is str and len(value) == width and value.isdigit() and value.isascii():
+        return value  # the common case, already stored form (a file of 20,000 rows asks 20,000 times)
     text = normalize_login_id(value)
-    width = member_number_digits()
     if width and len(text) < width and text.isdigit() and text.isascii():
         return text.zfill(width)
     return text
@@ -49,32 +52,37 @@ def lookalikes(numbers, *, columns=("id", "member_number")):
     """{number: the member (dict of ``columns``) whose number differs from it only by leading
     zeros} for those of ``numbers`` that have one. Meant for numbers that matched no member.
 
-    Two small queries: the numbers in the fixed width, and the all-digit numbers of another
-    width (normally none: those stored before the width was fixed, or typed with a zero too many).
+    Two small queries: the fixed-width forms of the numbers of another width, and the all-digit
+    numbers of another width stored (normally none: stored before the width was fixed).
     """
-    by_key = {}
-    for number in numbers:
-        key = zeros_key(number)
-        if key is not None:
-            by_key.setdefault(key, []).append(number)
-    if not by_key:
+    width = member_number_digits()
+    digits = [number for number in numbers if number.isdigit() and number.isascii()]
+    if not digits:
         return {}
     columns = list(dict.fromkeys(["member_number", *columns]))
-    width = member_number_digits()
     members = Member.objects.exclude(status=Member.Status.GUEST).order_by("member_number")
-    found = []
+    found = {}  # stored number → row
     if width:
-        fixed = sorted({key.zfill(width) for key in by_key if len(key) <= width} - set(numbers))
+        # A number in the fixed width is the only fixed-width number with its zeros key.
+        fixed = sorted(
+            {key.zfill(width) for key in map(zeros_key, (n for n in digits if len(n) != width)) if len(key) <= width}
+        )
         for start in range(0, len(fixed), QUERY_CHUNK):
-            found.extend(members.filter(member_number__in=fixed[start : start + QUERY_CHUNK]).values(*columns))
+            for row in members.filter(member_number__in=fixed[start : start + QUERY_CHUNK]).values(*columns):
+                found[row["member_number"]] = row
         others = members.annotate(number_length=Length("member_number")).exclude(number_length=width)
     else:
         others = members
-    others = others.filter(member_number__regex=r"^[0-9]+$")
-    found.extend(row for row in others.values(*columns) if zeros_key(row["member_number"]) in by_key)
+    for row in others.filter(member_number__regex=r"^[0-9]+$").values(*columns):
+        found[row["member_number"]] = row
+    if not found:
+        return {}
+    by_key = {}
+    for number, row in sorted(found.items()):
+        by_key.setdefault(zeros_key(number), row)
     result = {}
-    for row in found:
-        for number in by_key[zeros_key(row["member_number"])]:
-            if row["member_number"] != number:
-                result.setdefault(number, row)
+    for number in digits:
+        row = by_key.get(zeros_key(number))
+        if row is not None and row["member_number"] != number:
+            result[number] = row
     return result

@@ -185,6 +185,7 @@ class AttendanceImport(ImportKind):
         credited = self.credited(sessions)
         registrations = self.live_registrations(sessions)
         today = timezone.localdate()
+        not_held = {pk: attendance.not_held_refusal(session["date"], today=today) for pk, session in sessions.items()}
 
         plan = AttendancePlan(table=table)
         first_row = {}
@@ -197,10 +198,10 @@ class AttendanceImport(ImportKind):
                 errors.append(("会員番号", self.not_found(member_number, members.probably(member_number))))
             if session_id and session is None:
                 errors.append(("セッションID", f"セッションID {session_id} のセッションがありません。"))
-            if session:
-                refusal = attendance.not_held_refusal(session["date"], today=today)
-                if refusal:
-                    errors.append(("セッションID", f"セッションID {session_id}({session['label']}): {refusal}"))
+            if session and not_held[session_id]:
+                errors.append(
+                    ("セッションID", f"セッションID {session_id}({session['label']}): {not_held[session_id]}")
+                )
             participation_format = values.get("participation_format")
             if session and participation_format and not self.format_offered(session, participation_format):
                 label = Registration.Format(participation_format).label

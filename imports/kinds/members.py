@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from django.db.models.functions import Lower
 
 from membership.accounts import GUEST_LOGIN_ID
-from membership.member_numbers import zeros_key
+from membership.member_numbers import member_number_digits, zeros_key
 from membership.members import EMAIL, write_imported_members
 from membership.models import Member, User
 
@@ -122,14 +122,13 @@ class MemberImport(ImportKind):
 
         checked = []
         first_row_of_number = {}
-        first_new_of_key = {}
         first_row_of_email = {}
         required_columns = {
             choice: [(attribute, self.fields_by_attribute[attribute].column_name) for attribute in attributes]
             for choice, attributes in MAILING_REQUIRED.items()
         }
         for number, values, errors, raw in rows:
-            current = self.match_number(number, values, errors, members, first_row_of_number, first_new_of_key)
+            current = self.match_number(number, values, errors, members, first_row_of_number)
             if current is not None:
                 # A column the file leaves out keeps the member's value (a blank cell would clear it).
                 values.update((attribute, current[attribute]) for attribute in absent)
@@ -148,6 +147,7 @@ class MemberImport(ImportKind):
                     )
             checked.append((number, values, errors, raw, current))
         rows = checked
+        self.refuse_zero_variants(rows)
         existing = {row["member_number"] for row in members.found.values()}
         other_accounts = self.non_member_accounts([n for n in first_row_of_number if n not in existing])
         email_owners = self.email_owners(first_row_of_email)
@@ -197,7 +197,7 @@ class MemberImport(ImportKind):
         return plan
 
     @staticmethod
-    def match_number(number, values, errors, members, first_row_of_number, first_new_of_key):
+    def match_number(number, values, errors, members, first_row_of_number):
         """The member a row's number names (its stored values), or None for a new member; sets
         ``values["member_number"]`` to the number kept and refuses a number differing from a
         member's, or from another new row's, only by leading zeros."""
@@ -217,21 +217,36 @@ class MemberImport(ImportKind):
                     )
                 )
                 return None
-            key = zeros_key(member_number)
-            if key is not None:
-                first, first_number = first_new_of_key.setdefault(key, (number, member_number))
-                if first_number != member_number:
-                    errors.append(
-                        (
-                            "会員番号",
-                            f"会員番号 {typed} は{first}行目の会員番号 {first_number} と先頭の0だけが違います"
-                            "(同じ会員を2人として登録しません)。",
-                        )
-                    )
         first = first_row_of_number.setdefault(member_number, number)
         if first != number:
             errors.append(("会員番号", f"会員番号 {member_number} がファイル内で重複しています({first}行目と同じ)。"))
         return current
+
+    @staticmethod
+    def refuse_zero_variants(rows):
+        """Two new numbers differing only by leading zeros (0037001, 00037001) are one member: the
+        row whose number is not in the fixed width (or the later one) is refused."""
+        width = member_number_digits()
+        new = {}  # number → first row
+        for number, values, _errors, _raw, current in rows:
+            if current is None and values.get("member_number"):
+                new.setdefault(values["member_number"], number)
+        if not any(len(n) != width and n.isdigit() and n.isascii() for n in new):
+            return  # the common case: every zeros key is of one number in the fixed width
+        by_key = {}
+        for member_number, number in sorted(new.items(), key=lambda item: (len(item[0]) != width, item[1])):
+            by_key.setdefault(zeros_key(member_number), (member_number, number))
+        errors_of = {number: errors for number, _values, errors, _raw, _current in rows}
+        for member_number, number in new.items():
+            kept, first = by_key.get(zeros_key(member_number), (member_number, number))
+            if kept != member_number and zeros_key(member_number) is not None:
+                errors_of[number].append(
+                    (
+                        "会員番号",
+                        f"会員番号 {member_number} は{first}行目の会員番号 {kept} と先頭の0だけが違います"
+                        "(同じ会員を2人として登録しません)。",
+                    )
+                )
 
     @staticmethod
     def name_warnings(current, values):
