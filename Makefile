@@ -6,8 +6,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# settings.SITE_URL follows the port served on (return URLs of the sandbox gateway, printed logins).
+export PORT
 
-.PHONY: run serve test e2e bench check layers lint clean
+.PHONY: run serve test e2e bench check layers lint messages clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,8 +22,11 @@ $(VENV)/.dev-installed: requirements-dev.txt $(VENV)/.installed
 	touch $@
 
 ## make run: install, migrate the SQLite database, load the demo data, serve on :8000
+# The gateway sandbox keeps its records in a SQLite file of its own (see the README).
+run: export SANDBOX_DATABASE_URL ?= sqlite:///$(CURDIR)/sandbox.sqlite3
 run: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput -v 0
+	$(PY) manage.py migrate --database sandbox --noinput -v 0
 	$(PY) manage.py collectstatic --noinput -v 0
 	$(PY) manage.py seed_demo
 	$(PY) manage.py runserver $(HOST):$(PORT)
@@ -49,5 +54,9 @@ check: $(VENV)/.dev-installed
 layers: $(VENV)/.dev-installed
 	PYTHONPATH=site:. $(VENV)/bin/lint-imports
 
+## make messages: compile locale/*/LC_MESSAGES/*.po to the .mo files Django reads (polib; no GNU gettext)
+messages: $(VENV)/.dev-installed
+	$(PY) -c "import pathlib, polib; [polib.pofile(str(p)).save_as_mofile(str(p.with_suffix('.mo'))) for p in sorted(pathlib.Path('locale').rglob('*.po'))]"
+
 clean:
-	rm -rf $(VENV) staticfiles db.sqlite3
+	rm -rf $(VENV) staticfiles db.sqlite3 sandbox.sqlite3

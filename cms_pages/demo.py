@@ -7,7 +7,7 @@ Idempotent: what is there is found and left alone; only what is missing is added
 import datetime
 
 from django.utils import timezone
-from wagtail.models import Page, PageViewRestriction, Site
+from wagtail.models import Page, Site
 
 from .models import (
     HomePage,
@@ -127,6 +127,7 @@ def ensure_home_page():
             old_root.delete()
     return home
 
+
 def ensure_settings(home):
     site = Site.objects.get(root_page=home)
     settings = SocietySettings.for_site(site)
@@ -137,6 +138,7 @@ def ensure_settings(home):
         settings.receipt_issuer_address = "東京都千代田区神田1-1-1"
         settings.save()
 
+
 def ensure_notices(home):
     index = NoticeIndexPage.objects.child_of(home).first()
     if index is None:
@@ -145,11 +147,17 @@ def ensure_notices(home):
     for slug, title, days_ago, members_only, body in NOTICES:
         if NoticePage.objects.child_of(index).filter(slug=slug).exists():
             continue
-        notice = index.add_child(
-            instance=NoticePage(title=title, slug=slug, date=today - datetime.timedelta(days=days_ago), body=body)
+        # 会員限定 is a field of the notice: the page's save creates its view restriction with it.
+        index.add_child(
+            instance=NoticePage(
+                title=title,
+                slug=slug,
+                date=today - datetime.timedelta(days=days_ago),
+                members_only=members_only,
+                body=body,
+            )
         )
-        if members_only:
-            PageViewRestriction.objects.create(page=notice, restriction_type=PageViewRestriction.LOGIN)
+
 
 def ensure_qa_and_guide(home):
     if not QAPage.objects.child_of(home).exists():
@@ -169,6 +177,7 @@ def ensure_qa_and_guide(home):
                 "受講履歴ポイントの照会、資格更新の申請ができます。</p>",
             )
         )
+
 
 def ensure_inquiry_page(home):
     """お問い合わせフォーム (guide 16) with the details the guide asks for, mailed to the

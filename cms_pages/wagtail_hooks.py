@@ -7,8 +7,11 @@ has not. Wagtail's list of forms also asks for a page permission; the secretaria
 so that list is replaced by one that asks for the submission permission instead.
 """
 
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.urls import path
+from django.utils.cache import add_never_cache_headers
 from wagtail import hooks
 from wagtail.contrib.forms.utils import get_form_types
 from wagtail.contrib.forms.views import FormPagesListView
@@ -50,11 +53,23 @@ def register_form_list_urls():
 
 
 @hooks.register("before_serve_page")
-def members_only_pages_refuse_guests(page, request, serve_args, serve_kwargs):
+def members_only_pages_need_a_member(page, request, serve_args, serve_kwargs):
     """Members-only pages use Wagtail's "logged-in users" restriction; a guest account
-    (a non-member who signed up for seminars) is logged in but is not a member."""
-    if getattr(request.user, "kind", None) != GUEST_KIND:
+    (a non-member who signed up for seminars) is logged in but is not a member.
+
+    A notice marked 会員限定 is refused to anyone but a member on its field as well, whether or
+    not its restriction is there (it always is: ``NoticePage.save`` creates it with the row).
+    """
+    user = request.user
+    guest = getattr(user, "kind", None) == GUEST_KIND
+    if user.is_authenticated and not guest:
         return None
-    if any(r.restriction_type == PageViewRestriction.LOGIN for r in page.get_view_restrictions()):
+    if getattr(page, "members_only", False) is True:
+        if guest:
+            raise PermissionDenied
+        response = redirect_to_login(request.get_full_path(), settings.WAGTAIL_FRONTEND_LOGIN_URL)
+        add_never_cache_headers(response)
+        return response
+    if guest and any(r.restriction_type == PageViewRestriction.LOGIN for r in page.get_view_restrictions()):
         raise PermissionDenied
     return None

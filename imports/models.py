@@ -9,6 +9,9 @@ and who confirmed it, when, which file (name and SHA-256), which kind, the count
 outcome. The per-row detail kept in ``result`` is bounded: the first rows of each class
 and every error, never a copy of the whole file.
 
+An applied job whose kind can be undone may end ``undone`` (``imports/undo.py``): its writes
+reversed, who undid it and when recorded on the row next to who confirmed it.
+
 The uploaded file itself is personal data: it lives in the private ``imports`` storage
 (``imports/storage.py``, never under MEDIA_ROOT, no URL), and ``manage.py
 purge_import_files`` deletes it once the job has been finished for the retention period,
@@ -38,9 +41,10 @@ class ImportJob(models.Model):
         APPLIED = "applied", "取込済"
         CANCELLED = "cancelled", "取消"
         FAILED = "failed", "失敗"
+        UNDONE = "undone", "取消済"  # applied, then undone (imports/undo.py)
 
     RUNNING_STATES = (State.PREVIEWING, State.APPLYING)
-    FINISHED_STATES = (State.APPLIED, State.FAILED, State.CANCELLED)
+    FINISHED_STATES = (State.APPLIED, State.FAILED, State.CANCELLED, State.UNDONE)
     CANCELLABLE_STATES = (State.UPLOADED, State.PREVIEWING, State.PREVIEWED)
 
     kind = models.CharField("種類", max_length=50)
@@ -71,6 +75,17 @@ class ImportJob(models.Model):
         related_name="+",
     )
     finished_at = models.DateTimeField("完了日時", null=True, blank=True)
+    # Who undid an applied import, when, and what the undo changed (imports/undo.py).
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="取込を取り消した人",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    undone_at = models.DateTimeField("取込の取消日時", null=True, blank=True)
+    undo_summary = models.TextField("取消の内容", blank=True)
     # Renewed by the process previewing or applying the job (services._progress); see the lease.
     heartbeat_at = models.DateTimeField("処理の最終応答", null=True, blank=True)
 

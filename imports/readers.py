@@ -4,6 +4,12 @@ CSV comes as UTF-8 (with or without BOM) or Shift_JIS (Excel's cp932): we try UT
 strictly and fall back to cp932. XLSX is read with openpyxl in read-only mode; its cells
 keep their types (numbers, dates), which the widgets turn into text or dates.
 Row numbers are the spreadsheet's: the header is row 1, the first data row is row 2.
+
+The templates the upload page hands out carry an example row (``registry.ImportKind.example_row``)
+whose first cell begins with 「【記入例】」. A row with a cell beginning with 「記入例」 (brackets
+allowed before it) is the template's example, never data: the reader leaves it out and names
+it (``Table.example_rows``), so a template filled in below its example imports only what staff
+typed. Staff who type over the example row overwrite the mark too.
 """
 
 import csv
@@ -11,6 +17,9 @@ import io
 import unicodedata
 from dataclasses import dataclass, field
 
+EXAMPLE_MARK = "【記入例】"
+EXAMPLE_WORD = "記入例"
+_EXAMPLE_OPENERS = " \u3000【[(（<〈《「『"
 XLSX_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97-2003 (.xls)
 
@@ -25,6 +34,7 @@ class Table:
     headers: list  # header cells, normalised (NFKC, stripped)
     rows: list = field(repr=False)  # [(row_number, [cell, ...]), ...] without blank rows
     encoding: str = ""
+    example_rows: list = field(default_factory=list)  # row numbers of the template's example rows, left out
 
     def __len__(self):
         return len(self.rows)
@@ -72,8 +82,19 @@ def _is_blank(cells):
     return True
 
 
-def _split(records):
-    """Header (first non-blank row) and the numbered non-blank rows after it."""
+def is_example(cells):
+    """A row of the template's example: one of its cells begins with 「記入例」 (e.g. 「【記入例】0012345」)."""
+    for cell in cells:
+        if cell.__class__ is str and EXAMPLE_WORD in cell and cell.lstrip(_EXAMPLE_OPENERS).startswith(EXAMPLE_WORD):
+            return True
+    return False
+
+
+def _split(records, examples=None):
+    """Header (first non-blank row) and the numbered non-blank rows after it.
+
+    With ``examples`` (a list), example rows are left out and their numbers appended to it.
+    """
     headers = None
     rows = []
     for number, cells in records:
@@ -85,6 +106,9 @@ def _split(records):
                 headers.pop()
             continue
         if _is_blank(cells):
+            continue
+        if examples is not None and is_example(cells):
+            examples.append(number)
             continue
         rows.append((number, cells))
     if headers is None:
@@ -98,10 +122,12 @@ def read_csv(data):
         reader = csv.reader(io.StringIO(text, newline=""))
         # Rows are numbered by record, as Excel shows them (a quoted line break stays in its row).
         records = enumerate(reader, start=1)
-        headers, rows = _split(records)
+        # Only a file with the word in it is looked at row by row (a 100,000-row sheet without it costs nothing).
+        examples = [] if EXAMPLE_WORD in text else None
+        headers, rows = _split(records, examples)
     except csv.Error as exc:
         raise FileFormatError(f"CSV の形式が正しくありません({exc})。") from exc
-    return Table(format="csv", headers=headers, rows=rows, encoding=encoding)
+    return Table(format="csv", headers=headers, rows=rows, encoding=encoding, example_rows=examples or [])
 
 
 def read_xlsx(data):
@@ -114,10 +140,11 @@ def read_xlsx(data):
     try:
         sheet = workbook.worksheets[0]
         records = enumerate(sheet.iter_rows(values_only=True), start=1)
-        headers, rows = _split(records)
+        examples = []
+        headers, rows = _split(records, examples)
     finally:
         workbook.close()
-    return Table(format="xlsx", headers=headers, rows=rows)
+    return Table(format="xlsx", headers=headers, rows=rows, example_rows=examples)
 
 
 def read_table(data, file_name=""):

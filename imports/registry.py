@@ -23,14 +23,13 @@ New kinds (attendance, bank transfers) need no change here: put a module in
 imported when Django starts (``ImportsConfig.ready``).
 """
 
-import csv
-import io
 from dataclasses import dataclass
 
 from django import forms
 from import_export.fields import Field
 
-from .readers import normalize_header
+from . import sheets
+from .readers import EXAMPLE_MARK, normalize_header
 from .report import DEFAULT_OUTCOMES, NEW, UPDATED, ImportReport
 from .widgets import CellError, cell_text
 
@@ -45,7 +44,7 @@ class ImportField(Field):
         super().__init__(*args, **kwargs)
         self.required = required
         self.help_text = help_text
-        self.example = example
+        self.example = example  # the cell in the template's example row (a valid value, as staff type it)
         self.text_column = text_column  # formatted as text in the XLSX template (keeps leading zeros)
 
 
@@ -267,35 +266,50 @@ class ImportKind:
         """Apply the plan (called inside the import's transaction, only without errors)."""
         raise NotImplementedError
 
+    # --- undo (imports/undo.py) ------------------------------------------------------------
+    undoable = False  # whether an applied job can be undone; if not, the job page says why:
+    not_undoable_reason = "この種類の取込は取り消せません。"
+    undo_description = ()  # what 「取り込みを取り消す」 does, shown on its confirm step
+
+    def undo_blockers(self, job):
+        """[undo.UndoBlocker] of what keeps the applied ``job`` from being undone now; [] if nothing."""
+        return []
+
+    def undo(self, job, user):
+        """Reverse the job's writes (in the caller's transaction, the job row locked) through the
+        owning app's service; return a sentence saying what changed. Raise ``undo.UndoBlocked``
+        when something was built on them since."""
+        raise NotImplementedError
+
+    def review_links(self, job):
+        """[(label, url)] of admin listings that show what the applied ``job`` wrote."""
+        return []
+
     # --- templates -------------------------------------------------------------------------
+    def example_row(self):
+        """The template's example row: each column's ``example``, the first one marked 「【記入例】」
+        so that the reader never takes the row for data (``readers.is_example``)."""
+        cells = [field.example for field in self.fields()]
+        return [f"{EXAMPLE_MARK}{cells[0]}", *cells[1:]] if cells else []
+
     def template_csv(self):
-        """The header row as CSV, UTF-8 with BOM so that Excel reads the Japanese right."""
-        dataset = self.resource.export(queryset=self.resource._meta.model.objects.none())
-        buffer = io.StringIO(newline="")
-        csv.writer(buffer, lineterminator="\r\n").writerow(dataset.headers)
-        return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+        """The header row and the example row, as CSV (UTF-8 with BOM)."""
+        return sheets.csv_bytes(self.headers(), [self.example_row()])
 
     def template_xlsx(self):
-        """The header row as XLSX, text-formatted where leading zeros matter."""
-        import openpyxl
-        from openpyxl.styles import Font
-        from openpyxl.utils import get_column_letter
-
-        workbook = openpyxl.Workbook()
+        """The header row and the example row (text-formatted where leading zeros matter), the
+        sheet 「記入方法」, and the kind's own sheets (``add_template_sheets``)."""
+        workbook = sheets.new_workbook()
         sheet = workbook.active
         sheet.title = self.label[:31]
-        for position, field in enumerate(self.fields(), start=1):
-            cell = sheet.cell(row=1, column=position, value=field.column_name)
-            cell.font = Font(bold=True)
-            letter = get_column_letter(position)
-            sheet.column_dimensions[letter].width = max(12, len(field.column_name) * 2 + 2)
-            if field.text_column:
-                for row in range(2, 1002):
-                    sheet.cell(row=row, column=position).number_format = "@"
-        sheet.freeze_panes = "A2"
-        buffer = io.BytesIO()
-        workbook.save(buffer)
-        return buffer.getvalue()
+        text_columns = {field.column_name for field in self.fields() if field.text_column}
+        sheets.fill_table(sheet, self.headers(), [self.example_row()], text_columns=text_columns, example_rows=1)
+        sheets.add_instructions(workbook, self, notes=[sheets.example_note(), *self.notes])
+        self.add_template_sheets(workbook)
+        return sheets.workbook_bytes(workbook)
+
+    def add_template_sheets(self, workbook):
+        """Sheets a kind adds to its XLSX template after 「記入方法」 (e.g. the sessions to import)."""
 
 
 def _needs(field):

@@ -66,7 +66,8 @@ class ImportReport:
         self.counts = dict.fromkeys(keys, 0)
         self.samples = {key: [] for key in keys}
         self.errors = []
-        self.notes = []  # short lines shown under the counts (e.g. totals in yen)
+        self.notes = []  # short lines shown under the counts (e.g. totals in yen); the kind's own
+        self.file_notes = []  # the framework's lines about the file (e.g. its example row left out), shown first
         self.header_error = ""
         self.total_rows = 0
         # Rows imported but worth a look (``add_warning``): they never block the import.
@@ -134,7 +135,7 @@ class ImportReport:
             "total_rows": self.total_rows,
             "counts": dict(self.counts),
             "outcomes": [[outcome.key, outcome.label] for outcome in self.outcomes],
-            "notes": list(self.notes),
+            "notes": [*self.file_notes, *self.notes],
             "columns": self.columns,
             "samples": self.samples,
             "errors": self.sorted_errors(),

@@ -37,7 +37,7 @@ from django.utils import timezone
 from core.outbox import enqueue_with_transaction
 
 from .models import ImportJob
-from .readers import FileFormatError, estimate_rows, read_table
+from .readers import EXAMPLE_MARK, FileFormatError, estimate_rows, read_table
 from .registry import registry
 
 logger = logging.getLogger(__name__)
@@ -313,11 +313,19 @@ def _load(job):
         report.fail_headers(str(error))
         return kind, None, report
     report.total_rows = len(table)
+    if table.example_rows:
+        report.file_notes.append(example_rows_note(table.example_rows))
     ImportJob.objects.filter(pk=job.pk).update(total_rows=len(table), heartbeat_at=timezone.now())
     header_error = kind.read_headers(table, report)
     if header_error:
         report.fail_headers(header_error)
     return kind, table, report
+
+
+def example_rows_note(numbers):
+    """「2行目は記入例のため取り込みません。」 for the template's example rows the reader left out."""
+    shown = "、".join(f"{number}行目" for number in numbers[:5]) + ("ほか" if len(numbers) > 5 else "")
+    return f"{shown}は記入例(「{EXAMPLE_MARK}」で始まる行)のため取り込みません。"
 
 
 def _progress(job_id, count):

@@ -25,6 +25,7 @@ from wagtail.admin.widgets.button import HeaderButton
 from . import services
 from .forms import ConfirmForm, UploadForm
 from .models import ImportJob
+from .readers import EXAMPLE_MARK
 from .registry import registry
 from .report import DEFAULT_OUTCOMES, ERROR
 
@@ -104,6 +105,7 @@ class UploadView(ImportsBase, FormView):
             kinds=registry.all(),
             kind=self.selected_kind(),
             background_rows=services.background_threshold(),
+            example_mark=EXAMPLE_MARK,
         )
         return context
 

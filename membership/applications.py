@@ -84,9 +84,10 @@ def not_eligible_reason(member, kind, pending=None):
         pending = pending_application(member)
     if pending is not None:
         if pending.state == State.SUBMITTED:
+            where = "下の申請の状況" if pending.kind == kind else f"{pending.get_kind_display()}のページの申請の状況"
             return (
                 f"{pending.get_kind_display()}が事務局確認中です。結果はメールでお知らせします。"
-                "申請を取り下げる場合は、下の申請の状況の「取下げ」を押してください。"
+                f"申請を取り下げる場合は、{where}の「取下げ」を押してください。"
             )
         return (
             f"承認済みの{pending.get_kind_display()}"

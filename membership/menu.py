@@ -25,11 +25,11 @@ def not_a_guest(member):
 
 register_menu_entry("デジタル会員証確認", "member:card", order=50, shown_for=not_a_guest)
 register_menu_entry("お知らせ一覧", "member:notices", order=100, guests=True)
-# A member sees the applications that can apply to them: 休会復帰申請 only while on leave,
+# A member sees the applications that can apply to them: 休会申請 only while active, 休会復帰申請 only while on leave,
 # none once withdrawn or lapsed (the pages still answer, with the reason).
 _still_a_member = (Member.Status.ACTIVE, Member.Status.ON_LEAVE)
 register_menu_entry(
-    "休会申請", "member:application_leave", order=120, shown_for=lambda member: member.status in _still_a_member
+    "休会申請", "member:application_leave", order=120, shown_for=lambda member: member.status == Member.Status.ACTIVE
 )
 register_menu_entry(
     "休会復帰申請",
@@ -41,7 +41,7 @@ register_menu_entry(
     "退会申請", "member:application_withdrawal", order=150, shown_for=lambda member: member.status in _still_a_member
 )
 register_menu_entry("お問い合わせ", "member:inquiry", order=800, guests=True)
-register_menu_entry("パスワード変更", "member:password_change", order=900, guests=True)
+register_menu_entry("パスワード再設定", "member:password_change", order=900, guests=True)
 
 
 @dashboard_notice

@@ -8,6 +8,7 @@ import string
 import unicodedata
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password
 from django.core.exceptions import ValidationError
 
@@ -86,7 +87,13 @@ class HistoryValidator:
     def validate(self, password, user=None):
         if user is None or user.pk is None:
             return
-        recent = user.password_history.values_list("password", flat=True)[: self.count]
+        recent = list(user.password_history.values_list("password", flat=True)[: self.count])
+        # The password in use counts as the newest of the last ones, however it was set (seeded,
+        # created by staff, imported) and so whether or not the history recorded it.
+        current = get_user_model().objects.filter(pk=user.pk).values_list("password", flat=True).first()
+        if current and current not in recent:
+            recent = [current, *recent[: self.count - 1]]
+            user._unrecorded_password = current  # recorded by password_changed if this one is stored
         if any(check_password(password, encoded) for encoded in recent):
             raise ValidationError(
                 f"過去{self.count}回以内に使用していたパスワードと同一のものは利用できません。",
@@ -99,6 +106,10 @@ class HistoryValidator:
             return
         from .models import PasswordHistory
 
+        unrecorded = getattr(user, "_unrecorded_password", None)
+        if unrecorded and unrecorded != user.password:
+            PasswordHistory.objects.create(user=user, password=unrecorded)
+            user._unrecorded_password = None
         PasswordHistory.objects.create(user=user, password=user.password)
         stale = user.password_history.values_list("pk", flat=True)[max(self.count, 1) * 2 :]
         PasswordHistory.objects.filter(pk__in=list(stale)).delete()

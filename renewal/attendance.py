@@ -24,7 +24,9 @@ The rule:
   doubled nor an error. Staff marking gives source 参加確認, a sheet 出席者取込;
 - every registration marked gets one history entry ``renewal.registration.attended`` with the
   acting user and how (``via``): staff marking says whether the credit was created, the import
-  names its job and row.
+  names its job and row (and the 参加形態 it replaced). An import also leaves its job number on
+  the credits it created (``Credit.import_job``) and the registrations it marked
+  (``Registration.attended_import_job``), for review and for its undo (``attendance_undo``).
 
 A sheet of 100,000 rows costs a few queries per 2,000 rows (lock, update, insert, log entries).
 """
@@ -151,7 +153,7 @@ def award_credit(*, member, session, source):
 
     A credit as a fact (set-up and repairs): the session's date is not checked. Attendance goes
     through ``mark_attended`` / ``mark_attended_bulk``, which refuse a session not held yet."""
-    credited = _award([(member.pk, session.pk)], source=source, now=timezone.now())
+    credited = _award([(member.pk, session.pk)], source=source, now=timezone.now(), import_job=None)
     return Credit.objects.get(member=member, session=session), bool(credited)
 
 
@@ -160,18 +162,17 @@ def award_credit(*, member, session, source):
 
 def _record(items, *, user, via, sheet, import_job=None):
     now = timezone.now()
-    found = _mark(items, now)
+    found = _mark(items, now, import_job)
     if not sheet:  # registrations staff chose: no credit for one left alone (cancelled or marked meanwhile)
         kept = []
         for item in items:
             if item.registration_id in found:
-                member_id, session_id = found[item.registration_id]
+                member_id, session_id, _format = found[item.registration_id]
                 kept.append(item._replace(member_id=member_id, session_id=session_id))
         items = kept
     source = Credit.Source.IMPORT if via == IMPORT else Credit.Source.ATTENDANCE
-    credited = _award(
-        [(item.member_id, item.session_id) for item in items], source=source, now=now, held_only=True
-    )
+    pairs = [(item.member_id, item.session_id) for item in items]
+    credited = _award(pairs, source=source, now=now, import_job=import_job, held_only=True)
     _log(items, found, credited, user=user, via=via, import_job=import_job, now=now)
     return Marked(credited=credited, marked=set(found), at=now)
 
@@ -182,9 +183,9 @@ def _chunks(items):
         yield items[start : start + CHUNK]
 
 
-def _mark(items, now):
+def _mark(items, now, import_job=None):
     """Lock the items' registrations, mark those still live, unattended and of a session held;
-    {id: (member id, session id)}."""
+    {id: (member id, session id, 参加形態 before)}."""
     today = timezone.localdate(now)
     by_pk = {item.registration_id: item for item in items if item.registration_id is not None}
     found = {}
@@ -193,14 +194,14 @@ def _mark(items, now):
             Registration.objects.select_for_update(of=("self",))
             .filter(_held(today), pk__in=chunk, state=Registration.State.APPLIED, attended_at=None)
             .order_by("pk")
-            .values_list("pk", "member_id", "session_id")
+            .values_list("pk", "member_id", "session_id", "participation_format")
         )
-        found.update((pk, (member_id, session_id)) for pk, member_id, session_id in rows)
+        found.update((pk, (member_id, session_id, old)) for pk, member_id, session_id, old in rows)
     by_format = defaultdict(list)
     for pk in found:
         by_format[by_pk[pk].participation_format].append(pk)
     for participation_format, pks in by_format.items():
-        changes = {"attended_at": now}
+        changes = {"attended_at": now, "attended_import_job": import_job}
         if participation_format:
             changes["participation_format"] = participation_format
         for chunk in _chunks(pks):
@@ -208,7 +209,7 @@ def _mark(items, now):
     return found
 
 
-def _award(pairs, *, source, now, held_only=False):
+def _award(pairs, *, source, now, import_job, held_only=False):
     """Insert the credits of (member id, session id) ``pairs`` not there yet; the pairs inserted.
     ``held_only``: refuse them all (``AttendanceError``) if a session's date has not come yet."""
     pairs = list(dict.fromkeys(pairs))
@@ -239,6 +240,7 @@ def _award(pairs, *, source, now, held_only=False):
                 "organizer": "",
                 "venue": "",
                 "note": "",
+                "import_job": import_job,
                 "created_at": now,
             }
         )
@@ -262,6 +264,9 @@ def _log(items, found, credited, *, user, via, import_job, now):
         data = {"via": via}
         if import_job is not None:
             data.update(import_job=import_job, row=item.row)
+            before = found[pk][2]
+            if item.participation_format and item.participation_format != before:
+                data["format_before"] = before  # what the import's undo puts back
         else:
             data["credit_created"] = (item.member_id, item.session_id) in credited
         entries.append(

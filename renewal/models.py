@@ -189,6 +189,8 @@ class Registration(models.Model):
     )
     ticket_number = models.CharField("受講票番号", max_length=20, unique=True, null=True, blank=True)
     attended_at = models.DateTimeField("参加確認日時", null=True, blank=True)
+    # The attendance import (取込 #, a number: imports sits above renewal) that marked it attended.
+    attended_import_job = models.PositiveIntegerField("参加済にした取込", null=True, blank=True, db_index=True)
     applied_at = models.DateTimeField("申込日時", auto_now_add=True)
     cancelled_at = models.DateTimeField("取消日時", null=True, blank=True)
 
@@ -238,6 +240,8 @@ class Credit(models.Model):
     organizer = models.CharField("主催者", max_length=200, blank=True)
     venue = models.CharField("開催地・会場", max_length=200, blank=True)
     note = models.CharField("備考", max_length=200, blank=True)
+    # The attendance import (取込 #, a number: imports sits above renewal) that created it; its undo deletes it.
+    import_job = models.PositiveIntegerField("取込", null=True, blank=True, db_index=True)
     created_at = models.DateTimeField("登録日時", auto_now_add=True)
 
     class Meta:

@@ -25,7 +25,12 @@ PERMISSION_POLICIES = {
     **renewals.PERMISSION_POLICIES,
     **extensions.PERMISSION_POLICIES,
 }
-LOG_ACTIONS = {**registrations.LOG_ACTIONS, **renewals.LOG_ACTIONS, **extensions.LOG_ACTIONS}
+LOG_ACTIONS = {
+    **registrations.LOG_ACTIONS,
+    **credits.LOG_ACTIONS,
+    **renewals.LOG_ACTIONS,
+    **extensions.LOG_ACTIONS,
+}
 
 
 class SeminarViewSetGroup(SnippetViewSetGroup):

@@ -38,7 +38,7 @@ class HomePage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["latest_notices"] = NoticePage.objects.live().public().order_by("-date", "-pk")[:5]
+        context["latest_notices"] = NoticePage.objects.for_anyone().order_by("-date", "-pk")[:5]
         context["notice_index"] = NoticeIndexPage.objects.live().public().first()
         context["qa_page"], context["inquiry_page"] = help_pages(SocietySettings.for_request(request))
         return context

@@ -1,10 +1,9 @@
 """Notices, the Q&A page and standard pages."""
 
 from django.core.paginator import Paginator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.functional import cached_property
 from wagtail import blocks
 from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField, StreamField
@@ -27,19 +26,24 @@ class NoticeQuerySet(PageQuerySet):
         queryset = self.live()
         return queryset.exclude(q) if q else queryset
 
+    def for_anyone(self):
+        """Live notices anyone may read (the public lists): not behind a view restriction and not 会員限定."""
+        return self.live().public().filter(members_only=False)
+
 
 NoticeManager = PageManager.from_queryset(NoticeQuerySet)
 
 
 def mark_members_only(notices):
-    """Set ``members_only`` on each notice with one query for the whole list (no N+1)."""
+    """Set ``members_only`` on each notice (for display) when it is behind a "logged-in users"
+    restriction, its own or an ancestor's, with one query for the whole list (no N+1)."""
     paths = list(
         PageViewRestriction.objects.filter(restriction_type=PageViewRestriction.LOGIN).values_list(
             "page__path", flat=True
         )
     )
     for notice in notices:
-        notice.members_only = any(notice.path.startswith(path) for path in paths)
+        notice.members_only = notice.members_only or any(notice.path.startswith(path) for path in paths)
     return notices
 
 
@@ -54,27 +58,61 @@ class NoticeIndexPage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        notices = NoticePage.objects.child_of(self).live().public().order_by("-date", "-pk")
+        notices = NoticePage.objects.child_of(self).for_anyone().order_by("-date", "-pk")
         context["page_obj"] = Paginator(notices, 10).get_page(request.GET.get("page"))
         return context
 
 
 class NoticePage(Page):
+    """お知らせ. 会員限定 (``members_only``) is chosen on the notice itself, before publishing.
+
+    The notice's privacy has one control, this field: saving the page with it creates the
+    "logged-in users" view restriction (``PageViewRestriction.LOGIN``) in the same transaction
+    as the page row, and saving without it removes that restriction. Every way a notice becomes
+    live saves the row (the admin's publish, which first inserts the new page as live; scheduled
+    publishing by ``publish_scheduled``; copying; aliases), so no other connection ever sees a
+    live members-only notice without its restriction. Wagtail's own privacy dialog is off for
+    notices (``private_page_options``), so the field and the restriction cannot disagree; an
+    ancestor's restriction (a notice index made private) still applies to its notices.
+    """
+
     date = models.DateField("掲載日", default=timezone.localdate)
+    members_only = models.BooleanField(
+        "会員限定",
+        default=False,
+        help_text="チェックすると、ログインした会員だけが読めます(公開した瞬間から会員限定です)。"
+        "一般公開のお知らせ一覧・トップページには表示されません。",
+    )
     body = RichTextField("本文")
 
     objects = NoticeManager()
 
-    content_panels = Page.content_panels + [FieldPanel("date"), FieldPanel("body")]
+    content_panels = Page.content_panels + [FieldPanel("date"), FieldPanel("members_only"), FieldPanel("body")]
     parent_page_types = ["cms_pages.NoticeIndexPage"]
     subpage_types = []
+    private_page_options = []  # privacy is the 会員限定 field (above)
 
     class Meta:
         verbose_name = "お知らせ"
 
-    @cached_property
-    def members_only(self):
-        return self.get_view_restrictions().filter(restriction_type=PageViewRestriction.LOGIN).exists()
+    def save(self, *args, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "members_only" not in update_fields:
+            return super().save(*args, **kwargs)  # e.g. a draft revision's bookkeeping: the row's content is unchanged
+        with transaction.atomic():
+            result = super().save(*args, **kwargs)
+            self.apply_members_only()
+        return result
+
+    def apply_members_only(self):
+        """Make the notice's own "logged-in users" restriction match ``members_only`` (inside save's transaction)."""
+        own = list(PageViewRestriction.objects.filter(page=self, restriction_type=PageViewRestriction.LOGIN))
+        if self.members_only and not own:
+            PageViewRestriction(page=self, restriction_type=PageViewRestriction.LOGIN).save()
+        # Wagtail's copy adds the original's restriction after the copy's save made one: the
+        # second (harmless, it says the same) goes at the copy's next save.
+        for restriction in own[1:] if self.members_only else own:
+            restriction.delete()
 
 
 class QuestionAnswerBlock(blocks.StructBlock):

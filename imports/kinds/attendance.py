@@ -37,6 +37,9 @@ with ``INSERT … ON CONFLICT DO NOTHING``, COPY-fed on PostgreSQL). A credit aw
 member between preview and confirm is neither doubled nor fails the import: that row is
 counted 登録済 in the result, as is a registration changed meanwhile.
 
+Review and undo (``attendance_undo``): the credits and registrations the job wrote carry its
+number; 「取り込みを取り消す」 deletes and unmarks them through ``renewal.attendance_undo``.
+
 Speed: members, sessions, the sessions' credits and live registrations are loaded in a few
 queries for the whole sheet (dicts by key); rows are checked in Python.
 """
@@ -62,6 +65,8 @@ from ..report import ERROR, NEW, UNCHANGED, UPDATED, Outcome
 from ..resources import member_number_field
 from ..services import ImportJobError
 from ..widgets import REQUIRED_MESSAGE, CellError, ChoiceLabelWidget, cell_text
+from . import attendance_template
+from .attendance_undo import AttendanceUndo
 
 ATTEND = "attend"  # credit exists, registration to mark attended
 KNOWN = "known"
@@ -140,7 +145,7 @@ class AttendancePlan:
 
 
 @register
-class AttendanceImport(ImportKind):
+class AttendanceImport(AttendanceUndo, ImportKind):
     key = "attendance"
     label = "出席者(受講履歴)"
     order = 20
@@ -159,7 +164,12 @@ class AttendanceImport(ImportKind):
         "CSV は UTF-8(BOM 付きでも可)か Shift_JIS(Excel の「CSV(コンマ区切り)」)、または Excel ブック(.xlsx)の最初のシート。",
         "セッションIDは、管理画面の「学会・セミナー」で学会・セミナーを開くと、セッション一覧の左端に表示されます。"
         "参加申込の一覧をエクスポートしたファイルにも「セッションID」列があり、そのまま使えます"
-        "(学会・セミナー名やセッション名は同じ名前が複数あり得るため、使いません)。",
+        "(学会・セミナー名やセッション名は同じ名前が複数あり得るため、使いません)。"
+        f"Excel のテンプレートの「セッション一覧」シートには、過去{attendance_template.SESSIONS_LISTED_DAYS}日間に"
+        "開催されたセッションのセッションIDが並んでいます。",
+        "参加申込のある会員を入れたファイル(会員番号・氏名・セッションID・参加形態)は、学会・セミナーの詳細画面の"
+        "セッション一覧の「出席者シート」からダウンロードできます。欠席した会員の行を削除して取り込んでください"
+        "(氏名の列は確認用です。会員の登録と違う行は「確認してください」に表示しますが、取込には影響しません)。",
         "受講履歴のない会員には、そのセッションの点数・更新条件集計種別・開催日で受講履歴を登録します(新規)。"
         "参加申込のある会員は、その参加申込も参加済にします。",
         "同じセッションの受講履歴がすでにある行は「登録済」で、何も変わりません。同じファイルをもう一度取り込んでも変わりません。",
@@ -335,29 +345,12 @@ class AttendanceImport(ImportKind):
                 detail = f"{item.label}の受講履歴は登録済です(参加申込は確認の後に変更されていました)"
                 report.reclassify(number, ATTEND, KNOWN, self.cells(plan.table, raw, detail))
 
-    # --- template --------------------------------------------------------------------------
-    def template_xlsx(self):
-        """The header row, and a second sheet 「記入方法」 explaining the columns."""
-        import io
+    # --- templates: the sessions to import, and a sheet pre-filled with a session's registrations --
+    def add_template_sheets(self, workbook):
+        attendance_template.add_sessions_sheet(workbook)
 
-        import openpyxl
+    def prefilled_csv(self, session):
+        return attendance_template.prefilled_csv(self, session)
 
-        workbook = openpyxl.load_workbook(io.BytesIO(super().template_xlsx()))
-        sheet = workbook.create_sheet("記入方法")
-        sheet.append(["列", "必須", "内容", "例"])
-        for import_field in self.fields():
-            sheet.append(
-                [
-                    import_field.column_name,
-                    "必須" if import_field.required else "",
-                    import_field.help_text,
-                    import_field.example,
-                ]
-            )
-        sheet.append([])
-        for note in self.notes:
-            sheet.append([note])
-        sheet.column_dimensions["C"].width = 80
-        buffer = io.BytesIO()
-        workbook.save(buffer)
-        return buffer.getvalue()
+    def prefilled_xlsx(self, session):
+        return attendance_template.prefilled_xlsx(self, session)

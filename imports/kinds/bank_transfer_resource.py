@@ -121,10 +121,11 @@ def _channel_widget():
 
 
 class BankTransferResource(resources.ModelResource):
-    member_number = member_number_field()
+    member_number = member_number_field(example="0012345")
     paid_on = ImportField(
         attribute="paid_on",
         column_name="入金日",
+        example="2024/04/30",
         widget=JapaneseDateWidget(required=True, min_year=2000),
         required=True,
         help_text="2024/04/01、2024-04-01 の形式か、Excel の日付。領収書の日付になり、領収書番号はこの日の年度で付きます。",
@@ -132,6 +133,7 @@ class BankTransferResource(resources.ModelResource):
     amount = ImportField(
         attribute="amount",
         column_name="金額",
+        example="5,000",
         widget=YenWidget(),
         required=True,
         help_text="円単位の整数。5000、5,000、5,000円、全角数字のどれでも構いません。",
@@ -139,24 +141,28 @@ class BankTransferResource(resources.ModelResource):
     fiscal_year = ImportField(
         attribute="fiscal_year",
         column_name="年度",
+        example="2024",
         widget=FiscalYearWidget(),
         help_text="入金する請求の年度(西暦4桁、例: 2024)。空欄なら、金額が一致する最も古い年度の未納の請求。",
     )
     category = ImportField(
         attribute="category",
         column_name="請求区分",
+        example="会費",
         widget=ChoiceLabelWidget(Invoice.Category.choices, default=Invoice.Category.DUES),
         help_text="会費、更新料、参加費 のいずれか(空欄は会費)。",
     )
     channel = ImportField(
         attribute="channel",
         column_name="入金種別",
+        example="ゆうちょ",
         widget=_channel_widget(),
         help_text="ゆうちょ または 振込(空欄はゆうちょ)。",
     )
     note = ImportField(
         attribute="note",
         column_name="備考",
+        example="",
         widget=TextWidget(max_length=100),
         help_text="請求の備考に追記します(100文字まで)。空欄可。",
     )

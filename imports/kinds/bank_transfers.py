@@ -99,6 +99,7 @@ from .bank_transfer_matching import (
     match,
 )
 from .bank_transfer_resource import BankTransferResource
+from .bank_transfer_undo import BankTransferUndo
 
 OUTCOMES = (
     Outcome(MATCHED, "照合済", UPDATED),
@@ -152,7 +153,7 @@ def register_log_actions(actions):
 
 
 @register
-class BankTransferImport(ImportKind):
+class BankTransferImport(BankTransferUndo, ImportKind):
     key = "bank_transfers"
     label = "入金明細(ゆうちょ・振込)"
     order = 30
@@ -184,6 +185,7 @@ class BankTransferImport(ImportKind):
     )
     confirm_options = (MAIL_OPTION,)
     extra_columns = name_check.HEADINGS
+    paid_action = PAID_ACTION  # the history entries the undo reads back
     detail_column = DETAIL_COLUMN
     preview_columns = ("会員番号", "入金日", "金額", "年度", "請求区分", "入金種別")
 

@@ -93,6 +93,12 @@ class MemberImport(ImportKind):
     )
     preview_columns = ("会員番号", "氏名(姓)", "氏名(名)", "メールアドレス", "会員ステータス")
     absent_note = "登録済みの会員ではその項目を変更しません。新しい会員では空欄です"
+    # Not undoable: the import keeps no old values of the members it changed (only the first rows'
+    # changes are in the report), and new members start logging in, paying and applying at once.
+    not_undoable_reason = (
+        "会員名簿の取込は取り消せません。取込では変更前の会員情報をすべては記録していないため、元に戻せません。"
+        "誤って登録・変更した会員は、「会員」の画面で一人ずつ直してください(この画面の「更新」の行に変更点を表示しています)。"
+    )
 
     def __init__(self):
         super().__init__()

@@ -31,6 +31,7 @@ from ..billing.invoices import (
     staff_subject,
 )
 from ..billing.payments import record_manual_payment
+from ..billing.unpay import INVOICE_UNPAID_ACTION
 from ..models import Invoice, Member, Payment
 from .money import channel_label, yen
 
@@ -80,8 +81,22 @@ class InvoiceCreatedLogFormatter(LogFormatter):
         return f"請求を作成しました: {data.get('fiscal_year', '')}年度 {category} {yen(data.get('amount'))}"
 
 
+class InvoiceUnpaidLogFormatter(LogFormatter):
+    label = "入金の取消"
+
+    def format_message(self, log_entry):
+        data = log_entry.data or {}
+        text = f"入金({(data.get('paid_on') or '').replace('-', '/')} {yen(data.get('amount'))})を取り消し、未納に戻しました"
+        if data.get("import_job"):
+            text += f"(入金明細の取込 #{data['import_job']} の取消)"
+        if data.get("receipt_number"):
+            text += f"。領収書番号 {data['receipt_number']} は欠番です"
+        return text
+
+
 LOG_ACTIONS = {
     INVOICE_PAID_ACTION: InvoicePaidLogFormatter,
+    INVOICE_UNPAID_ACTION: InvoiceUnpaidLogFormatter,
     INVOICE_EXEMPTED_ACTION: InvoiceExemptedLogFormatter,
     INVOICE_CANCELLED_ACTION: InvoiceCancelledLogFormatter,
     INVOICE_CREATED_ACTION: InvoiceCreatedLogFormatter,

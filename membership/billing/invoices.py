@@ -7,7 +7,8 @@ that the year's counter stays locked only until the commit; the paid mail
 invoice its caller has locked and checked: ``mark_invoice_paid`` (the gateway's notification,
 with its one-statement PostgreSQL fast path; the staff's ``payments.record_manual_payment``).
 Many at once: ``mark_invoices_paid`` (the bank-transfer import), which locks and re-checks
-them itself, numbers them in order, queues the mails and writes the history.
+them itself, numbers them in order, queues the mails and writes the history (its reverse, the
+import's undo, is ``unpay.unmark_invoices_paid``).
 """
 
 import datetime
@@ -261,7 +262,7 @@ def mark_invoices_paid(*, payments, user=None, notify=True, action=INVOICE_PAID_
     result = PaidInvoices()
     if not payments:
         return result
-    current, waiting, started = _lock_invoices(invoice_ids)
+    current, waiting, started = lock_invoices(invoice_ids)
     to_pay = []
     for payment in payments:
         invoice = current.get(payment.invoice_id)
@@ -291,7 +292,7 @@ def mark_invoices_paid(*, payments, user=None, notify=True, action=INVOICE_PAID_
     return result
 
 
-def _lock_invoices(invoice_ids):
+def lock_invoices(invoice_ids):
     """Lock the open attempts, then the invoices.
 
     Returns ({id: current values}, {ids with a store payment waiting}, {ids with an attempt at the checkout}).

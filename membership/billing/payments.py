@@ -113,7 +113,7 @@ def cancel_payment(*, member, order_id):
     payment = (
         Payment.objects.select_for_update(of=("self",))
         .filter(order_id=order_id, invoice__member=member)
-        .only("order_id", "method", "status")
+        .only("order_id", "method", "status", "invoice_id")
         .first()
     )
     if payment is None:
@@ -133,6 +133,20 @@ def cancel_payment(*, member, order_id):
             "コンビニ払込番号が発行済みのため取り消せません。お支払期限を過ぎると、新しくお手続きできます。"
         )
     return payment
+
+
+@transaction.atomic
+def retry_payment(*, member, order_id):
+    """もう一度支払う after a declined card: close the attempt (voided at the gateway first, as
+    on cancel) and open a new one with the same method. The gateway refuses a second checkout
+    for an order id it has seen (E01), so a new attempt is the only way to try again.
+
+    Returns the new attempt, or the old one if the money was taken after all.
+    """
+    payment = cancel_payment(member=member, order_id=order_id)
+    if payment.status == Payment.Status.PAID:
+        return payment
+    return start_payment(member=member, invoice_id=payment.invoice_id, method=payment.method)
 
 
 @transaction.atomic

@@ -11,6 +11,8 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.utils import timezone
 
+from core.dates import datetime_display
+
 from ..accounts import normalize_login_id
 
 
@@ -82,7 +84,7 @@ class PasswordHistory(models.Model):
         verbose_name_plural = "パスワード履歴"
 
     def __str__(self):
-        return f"{self.user} {self.created_at:%Y-%m-%d}"
+        return f"{self.user} {timezone.localdate(self.created_at):%Y-%m-%d}"
 
 
 class ThrottleHit(models.Model):
@@ -103,4 +105,4 @@ class ThrottleHit(models.Model):
         indexes = [models.Index(fields=["purpose", "kind", "key_hash", "created_at"], name="throttle_hit_key")]
 
     def __str__(self):
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.purpose} {self.kind}"
+        return f"{datetime_display(self.created_at)} {self.purpose} {self.kind}"

@@ -11,6 +11,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from core.dates import datetime_display
+
 from .members import Member
 
 
@@ -101,6 +103,14 @@ class Invoice(models.Model):
 
     def __str__(self):
         return f"{self.member.member_number} {self.fiscal_year}年度 {self.get_category_display()} {self.amount:,}円"
+
+    @property
+    def member_status_words(self):
+        """請求時会員ステータス in the member guide's words (its dues table says 通常 for a member
+        in good standing; the admin keeps the status names, e.g. 正会員)."""
+        if self.member_status_at_billing == Member.Status.ACTIVE:
+            return "通常"
+        return self.get_member_status_at_billing_display()
 
     @property
     def is_unpaid(self):
@@ -201,6 +211,17 @@ class Payment(models.Model):
         return self.status in self.OPEN_STATUSES
 
     @property
+    def declined(self):
+        """The card was declined at the checkout: the attempt stays open at the gateway (the error
+        came from an unsigned notification), but for the member it failed and a new one is needed."""
+        return self.status == self.Status.STARTED and bool(self.error_code)
+
+    @property
+    def state_label(self):
+        """The attempt's state as the member reads it (a declined attempt is 失敗, not 手続き中)."""
+        return "失敗(カードが承認されませんでした)" if self.declined else self.get_status_display()
+
+    @property
     def cvs_chain(self):
         return CVS_CHAINS.get(self.cvs_code, self.cvs_code)
 
@@ -248,7 +269,7 @@ class GatewayNotification(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.received_at:%Y-%m-%d %H:%M} {self.order_id} {self.status} {self.get_outcome_display()}"
+        return f"{datetime_display(self.received_at)} {self.order_id} {self.status} {self.get_outcome_display()}"
 
 
 class ReceiptCounter(models.Model):

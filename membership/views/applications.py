@@ -7,6 +7,7 @@ applications of that kind with their state; 取下げ while the secretariat has 
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -66,6 +67,10 @@ def _application_page(request, kind):
             "refusal": refusal,
             "history": history,
             "pending": pending,
+            # 取下げ lives on the pending application's own page: link there from the others.
+            "pending_page": reverse(applications.KIND_URL_NAMES[pending.kind])
+            if pending is not None and pending.kind != kind and pending.state == MembershipApplication.State.SUBMITTED
+            else "",
             "warnings": applications.withdrawal_warnings(member) if kind == Kind.WITHDRAWAL and form else [],
             "society": society_settings(),
         },

@@ -17,8 +17,8 @@ from core import japanese
 from .. import gateway
 from ..billing.errors import BillingError
 from ..billing.notifications import receive_notification, reconcile_payment
-from ..billing.payments import cancel_payment, card_error_message, checkout_url, start_payment
-from ..models import CVS_CHAINS, Invoice, Payment
+from ..billing.payments import cancel_payment, card_error_message, checkout_url, retry_payment, start_payment
+from ..models import CVS_CHAINS, GatewayNotification, Invoice, Payment
 from ..shell import members_area
 
 logger = logging.getLogger(__name__)
@@ -95,6 +95,27 @@ def payment_method(request, invoice_id):
     )
 
 
+# What 「状態を確認する」 tells the member, by reconcile_payment's outcome: never nothing.
+STATUS_CHECK_MESSAGES = {
+    GatewayNotification.Outcome.APPLIED: (messages.success, "決済会社でお支払いを確認しました。"),
+    GatewayNotification.Outcome.NO_CHANGE: (
+        messages.info,
+        "決済会社に確認しました。状態は変わっていません。お支払い手続きが終わっていない場合は、"
+        "下のボタンから手続きを続けてください。",
+    ),
+    GatewayNotification.Outcome.FLAGGED: (
+        messages.warning,
+        "決済会社の記録とこちらの請求が一致しないため、事務局が確認します。二重にお支払いにならないよう、"
+        "事務局からの連絡をお待ちください。",
+    ),
+    "no_trade": (
+        messages.info,
+        "決済会社ではまだお支払い手続きが始まっていません。「GMO お支払い手続きページ」から手続きしてください。",
+    ),
+    None: (messages.info, "決済会社に確認しました。"),
+}
+
+
 @members_area
 @require_http_methods(["GET", "POST"])
 def payment(request, order_id):
@@ -107,11 +128,19 @@ def payment(request, order_id):
     payment = get_object_or_404(Payment.objects.select_related("invoice"), order_id=order_id, invoice__member=member)
     if request.method == "POST":
         try:
+            if request.POST.get("action") == "retry":
+                attempt = retry_payment(member=member, order_id=payment.order_id)
+                if attempt.status == Payment.Status.PAID:
+                    messages.success(request, "お支払いを確認しました。")
+                    return redirect("member:payment", order_id=attempt.order_id)
+                return redirect("member:payment_checkout", order_id=attempt.order_id)
             if request.POST.get("action") == "cancel":
                 cancel_payment(member=member, order_id=payment.order_id)
                 messages.info(request, "お支払い手続きを取り消しました。もう一度お支払方法を選んでください。")
                 return redirect("member:dues")
-            reconcile_payment(payment_id=payment.pk)
+            outcome = reconcile_payment(payment_id=payment.pk)
+            level, text = STATUS_CHECK_MESSAGES.get(outcome, STATUS_CHECK_MESSAGES[None])
+            level(request, text)
         except (BillingError, gateway.GatewayError) as error:
             messages.error(
                 request,

@@ -18,7 +18,7 @@ def notices(request):
     """お知らせ一覧 (guide 10): public and members-only notices, newest first, 10 a page."""
     # A guest (non-member) is logged in but reads only the public notices.
     guest = request.user.kind == request.user.Kind.GUEST
-    notices = NoticePage.objects.live().public() if guest else NoticePage.objects.visible_to_members()
+    notices = NoticePage.objects.for_anyone() if guest else NoticePage.objects.visible_to_members()
     page = Paginator(notices.order_by("-date", "-pk"), 10).get_page(request.GET.get("page"))
     page.object_list = mark_members_only(list(page.object_list))
     return render(request, "membership/notices.html", {"page_obj": page})

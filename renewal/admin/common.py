@@ -1,12 +1,17 @@
 """What renewal's admin screens share: the URL names of the snippet viewsets (they link to each
-other), how a member is named on a confirm page, the empty confirm form and the listing of members' rows."""
+other), how a member is named on a confirm page, the empty confirm form, the listing of members'
+rows, the seminar and session choices of their filters and the link to an import job."""
 
 from django import forms
+from django.urls import reverse
 from django.utils.functional import cached_property
+from django.utils.html import format_html
 from wagtail.snippets.views import snippets as snippet_views
 
 from core.admin_kit import SafeExportMixin
 from membership.search import search_members
+
+from ..models import Seminar, Session
 
 SEMINAR_URLS = "wagtailsnippets_renewal_seminar"
 REGISTRATION_URLS = "wagtailsnippets_renewal_registration"
@@ -17,6 +22,19 @@ EXTENSION_URLS = "wagtailsnippets_renewal_extensionapplication"
 
 def member_label(member):
     return f"{member.member_number} {member.full_name}"
+
+
+def seminar_choices():
+    return Seminar.objects.order_by("-starts_on", "pk")
+
+
+def session_choices():
+    return Session.objects.select_related("seminar").order_by("-seminar__starts_on", "seminar", "sort_order", "pk")
+
+
+def import_job_link(number):
+    """「取込 #12」 linking to the import's page (the imports app's URL; renewal only knows the number)."""
+    return format_html('<a href="{}">取込 #{}</a>', reverse("imports:job", args=[number]), number) if number else ""
 
 
 class EmptyForm(forms.Form):

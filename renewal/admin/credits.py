@@ -1,10 +1,11 @@
 """受講履歴 and its categories in the admin (the 「セミナー・受講履歴」 group, registered in
 wagtail_hooks.py).
 
-- ``CreditViewSet`` (受講履歴): listing and export; staff add a credit from a paper attendance
-  certificate (出席証明書) and may edit or delete those only. Credits from attendance or the
-  attendance import are read-only (``CreditPermissionPolicy``). Wagtail logs create, edit
-  and delete in the credit's history.
+- ``CreditViewSet`` (受講履歴): listing (filters seminar, session and the attendance import that
+  created it, 取込番号, linked from the import's page) and export; staff add a credit from a paper
+  attendance certificate (出席証明書) and may edit or delete those only. Credits from attendance
+  or the attendance import are read-only (``CreditPermissionPolicy``); an import's credits go
+  with its undo. Wagtail logs create, edit and delete in the credit's history.
 - ``CreditCategoryViewSet`` (更新条件集計種別, caps editable) and ``LectureKindViewSet`` (講義区分):
   referred to by sessions and credits (PROTECT), so never deleted here.
 """
@@ -21,6 +22,7 @@ from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, ObjectList
 from wagtail.admin.ui.tables import Column
+from wagtail.log_actions import LogFormatter
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet
@@ -30,8 +32,9 @@ from membership.accounts import normalize_login_id
 from membership.admin_sections import member_link
 from membership.models import Member
 
+from ..attendance_undo import CREDIT_UNDONE_ACTION
 from ..models import Credit, CreditCategory, LectureKind
-from .common import CREDIT_URLS, SEMINAR_URLS, MemberRowsIndexView
+from .common import CREDIT_URLS, SEMINAR_URLS, MemberRowsIndexView, import_job_link, seminar_choices, session_choices
 
 
 class CreditPermissionPolicy(ModelPermissionPolicy):
@@ -57,6 +60,17 @@ def _credit_year_choices():
 
 
 class CreditFilterSet(WagtailFilterSet):
+    seminar = django_filters.ModelChoiceFilter(
+        label="学会・セミナー",
+        field_name="session__seminar",
+        queryset=seminar_choices(),
+        empty_label="すべて",
+        widget=forms.Select,
+    )
+    session = django_filters.ModelChoiceFilter(
+        label="セッション", queryset=session_choices(), empty_label="すべて", widget=forms.Select
+    )
+    import_job = django_filters.NumberFilter(label="取込番号", min_value=1, help_text="出席者取込の番号(取込 #)。")
     credit_category = django_filters.ModelChoiceFilter(
         label="更新条件集計種別", queryset=CreditCategory.objects.all(), empty_label="すべて", widget=forms.Select
     )
@@ -69,7 +83,7 @@ class CreditFilterSet(WagtailFilterSet):
 
     class Meta:
         model = Credit
-        fields = ["credit_category", "source", "year"]
+        fields = ["seminar", "session", "import_job", "credit_category", "source", "year"]
 
     def filter_year(self, queryset, name, value):
         return queryset.filter(earned_on__year=int(value))
@@ -204,6 +218,19 @@ class CreditInspectView(snippet_views.InspectView):
     def get_created_at_display_value(self):
         return datetime_display(self.object.created_at)
 
+    def get_import_job_display_value(self):
+        return import_job_link(self.object.import_job) or "-"
+
+
+class CreditUndoneLogFormatter(LogFormatter):
+    label = "取込の取消"
+
+    def format_message(self, log_entry):
+        return f"出席者取込 #{(log_entry.data or {}).get('import_job', '')} の取消で削除しました"
+
+
+LOG_ACTIONS = {CREDIT_UNDONE_ACTION: CreditUndoneLogFormatter}
+
 
 class CreditViewSet(NoChooserMixin, SnippetViewSet):
     model = Credit
@@ -229,6 +256,7 @@ class CreditViewSet(NoChooserMixin, SnippetViewSet):
         Column("points", label="点数", sort_key="points"),
         Column("earned_on", label="開催日", accessor=lambda c: date_display(c.earned_on), sort_key="earned_on"),
         Column("source", label="登録元", accessor="get_source_display", sort_key="source"),
+        Column("import_job", label="取込", accessor=lambda c: f"#{c.import_job}" if c.import_job else ""),
     ]
     filterset_class = CreditFilterSet
     search_fields = ["member__member_number"]
@@ -246,6 +274,7 @@ class CreditViewSet(NoChooserMixin, SnippetViewSet):
         "earned_on",
         "get_source_display",
         "note",
+        "import_job",
         "created_at",
     ]
     export_headings = {
@@ -260,6 +289,7 @@ class CreditViewSet(NoChooserMixin, SnippetViewSet):
         "earned_on": "開催日",
         "get_source_display": "登録元",
         "note": "備考",
+        "import_job": "取込番号",
         "created_at": "登録日時",
     }
 
@@ -273,6 +303,7 @@ class CreditViewSet(NoChooserMixin, SnippetViewSet):
         "points",
         "earned_on",
         "source",
+        "import_job",
         "note",
         "created_at",
     ]

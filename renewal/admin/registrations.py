@@ -1,6 +1,7 @@
 """参加申込 in the admin (the 「セミナー・受講履歴」 group, registered in wagtail_hooks.py).
 
-A read-only listing (filters seminar, session, state, attended; search by member), export, and
+A read-only listing (filters seminar, session, state, attended, and the attendance import that
+marked it attended, 取込番号, linked from the import's page; search by member), export, and
 「参加済にする」 per row (a confirm page, ``MarkAttendedView``) or for the selected rows (a bulk
 action, ``MarkAttendedBulkAction``). Both call renewal's one attendance service
 (``renewal.attendance``), which marks, awards the credit once and writes the history entry
@@ -33,8 +34,18 @@ from core.admin_kit import (
 from membership.admin_sections import member_link
 
 from .. import attendance
-from ..models import Registration, Seminar, Session
-from .common import REGISTRATION_URLS, SEMINAR_URLS, EmptyForm, MemberRowsIndexView, member_label
+from ..attendance_undo import ATTENDANCE_UNDONE_ACTION
+from ..models import Registration
+from .common import (
+    REGISTRATION_URLS,
+    SEMINAR_URLS,
+    EmptyForm,
+    MemberRowsIndexView,
+    import_job_link,
+    member_label,
+    seminar_choices,
+    session_choices,
+)
 
 ATTENDED_VIA = {
     attendance.ADMIN: "参加申込の画面",
@@ -57,7 +68,18 @@ class AttendedLogFormatter(LogFormatter):
         return text
 
 
-LOG_ACTIONS = {attendance.ATTENDED_ACTION: AttendedLogFormatter}
+class AttendanceUndoneLogFormatter(LogFormatter):
+    label = "参加済の取消"
+
+    def format_message(self, log_entry):
+        data = log_entry.data or {}
+        text = f"出席者取込 #{data.get('import_job', '')} の取消で未参加に戻しました"
+        if data.get("format_restored"):
+            text += f"(参加形態: {Registration.Format(data['format_restored']).label})"
+        return text
+
+
+LOG_ACTIONS = {attendance.ATTENDED_ACTION: AttendedLogFormatter, ATTENDANCE_UNDONE_ACTION: AttendanceUndoneLogFormatter}
 
 REGISTRATION_POLICY = RestrictedPermissionPolicy(Registration, ["change", "view"])
 PERMISSION_POLICIES = {Registration: REGISTRATION_POLICY}
@@ -75,17 +97,12 @@ class RegistrationFilterSet(WagtailFilterSet):
     seminar = django_filters.ModelChoiceFilter(
         label="学会・セミナー",
         field_name="session__seminar",
-        queryset=Seminar.objects.order_by("-starts_on", "pk"),
+        queryset=seminar_choices(),
         empty_label="すべて",
         widget=forms.Select,
     )
     session = django_filters.ModelChoiceFilter(
-        label="セッション",
-        queryset=Session.objects.select_related("seminar").order_by(
-            "-seminar__starts_on", "seminar", "sort_order", "pk"
-        ),
-        empty_label="すべて",
-        widget=forms.Select,
+        label="セッション", queryset=session_choices(), empty_label="すべて", widget=forms.Select
     )
     state = django_filters.ChoiceFilter(
         label="状態", choices=Registration.State.choices, empty_label="すべて", widget=forms.Select
@@ -97,10 +114,16 @@ class RegistrationFilterSet(WagtailFilterSet):
         method="filter_attended",
         widget=forms.Select,
     )
+    import_job = django_filters.NumberFilter(
+        label="取込番号",
+        field_name="attended_import_job",
+        min_value=1,
+        help_text="参加済にした出席者取込の番号(取込 #)。",
+    )
 
     class Meta:
         model = Registration
-        fields = ["seminar", "session", "state", "attended"]
+        fields = ["seminar", "session", "state", "attended", "import_job"]
 
     def filter_attended(self, queryset, name, value):
         if value == "yes":
@@ -183,6 +206,9 @@ class RegistrationInspectView(ReadOnlyInspectView):
 
     def get_cancelled_at_display_value(self):
         return datetime_display(self.object.cancelled_at) or "-"
+
+    def get_attended_import_job_display_value(self):
+        return import_job_link(self.object.attended_import_job) or "-"
 
 
 def registration_summary(registration):
@@ -344,6 +370,7 @@ class RegistrationViewSet(ActionOnlyViewSetMixin, SnippetViewSet):
         "applied_at",
         "cancelled_at",
         "attended_at",
+        "attended_import_job",
         "ticket_number",
         "invoice",
     ]

@@ -1,25 +1,31 @@
 """学会・セミナー in the admin (the 「セミナー・受講履歴」 group, registered in wagtail_hooks.py).
 
-A listing with the number of live registrations and of attended ones per seminar (two
-annotations, no query per row), filters 申込受付中 / 開催年度 / 公開, CSV/XLSX export; one form
-for the seminar and its sessions (``InlinePanel``: the sessions belong to the seminar through a
-``ParentalKey``). The inspect page lists the sessions with their セッションID, the key of the
-attendance import. A seminar or session with registrations or credits is not deleted.
+A listing with its sessions and their セッションID (the key of the attendance import; one
+prefetch), the number of live registrations, of attended ones and of attendance imported for
+members without a registration (出席(申込なし): credits of the seminar's sessions whose member
+has no live registration for the session) per seminar (annotations, no query per row); filters
+申込受付中 / 開催年度 / 公開, CSV/XLSX export; one form for the seminar and its sessions
+(``InlinePanel``: the sessions belong to the seminar through a ``ParentalKey``), each session
+showing its セッションID. The inspect page lists the sessions with their セッションID and the same
+counts, linking to their registrations and credits. A seminar or session with registrations or
+credits is not deleted.
 """
 
 import datetime
 
 import django_filters
 from django import forms
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.utils.http import urlencode
 from wagtail.admin import messages
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, ObjectList
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, ObjectList, Panel
 from wagtail.admin.ui.tables import Column
 from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet
@@ -28,7 +34,7 @@ from core.admin_kit import NoChooserMixin, SafeExportMixin, date_display
 from core.dates import fiscal_year_of
 
 from ..models import Credit, Registration, Seminar, Session
-from .common import REGISTRATION_URLS, SEMINAR_URLS
+from .common import CREDIT_URLS, REGISTRATION_URLS, SEMINAR_URLS
 
 
 def _period(start, end):
@@ -83,8 +89,24 @@ class SeminarFilterSet(WagtailFilterSet):
         return queryset.filter(published=(value == "yes")) if value in ("yes", "no") else queryset
 
 
+def unregistered_credits():
+    """Credits whose member has no live registration for the session: attendance imported from a
+    sheet for members who had not registered (出席(申込なし))."""
+    live = Registration.objects.filter(
+        session_id=OuterRef("session_id"), member_id=OuterRef("member_id"), state=Registration.State.APPLIED
+    )
+    return Credit.objects.filter(~Exists(live))
+
+
+def _count_of(queryset, group):
+    """A subquery counting ``queryset``'s rows per ``group`` (the outer row's key), 0 for none."""
+    counted = queryset.order_by().values(group).annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
 def with_counts(queryset):
-    """Seminars with their number of sessions, live registrations and attended registrations."""
+    """Seminars with their number of sessions, live registrations, attended registrations and
+    attendance imported without a registration."""
     live = Q(sessions__registrations__state=Registration.State.APPLIED)
     return queryset.annotate(
         session_count=Count("sessions", distinct=True),
@@ -92,6 +114,21 @@ def with_counts(queryset):
         attended_count=Count(
             "sessions__registrations", filter=live & Q(sessions__registrations__attended_at__isnull=False)
         ),
+        unregistered_count=_count_of(
+            unregistered_credits().filter(session__seminar_id=OuterRef("pk")), "session__seminar_id"
+        ),
+    )
+
+
+def attendance_template_url(session):
+    """The attendance sheet pre-filled with ``session``'s registrations (the imports app's view)."""
+    return f"{reverse('imports:attendance_template')}?{urlencode({'session': session.pk})}"
+
+
+def _sessions_display(seminar):
+    """The seminar's sessions with their セッションID, one a line (prefetched: no query)."""
+    return format_html_join(
+        "", '<span class="session-id-line">ID {}: {}</span><br>', ((s.pk, s.title) for s in seminar.sessions.all())
     )
 
 
@@ -152,7 +189,24 @@ class SeminarForm(WagtailAdminModelForm):
         return valid
 
 
+class SessionIdPanel(Panel):
+    """The session's セッションID, read-only, at the top of each session on the seminar's form
+    (what the attendance import needs), with its attendance template."""
+
+    class BoundPanel(Panel.BoundPanel):
+        template_name = "renewal/admin/session_id_panel.html"
+
+        def get_context_data(self, parent_context=None):
+            context = super().get_context_data(parent_context)
+            session = self.instance
+            saved = session is not None and session.pk is not None
+            context["session_id"] = session.pk if saved else None
+            context["template_url"] = attendance_template_url(session) if saved else ""
+            return context
+
+
 SESSION_PANELS = [
+    SessionIdPanel(heading="セッションID"),
     FieldPanel("title"),
     FieldRowPanel([FieldPanel("points"), FieldPanel("credit_category"), FieldPanel("lecture_kind")], heading="点数"),
     FieldRowPanel(
@@ -175,14 +229,25 @@ class SeminarInspectView(snippet_views.InspectView):
             .annotate(
                 live_count=Count("registrations", filter=live),
                 attended_count=Count("registrations", filter=live & Q(registrations__attended_at__isnull=False)),
+                unregistered_count=_count_of(unregistered_credits().filter(session_id=OuterRef("pk")), "session_id"),
+                credit_count=_count_of(Credit.objects.filter(session_id=OuterRef("pk")), "session_id"),
             )
             .order_by("sort_order", "pk")
         )
         registrations_url = reverse(f"{REGISTRATION_URLS}:list")
+        credits_url = reverse(f"{CREDIT_URLS}:list")
         context["sessions"] = [
-            (session, f"{registrations_url}?{urlencode({'session': session.pk})}") for session in sessions
+            {
+                "session": session,
+                "registrations_url": f"{registrations_url}?{urlencode({'session': session.pk})}",
+                "credits_url": f"{credits_url}?{urlencode({'session': session.pk})}",
+            }
+            for session in sessions
         ]
         context["import_url"] = reverse("imports:upload") + "?kind=attendance"
+        # The attendance sheet pre-filled with a session's registrations (imports' view; by URL name only).
+        if self.request.user.has_perm("imports.run_import"):
+            context["attendance_sheet_url"] = reverse("imports:attendance_template")
         return context
 
     def get_published_display_value(self):
@@ -234,9 +299,10 @@ class SeminarViewSet(NoChooserMixin, SnippetViewSet):
         Column("venue", label="開催場所", sort_key="venue"),
         Column("accepting", label="申込受付中", accessor=_accepting),
         Column("published", label="公開", accessor=lambda s: "公開" if s.published else "非公開", sort_key="published"),
-        Column("session_count", label="セッション", sort_key="session_count"),
+        Column("sessions", label="セッション(セッションID)", accessor=_sessions_display, sort_key="session_count"),
         Column("live_count", label="申込", sort_key="live_count"),
         Column("attended_count", label="参加済", sort_key="attended_count"),
+        Column("unregistered_count", label="出席(申込なし)", sort_key="unregistered_count"),
     ]
     filterset_class = SeminarFilterSet
     search_fields = ["title", "organizer", "venue"]
@@ -256,6 +322,7 @@ class SeminarViewSet(NoChooserMixin, SnippetViewSet):
         "session_count",
         "live_count",
         "attended_count",
+        "unregistered_count",
     ]
     export_headings = {
         "pk": "学会・セミナーID",
@@ -271,6 +338,7 @@ class SeminarViewSet(NoChooserMixin, SnippetViewSet):
         "session_count": "セッション数",
         "live_count": "申込数",
         "attended_count": "参加済数",
+        "unregistered_count": "出席数(申込なし)",
     }
 
     inspect_view_fields = [
@@ -304,4 +372,5 @@ class SeminarViewSet(NoChooserMixin, SnippetViewSet):
     )
 
     def get_queryset(self, request):
-        return with_counts(Seminar.objects.all())
+        sessions = Session.objects.order_by("sort_order", "pk").only("pk", "title", "seminar_id", "sort_order")
+        return with_counts(Seminar.objects.all()).prefetch_related(Prefetch("sessions", queryset=sessions))

@@ -46,8 +46,10 @@ if not DEBUG:
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off.")
 
-# Absolute URL of the site, used in mails (password reset, notices) and QR codes.
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Absolute URL of the site, used in mails (password reset, notices), QR codes and the payment
+# gateway's return URLs. In development it follows PORT (``make run PORT=8101`` exports it), so
+# that the sandbox gateway's buttons come back to the server actually running.
+SITE_URL = (os.environ.get("SITE_URL", "") or f"http://127.0.0.1:{os.environ.get('PORT', '8000')}").rstrip("/")
 WAGTAILADMIN_BASE_URL = SITE_URL
 WAGTAIL_SITE_NAME = "日本消化器内視鏡技師会 会員管理システム"
 
@@ -136,6 +138,12 @@ DATABASES = {
         conn_max_age=env_int("DB_CONN_MAX_AGE", 0),
     )
 }
+# SQLite (development, tests): a transaction takes the write lock when it begins, so that two
+# requests that read and then write never deadlock on upgrading their locks (one of them would
+# fail at once with "database is locked"); the other waits up to the busy timeout instead.
+SQLITE_OPTIONS = {"transaction_mode": "IMMEDIATE"}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Row locks (payments, receipt numbers, imports) wait at most this long, then fail
     # politely instead of piling up: a gateway notification is then not acknowledged and
@@ -300,6 +308,22 @@ else:
     GMO_CONFIG_ID = os.environ.get("GMO_CONFIG_ID", "") or "sandbox-config"
 # Where the sandbox gateway sends its result notifications: the shop's notification URL.
 SANDBOX_NOTIFY_URL = os.environ.get("SANDBOX_NOTIFY_URL", "") or f"{SITE_URL}/payments/gmo/notify"
+# The sandbox's own database (`make run` and the browser tests set it): the sandbox plays
+# another site, and must not share our SQLite file. Our billing code asks the gateway to void
+# an attempt while holding the attempt's row lock (membership/billing/attempts.py); on SQLite
+# that lock is the whole file, so the sandbox could not record the void. Without it (unit
+# tests, or PostgreSQL) the sandbox's tables are in the default database.
+SANDBOX_DATABASE_URL = os.environ.get("SANDBOX_DATABASE_URL", "") if PAYMENT_GATEWAY == "sandbox" else ""
+if SANDBOX_DATABASE_URL:
+    DATABASES["sandbox"] = dj_database_url.parse(SANDBOX_DATABASE_URL)
+    if DATABASES["sandbox"]["ENGINE"] == "django.db.backends.sqlite3":
+        DATABASES["sandbox"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
+    DATABASE_ROUTERS = ["gateway_sandbox.routers.SandboxRouter"]
+# Notifications caused by an API call of ours (void: AlterTran, CvsCancel) are sent from a
+# background thread shortly after the sandbox answered, as the real gateway notifies on its own
+# time: we ask while holding the attempt's lock, which the notification's handling waits for.
+# Off in the unit tests, which deliver in-process right after the sandbox's commit.
+SANDBOX_NOTIFY_AFTER_ANSWER = env_bool("SANDBOX_NOTIFY_AFTER_ANSWER", bool(SANDBOX_DATABASE_URL))
 
 # --- Background tasks ------------------------------------------------------------------
 # "immediate" runs tasks in the request (development, tests); "database" queues them for
@@ -321,6 +345,11 @@ MEMBER_NUMBER_DIGITS = env_int("MEMBER_NUMBER_DIGITS", 7)
 LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", "日本語")]
 WAGTAILADMIN_PERMITTED_LANGUAGES = [("ja", "日本語")]
+# Staff cannot pick another time zone for the admin: every time shown is Asia/Tokyo.
+WAGTAIL_USER_TIME_ZONES = ["Asia/Tokyo"]
+# The project's own Japanese (locale/ja) comes first: it fills in what Wagtail's and its
+# libraries' Japanese catalogs lack (the admin would otherwise show English).
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Tokyo"
 USE_I18N = True
 USE_TZ = True

@@ -9,8 +9,6 @@ are built from (Wagtail snippet viewsets), with the permission and export rules 
 - ``NoChooserMixin``, ``RestrictedPermissionPolicy``, ``PermissionMenuItem``.
 """
 
-import datetime
-
 from django import forms
 from django.contrib.auth import get_user_model
 from django.shortcuts import get_object_or_404, redirect
@@ -29,6 +27,7 @@ from wagtail.log_actions import LogFormatter
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.snippets.views import snippets as snippet_views
 
+from .dates import date_display, datetime_display  # noqa: F401 (the kit's formatters, used by every admin)
 from .errors import DomainError
 
 
@@ -76,13 +75,6 @@ class NoChooserMixin:
     def register_chooser_viewset(self):
         pass
 
-
-def date_display(value, empty=""):
-    return f"{value:%Y/%m/%d}" if value else empty
-
-
-def datetime_display(value, empty=""):
-    return f"{timezone.localtime(value):%Y/%m/%d %H:%M}" if value else empty
 
 
 
@@ -147,10 +139,7 @@ class SafeExportMixin:
         yield from super().stream_csv(queryset)
 
     def preprocess_field_value(self, field, value, export_format):
-        if isinstance(value, datetime.datetime):
-            value = timezone.localtime(value).replace(tzinfo=None)
-            if export_format == self.FORMAT_CSV:
-                return value.strftime("%Y-%m-%d %H:%M")
+        # Times come out in Asia/Tokyo through Wagtail's own preprocessing (core.admin_display).
         value = super().preprocess_field_value(field, value, export_format)
         if export_format == self.FORMAT_CSV:
             return spreadsheet_safe(value)

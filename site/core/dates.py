@@ -1,4 +1,5 @@
-"""Fiscal years (年度, April to March, Asia/Tokyo) and calendar arithmetic."""
+"""Fiscal years (年度, April to March, Asia/Tokyo), calendar arithmetic, and how a date or a
+moment is written for staff (a moment always in Asia/Tokyo, the site's ``TIME_ZONE``)."""
 
 import calendar
 import datetime
@@ -23,3 +24,13 @@ def add_months(day, months):
     last = calendar.monthrange(year, month)[1]
     at_month_end = day.day == calendar.monthrange(day.year, day.month)[1]
     return datetime.date(year, month, last if at_month_end else min(day.day, last))
+
+
+def date_display(value, empty=""):
+    """``2026/12/07``."""
+    return f"{value:%Y/%m/%d}" if value else empty
+
+
+def datetime_display(value, empty=""):
+    """An aware moment in Asia/Tokyo: ``2026/12/07 13:28``."""
+    return f"{timezone.localtime(value):%Y/%m/%d %H:%M}" if value else empty

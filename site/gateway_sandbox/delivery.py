@@ -6,19 +6,26 @@ that can defer (django-tasks-db) the retry is queued with ``run_after``; with th
 backend only ``next_attempt_at`` is recorded, and ``manage.py sandbox_resend`` or the
 console's 「未達の通知を再送」 sends what is due.
 
+A notification caused by the shop's own API call (void) is sent after the answer when
+``settings.SANDBOX_NOTIFY_AFTER_ANSWER`` is on (the development server): the shop asks while
+holding the attempt's row lock, and handling the notification waits for that lock. Sent
+within the call, it would wait for the very answer the shop is waiting for.
+
 All HTTP goes through the module-level session ``http``: tests mount adapters on it.
 """
 
-import functools
 import logging
+import threading
+import time
 from datetime import timedelta
 
 import requests
 from django.conf import settings
-from django.db import transaction
+from django.db import connections
 from django.utils import timezone
 from django_tasks import task
 
+from . import db
 from .models import MAX_DELIVERY_ATTEMPTS, SandboxNotification
 
 logger = logging.getLogger(__name__)
@@ -35,8 +42,17 @@ def retry_delay(attempts):
     return timedelta(minutes=2 ** (attempts - 1))
 
 
-def enqueue_delivery(notification_id, *, run_after=None, after_attempts=None):
-    """Queue the delivery once the current transaction commits."""
+# How long the background thread waits before sending a notification "after the answer".
+AFTER_ANSWER_DELAY_SECONDS = 0.5
+
+
+def enqueue_delivery(notification_id, *, run_after=None, after_attempts=None, after_answer=False):
+    """Queue the delivery once the sandbox's current transaction commits.
+
+    ``after_answer``: the notification answers the shop's own API call; with
+    ``settings.SANDBOX_NOTIFY_AFTER_ANSWER`` it is queued from a background thread shortly
+    after, so that the call's answer leaves first.
+    """
 
     def enqueue():
         if run_after is None:
@@ -44,7 +60,28 @@ def enqueue_delivery(notification_id, *, run_after=None, after_attempts=None):
         else:
             deliver_notification.using(run_after=run_after).enqueue(notification_id, after_attempts=after_attempts)
 
-    transaction.on_commit(enqueue)
+    if after_answer and settings.SANDBOX_NOTIFY_AFTER_ANSWER:
+        db.on_commit(lambda: _in_background(enqueue, name=f"sandbox-notification-{notification_id}"))
+    else:
+        db.on_commit(enqueue)
+
+
+def _in_background(function, *, name):
+    """Run ``function`` in a thread of its own after AFTER_ANSWER_DELAY_SECONDS.
+
+    Not a daemon thread: a command that ends (``sandbox_trade``) still sends what it caused.
+    """
+
+    def run():
+        time.sleep(AFTER_ANSWER_DELAY_SECONDS)
+        try:
+            function()
+        except Exception:
+            logger.exception("Sandbox: sending %s failed", name)
+        finally:
+            connections.close_all()  # this thread's own connections
+
+    threading.Thread(target=run, name=name).start()
 
 
 @task()
@@ -78,7 +115,7 @@ def deliver_notification(notification_id, after_attempts=None):
     return record_attempt(notification_id, acknowledged=acknowledged, answer=answer)
 
 
-@transaction.atomic
+@db.atomic
 def record_attempt(notification_id, *, acknowledged, answer):
     notification = SandboxNotification.objects.select_for_update().get(pk=notification_id)
     now = timezone.now()
@@ -114,5 +151,5 @@ def resend_undelivered(*, due_only=True, now=None):
         pending = pending.filter(next_attempt_at__lte=now)
     ids = list(pending.order_by("created_at", "id").values_list("pk", flat=True))
     for notification_id in ids:
-        transaction.on_commit(functools.partial(deliver_notification.enqueue, notification_id))
+        enqueue_delivery(notification_id)
     return len(ids)

@@ -10,7 +10,7 @@ from datetime import datetime, time, timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from . import protocol
+from . import db, protocol
 from .chains import CHAINS
 from .delivery import enqueue_delivery
 from .models import SandboxNotification, SandboxTrade
@@ -35,7 +35,7 @@ def open_trade(shop_id, params, hash_):
     trade = SandboxTrade.objects.filter(order_id=params.order_id).first()
     if trade is None:
         try:
-            with transaction.atomic():
+            with transaction.atomic(using=db.alias()):
                 trade = SandboxTrade.objects.create(
                     order_id=params.order_id,
                     shop_id=shop_id,
@@ -73,13 +73,13 @@ def _locked(trade_id):
     return SandboxTrade.objects.select_for_update().get(pk=trade_id)
 
 
-def _notify(trade):
+def _notify(trade, *, after_answer=False):
     notification = SandboxNotification.objects.create(
         trade=trade,
         status=trade.status,
         body=protocol.encode_fields(protocol.notification_fields(trade)),
     )
-    enqueue_delivery(notification.pk)
+    enqueue_delivery(notification.pk, after_answer=after_answer)
     return notification
 
 
@@ -87,7 +87,7 @@ def _mask(card_number):
     return "*" * (len(card_number) - 4) + card_number[-4:]
 
 
-@transaction.atomic
+@db.atomic
 def pay_by_card(trade_id, card_number):
     """Authorise and capture at once (JobCd CAPTURE), or decline the test decline number.
 
@@ -122,7 +122,7 @@ def payment_deadline(now, days):
     return datetime.combine(day, time(23, 59, 59), tzinfo=protocol.JST)
 
 
-@transaction.atomic
+@db.atomic
 def request_cvs_payment(trade_id, *, cvs_code, name, phone):
     """Issue the store numbers: the trade awaits payment (REQSUCCESS) until the deadline."""
     chain = CHAINS[cvs_code]
@@ -166,19 +166,19 @@ def _store_transition(trade_id, new_status):
     return trade
 
 
-@transaction.atomic
+@db.atomic
 def mark_paid(trade_id):
     """The member paid at the store (PAYSUCCESS)."""
     return _store_transition(trade_id, Status.PAYSUCCESS)
 
 
-@transaction.atomic
+@db.atomic
 def mark_expired(trade_id):
     """The deadline passed without payment (EXPIRED)."""
     return _store_transition(trade_id, Status.EXPIRED)
 
 
-@transaction.atomic
+@db.atomic
 def resend_latest(trade_id):
     """Send the trade's latest notification once more, as a new outbox row.
 
@@ -200,7 +200,7 @@ VOIDABLE = {
 }
 
 
-@transaction.atomic
+@db.atomic
 def void_trade(shop_id, access_id, access_pass, *, pay_type, order_id=None):
     """AlterTran JobCd=VOID (card) or CvsCancel (store): nobody can pay the order any more.
 
@@ -223,7 +223,8 @@ def void_trade(shop_id, access_id, access_pass, *, pay_type, order_id=None):
         trade.job_cd = "VOID"
     trade.tran_date = timezone.now()
     trade.save(update_fields=["status", "job_cd", "tran_date", "updated_at"])
-    _notify(trade)
+    # The shop is waiting for the answer, under its attempt's lock (see delivery).
+    _notify(trade, after_answer=True)
     return trade
 
 

@@ -424,7 +424,7 @@ def test_the_submissions_export_escapes_formulas_for_excel(client, inquiry):
 def test_members_menu_has_the_inquiry_entry(member_client):
     body = member_client.get(reverse("member:dashboard")).content.decode()
     assert '<a href="/member/inquiry">お問い合わせ</a>' in body
-    assert body.index(">お知らせ一覧<") < body.index(">お問い合わせ<") < body.index(">パスワード変更<")
+    assert body.index(">お知らせ一覧<") < body.index(">お問い合わせ<") < body.index(">パスワード再設定<")
 
 
 def test_member_inquiry_leads_to_the_inquiry_form(member_client, inquiry):

@@ -92,3 +92,22 @@ def test_development_defaults_use_the_sandbox_gateway():
         "sandbox-config",
     )
     assert settings.SANDBOX_NOTIFY_URL == f"{settings.SITE_URL}/payments/gmo/notify"
+
+
+def test_site_url_follows_the_port_make_run_serves_on():
+    """`make run PORT=8101`: the gateway's return URLs and the printed logins name port 8101."""
+    env = {k: v for k, v in os.environ.items() if k not in {"SITE_URL", "PORT", "GMO_LINK_URL", "GMO_API_URL"}}
+    code = "from django.conf import settings; print(settings.SITE_URL, settings.GMO_LINK_URL)"
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=ROOT,
+        env={**env, "DEBUG": "1", "PORT": "8101"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1].split() == [
+        "http://127.0.0.1:8101",
+        "http://127.0.0.1:8101/sandbox-gateway/link",
+    ]

@@ -44,26 +44,56 @@ SERVER_START_TIMEOUT = 60  # seconds
 # A second member who can log in, with the same two unpaid years as the demo member, so that
 # the payment flow can run once per viewport against one server.
 SECOND_MEMBER_NUMBER = "0099001"
+# More such members for test_payment_cancel: one who cancels per viewport, one whose invoice the
+# staff mark paid at the counter; and a secretariat login of its own (enrolled there).
+CANCELLING_MEMBER_NUMBERS = {"desktop": "0099002", "phone": "0099003"}
+COUNTER_MEMBER_NUMBER = "0099004"
+E2E_STAFF_USERNAME = "e2e-jimu"
+PAYING_MEMBER_NUMBERS = (SECOND_MEMBER_NUMBER, *CANCELLING_MEMBER_NUMBERS.values(), COUNTER_MEMBER_NUMBER)
 # seed_demo's members inside the renewal window: one may apply, one has applied.
 RENEWAL_MEMBER_NUMBERS = ("0020019", "0020020")
+# test_imports_undo.py: a staff member of its own, and a past session to import attendance for.
+UNDO_STAFF_USERNAME = "jimukyoku-undo"
+UNDO_STAFF_PASSWORD = "Undo2026staff"
+UNDO_SEMINAR = "出席者取込の取消確認セミナー"
+UNDO_SESSION = "洗浄・消毒の実技"
 E2E_EXTRA_DATA = f"""
 from membership.billing.dues import dues_subject
 from membership.billing.invoices import create_invoice
 from membership.models import Invoice, Member, User
 from core.dates import current_fiscal_year
-from membership.demo import DEMO_MEMBER_PASSWORD
-user = User.objects.create_user(username="{SECOND_MEMBER_NUMBER}", email="second@example.jp", password=DEMO_MEMBER_PASSWORD)
-member = Member.objects.create(user=user, member_number="{SECOND_MEMBER_NUMBER}", family_name="佐藤", given_name="健",
-    family_name_kana="サトウ", given_name_kana="ケン", home_postal_code="060-0001", home_prefecture="北海道",
-    home_address1="札幌市中央区北一条西1-1")
-for year in (current_fiscal_year() - 1, current_fiscal_year()):
-    create_invoice(member=member, category=Invoice.Category.DUES, fiscal_year=year,
-    subject=dues_subject(year), amount=5000)
+from membership.demo import DEMO_MEMBER_PASSWORD, DEMO_STAFF_PASSWORD
+from django.contrib.auth.models import Group
+for number in {PAYING_MEMBER_NUMBERS!r}:
+    user = User.objects.create_user(username=number, email=f"m{{number}}@example.jp", password=DEMO_MEMBER_PASSWORD)
+    member = Member.objects.create(user=user, member_number=number, family_name="佐藤", given_name="健",
+        family_name_kana="サトウ", given_name_kana="ケン", home_postal_code="060-0001", home_prefecture="北海道",
+        home_address1="札幌市中央区北一条西1-1")
+    for year in (current_fiscal_year() - 1, current_fiscal_year()):
+        create_invoice(member=member, category=Invoice.Category.DUES, fiscal_year=year,
+        subject=dues_subject(year), amount=5000)
+staff = User.objects.create_user(username="{E2E_STAFF_USERNAME}", email="e2e-jimu@example.jp",
+    password=DEMO_STAFF_PASSWORD, kind=User.Kind.STAFF, is_staff=True)
+staff.groups.add(Group.objects.get(name="事務局"))
 # The demo members due for renewal (renewal.demo.ensure_demo_renewals) get a password to log in.
 for number in {RENEWAL_MEMBER_NUMBERS!r}:
     renewing = User.objects.get(username=number)
     renewing.set_password(DEMO_MEMBER_PASSWORD)
     renewing.save()
+# The import undo test (test_imports_undo.py): its own staff member (enrols the authenticator app
+# itself) and a session held last month, worth points in a category the demo member has none of.
+import datetime
+from django.contrib.auth.models import Group
+from django.utils import timezone
+from renewal.models import CreditCategory, Seminar, Session
+staff = User.objects.create_user(username="{UNDO_STAFF_USERNAME}", email="undo-staff@example.jp",
+    password="{UNDO_STAFF_PASSWORD}", kind=User.Kind.STAFF, is_staff=True)
+staff.groups.add(Group.objects.get(name="事務局"))
+held = timezone.localdate() - datetime.timedelta(days=30)
+seminar = Seminar.objects.create(title="{UNDO_SEMINAR}", starts_on=held, ends_on=held,
+    application_opens_on=held - datetime.timedelta(days=60), application_closes_on=held - datetime.timedelta(days=1))
+Session.objects.create(seminar=seminar, title="{UNDO_SESSION}", points=7,
+    credit_category=CreditCategory.objects.get(name="機器講習会"))
 """
 
 
@@ -89,8 +119,11 @@ def _server_env(db_path, media_root, base_url):
     env.update(
         DEBUG="1",
         DATABASE_URL=f"sqlite:///{db_path}",
-        # Mails, the sandbox gateway's URLs and its notifications point at this very server.
-        SITE_URL=base_url,
+        # As `make run`: the gateway sandbox keeps its records in a SQLite file of its own.
+        SANDBOX_DATABASE_URL=f"sqlite:///{db_path.with_name('sandbox.sqlite3')}",
+        # As `make run PORT=N` (never 8000 here): SITE_URL follows PORT, so mails, the sandbox
+        # gateway's URLs and its notifications point at this very server (issue 13, item 1).
+        PORT=base_url.rsplit(":", 1)[1],
         PAYMENT_GATEWAY="sandbox",
         MEDIA_ROOT=str(media_root),
         PRIVATE_FILES_ROOT=str(media_root.parent / "private"),
@@ -158,6 +191,7 @@ def app_url():
         try:
             try:
                 _manage(["migrate", "--noinput", "-v", "0"], env, log)
+                _manage(["migrate", "--database", "sandbox", "--noinput", "-v", "0"], env, log)
                 _manage(["seed_demo"], env, log)
                 _manage(["shell", "-c", E2E_EXTRA_DATA], env, log)
             except subprocess.CalledProcessError as exc:
@@ -180,6 +214,8 @@ def app_url():
                 except subprocess.TimeoutExpired:
                     process.kill()
                     process.wait()
+    ARTIFACTS_DIR.mkdir(exist_ok=True)
+    shutil.copy(log_path, ARTIFACTS_DIR / "server.log")  # for reading a failure afterwards
     shutil.rmtree(workdir, ignore_errors=True)
 
 

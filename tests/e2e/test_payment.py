@@ -19,6 +19,13 @@ def row(page, year):
     return page.locator(f"tr.invoice-row[data-fiscal-year='{year}']")
 
 
+def fill_card(page, number):
+    page.get_by_label("カード番号", exact=True).fill(number)
+    page.get_by_label("有効期限(月/年)").fill("12/39")
+    page.get_by_label("カード名義人(半角ローマ字)").fill("HANAKO YAMADA")
+    page.get_by_label("セキュリティコード").fill("123")
+
+
 def test_member_pays_by_card_and_at_a_convenience_store(page, viewport, artifacts_dir):
     older, newer = current_fiscal_year() - 1, current_fiscal_year()
     log_in(page, number=PAYER[viewport])
@@ -38,10 +45,21 @@ def test_member_pays_by_card_and_at_a_convenience_store(page, viewport, artifact
     page.get_by_role("button", name="決定").click()
     page.get_by_role("link", name="GMO お支払い手続きページ").click()
     expect(page).to_have_url(re.compile(r"/sandbox-gateway/link/v1/plus/"))
-    page.get_by_label("カード番号", exact=True).fill("4111111111111111")
-    page.get_by_label("有効期限(月/年)").fill("12/39")
-    page.get_by_label("カード名義人(半角ローマ字)").fill("HANAKO YAMADA")
-    page.get_by_label("セキュリティコード").fill("123")
+
+    # The first card is declined: back at the dues list the attempt reads 失敗, and its page
+    # offers trying again directly (a new attempt; the old order id is spent at the gateway).
+    fill_card(page, "4000000000000002")
+    page.get_by_role("button", name="お支払いを確定する").click()
+    expect(page.get_by_role("heading", name="お支払いできませんでした")).to_be_visible()
+    page.get_by_role("link", name="ショップに戻る").click()
+    failed = row(page, older).get_by_role("link", name=re.compile("失敗"))
+    expect(failed).to_be_visible()
+    shoot(page, artifacts_dir, f"payment-{viewport}-dues-declined")
+    failed.click()
+    expect(page.locator(".payment-state")).to_contain_text("失敗")
+    page.get_by_role("button", name="もう一度カードで支払う").click()
+    expect(page).to_have_url(re.compile(r"/sandbox-gateway/link/v1/plus/"))
+    fill_card(page, "4111111111111111")
     shoot(page, artifacts_dir, f"payment-{viewport}-gateway-card")
     page.get_by_role("button", name="お支払いを確定する").click()
     page.get_by_role("button", name="ショップに戻る").click()

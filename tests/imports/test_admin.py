@@ -163,17 +163,20 @@ def test_a_large_file_shows_progress_and_can_be_left(admin_client, settings, dja
     assert admin_client.get(reverse("imports:status", args=[job.pk])).json()["state"] == "previewed"
 
 
-def test_templates_have_the_header_row(admin_client):
+def test_templates_have_the_header_row_and_an_example(admin_client):
     response = admin_client.get(reverse("imports:template", args=["members", "csv"]))
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert "attachment" in response["Content-Disposition"]
     assert response.content.startswith(b"\xef\xbb\xbf")
-    assert response.content.decode("utf-8-sig") == ",".join(HEADERS) + "\r\n"
+    header, example = response.content.decode("utf-8-sig").splitlines()
+    assert header == ",".join(HEADERS)
+    assert example.startswith("【記入例】0012345,山田,花子,")
 
     response = admin_client.get(reverse("imports:template", args=["members", "xlsx"]))
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     assert [cell.value for cell in sheet[1]] == HEADERS
-    assert sheet["A2"].number_format == "@"  # 会員番号 is text: leading zeros stay
+    assert sheet["A2"].value == "【記入例】0012345"
+    assert sheet["A3"].number_format == "@"  # 会員番号 is text: leading zeros stay
 
     assert admin_client.get(reverse("imports:template", args=["nothing", "csv"])).status_code == 404
 

@@ -217,7 +217,7 @@ def test_upload_page_documents_the_key_and_the_template_explains_it(admin_client
     explanation = " ".join(str(c.value) for row in workbook["記入方法"].iter_rows() for c in row if c.value)
     assert "セッションID" in explanation and "学会・セミナー名やセッション名" in explanation
     csv_body = admin_client.get(reverse("imports:template", args=["attendance", "csv"])).content.decode("utf-8-sig")
-    assert csv_body.strip() == "会員番号,セッションID,参加形態"
+    assert csv_body.splitlines() == ["会員番号,セッションID,参加形態", "【記入例】0012345,12,会場"]
 
 
 def test_staff_import_through_the_admin(client, world):

@@ -835,11 +835,11 @@ def test_other_kinds_have_no_mail_checkbox(admin_client):
 
 def test_the_template_has_the_statement_columns(admin_client):
     response = admin_client.get(reverse("imports:template", args=[KIND, "csv"]))
-    assert response.content.decode("utf-8-sig") == ",".join(HEADERS) + "\r\n"
+    assert response.content.decode("utf-8-sig").splitlines()[0] == ",".join(HEADERS)
     response = admin_client.get(reverse("imports:template", args=[KIND, "xlsx"]))
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     assert [cell.value for cell in sheet[1]] == HEADERS
-    assert sheet["A2"].number_format == "@"  # 会員番号 keeps its leading zeros
+    assert sheet["A3"].number_format == "@"  # 会員番号 keeps its leading zeros
 
 
 def in_group(name):

@@ -140,6 +140,16 @@ def test_one_application_at_a_time_until_decided(member_client, member):
     assert member.applications.count() == 1
 
 
+def test_a_pending_withdrawal_is_taken_back_on_its_own_page_and_the_leave_page_links_there(member_client, member):
+    """Issue 13, item 7: the leave page said 「取下げ」 below, but the button is on the withdrawal page."""
+    submit(member, Kind.WITHDRAWAL, reason="転職のため")
+    page = member_client.get(LEAVE_URL).text
+    assert "退会申請のページの申請の状況の「取下げ」" in page
+    assert f'href="{WITHDRAWAL_URL}" id="pending-application-link"' in page
+    withdrawal_page = member_client.get(WITHDRAWAL_URL).text
+    assert "下の申請の状況の「取下げ」" in withdrawal_page and ">取下げ</button>" in withdrawal_page
+
+
 def test_the_member_can_take_back_an_undecided_application(member_client, member):
     application = submit(member)
     response = member_client.post(reverse("member:application_cancel", args=[application.pk]), follow=True)
@@ -188,7 +198,8 @@ def test_the_menu_shows_the_applications_that_apply_to_the_member(member_client,
     labels = menu_labels(member_client)
     assert "休会申請" in labels and "退会申請" in labels and "休会復帰申請" not in labels
     Member.objects.filter(pk=member.pk).update(status=Member.Status.ON_LEAVE)
-    assert "休会復帰申請" in menu_labels(member_client)
+    labels = menu_labels(member_client)
+    assert "休会復帰申請" in labels and "退会申請" in labels and "休会申請" not in labels  # already on leave
     Member.objects.filter(pk=member.pk).update(status=Member.Status.WITHDRAWN)
     labels = menu_labels(member_client)
     assert not {"休会申請", "休会復帰申請", "退会申請"} & set(labels)

@@ -33,6 +33,8 @@ def test_dues_table_newest_year_first_with_paid_and_unpaid_rows(member_client, m
     assert "2021/04/01" in body and "ゆうちょ" in body and "5,000円" in body
     assert body.count("会員情報確認 支払手続き") == 2
     assert body.count("ダウンロード") == 1
+    # 請求時会員ステータス in the guide's words (issue 13, item 8): 通常, not the admin's 正会員.
+    assert body.count('data-label="請求時会員ステータス">通常<') == 3 and "正会員" not in body
 
 
 def test_dashboard_tells_about_unpaid_dues(member_client, member):

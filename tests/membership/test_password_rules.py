@@ -1,6 +1,7 @@
 """Guide section 11: each rule has its own message; the last 3 passwords cannot be reused."""
 
 import pytest
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -60,6 +61,21 @@ def test_last_three_passwords_refused_fourth_last_allowed():
     for recent in ("Fourth44D", "Third333C", "Second22B"):
         assert messages_for(recent, user) == [reused]
     assert messages_for("First111A", user) == []
+
+
+def test_the_password_in_use_counts_as_a_last_one_however_it_was_set():
+    """The seeded demo password could be "changed" to itself (issue 13, item 6): a password stored
+    without a history entry (seed, staff, import) is still the newest of the last three."""
+    member = MemberFactory()
+    user = member.user
+    user.password = make_password("Seeded26A")  # stored directly, as a seed or an import does
+    user.save(update_fields=["password"])
+    PasswordHistory.objects.filter(user=user).delete()
+    assert messages_for("Seeded26A", user) == ["過去3回以内に使用していたパスワードと同一のものは利用できません。"]
+    validate_password("Changed26B", user)  # as the change form does before saving
+    services.change_password(user=user, new_password="Changed26B")
+    assert messages_for("Seeded26A", user) != []  # still one of the last three
+    assert messages_for("Other999C", user) == []
 
 
 def test_history_is_kept_short():

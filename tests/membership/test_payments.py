@@ -140,6 +140,31 @@ def test_declined_card_shows_the_error_and_the_member_chooses_again(member_clien
     assert again.pk != payment.pk and again.status == Payment.Status.PAID
 
 
+def test_after_a_decline_the_member_tries_again_directly_with_a_new_attempt(member_client, invoice, commit):
+    """Issue 13, item 4: the declined attempt reads 失敗, and もう一度カードで支払う opens a new attempt
+    at the gateway's checkout (the old order id would be refused there: E01)."""
+    declined = pay_by_card(member_client, invoice, commit, card_number=DECLINED)
+    dues = member_client.get(reverse("member:dues")).content.decode()
+    assert "(失敗(カードが承認されませんでした))" in dues and "(手続き中)" not in dues
+    page = member_client.get(reverse("member:payment", args=[declined.order_id])).content.decode()
+    assert "もう一度カードで支払う" in page and "GMO お支払い手続きページ" not in page
+    with commit():
+        response = member_client.post(reverse("member:payment", args=[declined.order_id]), {"action": "retry"})
+    retry = Payment.objects.get(invoice=invoice, status=Payment.Status.STARTED)
+    assert retry.pk != declined.pk and retry.method == Payment.Method.CARD and not retry.error_code
+    assert response.url == reverse("member:payment_checkout", args=[retry.order_id])
+    assert member_client.get(response.url).url.startswith(settings.GMO_LINK_URL)  # to the new checkout
+    declined.refresh_from_db()
+    assert declined.status == Payment.Status.CANCELLED
+    browser = Client()
+    path = checkout_path(member_client, retry)
+    with commit():
+        browser.post(path, CARD)
+    retry.refresh_from_db()
+    invoice.refresh_from_db()
+    assert retry.status == Payment.Status.PAID and invoice.status == Invoice.Status.PAID
+
+
 def test_cancelling_an_attempt_the_gateway_reports_paid_pays_it_instead(member_client, invoice, commit):
     held = RecordingAdapter(lambda request: (503, "busy"))
     with mounted(delivery.http, settings.SANDBOX_NOTIFY_URL, held):  # the notification is lost

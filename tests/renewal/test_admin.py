@@ -209,16 +209,16 @@ def test_seminar_export_csv(staff_client, sato):
     assert body.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
     assert rows[0][:3] == ["学会・セミナーID", "学会・セミナー名", "主催者"]
-    assert rows[0][-3:] == ["セッション数", "申込数", "参加済数"]
+    assert rows[0][-4:] == ["セッション数", "申込数", "参加済数", "出席数(申込なし)"]
     assert rows[1][1].startswith("'=")
-    assert rows[1][-3:] == ["1", "1", "1"]
+    assert rows[1][-4:] == ["1", "1", "1", "0"]
 
 
 def test_seminar_page_shows_session_ids_for_the_import(staff_client):
     seminar = make_seminar(sessions=2)
     body = page(staff_client.get(reverse(f"{SEMINARS}:inspect", args=[seminar.pk])))
     for session in seminar.sessions.all():
-        assert f"<td>{session.pk}</td>" in body
+        assert f'<td class="session-id">{session.pk}</td>' in body
     assert "セッションID" in body and "出席者(受講履歴)" in body
 
 

@@ -139,10 +139,15 @@ def test_a_sheet_row_gives_the_credit_once_and_marks_the_registration(staff_user
 
     assert done.credited == {(sato.pk, session.pk), (suzuki.pk, session.pk)} and done.marked == {registration.pk}
     assert again.credited == set() and again.marked == set()
-    assert set(Credit.objects.values_list("member_id", "source")) == {(sato.pk, "import"), (suzuki.pk, "import")}
+    assert set(Credit.objects.values_list("member_id", "source", "import_job")) == {
+        (sato.pk, "import", 7),
+        (suzuki.pk, "import", 7),
+    }
     registration.refresh_from_db()
     assert registration.attended_at == done.at and registration.participation_format == "elearning"
-    assert entries(registration).get().data == {"via": "import", "import_job": 7, "row": 3}
+    assert registration.attended_import_job == 7  # what the import's undo unmarks
+    # The 参加形態 the sheet replaced, for the undo to put back.
+    assert entries(registration).get().data == {"via": "import", "import_job": 7, "row": 3, "format_before": "onsite"}
 
 
 # --- a credit only for a session held ------------------------------------------------------------

@@ -3,8 +3,8 @@
 import pytest
 from django.conf import settings
 
-from gateway_sandbox import services
-from gateway_sandbox.models import SandboxTrade
+from gateway_sandbox import delivery, services
+from gateway_sandbox.models import SandboxNotification, SandboxTrade
 
 from .helpers import CARD_FORM, checkout_path, parse_answer, path_of, pay_at_store, pay_by_card
 
@@ -68,3 +68,33 @@ def test_a_captured_card_trade_is_voided_the_same_day(client, commit, notify):
     assert "ErrCode" not in call(client, "AlterTran.idPass", trade, JobCd="VOID")
     trade.refresh_from_db()
     assert trade.status == "VOID" and trade.job_cd == "VOID"
+
+
+def test_as_a_separate_site_the_void_s_notification_is_sent_after_the_answer(
+    client, commit, notify, settings, monkeypatch
+):
+    """`make run`: the shop asks for the void holding its attempt's lock, which handling the
+    notification needs; sent within the call, the notification would wait for that very call."""
+    settings.SANDBOX_NOTIFY_AFTER_ANSWER = True
+    later = []
+    monkeypatch.setattr(delivery, "_in_background", lambda send, *, name: later.append(send))
+    path = checkout_path(method="credit")
+    assert client.get(path).status_code == 200
+    trade = SandboxTrade.objects.get()
+
+    with commit():
+        answer = call(client, "AlterTran.idPass", trade, JobCd="VOID")
+
+    assert "ErrCode" not in answer
+    assert notify.forms() == []  # answered; nothing sent yet
+    [send] = later
+    send()
+    assert [form["Status"] for form in notify.forms()] == ["VOID"]
+    assert SandboxNotification.objects.get().delivered_at is not None
+
+
+def test_checkout_notifications_are_sent_at_once_also_as_a_separate_site(client, commit, notify, settings):
+    """The member's browser waits for the checkout's outcome; nobody holds a lock of the shop's."""
+    settings.SANDBOX_NOTIFY_AFTER_ANSWER = True
+    pay_by_card(client, commit)
+    assert [form["Status"] for form in notify.forms()] == ["CAPTURE"]

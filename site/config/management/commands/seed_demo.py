@@ -51,18 +51,19 @@ class Command(BaseCommand):
         self.print_logins()
 
     def print_logins(self):
+        site = settings.SITE_URL
         last_demo_number = FIRST_DEMO_NUMBER + len(DEMO_MEMBERS) - 1
         self.stdout.write(
             "\n管理画面のデモ担当者(事務局・編集者):\n"
-            f"  事務局      http://127.0.0.1:8000/admin/         ユーザー名 {DEMO_STAFF_USERNAME}  パスワード {DEMO_STAFF_PASSWORD}\n"
-            f"  編集者      http://127.0.0.1:8000/admin/         ユーザー名 {DEMO_EDITOR_USERNAME}  パスワード {DEMO_EDITOR_PASSWORD}\n"
+            f"  事務局      {site}/admin/         ユーザー名 {DEMO_STAFF_USERNAME}  パスワード {DEMO_STAFF_PASSWORD}\n"
+            f"  編集者      {site}/admin/         ユーザー名 {DEMO_EDITOR_USERNAME}  パスワード {DEMO_EDITOR_PASSWORD}\n"
             f"  (デモ会員 {len(DEMO_MEMBERS)} 名: 会員番号 {FIRST_DEMO_NUMBER:07d}〜{last_demo_number:07d}、パスワード未設定)\n"
             "  管理画面は2段階認証です。初めてのログインでQRコードが表示されるので、スマートフォンの認証アプリ\n"
             "  (Google Authenticator など)で読み取り、表示された6桁の数字を入力してください(リカバリーコードを控えます)。"
         )
         self.stdout.write(
             "\nデモのログイン情報:\n"
-            f"  会員ページ  http://127.0.0.1:8000/member/login  会員番号 {DEMO_MEMBER_NUMBER}  パスワード {DEMO_MEMBER_PASSWORD}\n"
-            f"  ゲスト      http://127.0.0.1:8000/member/login  ゲストユーザー番号 {DEMO_GUEST_NUMBER}  パスワード {DEMO_GUEST_PASSWORD}\n"
-            f"  管理画面    http://127.0.0.1:8000/admin/         ユーザー名 {DEMO_ADMIN_USERNAME}  パスワード {DEMO_ADMIN_PASSWORD}\n"
+            f"  会員ページ  {site}/member/login  会員番号 {DEMO_MEMBER_NUMBER}  パスワード {DEMO_MEMBER_PASSWORD}\n"
+            f"  ゲスト      {site}/member/login  ゲストユーザー番号 {DEMO_GUEST_NUMBER}  パスワード {DEMO_GUEST_PASSWORD}\n"
+            f"  管理画面    {site}/admin/         ユーザー名 {DEMO_ADMIN_USERNAME}  パスワード {DEMO_ADMIN_PASSWORD}\n"
         )

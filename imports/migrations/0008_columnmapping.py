@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('imports', '0006_importjob_heartbeat'),
+        ('imports', '0007_importjob_undo'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
