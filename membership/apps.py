@@ -6,4 +6,4 @@ class MembershipConfig(AppConfig):
     verbose_name = "会員"
 
     def ready(self):
-        from . import menu  # noqa: F401  registers the members-area entries of this app
+        from . import dashboard, menu  # noqa: F401  register the members-area entries and panels of this app

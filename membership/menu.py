@@ -3,9 +3,9 @@
 from django.conf import settings
 from django.urls import reverse
 
-from .applications import KIND_URL_NAMES, pending_application
-from .billing.dues import unpaid_dues
-from .models import Member
+from .applications import KIND_URL_NAMES
+from .dashboard import request_pending_application, request_unpaid_invoices
+from .models import Invoice, Member
 from .shell import DashboardNotice, dashboard_notice, register_menu_entry
 
 register_menu_entry("ダッシュボード", "member:dashboard", order=0, guests=True)
@@ -49,7 +49,8 @@ def unpaid_dues_notice(request):
     member = request.user.member_profile
     if member is None:
         return
-    years = sorted(unpaid_dues(member).values_list("fiscal_year", flat=True))
+    unpaid = request_unpaid_invoices(request, member)
+    years = sorted({invoice.fiscal_year for invoice in unpaid if invoice.category == Invoice.Category.DUES})
     if years:
         listed = "、".join(f"{year}年度" for year in years)
         yield DashboardNotice(
@@ -75,7 +76,7 @@ def password_age_notice(request):
 @dashboard_notice
 def pending_application_notice(request):
     member = request.user.member_profile
-    application = pending_application(member) if member is not None else None
+    application = request_pending_application(request, member) if member is not None else None
     if application is None:
         return
     if application.state == application.State.SUBMITTED:

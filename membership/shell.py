@@ -1,11 +1,15 @@
 """The members-area shell: the access rule of every members-area page (``members_area``), and
-the menu and the dashboard notices, as registries.
+the menu, the dashboard notices, the dashboard panels and the applications in progress, as
+registries.
 
-Each app adds its own menu entries and dashboard notices (in its ``AppConfig.ready`` or a
-module imported from it), so a later feature plugs in without editing the shell, and the
-menu never links to a page that does not exist.
+Each app adds its own menu entries, dashboard notices and panels (in its ``AppConfig.ready`` or
+a module imported from it), so a later feature plugs in without editing the shell, the menu
+never links to a page that does not exist, and the dashboard shows what a later app knows
+(certification, points, seminars) without membership importing it.
 """
 
+import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
 
@@ -72,6 +76,101 @@ def dashboard_notices(request):
     for provider in _notice_providers:
         notices.extend(provider(request) or ())
     return notices
+
+
+@dataclass(frozen=True)
+class DashboardPanel:
+    """One panel of the dashboard: a template and its context provider.
+
+    ``provider(request, member)`` returns the template's context (a dict, given to the template
+    as ``panel``), or None when the panel has nothing for this person. ``member`` is the
+    account's member profile, None for a guest account without one. ``guests``: whether guests
+    (非会員: no profile, or a profile of status 非会員(ゲスト)) see the panel at all.
+    """
+
+    name: str
+    template: str
+    order: int
+    provider: Callable
+    guests: bool = False
+
+
+@dataclass(frozen=True)
+class ShownPanel:
+    """A panel as the dashboard renders it: ``{% include template with panel=context %}``."""
+
+    name: str
+    template: str
+    context: dict
+
+
+@dataclass(frozen=True)
+class ApplicationInProgress:
+    """One line of the dashboard's 申請中の手続き: what was applied for, where it stands, its page."""
+
+    label: str
+    state: str
+    url: str
+    submitted_on: datetime.date | None = None
+    detail: str = ""
+
+
+_panels: dict[str, DashboardPanel] = {}
+_application_providers = []
+
+
+def dashboard_panel(name, *, template, order, guests=False):
+    """Decorator: ``provider(request, member)`` fills the panel ``name`` (see DashboardPanel)."""
+
+    def register(provider):
+        _panels[name] = DashboardPanel(name=name, template=template, order=order, provider=provider, guests=guests)
+        return provider
+
+    return register
+
+
+def request_cached(request, key, compute):
+    """``compute()`` once per request: the dashboard's notices and panels share what they read
+    (the unpaid invoices, the pending application, the credit evaluation) instead of asking twice."""
+    cache = request.__dict__.setdefault("_members_area_cache", {})
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
+
+
+def is_guest_account(request):
+    """A guest (非会員): an account without a member profile, or a profile of status 非会員(ゲスト)."""
+    member = request.user.member_profile
+    return member is None or member.is_guest
+
+
+def dashboard_panels(request):
+    """The panels this person sees, in order, each with its context (a constant number of
+    queries per panel, whatever the member's history)."""
+    member = request.user.member_profile
+    guest = is_guest_account(request)
+    shown = []
+    for panel in sorted(_panels.values(), key=lambda panel: panel.order):
+        if guest and not panel.guests:
+            continue
+        context = panel.provider(request, member)
+        if context is not None:
+            shown.append(ShownPanel(name=panel.name, template=panel.template, context=context))
+    return shown
+
+
+def application_in_progress(provider):
+    """Decorator: ``provider(request, member)`` returns an iterable of ApplicationInProgress."""
+    _application_providers.append(provider)
+    return provider
+
+
+def applications_in_progress(request, member):
+    """Every app's applications of ``member`` that are not finished yet."""
+    found = []
+    for provider in _application_providers:
+        found.extend(provider(request, member) or ())
+    return found
 
 
 def members_area(view=None, *, guests=False, guest_members=True):

@@ -8,13 +8,15 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import F, QuerySet, Sum, Value
-from django.db.models.functions import ExtractDay, ExtractMonth, ExtractYear
+from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Sum, Value, Window
+from django.db.models.functions import Coalesce, ExtractDay, ExtractMonth, ExtractYear, RowNumber
 from django.utils import timezone
 
 from core.dates import add_months
 
 from .models import Credit
+from .registrations import member_refusal, registration_refusal
+from .seminars import open_sessions
 
 # --- Evaluation: what the credits of the current cycle add up to (guide 9) --------------------
 #
@@ -57,6 +59,19 @@ class CategoryTotal:
     @property
     def counted(self):
         return min(self.earned, self.cap)
+
+    @property
+    def room(self):
+        """Points this category can still add to 総得点: none once it has reached its cap."""
+        return max(self.cap - self.earned, 0)
+
+    @property
+    def full(self):
+        return self.room == 0
+
+    def adds(self, points):
+        """What ``points`` more in this category add to 総得点: only up to the cap."""
+        return min(points, self.room)
 
 
 @dataclass(frozen=True)
@@ -133,20 +148,29 @@ def _evaluation(member_id, expires_on, earned_by_category, categories, required,
     )
 
 
-def evaluate(member, *, today=None):
-    """The member's Evaluation for the cycle ending on their certification expiry."""
+def evaluate(member, *, today=None, request=None):
+    """The member's Evaluation for the cycle ending on their certification expiry.
+
+    Two queries: the settings (read once per ``request`` when one is given), and the categories
+    with the member's points of the cycle summed in (a join restricted to this member's
+    credits of the cycle, which the index on Credit(member, earned_on) serves).
+    """
+    from .models import CreditCategory, RenewalSettings
+
     today = today or timezone.localdate()
-    categories, required, cycle_years = _rules()
-    cycle_start, cycle_end = cycle_of(member.certification_expires_on, cycle_years)
-    earned = {}
+    rules = RenewalSettings.load(request_or_site=request)
+    cycle_start, cycle_end = cycle_of(member.certification_expires_on, rules.cycle_years)
+    categories = CreditCategory.objects.order_by("sort_order", "pk")
     if cycle_start is not None:
-        earned = dict(
-            Credit.objects.filter(member=member, earned_on__gte=cycle_start, earned_on__lte=cycle_end)
-            .values_list("credit_category_id")
-            .annotate(points=Sum("points"))
-            .order_by()
+        in_cycle = Q(credits__member=member, credits__earned_on__gte=cycle_start, credits__earned_on__lte=cycle_end)
+        categories = categories.annotate(in_cycle=FilteredRelation("credits", condition=in_cycle)).annotate(
+            points=Sum("in_cycle__points")
         )
-    return _evaluation(member.pk, member.certification_expires_on, earned, categories, required, cycle_years, today)
+    categories = list(categories)
+    earned = {category.pk: getattr(category, "points", None) or 0 for category in categories}
+    return _evaluation(
+        member.pk, member.certification_expires_on, earned, categories, rules.required_points, rules.cycle_years, today
+    )
 
 
 def _date_key(expression, years=0):
@@ -199,3 +223,94 @@ def evaluate_many(members, *, today=None):
         )
         for member_id, expires_on in expiries.items()
     }
+
+
+# --- The way to renewal: open sessions that would close the gap (guide 9) ------------------------
+#
+# For a member short of the required points, each category with room under its cap lists the
+# sessions the member could apply for now (renewal.registrations decides who may apply for
+# what), held within the current cycle (a credit counts in the cycle of its date), soonest
+# first, each with the points it would add: its points up to the category's room. A category at
+# its cap gets no suggestions, since nothing more of it counts.
+
+SUGGESTIONS_PER_CATEGORY = 5
+
+
+@dataclass(frozen=True)
+class SuggestedSession:
+    session: object  # a Session with its seminar, ``session_date`` and ``live_count``
+    adds: int  # points it would add to 総得点, within the category's cap
+    closes_gap: bool  # attending it alone would meet the required points
+
+    @property
+    def beyond_cap(self):
+        """Points of the session that would not count (the category's cap)."""
+        return self.session.points - self.adds
+
+
+@dataclass(frozen=True)
+class CategoryWay:
+    category: CategoryTotal
+    sessions: tuple[SuggestedSession, ...]
+
+
+@dataclass(frozen=True)
+class WayToRenewal:
+    """What the member can do about a shortfall: a way per category with room, the full ones,
+    or why the member cannot apply for seminars now (``refusal``)."""
+
+    shortfall: int
+    ways: tuple[CategoryWay, ...]
+    full: tuple[CategoryTotal, ...]
+    refusal: str | None = None
+
+    @property
+    def any_session(self):
+        return any(way.sessions for way in self.ways)
+
+
+def way_to_renewal(*, member, evaluation, today=None, per_category=SUGGESTIONS_PER_CATEGORY):
+    """The WayToRenewal of a member short of points (None when eligible or without a cycle):
+    one query for every category's sessions, however many credits or open seminars there are."""
+    if not evaluation.has_cycle or evaluation.eligible:
+        return None
+    today = today or evaluation.today
+    with_room = [category for category in evaluation.categories if not category.full]
+    full = tuple(category for category in evaluation.categories if category.full)
+    refusal = member_refusal(member)
+    if refusal or not with_room:
+        return WayToRenewal(evaluation.shortfall, tuple(CategoryWay(c, ()) for c in with_room), full, refusal)
+
+    sessions = (
+        open_sessions(member=member, today=today)
+        .filter(credit_category_id__in=[category.category_id for category in with_room], points__gt=0)
+        .annotate(session_date=Coalesce("held_on", "seminar__starts_on"))
+        .filter(session_date__gte=evaluation.cycle_start, session_date__lte=evaluation.cycle_end, registered=False)
+        .filter(Q(capacity__isnull=True) | Q(capacity__gt=F("live_count")))
+        .exclude(Exists(Credit.objects.filter(member=member, session=OuterRef("pk"))))
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("credit_category_id")],
+                order_by=[F("session_date").asc(), F("seminar__starts_on").asc(), "seminar_id", "sort_order", "pk"],
+            )
+        )
+        .filter(rank__lte=per_category)
+    )
+    by_category = defaultdict(list)
+    for session in sorted(
+        sessions, key=lambda s: (s.session_date, s.seminar.starts_on, s.seminar_id, s.sort_order, s.pk)
+    ):
+        if registration_refusal(
+            member=member, session=session, today=today, live_count=session.live_count, registered=session.registered
+        ):
+            continue
+        by_category[session.credit_category_id].append(session)
+    ways = []
+    for category in with_room:
+        suggested = []
+        for session in by_category[category.category_id]:
+            adds = category.adds(session.points)
+            suggested.append(SuggestedSession(session=session, adds=adds, closes_gap=adds >= evaluation.shortfall))
+        ways.append(CategoryWay(category, tuple(suggested)))
+    return WayToRenewal(evaluation.shortfall, tuple(ways), full)

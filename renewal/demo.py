@@ -1,7 +1,7 @@
 """Demo rows of renewal for ``manage.py seed_demo`` (the project's command in config), after
 membership's: seminars (the guide's examples, dated around today) with the demo member's two
-registrations (one attended in the past, one upcoming), and two members due for renewal with
-their credits, one of whom has applied.
+registrations (one attended in the past, one upcoming) and two paper certificates, and two
+members due for renewal with their credits, one of whom has applied.
 
 Idempotent: seminars are found by title and left alone once there; registrations, credits
 and renewal applications are added only when missing.
@@ -52,6 +52,13 @@ SEMINARS = {
         "日本消化器内視鏡技師学会", "e-learning", 10, 60, -30, 60, False, True,
         [("上部消化器疾患の内視鏡診療と治療について (安佐市民病院 永田信二先生)", 2, MEDICAL, "医学講義", False, 0, None)],
     ),
+    "第16回 内視鏡機器講習会": (
+        "日本消化器内視鏡技師会", "大阪国際会議場", 55, 1, -7, 40, True, True,
+        [
+            ("内視鏡の構造と点検", 5, EQUIPMENT, None, False, 2000, 60),
+            ("処置具の取り扱い", 5, EQUIPMENT, None, False, 2000, 60),
+        ],
+    ),
     "第15回 内視鏡洗浄・消毒機器講習会": (
         "日本消化器内視鏡技師会", "東京ビッグサイト 会議棟", 14, 1, -40, -5, True, False,
         [
@@ -61,6 +68,13 @@ SEMINARS = {
     ),
 }  # fmt: skip
 
+# The demo member's paper attendance certificates entered by the secretariat (days ago): with the
+# attended 第89回 they fill 技師学会・研究会 to its cap, so the dashboard and 受講履歴ポイント照会
+# show a full category (not suggested) beside two with room (equipment, medical seminars).
+DEMO_CERTIFICATES = (
+    ("第88回日本消化器内視鏡技師学会(出席証明書)", ENGINEER, 10, 560),
+    ("九州支部 消化器内視鏡技師研究会(出席証明書)", MEDICAL, 6, 420),
+)
 PAST_SEMINAR = "第89回日本消化器内視鏡技師学会"
 UPCOMING_SEMINAR = "第82回近畿消化器内視鏡技師学会"
 
@@ -98,13 +112,24 @@ def ensure_demo_seminars(today=None):
                 capacity=capacity,
                 sort_order=order,
             )
-    _ensure_demo_registrations()
+    _ensure_demo_registrations(today)
 
 
-def _ensure_demo_registrations():
+def _ensure_demo_registrations(today):
     member = Member.objects.filter(member_number=DEMO_MEMBER_NUMBER).first()
     if member is None:
         return
+    for title, category, points, days_ago in DEMO_CERTIFICATES:
+        if not member.credits.filter(title=title).exists():
+            Credit.objects.create(
+                member=member,
+                credit_category=CreditCategory.objects.get(name=category),
+                points=points,
+                earned_on=today - datetime.timedelta(days=days_ago),
+                source=Credit.Source.CERTIFICATE,
+                title=title,
+                organizer="日本消化器内視鏡技師会",
+            )
     for title, attended in ((PAST_SEMINAR, True), (UPCOMING_SEMINAR, False)):
         session = Session.objects.filter(seminar__title=title).order_by("sort_order", "pk").first()
         if session is None or Registration.objects.filter(session=session, member=member).exists():
@@ -140,9 +165,7 @@ def ensure_demo_renewals(today=None):
         member.certification_expires_on = add_months(today, 4).replace(day=1) - datetime.timedelta(days=1)
         member.save(update_fields=["certification_expires_on"])
         for invoice in unpaid_dues(member):  # a member who renews has paid the dues
-            record_manual_payment(
-                invoice_id=invoice.pk, channel=Invoice.Channel.YUCHO, paid_on=today, notify=False
-            )
+            record_manual_payment(invoice_id=invoice.pk, channel=Invoice.Channel.YUCHO, paid_on=today, notify=False)
         for name, value in RENEWAL_POINTS.items():
             Credit.objects.create(
                 member=member,

@@ -45,7 +45,7 @@ def renewal_due_notice(request):
         return
     today = timezone.localdate()
     expires_on = member.certification_expires_on
-    opens_on = add_months(expires_on, -RenewalSettings.load().application_window_months)
+    opens_on = add_months(expires_on, -RenewalSettings.load(request_or_site=request).application_window_months)
     if not opens_on <= today <= expires_on:
         return
     applied = current_application(member).exists()
@@ -60,12 +60,12 @@ def renewal_due_notice(request):
 @dashboard_notice
 def credit_shortfall_notice(request):
     """Points short while the certification ends within 12 months: say how many, link to guide 9."""
-    from .credits import evaluate
+    from .dashboard import request_evaluation
 
     member = request.user.member_profile
     if member is None or member.certification_expires_on is None or member.status in NO_LONGER_MEMBERS:
         return
-    evaluation = evaluate(member, today=timezone.localdate())
+    evaluation = request_evaluation(request, member)
     if evaluation.expires_within_months(SHORTFALL_NOTICE_MONTHS) and not evaluation.eligible:
         yield DashboardNotice(
             message=f"更新に必要な点数が不足しています(あと{evaluation.shortfall}点)。",

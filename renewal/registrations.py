@@ -12,6 +12,8 @@ Views call these and show ``RegistrationError``'s message; they never write thes
 """
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.dates import fiscal_year_of
@@ -43,6 +45,25 @@ def allowed_formats(seminar):
     return formats
 
 
+def member_refusal(member):
+    """Why a member (not a guest) cannot apply for any session now, or None: only 正会員 may."""
+    if not member.is_guest and member.status != Member.Status.ACTIVE:
+        return f"正会員の方のみお申し込みいただけます(現在の会員ステータス: {member.get_status_display()})。"
+    return None
+
+
+def upcoming_registrations(*, member, today, limit):
+    """The member's next seminars: live registrations not attended yet whose session is today
+    or later (a session without its own date lasts as long as its seminar), soonest first,
+    with the session, seminar and fee invoice; at most ``limit`` rows, one query."""
+    still_to_come = Q(session__held_on__gte=today) | Q(session__held_on=None, session__seminar__ends_on__gte=today)
+    return list(
+        Registration.objects.filter(still_to_come, member=member, state=Registration.State.APPLIED, attended_at=None)
+        .select_related("session__seminar", "invoice")
+        .order_by(Coalesce("session__held_on", "session__seminar__starts_on"), "session__sort_order", "pk")[:limit]
+    )
+
+
 def registration_refusal(*, member, session, today=None, live_count=None, registered=None):
     """Why ``member`` cannot apply for ``session`` now (a Japanese sentence), or None.
 
@@ -54,8 +75,8 @@ def registration_refusal(*, member, session, today=None, live_count=None, regist
     if member.is_guest:
         if not session.guests_allowed:
             return "このセッションは会員の方のみお申し込みいただけます(非会員(ゲスト)の方は受講できません)。"
-    elif member.status != Member.Status.ACTIVE:
-        return f"正会員の方のみお申し込みいただけます(現在の会員ステータス: {member.get_status_display()})。"
+    elif refusal := member_refusal(member):
+        return refusal
     if not seminar.published:
         return "この学会・セミナーは公開されていません。"
     if today < seminar.application_opens_on:

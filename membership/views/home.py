@@ -1,16 +1,23 @@
-"""The dashboard, the notices (guide 10) and the way to the inquiry form (guide 16)."""
+"""The dashboard (its panels come from the shell's registry), the notices (guide 10) and the way
+to the inquiry form (guide 16)."""
 
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 
 from cms_pages.models import NoticePage, SocietySettings, help_pages, mark_members_only
 
-from ..shell import dashboard_notices, members_area
+from ..shell import dashboard_notices, dashboard_panels, members_area
 
 
 @members_area(guests=True)
 def dashboard(request):
-    return render(request, "membership/dashboard.html", {"notices": dashboard_notices(request)})
+    """Where the member stands: the notices that call to act, then every app's panels
+    (certification, points, unpaid invoices, seminars, applications, notices)."""
+    return render(
+        request,
+        "membership/dashboard.html",
+        {"notices": dashboard_notices(request), "panels": dashboard_panels(request)},
+    )
 
 
 @members_area(guests=True)

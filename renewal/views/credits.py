@@ -137,8 +137,10 @@ class CreditRow:
 @members_area(guest_members=False)
 @require_GET
 def credits(request):
-    """受講履歴ポイント照会."""
-    data = credit_page_data(request.user.member, request.GET)
+    """受講履歴ポイント照会, with the way to renewal for a member short of points."""
+    member = request.user.member
+    data = credit_page_data(member, request.GET)
+    data["way"] = credit_rules.way_to_renewal(member=member, evaluation=data["evaluation"], today=data["today"])
     return render(request, "renewal/credits.html", data)
 
 

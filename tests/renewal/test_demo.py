@@ -1,4 +1,5 @@
-"""seed_demo's seminars: some open now, a fee, a free e-learning, the demo member's history; twice is once."""
+"""seed_demo's seminars: some open now, a fee, a free e-learning, the demo member's history; twice is once;
+the demo member's dashboard and points page have something to show."""
 
 import pytest
 from django.core.management import call_command
@@ -24,7 +25,8 @@ def test_demo_seminars_and_the_demo_members_registrations(settings, client):
     registrations = Registration.objects.filter(member=member)
     assert registrations.count() == 2
     assert registrations.filter(attended_at__isnull=False).count() == 1
-    assert Credit.objects.filter(member=member).count() == 1
+    # The attended 第89回 and two paper certificates.
+    assert Credit.objects.filter(member=member).count() == 3
 
     client.force_login(member.user)
     page = client.get(reverse("renewal:seminars")).context["page_obj"]
@@ -49,3 +51,21 @@ def test_demo_guest_logs_in_and_sees_a_session_open_to_guests_at_the_guests_fee(
     open_rows = client.get(reverse("renewal:seminars")).context["page_obj"].object_list
     assert open_rows and all(session.guests_allowed for session in open_rows)
     assert any(session.fee == 6000 for session in open_rows)
+
+
+@pytest.mark.django_db
+def test_demo_member_has_a_meaningful_dashboard_and_a_way_to_renewal(settings, client):
+    seed(settings)
+    member = Member.objects.get(member_number=DEMO_MEMBER_NUMBER)
+    client.force_login(member.user)
+    body = client.get(reverse("member:dashboard")).content.decode()
+    assert '総得点</span><span class="dash-meter-value" id="points-total">26 / 50点' in body
+    assert '20 / 20点 <span class="dash-tag">上限</span>' in body  # 技師学会・研究会 at its cap
+    assert "未納 2件 合計 <strong>10,000円</strong>" in body
+    assert "第82回近畿消化器内視鏡技師学会" in body  # the seminar the member registered for
+
+    way = client.get(reverse("renewal:credits")).context["way"]
+    suggested = {category.category.name: [s.session.seminar.title for s in category.sessions] for category in way.ways}
+    assert suggested["機器講習会"] == ["第16回 内視鏡機器講習会", "第16回 内視鏡機器講習会"]
+    assert suggested["医学・その他セミナー"] == ["e-ラーニング_1 (医学講義)", "e-ラーニング_2 (医学講義)"]
+    assert [category.name for category in way.full] == ["技師学会・研究会"]  # 第91回 is open, but would add nothing
