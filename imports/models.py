@@ -141,3 +141,31 @@ class ImportJob(models.Model):
 
         kind = registry.get(self.kind)
         return kind.label if kind else self.kind
+
+
+class ColumnMapping(models.Model):
+    """A heading of staff's own sheets read as a column of an import (CiviCRM's saved mapping):
+    set once on a job's page (「列の対応付け」), used for every later file of that kind."""
+
+    kind = models.CharField("種類", max_length=50)
+    heading = models.CharField("ファイルの見出し", max_length=100)
+    column = models.CharField("取込の列", max_length=100)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="設定した人",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField("設定日時", default=timezone.now)
+
+    class Meta:
+        verbose_name = "列の対応付け"
+        verbose_name_plural = "列の対応付け"
+        ordering = ["kind", "column", "heading"]
+        default_permissions = ()
+        constraints = [models.UniqueConstraint(fields=["kind", "heading"], name="column_mapping_one_per_heading")]
+
+    def __str__(self):
+        return f"{self.heading} → {self.column}"

@@ -4,7 +4,13 @@ A kind is a subclass of ``ImportKind`` registered with ``@register``. It names a
 django-import-export ``Resource`` whose fields (``ImportField``) carry the Japanese column
 headers, the widgets that clean each cell, and the documentation shown on the upload
 page. The framework reads the file, checks the header row, runs ``validate`` for the
-preview and ``validate`` + ``write`` (in one transaction) for the import. The preview sorts
+preview and ``validate`` + ``write`` (in one transaction) for the import.
+
+The header row (``read_headers``): headings staff mapped to columns (``column_mappings``) are
+read as those columns; a required column must be there; an optional one may be left out (read
+as blank unless the kind says otherwise); a kind's ``extra_columns`` (e.g. 氏名, checked
+against the member) are read when present; any other column is read past and listed on the
+preview. A title above the headings is skipped (``find_header_row``). The preview sorts
 rows into classes: 新規 / 更新 / 変更なし / エラー unless the kind declares its own
 ``outcomes`` (see ``report.Outcome``).
 
@@ -23,9 +29,12 @@ from django import forms
 from import_export.fields import Field
 
 from . import sheets
-from .readers import EXAMPLE_MARK
+from .readers import EXAMPLE_MARK, normalize_header
 from .report import DEFAULT_OUTCOMES, NEW, UPDATED, ImportReport
 from .widgets import CellError, cell_text
+
+# Rows below the first one searched for the headings when the first row is a title.
+HEADER_LOOK_AHEAD = 10
 
 
 class ImportField(Field):
@@ -141,43 +150,99 @@ class ImportKind:
             if option.name in (options or {})
         ]
 
+    # Headings the kind reads besides its fields, when a sheet has them (e.g. 氏名 to check the
+    # member a row names): "known optional" columns, neither required nor ignored.
+    extra_columns = ()
+    # What an optional column left out of the file means (shown on the preview).
+    absent_note = "空欄として読みます"
+
+    def read_headers(self, table, report):
+        """Apply the headings staff mapped to columns (``column_mappings``), note in ``report``
+        which headings are read as which column and which are ignored; return ``check_headers``."""
+        from .column_mappings import apply_mappings, mappings_of
+
+        saved = mappings_of(self)
+        self.find_header_row(table, report, saved)
+        report.sheet_headings = [header for header in table.headers if header]
+        table.headers, report.mapped_columns = apply_mappings(self, table.headers, saved)
+        report.ignored_columns = self.ignored_columns(table.headers)
+        report.absent_columns = [header for header in self.headers() if header not in table.headers]
+        return self.check_headers(table.headers)
+
+    def find_header_row(self, table, report, saved, look_ahead=HEADER_LOOK_AHEAD):
+        """A sheet with a title above its headings (「第91回 技師学会 受付名簿」): when the first
+        row lacks required columns and one of the next rows has them all, that row is the header."""
+        from .column_mappings import apply_mappings
+
+        if not self.missing_columns(apply_mappings(self, table.headers, saved)[0]):
+            return
+        for position, (number, cells) in enumerate(table.rows[:look_ahead]):
+            headers = [normalize_header(cell) for cell in cells]
+            if not self.missing_columns(apply_mappings(self, headers, saved)[0]):
+                while headers and not headers[-1]:
+                    headers.pop()
+                table.headers, table.rows = headers, table.rows[position + 1 :]
+                report.total_rows = len(table.rows)
+                report.header_row = number
+                return
+
+    def known_columns(self):
+        return [*self.headers(), *self.extra_columns]
+
+    def ignored_columns(self, headers):
+        """The headings of the file the import does not use (read past, listed on the preview)."""
+        known = set(self.known_columns())
+        return list(dict.fromkeys(header for header in headers if header and header not in known))
+
+    def missing_columns(self, headers):
+        """The columns the file must have: the required ones (an optional column may be left out)."""
+        present = set(headers)
+        return [field.column_name for field in self.fields() if field.column_name not in present and _needs(field)]
+
     def check_headers(self, headers):
-        """One message naming the missing, unknown and repeated columns, or "" when right."""
-        expected = self.headers()
-        present = [header for header in headers if header]
-        missing = [header for header in expected if header not in present]
-        unknown = [header for header in present if header not in expected]
+        """One message naming the missing and repeated columns, or "" when the file can be read.
+
+        Columns the import does not use are no error (``ignored_columns``).
+        """
+        known = set(self.known_columns())
+        present = [header for header in headers if header in known]
+        missing = self.missing_columns(headers)
         repeated = sorted({header for header in present if present.count(header) > 1}, key=present.index)
-        if not (missing or unknown or repeated):
+        if not (missing or repeated):
             return ""
         parts = ["1行目の見出しがテンプレートと一致しません。"]
         if missing:
             parts.append(f"不足している列: {'、'.join(missing)}。")
-        if unknown:
-            parts.append(f"不明な列: {'、'.join(unknown)}。")
         if repeated:
             parts.append(f"重複している列: {'、'.join(repeated)}。")
-        parts.append("テンプレートをダウンロードして、見出しを同じにしてください(列の順番は自由です)。")
+        parts.append(
+            "テンプレートをダウンロードして見出しを同じにするか、「列の対応付け」でファイルの見出しに列を割り当ててください"
+            "(列の順番は自由です)。"
+        )
         return "".join(parts)
 
     # --- cleaning --------------------------------------------------------------------------
     def clean_rows(self, table, report, progress=None):
         """Yield ``(row_number, values, errors, cells)`` for every data row.
 
-        ``values`` maps each field's attribute to its cleaned value; ``errors`` is a list of
-        ``(column, message)``; ``cells`` maps a header to the raw cell (for the samples).
+        ``values`` maps each field's attribute to its cleaned value (a column the file leaves
+        out is read as blank); ``errors`` is a list of ``(column, message)``; ``cells`` is the
+        row's raw cells, in the order of ``table.headers``.
         """
         index = {header: position for position, header in enumerate(table.headers)}
-        plan = [
-            (index[field.column_name], field.attribute, field.column_name, field.widget.clean)
-            for field in self.fields()
-        ]
+        plan = []
+        absent = {}
+        for field in self.fields():
+            if field.column_name in index:
+                plan.append((index[field.column_name], field.attribute, field.column_name, field.widget.clean))
+            else:
+                absent[field.attribute] = field.widget.clean(None)
         width = len(table.headers)
         every = self.progress_every
         for count, (number, raw) in enumerate(table.rows, start=1):
             if len(raw) < width:
                 raw = list(raw) + [None] * (width - len(raw))
-            values = {}
+            values = dict(absent) if absent else {}
             errors = []
             for position, attribute, column, clean in plan:
                 try:
@@ -190,7 +255,7 @@ class ImportKind:
 
     def sample_cells(self, table, raw):
         index = {header: position for position, header in enumerate(table.headers)}
-        return [cell_text(raw[index[column]]) for column in self.sample_columns()]
+        return [cell_text(raw[index[column]]) if column in index else "" for column in self.sample_columns()]
 
     # --- to implement ----------------------------------------------------------------------
     def validate(self, table, report, progress=None):
@@ -245,6 +310,17 @@ class ImportKind:
 
     def add_template_sheets(self, workbook):
         """Sheets a kind adds to its XLSX template after 「記入方法」 (e.g. the sessions to import)."""
+
+
+def _needs(field):
+    """A column that must be in the file: required, or without a meaning for a blank cell."""
+    if field.required:
+        return True
+    try:
+        field.widget.clean(None)
+    except CellError:
+        return True
+    return False
 
 
 class Registry:

@@ -38,6 +38,8 @@ OUTCOME_LABELS = {outcome.key: outcome.label for outcome in DEFAULT_OUTCOMES}
 
 # A file-level problem (wrong headers, unreadable file) is reported once, on row 1.
 HEADER_ROW = 1
+# Warnings kept per job (rows to check, e.g. a name unlike the member's); all are counted.
+WARNINGS_KEPT = 1000
 
 
 def check_outcomes(outcomes):
@@ -68,6 +70,16 @@ class ImportReport:
         self.file_notes = []  # the framework's lines about the file (e.g. its example row left out), shown first
         self.header_error = ""
         self.total_rows = 0
+        # Rows imported but worth a look (``add_warning``): they never block the import.
+        self.warnings = []
+        self.warning_count = 0
+        # The header row as read (``ImportKind.read_headers``): every heading, the headings read
+        # as another column (staff's column mapping), those ignored, the optional columns absent.
+        self.sheet_headings = []
+        self.mapped_columns = []
+        self.ignored_columns = []
+        self.absent_columns = []
+        self.header_row = 1  # the row of the headings (a title may sit above them)
         # Set by the services before ``write``: which job is applied and who confirmed it
         # (a kind may record them in the history of the rows it changes).
         self.job_id = None
@@ -93,6 +105,11 @@ class ImportReport:
 
     def add_error(self, row, column, message):
         self.errors.append({"row": row, "column": column, "message": message})
+
+    def add_warning(self, row, column, message):
+        self.warning_count += 1
+        if len(self.warnings) < WARNINGS_KEPT:
+            self.warnings.append({"row": row, "column": column, "message": message})
 
     def fail_headers(self, message):
         self.header_error = message
@@ -122,4 +139,13 @@ class ImportReport:
             "columns": self.columns,
             "samples": self.samples,
             "errors": self.sorted_errors(),
+            "warnings": self.warnings,
+            "warning_count": self.warning_count,
+            "columns_read": {
+                "headings": self.sheet_headings,
+                "mapped": self.mapped_columns,
+                "ignored": self.ignored_columns,
+                "absent": self.absent_columns,
+                "header_row": self.header_row,
+            },
         }

@@ -34,12 +34,15 @@ def _prefecture():
     return PrefectureWidget(PREFECTURES)
 
 
-MEMBER_NUMBER_HELP = "先頭の0もそのまま入れてください(Excel では列を「文字列」にしてから入力してください)。"
+MEMBER_NUMBER_HELP = (
+    "先頭の0もそのまま入れてください。数字だけの番号で0が欠けていれば(Excel の数値のセル: 30002)、"
+    "0を補って照合します(0030002)。全角数字も使えます。"
+)
 
 
 def member_number_field(help_text=MEMBER_NUMBER_HELP, **kwargs):
-    """The 会員番号 column every kind matches members by: a required text cell (never a number,
-    or Excel drops the leading zeros)."""
+    """The 会員番号 column every kind matches members by: a required text cell. The kinds match
+    it through ``imports.member_lookup`` (Excel's dropped zeros put back, ``membership.member_numbers``)."""
     return ImportField(
         attribute="member_number",
         column_name="会員番号",
@@ -54,8 +57,8 @@ def member_number_field(help_text=MEMBER_NUMBER_HELP, **kwargs):
 class MemberResource(resources.ModelResource):
     member_number = member_number_field(
         example="0012345",
-        help_text="ログインIDになります。先頭の0もそのまま残ります。Excel では列を「文字列」にしてから入力してください"
-        "(数値にすると先頭の0が消え、ファイルから復元できません)。",
+        help_text="ログインIDになります。先頭の0もそのまま残ります。数字だけの番号で0が欠けていれば"
+        "(Excel の数値のセル: 12345)、0を補って 0012345 として照合・登録します。",
     )
     family_name = ImportField(
         attribute="family_name",

@@ -316,7 +316,7 @@ def _load(job):
     if table.example_rows:
         report.file_notes.append(example_rows_note(table.example_rows))
     ImportJob.objects.filter(pk=job.pk).update(total_rows=len(table), heartbeat_at=timezone.now())
-    header_error = kind.check_headers(table.headers)
+    header_error = kind.read_headers(table, report)
     if header_error:
         report.fail_headers(header_error)
     return kind, table, report

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import template_views, undo_views, views
+from . import mapping_views, template_views, undo_views, views
 
 app_name = "imports"
 
@@ -16,4 +16,5 @@ urlpatterns = [
     path("<int:pk>/cancel/", views.cancel, name="cancel"),
     path("<int:pk>/errors.csv", views.errors_csv, name="errors"),
     path("<int:pk>/undo/", undo_views.UndoView.as_view(), name="undo"),
+    path("<int:pk>/columns/", mapping_views.ColumnMappingView.as_view(), name="columns"),
 ]

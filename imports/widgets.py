@@ -86,7 +86,8 @@ class CodeWidget(TextWidget):
     """A number kept as text (member number, certification number): leading zeros stay.
 
     Full-width digits become half-width, like the login form does. A number cell from
-    Excel (12345) becomes "12345": zeros Excel has already dropped cannot be recovered.
+    Excel (12345) becomes "12345"; for member numbers, the kinds put the dropped zeros back when
+    they match them (``imports.member_lookup``), other codes stay as they are.
     """
 
     def __init__(self, max_length=20, required=False, label="番号", **kwargs):

@@ -12,6 +12,9 @@ Three ways in, one rule and one writer:
 
 The rule:
 
+- attendance is only for a session held: its date (``Session.date``) is today or before, in
+  Asia/Tokyo (``not_held_refusal``; the attendance import refuses such rows with it, staff's
+  marking is refused with it, and the writer refuses a credit for a later date);
 - a registration is marked attended only while it is live (申込済) and not attended yet, checked
   again under a row lock; a sheet may also record its 参加形態;
 - attendance gives the member the session's credit (its points, credit category and date) once
@@ -36,6 +39,7 @@ from typing import NamedTuple
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from wagtail.log_actions import get_active_log_context
 from wagtail.models import ModelLogEntry
@@ -80,13 +84,30 @@ class Marked:
     at: datetime.datetime | None = None  # the registrations' attended_at, the entries' timestamp
 
 
+def not_held_refusal(session_date, *, today=None):
+    """Why attendance at a session on ``session_date`` cannot be recorded yet (a Japanese
+    sentence), or '' once the day has come (Asia/Tokyo): a credit is only for a session held."""
+    today = today or timezone.localdate()
+    if session_date is not None and session_date > today:
+        return (
+            f"開催日({session_date:%Y/%m/%d})がまだ来ていないセッションです。参加済・受講履歴は開催日から登録できます"
+            "(開催日が違う場合は、セッションの開催日を直してください)。"
+        )
+    return ""
+
+
+def _held(today):
+    """Registrations of sessions held by ``today`` (Session.date: the session's day, else the seminar's)."""
+    return Q(session__held_on__lte=today) | Q(session__held_on=None, session__seminar__starts_on__lte=today)
+
+
 def attended_refusal(registration):
     """Why ``registration`` cannot be marked attended (a Japanese sentence), or ''."""
     if registration.state != Registration.State.APPLIED:
         return "取消された参加申込は参加済にできません。"
     if registration.attended_at is not None:
         return f"この参加申込は{timezone.localtime(registration.attended_at):%Y/%m/%d %H:%M}に参加済になっています。"
-    return ""
+    return not_held_refusal(registration.session.date)
 
 
 @transaction.atomic
@@ -128,7 +149,10 @@ def mark_attended_bulk(*, user, via=BULK, registration_ids=None, attendances=Non
 
 
 def award_credit(*, member, session, source):
-    """The member's credit for ``session``, created once. Returns (credit, created)."""
+    """The member's credit for ``session``, created once. Returns (credit, created).
+
+    A credit as a fact (set-up and repairs): the session's date is not checked. Attendance goes
+    through ``mark_attended`` / ``mark_attended_bulk``, which refuse a session not held yet."""
     credited = _award([(member.pk, session.pk)], source=source, now=timezone.now(), import_job=None)
     return Credit.objects.get(member=member, session=session), bool(credited)
 
@@ -148,7 +172,7 @@ def _record(items, *, user, via, sheet, import_job=None):
         items = kept
     source = Credit.Source.IMPORT if via == IMPORT else Credit.Source.ATTENDANCE
     pairs = [(item.member_id, item.session_id) for item in items]
-    credited = _award(pairs, source=source, now=now, import_job=import_job)
+    credited = _award(pairs, source=source, now=now, import_job=import_job, held_only=True)
     _log(items, found, credited, user=user, via=via, import_job=import_job, now=now)
     return Marked(credited=credited, marked=set(found), at=now)
 
@@ -160,14 +184,15 @@ def _chunks(items):
 
 
 def _mark(items, now, import_job=None):
-    """Lock the items' registrations, mark those still live and unattended; {id: (member id,
-    session id, 参加形態 before)}."""
+    """Lock the items' registrations, mark those still live, unattended and of a session held;
+    {id: (member id, session id, 参加形態 before)}."""
+    today = timezone.localdate(now)
     by_pk = {item.registration_id: item for item in items if item.registration_id is not None}
     found = {}
     for chunk in _chunks(sorted(by_pk)):
         rows = (
-            Registration.objects.select_for_update()
-            .filter(pk__in=chunk, state=Registration.State.APPLIED, attended_at=None)
+            Registration.objects.select_for_update(of=("self",))
+            .filter(_held(today), pk__in=chunk, state=Registration.State.APPLIED, attended_at=None)
             .order_by("pk")
             .values_list("pk", "member_id", "session_id", "participation_format")
         )
@@ -184,8 +209,9 @@ def _mark(items, now, import_job=None):
     return found
 
 
-def _award(pairs, *, source, now, import_job):
-    """Insert the credits of (member id, session id) ``pairs`` not there yet; the pairs inserted."""
+def _award(pairs, *, source, now, import_job, held_only=False):
+    """Insert the credits of (member id, session id) ``pairs`` not there yet; the pairs inserted.
+    ``held_only``: refuse them all (``AttendanceError``) if a session's date has not come yet."""
     pairs = list(dict.fromkeys(pairs))
     if not pairs:
         return set()
@@ -195,9 +221,13 @@ def _award(pairs, *, source, now, import_job):
             "pk", "credit_category_id", "points", "held_on", "seminar__starts_on"
         ):
             sessions[pk] = (category_id, points, held_on or starts_on)  # Session.date
+    today = timezone.localdate(now)
     rows = []
     for member_id, session_id in pairs:
         category_id, points, earned_on = sessions[session_id]
+        refusal = not_held_refusal(earned_on, today=today) if held_only else ""
+        if refusal:  # the callers check first; a session's date changed meanwhile
+            raise AttendanceError(refusal)
         rows.append(
             {
                 "member_id": member_id,

@@ -1,6 +1,10 @@
 """Attendance sheets (出席者取込): who attended which session, as credits (受講履歴).
 
-One row is one member at one session: 会員番号, セッションID and optionally 参加形態.
+One row is one member at one session: 会員番号, セッションID and optionally 参加形態. Other
+columns are read past (the 参加申込 export, a reception sheet's No / 所属), except a name or
+furigana column (氏名, フリガナ, 氏名(姓) ...): that is checked against the member the number
+matched, and a row whose name is another person's gets a warning (``imports.name_check``).
+Member numbers are matched through ``imports.member_lookup`` (``30002`` is member 0030002).
 
 The key. A session is named by its セッションID alone (shown on the seminar's page in the
 admin and in the 参加申込 export): one number, unambiguous, and unchanged when staff rename
@@ -16,8 +20,11 @@ Classes of rows:
   marked (no second credit);
 - 登録済: the credit exists (and the registration, if any, is attended): nothing changes.
   Importing the same sheet again gives only 登録済 rows;
-- エラー: unknown member number, unknown session id, a malformed cell, or the same member and
-  session on two rows of the sheet. Any error blocks the import: all rows or nothing.
+- エラー: unknown member number (naming the member it probably is when only leading zeros
+  differ), unknown session id, a session not held yet (its date after today, Asia/Tokyo: renewal's
+  rule, ``attendance.not_held_refusal``; staff correct the date or import later), a malformed
+  cell, or the same member and session on two rows of the sheet. Any error blocks the import:
+  all rows or nothing.
 
 参加形態 (会場 / eラーニング, optional) is recorded on the registration marked attended; rows
 without a registration ignore it.
@@ -41,6 +48,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from import_export import resources
 from import_export.widgets import Widget
 
@@ -48,13 +56,17 @@ from membership.models import Member
 from renewal import attendance
 from renewal.models import Credit, Registration, Session
 
+from .. import name_check
+from ..loading import chunks
+from ..member_lookup import MemberLookup, probable_text
+from ..name_check import NameColumns
 from ..registry import ImportField, ImportKind, register
 from ..report import ERROR, NEW, UNCHANGED, UPDATED, Outcome
 from ..resources import member_number_field
+from ..services import ImportJobError
 from ..widgets import REQUIRED_MESSAGE, CellError, ChoiceLabelWidget, cell_text
 from . import attendance_template
 from .attendance_undo import AttendanceUndo
-from .members import chunks, preload
 
 ATTEND = "attend"  # credit exists, registration to mark attended
 KNOWN = "known"
@@ -146,7 +158,9 @@ class AttendanceImport(AttendanceUndo, ImportKind):
         "セッションはセッションIDで指定します。参加申込のある会員は、その参加申込も参加済にします。"
     )
     notes = (
-        "1行目に見出し(テンプレートと同じ列名)、2行目から1行に1人・1セッションを入れてください。列の順番は自由です。",
+        "1行目に見出し(テンプレートと同じ列名)、2行目から1行に1人・1セッションを入れてください。列の順番は自由です。"
+        "テンプレートにない列(No・所属など)は読み飛ばします。氏名・フリガナの列があれば会員の登録と照らし合わせ、"
+        "違う行を「確認してください」に表示します。",
         "CSV は UTF-8(BOM 付きでも可)か Shift_JIS(Excel の「CSV(コンマ区切り)」)、または Excel ブック(.xlsx)の最初のシート。",
         "セッションIDは、管理画面の「学会・セミナー」で学会・セミナーを開くと、セッション一覧の左端に表示されます。"
         "参加申込の一覧をエクスポートしたファイルにも「セッションID」列があり、そのまま使えます"
@@ -155,15 +169,17 @@ class AttendanceImport(AttendanceUndo, ImportKind):
         "開催されたセッションのセッションIDが並んでいます。",
         "参加申込のある会員を入れたファイル(会員番号・氏名・セッションID・参加形態)は、学会・セミナーの詳細画面の"
         "セッション一覧の「出席者シート」からダウンロードできます。欠席した会員の行を削除して取り込んでください"
-        "(氏名の列は確認用で、取込では使いません)。",
+        "(氏名の列は確認用です。会員の登録と違う行は「確認してください」に表示しますが、取込には影響しません)。",
         "受講履歴のない会員には、そのセッションの点数・更新条件集計種別・開催日で受講履歴を登録します(新規)。"
         "参加申込のある会員は、その参加申込も参加済にします。",
         "同じセッションの受講履歴がすでにある行は「登録済」で、何も変わりません。同じファイルをもう一度取り込んでも変わりません。",
+        "開催日がまだ来ていないセッションの行はエラーです(開催日が違う場合は、セッションの開催日を直してください)。",
         "エラー(存在しない会員番号・セッションID、同じ会員とセッションの行が2行以上、形式の誤り)が1件でもあると取り込めません。"
         "全件そろって取り込むか、何も変更しないかのどちらかです。",
     )
     detail_column = DETAIL_COLUMN
     preview_columns = ("会員番号", "セッションID", "参加形態")
+    extra_columns = name_check.HEADINGS
 
     # --- validation ------------------------------------------------------------------------
     def validate(self, table, report, progress=None):
@@ -171,24 +187,31 @@ class AttendanceImport(AttendanceUndo, ImportKind):
         numbers = {values["member_number"] for _n, values, _e, _r in rows if values.get("member_number")}
         session_ids = {values["session_id"] for _n, values, _e, _r in rows if values.get("session_id")}
 
-        members = {
-            row["member_number"]: row["id"]
-            for row in preload(Member.objects.all(), "member_number", numbers, columns=["id", "member_number"])
-        }
+        names = NameColumns(table.headers)
+        members = MemberLookup(
+            numbers, queryset=Member.objects.all(), columns=["id", *(name_check.MEMBER_COLUMNS if names else ())]
+        )
         sessions = self.load_sessions(session_ids)
         credited = self.credited(sessions)
         registrations = self.live_registrations(sessions)
+        today = timezone.localdate()
+        not_held = {pk: attendance.not_held_refusal(session["date"], today=today) for pk, session in sessions.items()}
 
         plan = AttendancePlan(table=table)
         first_row = {}
         for number, values, errors, raw in rows:
             member_number, session_id = values.get("member_number"), values.get("session_id")
-            member_id = members.get(member_number) if member_number else None
+            member = members.get(member_number) if member_number else None
+            member_id = member["id"] if member else None
             session = sessions.get(session_id) if session_id else None
-            if member_number and member_id is None:
-                errors.append(("会員番号", f"会員番号 {member_number} の会員が見つかりません。"))
+            if member_number and member is None:
+                errors.append(("会員番号", self.not_found(member_number, members.probably(member_number))))
             if session_id and session is None:
                 errors.append(("セッションID", f"セッションID {session_id} のセッションがありません。"))
+            if session and not_held[session_id]:
+                errors.append(
+                    ("セッションID", f"セッションID {session_id}({session['label']}): {not_held[session_id]}")
+                )
             participation_format = values.get("participation_format")
             if session and participation_format and not self.format_offered(session, participation_format):
                 label = Registration.Format(participation_format).label
@@ -204,6 +227,9 @@ class AttendanceImport(AttendanceUndo, ImportKind):
                 for column, message in errors:
                     report.add_error(number, column, message)
                 continue
+            warnings = names.check(raw, member) if names else ()
+            for column, message in warnings:
+                report.add_warning(number, column, message)
             registration = registrations.get((member_id, session_id))
             to_mark = registration is not None and registration[1] is None
             label = session["label"]
@@ -218,6 +244,8 @@ class AttendanceImport(AttendanceUndo, ImportKind):
             else:
                 detail = f"{label}の受講履歴は登録済です"
                 outcome = KNOWN
+            if warnings:
+                detail += "(氏名を確認してください)"
             if outcome != KNOWN:
                 item = attendance.Attendance(
                     member_id,
@@ -229,7 +257,19 @@ class AttendanceImport(AttendanceUndo, ImportKind):
                 )
                 plan.rows.append((number, raw, outcome, item))
             report.add(outcome, number, self.cells(table, raw, detail) if report.wants_sample(outcome) else ())
+        if members.note():
+            report.notes.append(members.note())
         return plan
+
+    @staticmethod
+    def not_found(member_number, probable):
+        message = f"会員番号 {member_number} の会員が見つかりません。"
+        if probable is not None:
+            message += (
+                f"先頭の0だけが違う会員 {probable_text(probable)}がいます。"
+                f"その会員なら会員番号を {probable['member_number']} にしてください。"
+            )
+        return message
 
     @staticmethod
     def format_offered(session, participation_format):
@@ -243,9 +283,19 @@ class AttendanceImport(AttendanceUndo, ImportKind):
             for row in (
                 Session.objects.filter(pk__in=chunk)
                 .order_by()
-                .values("id", "title", "points", "seminar__title", "seminar__onsite", "seminar__elearning")
+                .values(
+                    "id",
+                    "title",
+                    "points",
+                    "held_on",
+                    "seminar__starts_on",
+                    "seminar__title",
+                    "seminar__onsite",
+                    "seminar__elearning",
+                )
             ):
                 row["label"] = f"{row['seminar__title']} {row['title']}"
+                row["date"] = row["held_on"] or row["seminar__starts_on"]  # Session.date
                 sessions[row["id"]] = row
         return sessions
 
@@ -274,12 +324,15 @@ class AttendanceImport(AttendanceUndo, ImportKind):
         if not plan.rows:
             return
         user = get_user_model().objects.filter(pk=report.user_id).first() if report.user_id else None
-        done = attendance.mark_attended_bulk(
-            attendances=[item for _number, _raw, _outcome, item in plan.rows],
-            user=user,
-            via=attendance.IMPORT,
-            import_job=report.job_id,
-        )
+        try:
+            done = attendance.mark_attended_bulk(
+                attendances=[item for _number, _raw, _outcome, item in plan.rows],
+                user=user,
+                via=attendance.IMPORT,
+                import_job=report.job_id,
+            )
+        except attendance.AttendanceError as error:  # a session's date moved after the check
+            raise ImportJobError(f"{error}何も取り込んでいません。もう一度アップロードしてください。") from error
         for number, raw, outcome, item in plan.rows:
             marked = item.registration_id in done.marked
             if outcome == NEW and (item.member_id, item.session_id) not in done.credited:

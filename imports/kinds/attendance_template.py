@@ -9,8 +9,8 @@ instead of opening each seminar.
 The pre-filled sheet (``imports:attendance_template``, linked from the seminar's page in the
 admin): one row per live registration (申込済) of the session, by member number: 会員番号,
 氏名 (for reading: which row is whom), セッションID and 参加形態 (the registration's). Staff
-delete the rows of those who did not come and upload the rest. 氏名 is not a column of the
-import: the import must ignore it (it ignores columns it does not use).
+delete the rows of those who did not come and upload the rest. 氏名 is not a column the import
+writes: it checks it against the member of the row (a warning when it differs, ``name_check``).
 """
 
 import datetime
@@ -29,7 +29,8 @@ PREFILLED_NOTES = (
     "このファイルには、セッションに参加申込のある会員(申込済)を会員番号順に入れてあります。",
     "欠席した会員の行を削除してから、「取込」の「出席者(受講履歴)」でアップロードしてください。"
     "申込のない出席者は行を足してください(会員番号とセッションID)。",
-    "氏名の列は確認用です。取込では使いません(変更しても受講履歴には影響しません)。",
+    "氏名の列は確認用です。会員番号の会員の氏名と違う行は、取込の確認画面の「確認してください」に表示します"
+    "(受講履歴には影響しません)。",
     "参加形態は参加申込の内容です。実際と違う場合は 会場 または eラーニング に直してください。",
 )
 

@@ -9,7 +9,7 @@ from django.db.models import Q
 
 from membership.models import Invoice, Payment
 
-from .members import chunks
+from ..loading import chunks
 
 MATCHED = "matched"
 NOT_FOUND = "not_found"
@@ -56,6 +56,7 @@ class BankTransferPlan:
     table: object = None
     payments: list = field(default_factory=list)  # PlannedPayment, in file order
     file_total: int = 0  # yen over the rows without errors
+    notes: list = field(default_factory=list)  # lines for the preview after the totals
 
 
 def describe(invoice):

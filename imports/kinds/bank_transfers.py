@@ -16,6 +16,9 @@ unless 請求区分 says otherwise); cancelled invoices are ignored:
    paid twice, staff check) → 入金済; exempt (免除) → 該当なし;
 5. otherwise (no such member, no invoice) → 該当なし.
 
+Members are found through ``imports.member_lookup`` (``30002`` is member 0030002); a number
+differing from a member's only by leading zeros is 該当なし naming that member.
+
 A 照合済 invoice with a convenience-store payment waiting (コンビニ支払待ち) becomes
 コンビニ支払待ちあり: the member has store numbers and may still pay there, so staff decide.
 
@@ -72,6 +75,9 @@ from membership.billing import invoices as paid_rule
 from membership.billing.invoices import ReceivedPayment
 from membership.models import Member
 
+from .. import name_check
+from ..member_lookup import MemberLookup, probable_text
+from ..name_check import NameColumns
 from ..registry import ConfirmOption, ImportKind, register
 from ..report import ERROR, UNCHANGED, UPDATED, Outcome
 from ..services import ImportJobError
@@ -94,7 +100,6 @@ from .bank_transfer_matching import (
 )
 from .bank_transfer_resource import BankTransferResource
 from .bank_transfer_undo import BankTransferUndo
-from .members import preload
 
 OUTCOMES = (
     Outcome(MATCHED, "照合済", UPDATED),
@@ -162,6 +167,7 @@ class BankTransferImport(BankTransferUndo, ImportKind):
     )
     notes = (
         "1行目に見出し(テンプレートと同じ列名)、2行目から1行に1件の入金を入れてください。列の順番は自由です。"
+        "テンプレートにない列は読み飛ばします。"
         "ゆうちょ・銀行の明細は、この形に並べ替えてから取り込んでください。",
         "CSV は UTF-8(BOM 付きでも可)か Shift_JIS(Excel の「CSV(コンマ区切り)」)、または Excel ブック(.xlsx)の最初のシート。",
         "年度を入れた行はその年度の請求と、年度が空欄の行はその請求区分の未納の請求のうち金額が一致する最も古い年度の請求と照合します。",
@@ -178,6 +184,7 @@ class BankTransferImport(BankTransferUndo, ImportKind):
         "過去の入金記録の移行ではチェックを外してください。もう一度取り込んだ明細(入金済の行)ではメールは送りません。",
     )
     confirm_options = (MAIL_OPTION,)
+    extra_columns = name_check.HEADINGS
     paid_action = PAID_ACTION  # the history entries the undo reads back
     detail_column = DETAIL_COLUMN
     preview_columns = ("会員番号", "入金日", "金額", "年度", "請求区分", "入金種別")
@@ -195,14 +202,14 @@ class BankTransferImport(BankTransferUndo, ImportKind):
                 numbers.add(values["member_number"])
             rows.append((number, values, errors, raw))
 
-        members = {}
-        with_email = set()
-        for row in preload(
-            Member.objects.all(), "member_number", numbers, columns=["id", "member_number", "user__email"]
-        ):
-            members[row["member_number"]] = row["id"]
-            if row["user__email"]:
-                with_email.add(row["id"])
+        names = NameColumns(table.headers)
+        lookup = MemberLookup(
+            numbers,
+            queryset=Member.objects.all(),
+            columns=["id", "user__email", *(name_check.MEMBER_COLUMNS if names else ())],
+        )
+        members = {number: row["id"] for number, row in lookup.found.items()}
+        with_email = {row["id"] for row in lookup.found.values() if row["user__email"]}
         ledger = load_invoices(members.values(), rows)
         number_column = table.headers.index("会員番号")
 
@@ -218,10 +225,16 @@ class BankTransferImport(BankTransferUndo, ImportKind):
             member_id = members.get(values["member_number"])
             if member_id is None:
                 detail = f"会員番号 {values['member_number']} の会員がいません。"
-                if isinstance(raw[number_column], (int, float)):
+                probable = lookup.probably(values["member_number"])
+                if probable is not None:
+                    detail += f"先頭の0だけが違う会員 {probable_text(probable)}がいます。会員番号を確認してください。"
+                elif isinstance(raw[number_column], (int, float)):
                     detail += "Excel で数値として保存すると先頭の0が消えます。列を「文字列」にしてください。"
                 matches.append((number, NOT_FOUND, None, detail, values, errors, raw))
                 continue
+            if names:
+                for column, message in names.check(raw, lookup.get(values["member_number"])):
+                    report.add_warning(number, column, message)
             outcome, invoice, detail = match(values, ledger.get(member_id, ()))
             if outcome == MATCHED:
                 first = first_row_of_invoice.setdefault(invoice["id"], number)
@@ -266,6 +279,8 @@ class BankTransferImport(BankTransferUndo, ImportKind):
                         has_email=invoice["member_id"] in with_email,
                     )
                 )
+        if lookup.note():
+            plan.notes.append(lookup.note())
         self.add_totals(report, plan)
         without_email = sum(1 for payment in plan.payments if not payment.has_email)
         if without_email:
@@ -279,6 +294,7 @@ class BankTransferImport(BankTransferUndo, ImportKind):
         report.notes = [
             f"照合済 {len(plan.payments):,}件の入金額の合計: {matched:,}円",
             f"ファイルの金額の合計(エラーの行を除く): {plan.file_total:,}円",
+            *plan.notes,
         ]
 
     # --- writing ---------------------------------------------------------------------------

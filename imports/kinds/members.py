@@ -1,6 +1,12 @@
 """Member-list import (会員名簿): migrating the member list from the old system.
 
-Rows are matched by member number. A new number creates an account (login id = member
+Rows are matched by member number, as ``imports.member_lookup`` matches it (Excel's dropped
+zeros put back: ``35002`` is member 0035002; a number stored before the width was fixed still
+matches as typed). A number that differs from a member's, or another new row's, only by leading
+zeros is refused with the member it probably is: never a second member. A known member whose
+name or furigana in the file is another person's (spelling variants aside) gets a warning. A
+column left out of the file keeps the known members' values (new members get a blank). A new
+number creates an account (login id = member
 number, the e-mail, kind "member", no usable password: imported members sign in for the
 first time through password reset) and its member profile; a known number updates the
 profile and the account's e-mail; a row equal to the database is left alone.
@@ -19,14 +25,16 @@ from dataclasses import dataclass, field
 from django.db.models.functions import Lower
 
 from membership.accounts import GUEST_LOGIN_ID
+from membership.member_numbers import member_number_digits, zeros_key
 from membership.members import EMAIL, write_imported_members
 from membership.models import Member, User
 
+from .. import name_check
+from ..loading import preload
+from ..member_lookup import MemberLookup, probable_text
 from ..registry import ImportKind, register
 from ..report import ERROR, NEW, UNCHANGED, UPDATED
 from ..resources import MemberResource
-
-QUERY_CHUNK = 2000
 
 # Required addresses by mailing address, as the member-details form has them.
 MAILING_REQUIRED = {
@@ -44,28 +52,12 @@ MAILING_MESSAGE = {
 }
 
 
-def chunks(items, size=QUERY_CHUNK):
-    items = list(items)
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def preload(queryset, key, keys, *, columns):
-    """The rows of ``queryset`` whose ``key`` is one of ``keys``, as dicts of ``columns``.
-
-    When the table is not much bigger than the file, one query reads it all (no long IN
-    lists to send and parse); otherwise the keys go in chunks of QUERY_CHUNK.
-    """
-    keys = set(keys)
-    if not keys:
-        return []
-    queryset = queryset.order_by()
-    if queryset.count() <= 2 * len(keys):
-        return [row for row in queryset.values(*columns) if row[key] in keys]
-    rows = []
-    for chunk in chunks(keys):
-        rows.extend(queryset.filter(**{f"{key}__in": chunk}).values(*columns))
-    return rows
+NAME_COLUMNS = {
+    name_check.FAMILY: "氏名(姓)",
+    name_check.GIVEN: "氏名(名)",
+    name_check.KANA_FAMILY: "フリガナ(姓)",
+    name_check.KANA_GIVEN: "フリガナ(名)",
+}
 
 
 @dataclass
@@ -87,16 +79,20 @@ class MemberImport(ImportKind):
         "登録済みの会員番号は会員情報を更新します。内容が同じ行は変更しません。"
     )
     notes = (
-        "1行目に見出し(テンプレートと同じ列名)、2行目から1行に1人を入れてください。列の順番は自由です。",
+        "1行目に見出し(テンプレートと同じ列名)、2行目から1行に1人を入れてください。列の順番は自由です。"
+        "テンプレートにない列は読み飛ばします。必須でない列は省略でき、省略した列は登録済みの会員では変更しません。",
         "CSV は UTF-8(BOM 付きでも可)か Shift_JIS(Excel の「CSV(コンマ区切り)」)、または Excel ブック(.xlsx)の最初のシート。",
-        "会員番号は文字列として扱います。先頭の0はファイルに入っている必要があります"
-        "(Excel で数値として保存すると 0012345 が 12345 になり、別の会員番号として登録されます)。",
+        "会員番号は文字列として扱います。数字だけの番号で先頭の0が欠けていれば(Excel で数値として保存すると"
+        " 0012345 が 12345 になります)、0を補って 0012345 として照合・登録します。登録済みの会員番号と先頭の0だけが"
+        "違う番号(00012345 など)は、新しい会員として登録せずエラーにします。",
+        "登録済みの会員の氏名・フリガナがファイルと違う行は「確認してください」に表示します(旧字体・異体字の違いは同じとみなします)。",
         "新しく登録した会員にはパスワードがありません。初回はログイン画面の「パスワードを忘れた方」から、"
         "会員番号と登録メールアドレスでパスワードを設定します。",
         "空欄のセルは空欄として取り込みます(既存の会員の値も消えます)。",
         "エラーが1件でもあると取り込めません。全件そろって取り込むか、何も変更しないかのどちらかです。",
     )
     preview_columns = ("会員番号", "氏名(姓)", "氏名(名)", "メールアドレス", "会員ステータス")
+    absent_note = "登録済みの会員ではその項目を変更しません。新しい会員では空欄です"
     # Not undoable: the import keeps no old values of the members it changed (only the first rows'
     # changes are in the report), and new members start logging in, paying and applying at once.
     not_undoable_reason = (
@@ -111,33 +107,43 @@ class MemberImport(ImportKind):
 
     # --- validation ------------------------------------------------------------------------
     def validate(self, table, report, progress=None):
-        rows = []
-        first_row_of_number = {}
-        first_row_of_email = {}
-        required_columns = {
-            choice: [(attribute, self.fields_by_attribute[attribute].column_name) for attribute in attributes]
-            for choice, attributes in MAILING_REQUIRED.items()
-        }
-        for number, values, errors, raw in self.clean_rows(table, report, progress):
-            mailing = values.get("mailing_address")
-            if mailing in required_columns:
-                failed = {column for column, _message in errors} if errors else ()
-                for attribute, column in required_columns[mailing]:
-                    if not values.get(attribute) and column not in failed:
-                        errors.append((column, MAILING_MESSAGE[mailing]))
+        rows = list(self.clean_rows(table, report, progress))
+        absent = [field.attribute for field in self.fields() if field.column_name not in table.headers]
+        numbers = set()
+        for _number, values, errors, _raw in rows:
             member_number = values.get("member_number")
             if member_number and GUEST_LOGIN_ID.fullmatch(member_number):
                 # A guest's number: importing it would turn that guest's account into a member's.
                 errors.append(
                     ("会員番号", f"{member_number} はゲストユーザー番号の形式です。会員番号として取り込めません。")
                 )
-                member_number = values["member_number"] = None
-            if member_number:
-                first = first_row_of_number.setdefault(member_number, number)
-                if first != number:
-                    errors.append(
-                        ("会員番号", f"会員番号 {member_number} がファイル内で重複しています({first}行目と同じ)。")
-                    )
+                values["member_number"] = None
+            elif member_number:
+                numbers.add(member_number)
+        members = MemberLookup(
+            numbers,
+            queryset=Member.objects.exclude(status=Member.Status.GUEST),  # guests' numbers are refused above
+            columns=["id", "user_id", *self.member_attributes, EMAIL],
+        )
+
+        checked = []
+        first_row_of_number = {}
+        first_row_of_email = {}
+        required_columns = {
+            choice: [(attribute, self.fields_by_attribute[attribute].column_name) for attribute in attributes]
+            for choice, attributes in MAILING_REQUIRED.items()
+        }
+        for number, values, errors, raw in rows:
+            current = self.match_number(number, values, errors, members, first_row_of_number)
+            if current is not None:
+                # A column the file leaves out keeps the member's value (a blank cell would clear it).
+                values.update((attribute, current[attribute]) for attribute in absent)
+            mailing = values.get("mailing_address")
+            if mailing in required_columns:
+                failed = {column for column, _message in errors} if errors else ()
+                for attribute, column in required_columns[mailing]:
+                    if not values.get(attribute) and column not in failed:
+                        errors.append((column, MAILING_MESSAGE[mailing]))
             email = values.get(EMAIL)
             if email:
                 first = first_row_of_email.setdefault(email.lower(), number)
@@ -145,16 +151,16 @@ class MemberImport(ImportKind):
                     errors.append(
                         ("メールアドレス", f"メールアドレスがファイル内で重複しています({first}行目と同じ)。")
                     )
-            rows.append((number, values, errors, raw))
-
-        existing = self.existing_members(first_row_of_number)
+            checked.append((number, values, errors, raw, current))
+        rows = checked
+        self.refuse_zero_variants(rows)
+        existing = {row["member_number"] for row in members.found.values()}
         other_accounts = self.non_member_accounts([n for n in first_row_of_number if n not in existing])
         email_owners = self.email_owners(first_row_of_email)
 
         plan = MemberPlan()
-        for number, values, errors, raw in rows:
+        for number, values, errors, raw, current in rows:
             member_number = values.get("member_number")
-            current = existing.get(member_number) if member_number else None
             if member_number and current is None and member_number in other_accounts:
                 errors.append(
                     ("会員番号", f"会員番号 {member_number} は会員以外のアカウントのログインIDとして使われています。")
@@ -179,6 +185,8 @@ class MemberImport(ImportKind):
                 plan.creates.append(values)
                 report.add(NEW, number, self.sample_cells(table, raw) if report.wants_sample(NEW) else ())
                 continue
+            for column, message in self.name_warnings(current, values):
+                report.add_warning(number, column, message)
             changed = [attribute for attribute, value in values.items() if current[attribute] != value]
             if not changed:
                 report.add(UNCHANGED, number, self.sample_cells(table, raw) if report.wants_sample(UNCHANGED) else ())
@@ -190,7 +198,79 @@ class MemberImport(ImportKind):
                 )
             else:
                 report.add(UPDATED, number, ())
+        if members.note():
+            report.notes.append(members.note())
         return plan
+
+    @staticmethod
+    def match_number(number, values, errors, members, first_row_of_number):
+        """The member a row's number names (its stored values), or None for a new member; sets
+        ``values["member_number"]`` to the number kept and refuses a number differing from a
+        member's, or from another new row's, only by leading zeros."""
+        typed = values.get("member_number")
+        if not typed:
+            return None
+        current = members.get(typed)
+        member_number = values["member_number"] = current["member_number"] if current else members.new_number(typed)
+        if current is None:
+            probable = members.probably(typed)
+            if probable is not None:
+                errors.append(
+                    (
+                        "会員番号",
+                        f"会員番号 {typed} は登録済みの会員 {probable_text(probable)}と先頭の0だけが違います。"
+                        f"同じ会員なら会員番号を {probable['member_number']} にしてください(新しい会員として登録しません)。",
+                    )
+                )
+                return None
+        first = first_row_of_number.setdefault(member_number, number)
+        if first != number:
+            errors.append(("会員番号", f"会員番号 {member_number} がファイル内で重複しています({first}行目と同じ)。"))
+        return current
+
+    @staticmethod
+    def refuse_zero_variants(rows):
+        """Two new numbers differing only by leading zeros (0037001, 00037001) are one member: the
+        row whose number is not in the fixed width (or the later one) is refused."""
+        width = member_number_digits()
+        new = {}  # number → first row
+        for number, values, _errors, _raw, current in rows:
+            if current is None and values.get("member_number"):
+                new.setdefault(values["member_number"], number)
+        if not any(len(n) != width and n.isdigit() and n.isascii() for n in new):
+            return  # the common case: every zeros key is of one number in the fixed width
+        by_key = {}
+        for member_number, number in sorted(new.items(), key=lambda item: (len(item[0]) != width, item[1])):
+            by_key.setdefault(zeros_key(member_number), (member_number, number))
+        errors_of = {number: errors for number, _values, errors, _raw, _current in rows}
+        for member_number, number in new.items():
+            kept, first = by_key.get(zeros_key(member_number), (member_number, number))
+            if kept != member_number and zeros_key(member_number) is not None:
+                errors_of[number].append(
+                    (
+                        "会員番号",
+                        f"会員番号 {member_number} は{first}行目の会員番号 {kept} と先頭の0だけが違います"
+                        "(同じ会員を2人として登録しません)。",
+                    )
+                )
+
+    @staticmethod
+    def name_warnings(current, values):
+        """A name or furigana unlike the member's (spelling variants aside): maybe another person's row."""
+        texts = {
+            name_check.FAMILY: values.get("family_name"),
+            name_check.GIVEN: values.get("given_name"),
+            name_check.KANA_FAMILY: values.get("family_name_kana"),
+            name_check.KANA_GIVEN: values.get("given_name_kana"),
+        }
+        return [
+            (
+                NAME_COLUMNS[part],
+                f"{NAME_COLUMNS[part]}「{text}」が会員 {current['member_number']} の登録({stored})と違います。"
+                "別の人の行でないか確認してください(取り込むと登録が変わります)。",
+            )
+            for part, text, stored in name_check.differences(current, texts)
+        ]
 
     def describe_changes(self, current, values, changed):
         out = []
@@ -199,14 +279,6 @@ class MemberImport(ImportKind):
             render = field_.widget.render
             out.append([field_.column_name, render(current[attribute]), render(values[attribute])])
         return out
-
-    def existing_members(self, member_numbers):
-        """Member number → the stored values of every imported column, plus ids (guests are not
-        members: their numbers are refused above)."""
-        columns = ["id", "user_id", *self.member_attributes, EMAIL]
-        members = Member.objects.exclude(status=Member.Status.GUEST)
-        rows = preload(members, "member_number", member_numbers, columns=columns)
-        return {row["member_number"]: row for row in rows}
 
     def non_member_accounts(self, login_ids):
         """Those login ids that an account without this member number already has (staff, guests)."""

@@ -337,6 +337,10 @@ TASKS = {"default": {"BACKEND": _TASK_BACKENDS[os.environ.get("TASKS_BACKEND", "
 # An import job whose process has not reported progress for this long lost it (killed worker):
 # it goes back to where staff can run it again or cancel it (imports/services.py).
 IMPORTS_LEASE_SECONDS = env_int("IMPORTS_LEASE_SECONDS", 600)
+# Member numbers are this many digits (0030002): an all-digit number typed shorter in a
+# spreadsheet (Excel drops the zeros: 30002) is padded with zeros (membership/member_numbers.py).
+# 0 turns the padding off. The members' login form never pads (the guide asks for the zeros).
+MEMBER_NUMBER_DIGITS = env_int("MEMBER_NUMBER_DIGITS", 7)
 
 # --- Language and time -----------------------------------------------------------------
 LANGUAGE_CODE = "ja"

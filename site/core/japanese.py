@@ -114,3 +114,35 @@ def lookup_postal_code(value):
 def to_katakana(text):
     """Hiragana turned into full-width katakana (for searching furigana typed either way)."""
     return "".join(chr(ord(ch) + 0x60) if "ぁ" <= ch <= "ゖ" else ch for ch in text)
+
+
+# Old (旧字体) and variant (異体字) forms in names → the common form, for comparing a name in a
+# spreadsheet with the stored one (髙橋 = 高橋, 﨑 = 崎). Only for comparing: names are stored
+# as written. CJK compatibility ideographs with a canonical form are already folded by NFKC.
+_NAME_VARIANTS = str.maketrans(
+    {
+        "髙": "高", "﨑": "崎", "嵜": "崎", "碕": "崎", "邊": "辺", "邉": "辺", "澤": "沢", "濱": "浜",
+        "濵": "浜", "齋": "斎", "齊": "斉", "廣": "広", "國": "国", "櫻": "桜", "實": "実", "惠": "恵",
+        "德": "徳", "榮": "栄", "藏": "蔵", "龍": "竜", "眞": "真", "壽": "寿", "與": "与", "會": "会",
+        "學": "学", "條": "条", "淺": "浅", "增": "増", "曾": "曽", "瀨": "瀬", "槇": "槙", "黑": "黒",
+        "冨": "富", "嶋": "島", "嶌": "島", "舘": "館", "峯": "峰", "桒": "桑", "栁": "柳", "彌": "弥",
+        "戶": "戸", "傳": "伝", "圓": "円", "邨": "村", "𠮷": "吉", "縣": "県", "藪": "薮", "籔": "薮",
+        "莊": "荘", "將": "将", "兒": "児", "萬": "万", "寳": "宝", "寶": "宝", "淵": "渕", "渊": "渕",
+        "檜": "桧", "槗": "橋", "ヶ": "ケ", "ヵ": "カ", "・": "",
+    }
+)  # fmt: skip
+_NAME_SPACES = str.maketrans("", "", " \u3000\t")
+
+
+def name_key(text):
+    """``text`` (a name) in a form for comparing, never for storing: NFKC, no spaces, and old or
+    variant kanji folded to the common form (髙橋 花子 = 高橋花子, 山﨑 = 山崎)."""
+    text = unicodedata.normalize("NFKC", text or "")
+    return text.translate(_NAME_SPACES).translate(_NAME_VARIANTS)
+
+
+def furigana_key(text):
+    """Furigana in a form for comparing: NFKC (half-width kana to full-width), hiragana as
+    katakana, no spaces (やまだ はなこ = ヤマダハナコ)."""
+    text = unicodedata.normalize("NFKC", text or "").translate(_NAME_SPACES)
+    return to_katakana(text).replace("ヶ", "ケ")

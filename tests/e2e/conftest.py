@@ -63,6 +63,9 @@ UNDO_STAFF_USERNAME = "jimukyoku-undo"
 UNDO_STAFF_PASSWORD = "Undo2026staff"
 UNDO_SEMINAR = "出席者取込の取消確認セミナー"
 UNDO_SESSION = "洗浄・消毒の実技"
+# test_imports_columns.py: a staff member of its own (previews a sheet against the session above).
+COLUMNS_STAFF_USERNAME = "jimukyoku-columns"
+COLUMNS_STAFF_PASSWORD = "Columns2026staff"
 E2E_EXTRA_DATA = f"""
 from membership.billing.dues import dues_subject
 from membership.billing.invoices import create_invoice
@@ -115,6 +118,9 @@ from django.utils import timezone
 from renewal.models import CreditCategory, Seminar, Session
 staff = User.objects.create_user(username="{UNDO_STAFF_USERNAME}", email="undo-staff@example.jp",
     password="{UNDO_STAFF_PASSWORD}", kind=User.Kind.STAFF, is_staff=True)
+staff.groups.add(Group.objects.get(name="事務局"))
+staff = User.objects.create_user(username="{COLUMNS_STAFF_USERNAME}", email="columns-staff@example.jp",
+    password="{COLUMNS_STAFF_PASSWORD}", kind=User.Kind.STAFF, is_staff=True)
 staff.groups.add(Group.objects.get(name="事務局"))
 held = timezone.localdate() - datetime.timedelta(days=30)
 seminar = Seminar.objects.create(title="{UNDO_SEMINAR}", starts_on=held, ends_on=held,

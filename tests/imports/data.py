@@ -72,3 +72,50 @@ def xlsx_bytes(rows, headers=HEADERS):
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+# --- spreadsheets as staff make them (the hidden cases of issue 12) ----------------------------
+
+
+def staff_xlsx(headers, rows, *, title=None, trailing_blank_rows=30):
+    """A first sheet as staff make it in Excel: a title and an empty row above the headings when
+    ``title`` is given, cells as typed (numbers and dates as number and date cells), ``None`` rows
+    as blank lines, and formatted but empty rows at the end (what Excel keeps after a delete)."""
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    if title:
+        sheet.append([title])
+        sheet.append([])
+    sheet.append(headers)
+    for row in rows:
+        sheet.append([] if row is None else [row.get(header) for header in headers])
+    last = sheet.max_row
+    for number in range(last + 1, last + 1 + trailing_blank_rows):
+        for column in range(1, len(headers) + 1):
+            sheet.cell(row=number, column=column).number_format = "@"
+    sheet.cell(row=last + 2, column=1).value = " "  # a cell "cleared" with a space
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def excel_csv(headers, rows):
+    """What Excel's 「CSV(コンマ区切り)」 writes: Shift_JIS (cp932), CRLF, cells as displayed
+    (dates 2025/9/1, numbers without their leading zeros), blank lines as commas."""
+    from datetime import date, datetime
+
+    def shown(value):
+        if value is None:
+            return ""
+        if isinstance(value, (date, datetime)):
+            return f"{value.year}/{value.month}/{value.day}"
+        return str(value)
+
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(headers)
+    for row in rows:
+        writer.writerow([""] * len(headers) if row is None else [shown(row.get(header)) for header in headers])
+    return buffer.getvalue().encode("cp932")

@@ -10,7 +10,7 @@ from django.contrib.auth.models import Group, Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from imports.models import ImportJob
+from imports.models import ColumnMapping, ImportJob
 from membership.models import Member
 from tests.factories import MemberFactory, StaffUserFactory, UserFactory
 from tests.imports.data import HEADERS, csv_bytes, member_row, member_rows
@@ -41,6 +41,7 @@ def all_urls(job):
         reverse("imports:job", args=[job.pk]),
         reverse("imports:status", args=[job.pk]),
         reverse("imports:errors", args=[job.pk]),
+        reverse("imports:columns", args=[job.pk]),
     ]
 
 
@@ -217,9 +218,11 @@ def test_staff_without_the_import_permission_cannot_open_or_confirm(client, supe
         assert response.url == reverse("wagtailadmin_home"), url
     client.post(reverse("imports:confirm", args=[job.pk]))
     client.post(reverse("imports:cancel", args=[job.pk]))
+    client.post(reverse("imports:columns", args=[job.pk]), {"heading_0": "会員番号"})
     job.refresh_from_db()
     assert job.state == ImportJob.State.PREVIEWED
     assert Member.objects.count() == 0
+    assert ImportJob.objects.count() == 1 and not ColumnMapping.objects.exists()
 
 
 def test_staff_with_the_import_permission_can_import(client):

@@ -2,6 +2,7 @@
 nothing, registrations marked attended, re-import, the upload page and template."""
 
 import csv
+import datetime
 import io
 
 import openpyxl
@@ -290,3 +291,40 @@ def test_the_import_writes_nothing_itself(preview_sheet, world, superuser, monke
     assert not Credit.objects.exists()
     assert Registration.objects.get(pk=world["registration"].pk).attended_at is None
     assert not ModelLogEntry.objects.filter(action="renewal.registration.attended").exists()
+
+
+def test_sessions_not_held_yet_are_refused_per_row_with_their_date(preview_sheet, world, superuser):
+    """Imported on 12/07 for sessions on 12/21 and 01/06: those rows are refused, nothing counts."""
+    today = timezone.localdate()
+    later = make_seminar(
+        title="第92回日本消化器内視鏡技師学会", starts_on=today + datetime.timedelta(days=14), sessions=2
+    )
+    first, second = later.sessions.order_by("sort_order")
+    second.held_on = today + datetime.timedelta(days=30)
+    second.save()
+    rows = [
+        ["0050001", str(world["one"].pk), ""],  # row 2: held in 2025
+        ["0050002", str(first.pk), ""],  # row 3: the seminar's day is two weeks ahead
+        ["0050003", str(second.pk), ""],  # row 4: the session's own day, a month ahead
+    ]
+    job = preview_sheet(rows)
+
+    assert counts(job) == {"new": 1, "error": 2}
+    assert not job.can_apply
+    assert errors_of(job)[0] == (
+        3,
+        "セッションID",
+        f"セッションID {first.pk}(第92回日本消化器内視鏡技師学会 セッション1): "
+        f"開催日({today + datetime.timedelta(days=14):%Y/%m/%d})がまだ来ていないセッションです。"
+        "参加済・受講履歴は開催日から登録できます(開催日が違う場合は、セッションの開催日を直してください)。",
+    )
+    assert f"開催日({second.held_on:%Y/%m/%d})" in errors_of(job)[1][2]
+
+    # Staff correct the date (it was held today after all): the same sheet imports.
+    first.held_on = second.held_on = today
+    first.save()
+    second.save()
+    job = preview_sheet(rows)
+    assert counts(job) == {"new": 3}
+    assert services.start_apply(job=job, user=superuser).state == ImportJob.State.APPLIED
+    assert Credit.objects.filter(session__in=[first, second]).count() == 2

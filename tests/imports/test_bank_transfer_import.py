@@ -675,22 +675,26 @@ def test_open_card_attempt_is_cancelled_and_awaiting_store_payment_blocks_its_ro
 def test_xlsx_statement_with_date_cells_and_number_amounts(preview_statement, confirm):
     _m, invoices = member_with_dues("0000801", 2025)
     _m, others = member_with_dues("12345", 2025)
+    _m, dropped = member_with_dues("0000802", 2025)
     rows = [
         transfer("0000801", datetime.datetime(2025, 9, 1), 5000, year=2025, channel="振込", note="９月分"),
         transfer(12345, 45901, 5000.0),  # a serial date (2025-09-01) and a number member number
-        transfer(801, "2025/09/01", 5000),  # the zeros Excel dropped are not guessed
+        transfer(802, "2025/09/01", 5000),  # the zeros Excel dropped are put back: 0000802
+        transfer(803, "2025/09/01", 5000),  # no member 0000803
     ]
     job = confirm(preview_statement(rows, name="statement.xlsx", data=statement_xlsx(rows)))
-    assert counts(job) == {"matched": 2, "not_found": 1}
+    assert counts(job) == {"matched": 3, "not_found": 1}
     assert details(job, "not_found") == [
         (
-            4,
-            "会員番号 801 の会員がいません。Excel で数値として保存すると先頭の0が消えます。列を「文字列」にしてください。",
+            5,
+            "会員番号 803 の会員がいません。Excel で数値として保存すると先頭の0が消えます。列を「文字列」にしてください。",
         )
     ]
     invoice = Invoice.objects.get(pk=invoices[2025].pk)
     assert (invoice.paid_on, invoice.channel, invoice.note) == (datetime.date(2025, 9, 1), "transfer", "９月分")
     assert Invoice.objects.get(pk=others[2025].pk).paid_on == datetime.date(2025, 9, 1)
+    assert Invoice.objects.get(pk=dropped[2025].pk).status == "paid"
+    assert "0を補って照合しました(例: 802 → 0000802)" in " ".join(job.result["notes"])
 
 
 def test_the_note_is_added_to_the_invoice_note(preview_statement, confirm):

@@ -2,13 +2,15 @@
 it (and so does the attendance import: tests/imports/test_attendance_import.py); it marks the
 registration, creates the session's credit once per member and writes the history entry."""
 
+import datetime
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import ModelLogEntry
 
 from renewal import attendance
-from renewal.models import Credit, Registration
+from renewal.models import Credit, Registration, Session
 from tests.factories import MemberFactory
 from tests.renewal.seminar_data import make_seminar, register
 
@@ -146,3 +148,54 @@ def test_a_sheet_row_gives_the_credit_once_and_marks_the_registration(staff_user
     assert registration.attended_import_job == 7  # what the import's undo unmarks
     # The 参加形態 the sheet replaced, for the undo to put back.
     assert entries(registration).get().data == {"via": "import", "import_job": 7, "row": 3, "format_before": "onsite"}
+
+
+# --- a credit only for a session held ------------------------------------------------------------
+
+
+@pytest.fixture
+def upcoming(db):
+    """A session two weeks ahead (Asia/Tokyo), e.g. imported on 12/07 for a seminar on 12/21."""
+    day = timezone.localdate() + datetime.timedelta(days=14)
+    return make_seminar(title="第92回日本消化器内視鏡技師学会", starts_on=day).sessions.get(), day
+
+
+def test_a_session_not_held_yet_cannot_be_marked_attended(staff_client, staff_user, sato, upcoming):
+    session, day = upcoming
+    registration = register(sato, session)
+    reason = f"開催日({day:%Y/%m/%d})がまだ来ていないセッションです。"
+
+    with pytest.raises(attendance.AttendanceError, match=reason.replace("(", r"\(").replace(")", r"\)")):
+        attendance.mark_attended(registration_id=registration.pk, user=staff_user)
+    page = staff_client.get(reverse(f"{REGISTRATIONS}:attend", args=[registration.pk])).content.decode()
+    assert reason in page  # the admin's confirm page says why instead of offering the button
+    staff_client.post(reverse(f"{REGISTRATIONS}:attend", args=[registration.pk]))
+    url = reverse("wagtail_bulk_action", args=["renewal", "registration", "mark_attended"])
+    staff_client.post(f"{url}?id={registration.pk}")
+    done = attendance.mark_attended_bulk(registration_ids=[registration.pk], user=staff_user)
+
+    assert done.marked == set() and done.credited == set()
+    assert not Credit.objects.exists() and Registration.objects.get(pk=registration.pk).attended_at is None
+
+
+def test_on_the_session_day_it_can(staff_user, sato, upcoming):
+    session, day = upcoming
+    Session.objects.filter(pk=session.pk).update(held_on=timezone.localdate())  # staff corrected the date
+    registration = register(sato, session)
+    attendance.mark_attended(registration_id=registration.pk, user=staff_user)
+    assert Credit.objects.get(member=sato).earned_on == timezone.localdate()
+
+
+def test_the_writer_refuses_a_sheet_row_for_a_session_not_held(staff_user, sato, upcoming):
+    session, _day = upcoming
+    row = attendance.Attendance(sato.pk, session.pk, row=2, label="学会")
+    with pytest.raises(attendance.AttendanceError, match="まだ来ていないセッション"):
+        attendance.mark_attended_bulk(attendances=[row], user=staff_user, via=attendance.IMPORT, import_job=1)
+    assert not Credit.objects.exists()
+
+
+def test_the_session_day_is_the_day_in_tokyo():
+    """At 00:30 in Tokyo on the session's day it is still the day before in UTC: it is held."""
+    tokyo_midnight = datetime.datetime(2026, 12, 21, 0, 30, tzinfo=datetime.timezone(datetime.timedelta(hours=9)))
+    assert attendance.not_held_refusal(datetime.date(2026, 12, 21), today=timezone.localdate(tokyo_midnight)) == ""
+    assert attendance.not_held_refusal(datetime.date(2026, 12, 22), today=timezone.localdate(tokyo_midnight))

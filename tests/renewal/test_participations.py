@@ -9,7 +9,7 @@ from pypdf import PdfReader
 from membership.billing.payments import record_manual_payment
 from membership.models import Invoice
 from renewal.attendance import mark_attended
-from renewal.models import Registration
+from renewal.models import Registration, Session
 from renewal.registrations import register
 from tests.factories import MemberFactory
 from tests.renewal.factories import SeminarFactory, SessionFactory, days
@@ -61,6 +61,7 @@ def test_lists_the_members_registrations_with_payment_state(member_client, membe
 
 def test_attended_ones_are_hidden_unless_asked_for(member_client, member):
     attended = apply(member, title="参加済のセッション")
+    Session.objects.filter(pk=attended.session_id).update(held_on=days(0))  # held today
     mark_attended(registration=attended)
     apply(member, title="これから")
     assert rows(member_client.get(URL)) == ["これから"]

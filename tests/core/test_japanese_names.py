@@ -1,0 +1,35 @@
+"""Names compared across spelling variants (``core.japanese.name_key`` / ``furigana_key``): what
+the imports use to tell a mistyped member number from a name written another way."""
+
+import pytest
+
+from core.japanese import furigana_key, name_key
+
+
+@pytest.mark.parametrize(
+    ("sheet", "stored"),
+    [
+        ("高橋 花子", "髙橋　花子"),  # 髙 (はしご高), spaces of either width or none
+        ("山崎太郎", "山﨑 太郎"),  # 﨑 (たつさき)
+        ("山崎", "山嵜"),
+        ("渡辺", "渡邊"),
+        ("渡辺", "渡邉"),
+        ("斎藤", "齋藤"),
+        ("沢田", "澤田"),
+        ("浜田", "濱田"),
+        ("吉田", "𠮷田"),  # 𠮷 (つちよし)
+        ("関ケ原", "関ヶ原"),
+    ],
+)
+def test_variants_of_a_name_are_the_same_name(sheet, stored):
+    assert name_key(sheet) == name_key(stored)
+
+
+@pytest.mark.parametrize(("sheet", "stored"), [("斉藤", "斎藤"), ("佐々木", "佐木"), ("山田", "山口")])
+def test_other_names_stay_other(sheet, stored):
+    assert name_key(sheet) != name_key(stored)
+
+
+def test_furigana_in_hiragana_or_half_width_is_the_same():
+    assert furigana_key("やまだ はなこ") == furigana_key("ﾔﾏﾀﾞ ﾊﾅｺ") == furigana_key("ヤマダ　ハナコ") == "ヤマダハナコ"
+    assert furigana_key("ヤマダ") != furigana_key("ヤマモト")
