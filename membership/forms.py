@@ -136,7 +136,10 @@ class MemberProfileForm(MemberInputRulesMixin, forms.ModelForm):
         fields = [*MEMBER_NAME_FIELDS, *MEMBER_CONTACT_FIELDS]
         widgets = {"mailing_address": forms.RadioSelect}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, paying=False, **kwargs):
+        # ``paying``: step ② of a payment (変更してお支払い手続きへ), which must not go on while the
+        # name cannot be sent to the gateway (the method page would be a dead end).
+        self.paying = paying
         super().__init__(*args, **kwargs)
         self.fields["email"].initial = self.instance.user.email
         self.fields["email"].help_text = (
@@ -167,6 +170,15 @@ class MemberProfileForm(MemberInputRulesMixin, forms.ModelForm):
             for name in ("home_postal_code", "home_prefecture", "home_address1"):
                 if not cleaned.get(name) and name not in self.errors:
                     self.add_error(name, "郵送先を自宅にする場合は入力してください。")
+        if self.paying and "alternate_name" not in self.errors:
+            candidate = Member(
+                family_name=cleaned.get("family_name", ""),
+                given_name=cleaned.get("given_name", ""),
+                alternate_name=cleaned.get("alternate_name", ""),
+            )
+            problem = japanese.payment_name_problem(candidate)
+            if problem:
+                self.add_error("alternate_name", problem)
         return cleaned
 
     @property

@@ -33,7 +33,7 @@ def profile_edit(request):
     paying = Invoice.objects.filter(
         pk=_int_or_none(request.GET.get("invoice")), member=member, status=Invoice.Status.UNPAID
     ).first()
-    form = MemberProfileForm(request.POST or None, instance=member)
+    form = MemberProfileForm(request.POST or None, instance=member, paying=paying is not None)
     if request.method == "POST" and form.is_valid():
         email_change_requested = save_profile(member=form.save(commit=False), new_email=form.cleaned_data["email"])
         messages.success(request, "会員情報を保存しました。")

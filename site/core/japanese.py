@@ -43,8 +43,19 @@ def payment_name_problem(member):
         return None
     return (
         f"氏名に環境依存文字({'、'.join(wrong)})が含まれているため、お支払い手続きができません。"
-        "代替文字の欄に、これらの文字を置き換えた氏名(例: 﨑→崎、髙→高)を入力してください。"
+        f"代替文字の欄に、これらの文字を置き換えた氏名(例: {_replacement_example(member.full_name, wrong)})"
+        "を入力してください。"
     )
+
+
+def _replacement_example(full_name, wrong):
+    """「山﨑 花子 → 山崎 花子」 from the member's own name where every such character has a common
+    form (name_key's table), else the characters that have one (﨑→崎), else the usual ones."""
+    replaced = full_name.translate(_NAME_VARIANTS)
+    if not non_jis_x0208_characters(replaced):
+        return f"{full_name} → {replaced}"
+    known = [f"{ch}→{ch.translate(_NAME_VARIANTS)}" for ch in wrong if ch.translate(_NAME_VARIANTS) != ch]
+    return "、".join(known) if known else "﨑→崎、髙→高"
 
 
 def normalize_alternate_name(value):

@@ -270,3 +270,28 @@ def test_help_texts_are_linked_to_their_fields(member_client):
     for ids in described:
         for element_id in ids.split():
             assert f'id="{element_id}"' in page, element_id
+
+
+def test_payment_step_two_does_not_go_on_without_the_alternate_spelling(member_client, member):
+    """Issue 13, item 2: 「変更してお支払い手続きへ」 with 﨑 and an empty 代替文字 stays on step ②,
+    saying so next to the field with the member's own name as the example."""
+    from tests.factories import InvoiceFactory
+
+    invoice = InvoiceFactory(member=member, fiscal_year=2025)
+    url = f"{reverse('member:profile_edit')}?invoice={invoice.pk}"
+    data = form_data(member, family_name="山﨑", given_name="花子", alternate_name="")
+    response = member_client.post(url, data)
+    assert response.status_code == 200  # not on to the method page (a dead end there)
+    [message] = field_errors(response, "alternate_name")
+    assert "環境依存文字(﨑)" in message and "例: 山﨑 花子 → 山崎 花子" in message
+    assert 'id="id_alternate_name_error"' in response.content.decode()
+    member.refresh_from_db()
+    assert member.family_name != "山﨑"  # nothing saved while the step refuses
+
+    response = member_client.post(url, {**data, "alternate_name": "山崎 花子"})
+    assert response.url == reverse("member:payment_method", args=[invoice.pk])
+
+
+def test_outside_the_payment_flow_the_name_is_saved_with_its_warning(member_client, member):
+    response = save(member_client, member, family_name="山﨑", alternate_name="")
+    assert response.status_code == 302  # 会員詳細 alone keeps the member's own spelling
