@@ -66,6 +66,8 @@ UNDO_SESSION = "洗浄・消毒の実技"
 # test_imports_columns.py: a staff member of its own (previews a sheet against the session above).
 COLUMNS_STAFF_USERNAME = "jimukyoku-columns"
 COLUMNS_STAFF_PASSWORD = "Columns2026staff"
+# test_payment_name.py: members named 山﨑 without an alternate spelling (issue 13, item 2).
+ALTERNATE_NAME_MEMBER_NUMBERS = {"desktop": "0099021", "phone": "0099022"}
 E2E_EXTRA_DATA = f"""
 from membership.billing.dues import dues_subject
 from membership.billing.invoices import create_invoice
@@ -127,6 +129,14 @@ seminar = Seminar.objects.create(title="{UNDO_SEMINAR}", starts_on=held, ends_on
     application_opens_on=held - datetime.timedelta(days=60), application_closes_on=held - datetime.timedelta(days=1))
 Session.objects.create(seminar=seminar, title="{UNDO_SESSION}", points=7,
     credit_category=CreditCategory.objects.get(name="機器講習会"))
+# test_payment_name.py: a member whose name has 﨑 and no alternate spelling, one per viewport.
+for number in {tuple(ALTERNATE_NAME_MEMBER_NUMBERS.values())!r}:
+    user = User.objects.create_user(username=number, email=f"alt-{{number}}@example.jp", password=DEMO_MEMBER_PASSWORD)
+    member = Member.objects.create(user=user, member_number=number, family_name="山﨑", given_name="花子",
+        family_name_kana="ヤマザキ", given_name_kana="ハナコ", home_postal_code="060-0001", home_prefecture="北海道",
+        home_address1="札幌市中央区北一条西1-1")
+    create_invoice(member=member, category=Invoice.Category.DUES, fiscal_year=current_fiscal_year(),
+        subject=dues_subject(current_fiscal_year()), amount=5000)
 """
 
 
