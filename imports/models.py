@@ -39,6 +39,15 @@ class ImportJob(models.Model):
         CANCELLED = "cancelled", "取消"
         FAILED = "failed", "失敗"
 
+    class Phase(models.TextChoices):
+        """Where a running step is: waiting for its process, reading the file, checking the rows
+        (``processed_rows`` of ``total_rows``), writing them (one transaction)."""
+
+        WAITING = "", "開始待ち"
+        READING = "reading", "ファイルの読み込み"
+        CHECKING = "checking", "内容の確認"
+        WRITING = "writing", "書き込み"
+
     RUNNING_STATES = (State.PREVIEWING, State.APPLYING)
     FINISHED_STATES = (State.APPLIED, State.FAILED, State.CANCELLED)
     CANCELLABLE_STATES = (State.UPLOADED, State.PREVIEWING, State.PREVIEWED)
@@ -74,6 +83,8 @@ class ImportJob(models.Model):
     # Renewed by the process previewing or applying the job (services._progress); see the lease.
     heartbeat_at = models.DateTimeField("処理の最終応答", null=True, blank=True)
 
+    # While previewing or applying: the phase of the step, and how many rows it has checked.
+    phase = models.CharField("処理の段階", max_length=10, choices=Phase.choices, blank=True, default="")
     total_rows = models.PositiveIntegerField("行数", default=0)
     processed_rows = models.PositiveIntegerField("処理済み行数", default=0)
     new_count = models.PositiveIntegerField("新規", default=0)
@@ -119,6 +130,19 @@ class ImportJob(models.Model):
         if not self.total_rows:
             return 0
         return min(100, round(self.processed_rows * 100 / self.total_rows))
+
+    @property
+    def read_rows(self):
+        """Rows read from the file: counted once it is read (until then ``total_rows`` is the
+        upload's estimate)."""
+        if self.is_running and self.phase in (self.Phase.WAITING, self.Phase.READING):
+            return 0
+        return self.total_rows
+
+    @property
+    def written_rows(self):
+        """Rows whose data the import changed: known once its one transaction has committed."""
+        return self.new_count + self.updated_count if self.state == self.State.APPLIED else 0
 
     @property
     def kind_label(self):
