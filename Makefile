@@ -19,12 +19,16 @@ $(VENV)/.dev-installed: requirements-dev.txt $(VENV)/.installed
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-## make run: install, migrate the SQLite database, load the demo data, serve on :8000
+## make run: install, migrate the SQLite database, load the demo data, serve on $(HOST):$(PORT)
+## with a db_worker beside the server for the background tasks (imports, mails), as in production;
+## the worker stops with the server (site/config/management/commands/devserver.py)
+run: export TASKS_BACKEND ?= database
+run: export SITE_URL ?= http://$(HOST):$(PORT)
 run: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput -v 0
 	$(PY) manage.py collectstatic --noinput -v 0
 	$(PY) manage.py seed_demo
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	$(PY) manage.py devserver $(HOST):$(PORT)
 
 ## make test: the whole test suite (not the browser tests or benchmarks)
 test: $(VENV)/.dev-installed
