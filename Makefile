@@ -54,4 +54,4 @@ layers: $(VENV)/.dev-installed
 	PYTHONPATH=site:. $(VENV)/bin/lint-imports
 
 clean:
-	rm -rf $(VENV) staticfiles db.sqlite3
+	rm -rf $(VENV) staticfiles db.sqlite3 db.sqlite3-wal db.sqlite3-shm
