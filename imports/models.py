@@ -6,13 +6,14 @@ A job walks ``uploaded → previewing → previewed → applying → applied`` (
 lease (``IMPORTS_LEASE_SECONDS``) lost its process (killed worker or web process) and goes
 back to ``uploaded`` / ``previewed``, where staff can run it again or cancel it. The row is the audit record of the import: who uploaded it
 and who confirmed it, when, which file (name and SHA-256), which kind, the counts and the
-outcome. The per-row detail kept in ``result`` is bounded: the first rows of each class
-and every error, never a copy of the whole file.
+outcome. ``result`` keeps the counts, every error and the first rows of each class; every row's
+class with its preview cells (a few columns, not the whole file) is kept compactly beside it in
+``ImportRowChunk`` (``imports/rows.py``), for paging through and downloading each class.
 
 The uploaded file itself is personal data: it lives in the private ``imports`` storage
 (``imports/storage.py``, never under MEDIA_ROOT, no URL), and ``manage.py
 purge_import_files`` deletes it once the job has been finished for the retention period,
-keeping the row and its report (``file_deleted_at``).
+keeping the row and its report, every row's class included (``file_deleted_at``).
 """
 
 from django.conf import settings
@@ -95,7 +96,7 @@ class ImportJob(models.Model):
     # What staff chose on the confirm step: {option name: value} of the kind's ``confirm_options``.
     options = models.JSONField("取込の設定", default=dict, blank=True)
     message = models.TextField("メッセージ", blank=True)
-    # ImportReport.as_json(): counts, the first rows of each class, every error.
+    # ImportReport.as_json(): counts, the first rows of each class, every error (every row: ImportRowChunk).
     result = models.JSONField("結果", default=dict, blank=True)
 
     class Meta:
@@ -150,3 +151,27 @@ class ImportJob(models.Model):
 
         kind = registry.get(self.kind)
         return kind.label if kind else self.kind
+
+
+class ImportRowChunk(models.Model):
+    """Every row of a job's result, class by class, in compressed chunks (``imports/rows.py``).
+
+    A chunk holds up to ``rows.CHUNK_ROWS`` consecutive rows of one class as zlib-compressed
+    JSON: ``[[row number, [cells], [[column, old, new], ...]], ...]``. Written with the job's
+    result (a preview's, replaced by the import's) and kept when the uploaded file is purged.
+    """
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="row_chunks")
+    outcome = models.CharField("分類", max_length=50)
+    seq = models.PositiveIntegerField("番号")
+    row_count = models.PositiveIntegerField("行数")
+    data = models.BinaryField("行(圧縮)")
+
+    class Meta:
+        verbose_name = "取込の行"
+        verbose_name_plural = "取込の行"
+        default_permissions = ()
+        constraints = [models.UniqueConstraint(fields=["job", "outcome", "seq"], name="imports_row_chunk_unique")]
+
+    def __str__(self):
+        return f"取込 #{self.job_id} {self.outcome} {self.seq}"

@@ -86,6 +86,7 @@ class ImportKind:
 
     def __init__(self):
         self.resource = self.resource_class()
+        self._sample_positions = (None, [])  # (the headers of the file, their sample columns' positions)
 
     # --- columns -------------------------------------------------------------------------
     def fields(self):
@@ -102,7 +103,10 @@ class ImportKind:
 
     def cells(self, table, raw, detail=""):
         """A row's preview cells: its sample columns, then ``detail`` where the kind has that column."""
-        return [*self.sample_cells(table, raw), *([detail] if self.detail_column else [])]
+        cells = self.sample_cells(table, raw)
+        if self.detail_column:
+            cells.append(detail)
+        return cells
 
     def new_report(self):
         return ImportReport(
@@ -189,8 +193,15 @@ class ImportKind:
                 progress(count)
 
     def sample_cells(self, table, raw):
-        index = {header: position for position, header in enumerate(table.headers)}
-        return [cell_text(raw[index[column]]) for column in self.sample_columns()]
+        """A row's preview cells (called for every row: the positions are worked out once per file)."""
+        headers, positions = self._sample_positions
+        if headers is not table.headers:
+            index = {header: position for position, header in enumerate(table.headers)}
+            positions = [index[column] for column in self.sample_columns()]
+            self._sample_positions = (table.headers, positions)
+        return [
+            value.strip() if value.__class__ is str else cell_text(value) for value in map(raw.__getitem__, positions)
+        ]
 
     # --- to implement ----------------------------------------------------------------------
     def validate(self, table, report, progress=None):

@@ -39,6 +39,7 @@ from django.utils import timezone
 
 from core.outbox import enqueue_with_transaction
 
+from . import rows
 from .models import ImportJob
 from .readers import FileFormatError, estimate_rows, read_table
 from .registry import registry
@@ -340,15 +341,22 @@ def _progress(job_id, count, **changes):
 
 
 def _finish(job_id, from_state, to_state, report=None, message=""):
-    """Move the job on, only if it is still where this step left it (a cancel may have won)."""
+    """Move the job on, only if it is still where this step left it (a cancel may have won);
+    with a report, store its result and every row's class (``rows``)."""
     changes = {"state": to_state, "phase": Phase.WAITING, "message": message}
+    grouped = None
     if report is not None:
+        grouped = report.rows_by_outcome()
         changes.update(
-            result=report.as_json(),
+            result={**report.as_json(grouped), "rows_stored": True},
             processed_rows=report.total_rows,
             total_rows=report.total_rows,
             **{f"{name}_count": count for name, count in report.job_counts().items()},
         )
     if to_state in ImportJob.FINISHED_STATES:
         changes["finished_at"] = timezone.now()
-    return ImportJob.objects.filter(pk=job_id, state=from_state).update(**changes)
+    with transaction.atomic():
+        moved = ImportJob.objects.filter(pk=job_id, state=from_state).update(**changes)
+        if moved and grouped is not None:
+            rows.store(job_id=job_id, grouped=grouped)
+    return moved

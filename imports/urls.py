@@ -14,4 +14,5 @@ urlpatterns = [
     path("<int:pk>/preview/", views.preview_again, name="preview"),
     path("<int:pk>/cancel/", views.cancel, name="cancel"),
     path("<int:pk>/errors.csv", views.errors_csv, name="errors"),
+    path("<int:pk>/rows/<slug:outcome>.<str:fmt>", views.rows_download, name="rows"),
 ]
