@@ -2,7 +2,8 @@
 runs as ``make run`` runs it (``manage.py devserver``: runserver and a ``db_worker`` beside it,
 ``TASKS_BACKEND=database``). The staff member (password and authenticator code) uploads the
 file, watches the rows checked move on the job page without reloading it, sees the preview's
-counts, confirms, watches the import and sees the result. Stopping the server stops its worker.
+counts, confirms, watches the import and sees the result, whose every row can be paged through.
+Stopping the server stops its worker.
 """
 
 import base64
@@ -98,6 +99,16 @@ def test_a_large_import_shows_its_progress_live(staff_page, artifacts_dir):
     expect(page.locator("#job-state")).to_have_text("取込済", timeout=FINISHED)
     expect(page.get_by_text("取り込みました。新規 20,000件、更新 0件、変更なし 0件。")).to_be_visible()
     expect(page.locator("#job-progress")).to_have_count(0)
+
+    # Every row stays reachable: the next page of 新規, and its download.
+    page.get_by_role("navigation", name="新規のページ").get_by_role("link", name="次へ").click()
+    expect(page).to_have_url(re.compile(r"\?rows=new&p=2#rows-new$"))
+    expect(page.get_by_role("table", name="新規").get_by_role("cell", name="52行目", exact=True)).to_be_visible()
+    expect(page.get_by_text("51〜100件目を表示しています。")).to_be_visible()
+    with page.expect_download() as download:
+        page.locator("#rows-new + p").get_by_role("link", name="CSV").click()
+    assert re.fullmatch(r"取込\d+_新規\.csv", download.value.suggested_filename)
+    shoot(page, artifacts_dir, "imports-progress-desktop-result")
 
 
 def test_stopping_the_server_stops_its_worker(worker_app):
