@@ -21,15 +21,18 @@ $(VENV)/.dev-installed: requirements-dev.txt $(VENV)/.installed
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-## make run: install, migrate the SQLite database, load the demo data, serve on :8000
-# The gateway sandbox keeps its records in a SQLite file of its own (see the README).
+## make run: install, migrate the SQLite databases, load the demo data, serve on $(HOST):$(PORT)
+## with a db_worker beside the server for the background tasks (imports, mails), as in production;
+## the worker stops with the server (site/config/management/commands/devserver.py).
+## settings.SITE_URL follows PORT. The gateway sandbox keeps its records in a SQLite file of its own (see the README).
+run: export TASKS_BACKEND ?= database
 run: export SANDBOX_DATABASE_URL ?= sqlite:///$(CURDIR)/sandbox.sqlite3
 run: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput -v 0
 	$(PY) manage.py migrate --database sandbox --noinput -v 0
 	$(PY) manage.py collectstatic --noinput -v 0
 	$(PY) manage.py seed_demo
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	$(PY) manage.py devserver $(HOST):$(PORT)
 
 ## make test: the whole test suite (not the browser tests or benchmarks)
 test: $(VENV)/.dev-installed
@@ -59,4 +62,4 @@ messages: $(VENV)/.dev-installed
 	$(PY) -c "import pathlib, polib; [polib.pofile(str(p)).save_as_mofile(str(p.with_suffix('.mo'))) for p in sorted(pathlib.Path('locale').rglob('*.po'))]"
 
 clean:
-	rm -rf $(VENV) staticfiles db.sqlite3 sandbox.sqlite3
+	rm -rf $(VENV) staticfiles db.sqlite3 db.sqlite3-wal db.sqlite3-shm sandbox.sqlite3 sandbox.sqlite3-wal sandbox.sqlite3-shm

@@ -6,8 +6,9 @@ A job walks ``uploaded → previewing → previewed → applying → applied`` (
 lease (``IMPORTS_LEASE_SECONDS``) lost its process (killed worker or web process) and goes
 back to ``uploaded`` / ``previewed``, where staff can run it again or cancel it. The row is the audit record of the import: who uploaded it
 and who confirmed it, when, which file (name and SHA-256), which kind, the counts and the
-outcome. The per-row detail kept in ``result`` is bounded: the first rows of each class
-and every error, never a copy of the whole file.
+outcome. ``result`` keeps the counts, every error and the first rows of each class; every row's
+class with its preview cells (a few columns, not the whole file) is kept compactly beside it in
+``ImportRowChunk`` (``imports/rows.py``), for paging through and downloading each class.
 
 An applied job whose kind can be undone may end ``undone`` (``imports/undo.py``): its writes
 reversed, who undid it and when recorded on the row next to who confirmed it.
@@ -15,7 +16,7 @@ reversed, who undid it and when recorded on the row next to who confirmed it.
 The uploaded file itself is personal data: it lives in the private ``imports`` storage
 (``imports/storage.py``, never under MEDIA_ROOT, no URL), and ``manage.py
 purge_import_files`` deletes it once the job has been finished for the retention period,
-keeping the row and its report (``file_deleted_at``).
+keeping the row and its report, every row's class included (``file_deleted_at``).
 """
 
 from django.conf import settings
@@ -42,6 +43,15 @@ class ImportJob(models.Model):
         CANCELLED = "cancelled", "取消"
         FAILED = "failed", "失敗"
         UNDONE = "undone", "取消済"  # applied, then undone (imports/undo.py)
+
+    class Phase(models.TextChoices):
+        """Where a running step is: waiting for its process, reading the file, checking the rows
+        (``processed_rows`` of ``total_rows``), writing them (one transaction)."""
+
+        WAITING = "", "開始待ち"
+        READING = "reading", "ファイルの読み込み"
+        CHECKING = "checking", "内容の確認"
+        WRITING = "writing", "書き込み"
 
     RUNNING_STATES = (State.PREVIEWING, State.APPLYING)
     FINISHED_STATES = (State.APPLIED, State.FAILED, State.CANCELLED, State.UNDONE)
@@ -89,6 +99,8 @@ class ImportJob(models.Model):
     # Renewed by the process previewing or applying the job (services._progress); see the lease.
     heartbeat_at = models.DateTimeField("処理の最終応答", null=True, blank=True)
 
+    # While previewing or applying: the phase of the step, and how many rows it has checked.
+    phase = models.CharField("処理の段階", max_length=10, choices=Phase.choices, blank=True, default="")
     total_rows = models.PositiveIntegerField("行数", default=0)
     processed_rows = models.PositiveIntegerField("処理済み行数", default=0)
     new_count = models.PositiveIntegerField("新規", default=0)
@@ -99,7 +111,7 @@ class ImportJob(models.Model):
     # What staff chose on the confirm step: {option name: value} of the kind's ``confirm_options``.
     options = models.JSONField("取込の設定", default=dict, blank=True)
     message = models.TextField("メッセージ", blank=True)
-    # ImportReport.as_json(): counts, the first rows of each class, every error.
+    # ImportReport.as_json(): counts, the first rows of each class, every error (every row: ImportRowChunk).
     result = models.JSONField("結果", default=dict, blank=True)
 
     class Meta:
@@ -136,6 +148,19 @@ class ImportJob(models.Model):
         return min(100, round(self.processed_rows * 100 / self.total_rows))
 
     @property
+    def read_rows(self):
+        """Rows read from the file: counted once it is read (until then ``total_rows`` is the
+        upload's estimate)."""
+        if self.is_running and self.phase in (self.Phase.WAITING, self.Phase.READING):
+            return 0
+        return self.total_rows
+
+    @property
+    def written_rows(self):
+        """Rows whose data the import changed: known once its one transaction has committed."""
+        return self.new_count + self.updated_count if self.state == self.State.APPLIED else 0
+
+    @property
     def kind_label(self):
         from .registry import registry
 
@@ -169,3 +194,27 @@ class ColumnMapping(models.Model):
 
     def __str__(self):
         return f"{self.heading} → {self.column}"
+
+
+class ImportRowChunk(models.Model):
+    """Every row of a job's result, class by class, in compressed chunks (``imports/rows.py``).
+
+    A chunk holds up to ``rows.CHUNK_ROWS`` consecutive rows of one class as zlib-compressed
+    JSON: ``[[row number, [cells], [[column, old, new], ...]], ...]``. Written with the job's
+    result (a preview's, replaced by the import's) and kept when the uploaded file is purged.
+    """
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="row_chunks")
+    outcome = models.CharField("分類", max_length=50)
+    seq = models.PositiveIntegerField("番号")
+    row_count = models.PositiveIntegerField("行数")
+    data = models.BinaryField("行(圧縮)")
+
+    class Meta:
+        verbose_name = "取込の行"
+        verbose_name_plural = "取込の行"
+        default_permissions = ()
+        constraints = [models.UniqueConstraint(fields=["job", "outcome", "seq"], name="imports_row_chunk_unique")]
+
+    def __str__(self):
+        return f"取込 #{self.job_id} {self.outcome} {self.seq}"

@@ -95,6 +95,7 @@ class ImportKind:
 
     def __init__(self):
         self.resource = self.resource_class()
+        self._sample_positions = (None, [])  # (the headers of the file, their sample columns' positions)
 
     # --- columns -------------------------------------------------------------------------
     def fields(self):
@@ -111,7 +112,10 @@ class ImportKind:
 
     def cells(self, table, raw, detail=""):
         """A row's preview cells: its sample columns, then ``detail`` where the kind has that column."""
-        return [*self.sample_cells(table, raw), *([detail] if self.detail_column else [])]
+        cells = self.sample_cells(table, raw)
+        if self.detail_column:
+            cells.append(detail)
+        return cells
 
     def new_report(self):
         return ImportReport(
@@ -254,8 +258,18 @@ class ImportKind:
                 progress(count)
 
     def sample_cells(self, table, raw):
-        index = {header: position for position, header in enumerate(table.headers)}
-        return [cell_text(raw[index[column]]) if column in index else "" for column in self.sample_columns()]
+        """A row's preview cells (called for every row: the positions are worked out once per file);
+        a sample column the sheet does not have (an optional one left out) shows empty."""
+        headers, positions = self._sample_positions
+        if headers is not table.headers:
+            index = {header: position for position, header in enumerate(table.headers)}
+            positions = [index.get(column) for column in self.sample_columns()]
+            self._sample_positions = (table.headers, positions)
+        cells = []
+        for position in positions:
+            value = "" if position is None else raw[position]
+            cells.append(value.strip() if value.__class__ is str else cell_text(value))
+        return cells
 
     # --- to implement ----------------------------------------------------------------------
     def validate(self, table, report, progress=None):

@@ -1,7 +1,9 @@
-"""What a preview or an import found, kept small enough for 20,000-row files.
+"""What a preview or an import found: the class of every row, and every error.
 
-Counts for every class, the first ``sample_size`` rows of each class, and every error
-(row number, column, Japanese reason). Stored on ``ImportJob.result`` as JSON.
+Counts for every class, every row's class with its preview cells (and changes), and every
+error (row number, column, Japanese reason). ``ImportJob.result`` (JSON) keeps the counts, the
+errors and the first ``sample_size`` rows of each class; every row is kept compactly beside it
+(``imports/rows.py``), for paging through a class and downloading it.
 
 The classes ("outcomes") are the kind's: by default 新規 / 更新 / 変更なし / エラー; a kind
 may declare its own (the bank-transfer import has 照合済, 該当なし, 入金済, 金額不一致, ...).
@@ -58,13 +60,15 @@ def check_outcomes(outcomes):
 
 class ImportReport:
     def __init__(self, *, columns=(), column_order=(), sample_size=20, outcomes=DEFAULT_OUTCOMES):
-        self.columns = list(columns)  # the columns shown for sample rows
+        self.columns = list(columns)  # the preview cells of every row
         self._column_rank = {name: index for index, name in enumerate(column_order)}
         self.sample_size = sample_size
         self.outcomes = check_outcomes(outcomes)
         keys = [outcome.key for outcome in self.outcomes]
         self.counts = dict.fromkeys(keys, 0)
-        self.samples = {key: [] for key in keys}
+        # Every row: row number → (outcome, row number, cells, changes); tuples, as few objects as
+        # can be (20,000 to 100,000 rows, kept until the job is stored).
+        self.rows = {}
         self.errors = []
         self.notes = []  # short lines shown under the counts (e.g. totals in yen); the kind's own
         self.file_notes = []  # the framework's lines about the file (e.g. its example row left out), shown first
@@ -88,20 +92,42 @@ class ImportReport:
         self.options = {}
 
     def add(self, outcome, row, cells, changes=None):
-        """Count a row; keep it as a sample while there is room. ``cells`` match ``columns``."""
+        """Count a row in a class and keep it. ``cells`` match ``columns``; ``changes`` are
+        ``[column, old, new]`` lists."""
         self.counts[outcome] += 1
-        samples = self.samples[outcome]
-        if len(samples) < self.sample_size:
-            samples.append({"row": row, "cells": [str(cell) for cell in cells], "changes": changes or []})
+        self.rows[row] = (outcome, row, tuple(map(str, cells)), changes or ())
 
     def reclassify(self, row, old, new, cells, changes=None):
         """Move a counted row to another class (e.g. found changed when re-checked under a lock)."""
         self.counts[old] -= 1
-        self.samples[old] = [sample for sample in self.samples[old] if sample["row"] != row]
         self.add(new, row, cells, changes)
 
     def wants_sample(self, outcome):
-        return len(self.samples[outcome]) < self.sample_size
+        """Whether a row of this class needs its cells: always, every row is kept."""
+        return True
+
+    def rows_by_outcome(self):
+        """{outcome: [(outcome, row, cells, changes), ...]} in row order, for every class."""
+        grouped = {outcome.key: [] for outcome in self.outcomes}
+        rows = self.rows
+        for row in sorted(rows):
+            entry = rows[row]
+            grouped[entry[0]].append(entry)
+        return grouped
+
+    @property
+    def samples(self):
+        """The first ``sample_size`` rows of each class, as stored in the result."""
+        return self._samples(self.rows_by_outcome())
+
+    def _samples(self, grouped):
+        size = self.sample_size
+        return {
+            outcome: [
+                {"row": row, "cells": list(cells), "changes": list(changes)} for _o, row, cells, changes in rows[:size]
+            ]
+            for outcome, rows in grouped.items()
+        }
 
     def add_error(self, row, column, message):
         self.errors.append({"row": row, "column": column, "message": message})
@@ -129,7 +155,9 @@ class ImportReport:
         rank = self._column_rank
         return sorted(self.errors, key=lambda error: (error["row"], rank.get(error["column"], len(rank))))
 
-    def as_json(self):
+    def as_json(self, grouped=None):
+        """The result stored on the job (``grouped``: ``rows_by_outcome()``, if already made)."""
+        grouped = self.rows_by_outcome() if grouped is None else grouped
         return {
             "header_error": self.header_error,
             "total_rows": self.total_rows,
@@ -137,7 +165,9 @@ class ImportReport:
             "outcomes": [[outcome.key, outcome.label] for outcome in self.outcomes],
             "notes": [*self.file_notes, *self.notes],
             "columns": self.columns,
-            "samples": self.samples,
+            "samples": self._samples(grouped),
+            # The classes whose rows say what changes (a 変更点 column).
+            "with_changes": [outcome for outcome, rows in grouped.items() if any(entry[3] for entry in rows)],
             "errors": self.sorted_errors(),
             "warnings": self.warnings,
             "warning_count": self.warning_count,

@@ -6,8 +6,11 @@ before every step, so a double click or a late task never previews or applies tw
 
 Small files are previewed and applied in the request; files over
 ``IMPORTS_BACKGROUND_ROWS`` rows (default 2,000) go to a django-tasks task that receives the
-job's primary key and re-reads the row. While a task validates, it writes the number of
-rows processed to the job so that the page can show progress.
+job's primary key and re-reads the row. A step records its phase on the job (``phase``: waiting
+for its process, reading the file, checking the rows, writing them) and, while checking, the
+number of rows checked (``processed_rows``), each committed at once, so that the job page
+can show how far it is (its status JSON, polled by ``imports/static/imports/job-progress.js``).
+The writing itself is one transaction: it shows as a phase, its rows count once committed.
 
 Applying validates the file again against the database as it is now (the preview may be
 hours old) and writes everything in one transaction, or nothing. A kind's ``write`` may
@@ -36,6 +39,7 @@ from django.utils import timezone
 
 from core.outbox import enqueue_with_transaction
 
+from . import rows
 from .models import ImportJob
 from .readers import EXAMPLE_MARK, FileFormatError, estimate_rows, read_table
 from .registry import registry
@@ -43,6 +47,7 @@ from .registry import registry
 logger = logging.getLogger(__name__)
 
 State = ImportJob.State
+Phase = ImportJob.Phase
 
 UNEXPECTED_MESSAGE = (
     "処理中に予期しないエラーが発生しました。何も取り込んでいません。システム管理者に連絡してください。"
@@ -122,10 +127,11 @@ def start_preview(*, job):
         if locked.state != State.UPLOADED:
             raise ImportJobError("この取込はすでに確認済みです。")
         locked.state = State.PREVIEWING
+        locked.phase = Phase.WAITING
         locked.processed_rows = 0
         locked.message = ""
         locked.heartbeat_at = timezone.now()
-        locked.save(update_fields=["state", "processed_rows", "message", "heartbeat_at"])
+        locked.save(update_fields=["state", "phase", "processed_rows", "message", "heartbeat_at"])
         if runs_in_background(locked):
             from .tasks import preview_import
 
@@ -171,12 +177,15 @@ def start_apply(*, job, user, options=None):
         if locked.error_count or locked.header_error:
             raise ImportJobError("エラーがあるため取り込めません。ファイルを直して、もう一度アップロードしてください。")
         locked.state = State.APPLYING
+        locked.phase = Phase.WAITING
         locked.decided_by = user
         locked.processed_rows = 0
         locked.options = options
         locked.message = ""
         locked.heartbeat_at = timezone.now()
-        locked.save(update_fields=["state", "decided_by", "processed_rows", "options", "message", "heartbeat_at"])
+        locked.save(
+            update_fields=["state", "phase", "decided_by", "processed_rows", "options", "message", "heartbeat_at"]
+        )
         if runs_in_background(locked):
             from .tasks import apply_import
 
@@ -201,6 +210,7 @@ def apply_job(*, job_id):
         if report.has_errors:
             _finish(job_id, State.APPLYING, State.FAILED, report, message=STALE_MESSAGE)
             return
+        _progress(job_id, report.total_rows, phase=Phase.WRITING)
         # From here the row lock tells a live writer from a dead one (release_if_stalled skips it).
         with transaction.atomic():
             locked = ImportJob.objects.select_for_update().get(pk=job_id)
@@ -279,9 +289,10 @@ def _release_stalled(locked):
         locked.state = State.UPLOADED
         step, after = "確認", "「もう一度確認する」を押すか、取り消してください。"
     locked.message = INTERRUPTED_MESSAGE.format(step=step, next=after)
+    locked.phase = Phase.WAITING
     locked.processed_rows = 0
     locked.heartbeat_at = None
-    locked.save(update_fields=["state", "message", "processed_rows", "heartbeat_at"])
+    locked.save(update_fields=["state", "message", "phase", "processed_rows", "heartbeat_at"])
     logger.warning("import job %s: no heartbeat for %ss, released to %s", locked.pk, lease_seconds(), locked.state)
     return locked
 
@@ -305,6 +316,7 @@ def _load(job):
     if kind is None:
         raise ImportJobError(f"取込の種類 {job.kind} は登録されていません。")
     report = kind.new_report()
+    _progress(job.pk, 0, phase=Phase.READING)
     with job.file.open("rb") as handle:
         data = handle.read()
     try:
@@ -315,7 +327,7 @@ def _load(job):
     report.total_rows = len(table)
     if table.example_rows:
         report.file_notes.append(example_rows_note(table.example_rows))
-    ImportJob.objects.filter(pk=job.pk).update(total_rows=len(table), heartbeat_at=timezone.now())
+    _progress(job.pk, 0, phase=Phase.CHECKING, total_rows=len(table))
     header_error = kind.read_headers(table, report)
     if header_error:
         report.fail_headers(header_error)
@@ -328,23 +340,31 @@ def example_rows_note(numbers):
     return f"{shown}は記入例(「{EXAMPLE_MARK}」で始まる行)のため取り込みません。"
 
 
-def _progress(job_id, count):
-    """Record how far the step is, renewing its lease (only while the job is still running)."""
+def _progress(job_id, count, **changes):
+    """Record how far the step is (rows checked; a new ``phase``, ``total_rows``), renewing its
+    lease, only while the job is still running. Outside a transaction it is committed at once."""
     ImportJob.objects.filter(pk=job_id, state__in=ImportJob.RUNNING_STATES).update(
-        processed_rows=count, heartbeat_at=timezone.now()
+        processed_rows=count, heartbeat_at=timezone.now(), **changes
     )
 
 
 def _finish(job_id, from_state, to_state, report=None, message=""):
-    """Move the job on, only if it is still where this step left it (a cancel may have won)."""
-    changes = {"state": to_state, "message": message}
+    """Move the job on, only if it is still where this step left it (a cancel may have won);
+    with a report, store its result and every row's class (``rows``)."""
+    changes = {"state": to_state, "phase": Phase.WAITING, "message": message}
+    grouped = None
     if report is not None:
+        grouped = report.rows_by_outcome()
         changes.update(
-            result=report.as_json(),
+            result={**report.as_json(grouped), "rows_stored": True},
             processed_rows=report.total_rows,
             total_rows=report.total_rows,
             **{f"{name}_count": count for name, count in report.job_counts().items()},
         )
     if to_state in ImportJob.FINISHED_STATES:
         changes["finished_at"] = timezone.now()
-    return ImportJob.objects.filter(pk=job_id, state=from_state).update(**changes)
+    with transaction.atomic():
+        moved = ImportJob.objects.filter(pk=job_id, state=from_state).update(**changes)
+        if moved and grouped is not None:
+            rows.store(job_id=job_id, grouped=grouped)
+    return moved

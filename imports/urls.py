@@ -17,4 +17,5 @@ urlpatterns = [
     path("<int:pk>/errors.csv", views.errors_csv, name="errors"),
     path("<int:pk>/undo/", undo_views.UndoView.as_view(), name="undo"),
     path("<int:pk>/columns/", mapping_views.ColumnMappingView.as_view(), name="columns"),
+    path("<int:pk>/rows/<slug:outcome>.<str:fmt>", views.rows_download, name="rows"),
 ]

@@ -1,4 +1,5 @@
-"""Admin screens: the job list, upload, preview / progress / result, confirm, cancel.
+"""Admin screens: the job list, upload, preview / progress / result (every row of every class,
+paged), confirm, cancel, and the downloads (templates, errors, each class of rows).
 
 Views check input and permission and call one service; they never write the ORM
 themselves. Every view needs the ``imports.run_import`` permission (superusers have it);
@@ -6,13 +7,11 @@ Wagtail's ``require_admin_access`` (added by ``register_admin_urls``) already ke
 anonymous visitors and accounts without admin access.
 """
 
-import csv
-import io
 from functools import wraps
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.http import content_disposition_header
@@ -22,12 +21,14 @@ from wagtail.admin import messages
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.widgets.button import HeaderButton
 
-from . import services
+from . import exports, services
 from .forms import ConfirmForm, UploadForm
 from .models import ImportJob
+from .progress import progress_status
 from .readers import EXAMPLE_MARK
 from .registry import registry
 from .report import DEFAULT_OUTCOMES, ERROR
+from .rows import PAGE_ROWS, class_rows
 
 PERMISSION = "imports.run_import"
 ERRORS_SHOWN = 1000
@@ -140,7 +141,6 @@ class JobDetailView(ImportsBase, TemplateView):
         job = self.job
         kind = registry.get(job.kind)
         result = job.result or {}
-        samples = result.get("samples", {})
         errors = result.get("errors", [])
         outcomes = job_outcomes(job, kind)
         counts = result_counts(job, outcomes)
@@ -149,17 +149,7 @@ class JobDetailView(ImportsBase, TemplateView):
             kind=kind,
             result=result,
             counts=[(label, counts[key], key) for key, label in outcomes],
-            sections=[
-                {
-                    "outcome": key,
-                    "label": label,
-                    "rows": samples[key],
-                    "count": counts[key],
-                    "has_changes": any(row.get("changes") for row in samples[key]),
-                }
-                for key, label in outcomes
-                if samples.get(key)
-            ],
+            sections=self.sections(outcomes, counts),
             applied_summary="、".join(f"{label} {counts[key]:,}件" for key, label in outcomes if key != ERROR),
             reimport_note=kind.reimport_note if kind else "",
             notes=result.get("notes", []),
@@ -171,8 +161,33 @@ class JobDetailView(ImportsBase, TemplateView):
             confirm_form=ConfirmForm(kind=kind) if job.can_apply else None,
             options=kind.describe_options(job.options) if kind else [],
             status_url=reverse("imports:status", args=[job.pk]),
+            progress=progress_status(job),
         )
         return context
+
+    def sections(self, outcomes, counts):
+        """A table per class of rows, each paged (``?rows=<class>&p=<page>`` pages one of them)."""
+        selected, number = self.request.GET.get("rows"), self.request.GET.get("p")
+        with_changes = (self.job.result or {}).get("with_changes") or ()
+        sections = []
+        for key, label in outcomes:
+            rows, complete = class_rows(self.job, key)
+            if not counts[key] or not rows:
+                continue
+            page = Paginator(rows, PAGE_ROWS).get_page(number if key == selected else 1)
+            shown = page.object_list
+            sections.append(
+                {
+                    "outcome": key,
+                    "label": label,
+                    "count": counts[key],
+                    "page": page,
+                    "rows": shown,
+                    "complete": complete,
+                    "has_changes": key in with_changes if complete else any(row["changes"] for row in shown),
+                }
+            )
+        return sections
 
 
 def job_outcomes(job, kind):
@@ -192,16 +207,7 @@ def result_counts(job, outcomes):
 @import_permission_required
 def job_status(request, pk):
     job = services.release_if_stalled(job=get_object_or_404(ImportJob.objects.defer("result"), pk=pk))
-    return JsonResponse(
-        {
-            "state": job.state,
-            "state_label": job.get_state_display(),
-            "running": job.is_running,
-            "processed_rows": job.processed_rows,
-            "total_rows": job.total_rows,
-            "percent": job.progress_percent,
-        }
-    )
+    return JsonResponse(progress_status(job))
 
 
 @require_POST
@@ -268,7 +274,7 @@ def template_download(request, kind, fmt):
         body, content_type = import_kind.template_csv(), "text/csv; charset=utf-8"
     else:
         body = import_kind.template_xlsx()
-        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        content_type = exports.XLSX_CONTENT_TYPE
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = content_disposition_header(True, f"{import_kind.label}_テンプレート.{fmt}")
     return response
@@ -277,13 +283,24 @@ def template_download(request, kind, fmt):
 @import_permission_required
 def errors_csv(request, pk):
     job = get_object_or_404(ImportJob, pk=pk)
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(["行", "列", "内容"])
-    if job.header_error:
-        writer.writerow([1, "", job.header_error])
-    for error in (job.result or {}).get("errors", []):
-        writer.writerow([error["row"], error["column"], error["message"]])
-    response = HttpResponse(("\ufeff" + buffer.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8")
+    body = "".join(exports.csv_stream(*exports.errors_table(job))).encode("utf-8")
+    response = HttpResponse(body, content_type=exports.CSV_CONTENT_TYPE)
     response["Content-Disposition"] = content_disposition_header(True, f"取込{job.pk}_エラー一覧.csv")
+    return response
+
+
+@import_permission_required
+def rows_download(request, pk, outcome, fmt):
+    """Every row of one class of the job, as CSV or XLSX."""
+    job = get_object_or_404(ImportJob, pk=pk)
+    labels = dict(job_outcomes(job, registry.get(job.kind)))
+    if outcome not in labels or fmt not in ("csv", "xlsx") or not class_rows(job, outcome)[1]:
+        raise Http404
+    header, rows = exports.class_table(job, outcome)
+    if fmt == "csv":
+        response = StreamingHttpResponse(exports.csv_stream(header, rows), content_type=exports.CSV_CONTENT_TYPE)
+    else:
+        body = exports.xlsx_bytes(header, rows, title=labels[outcome])
+        response = HttpResponse(body, content_type=exports.XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition_header(True, f"取込{job.pk}_{labels[outcome]}.{fmt}")
     return response

@@ -150,6 +150,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # politely instead of piling up: a gateway notification is then not acknowledged and
     # comes again later.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c lock_timeout={env_int('DB_LOCK_TIMEOUT_MS', 5000)}"
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Two processes share the file under `make run` (the server and db_worker): with WAL a
+    # page or a progress poll never waits for the worker's import transaction, and a write
+    # takes its lock when its transaction begins and waits for the other's (up to the timeout)
+    # instead of failing with "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL", transaction_mode="IMMEDIATE", timeout=20
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts --------------------------------------------------------------------------

@@ -4,6 +4,8 @@ The app runs as ``manage.py runserver`` on a free 127.0.0.1 port against a fresh
 migrated and loaded with ``seed_demo``. pytest-django's ``live_server`` is deliberately not
 used: the sync Playwright API runs an event loop in the test thread, which makes Django's ORM
 raise ``SynchronousOnlyOperation`` in-process. These tests never touch the database directly.
+``running_app`` starts another such app for a module that needs its own, e.g. ``manage.py
+devserver`` with ``TASKS_BACKEND=database`` and its ``db_worker`` (test_imports_progress.py).
 """
 
 import os
@@ -15,7 +17,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -218,13 +220,18 @@ def _tail(path, lines=60):
         return "(no log)"
 
 
-@dataclass(frozen=True)
-class AppServer:
-    url: str  # base URL, no trailing slash
-    log_path: Path  # the server's output, mails included (console e-mail backend)
+class RunningApp:
+    """The app in a subprocess (``url``, its ``log_path``); ``stop()`` ends it (idempotent)."""
+
+    def __init__(self, url, process, log_path):
+        self.url, self.process, self.log_path = url, process, Path(log_path)
+
+    def log(self):
+        return self.log_path.read_text(errors="replace")
 
     def mails_since(self, offset):
-        """The server's output from ``offset`` (a byte position) on: the mails it sent since."""
+        """The server's output from ``offset`` (a byte position) on: the mails it sent since
+        (console e-mail backend)."""
         with open(self.log_path, "rb") as log:
             log.seek(offset)
             return log.read().decode(errors="replace")
@@ -232,16 +239,21 @@ class AppServer:
     def log_size(self):
         return self.log_path.stat().st_size
 
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
 
-@pytest.fixture(scope="session")
-def app_url(app_server):
-    """Base URL (no trailing slash) of the real app."""
-    return app_server.url
 
-
-@pytest.fixture(scope="session")
-def app_server():
-    """The real app, migrated and seeded, in a subprocess (one for the whole run)."""
+@contextmanager
+def running_app(*, command=("runserver",), setup=E2E_EXTRA_DATA, **env_overrides):
+    """Migrate and seed a fresh SQLite file, run ``setup`` (shell code), then serve with
+    ``manage.py <command> 127.0.0.1:<free port>``; yields the RunningApp, stopped on exit.
+    The server's log is copied to the artifacts folder afterwards (for reading a failure)."""
     workdir = Path(tempfile.mkdtemp(prefix="e2e-"))
     db_path = workdir / "e2e.sqlite3"
     media_root = workdir / "media"
@@ -250,37 +262,48 @@ def app_server():
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
     env = _server_env(db_path, media_root, base_url)
-    process = None
+    env.update(env_overrides)
+    app = None
     with open(log_path, "w") as log:
         try:
             try:
                 _manage(["migrate", "--noinput", "-v", "0"], env, log)
                 _manage(["migrate", "--database", "sandbox", "--noinput", "-v", "0"], env, log)
                 _manage(["seed_demo"], env, log)
-                _manage(["shell", "-c", E2E_EXTRA_DATA], env, log)
+                if setup:
+                    _manage(["shell", "-c", setup], env, log)
             except subprocess.CalledProcessError as exc:
                 raise RuntimeError(f"{exc}\n--- log {log_path} ---\n{_tail(log_path)}") from None
             process = subprocess.Popen(
-                [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+                [sys.executable, "manage.py", *command, f"127.0.0.1:{port}", "--noreload"],
                 cwd=PROJECT_DIR,
                 env=env,
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
+            app = RunningApp(base_url, process, log_path)
             _wait_until_up(f"{base_url}/member/login", process, log_path)
-            yield AppServer(url=base_url, log_path=log_path)
+            yield app
         finally:
-            if process is not None and process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+            if app is not None:
+                app.stop()
     ARTIFACTS_DIR.mkdir(exist_ok=True)
-    shutil.copy(log_path, ARTIFACTS_DIR / "server.log")  # for reading a failure afterwards
+    shutil.copy(log_path, ARTIFACTS_DIR / f"server-{port}.log")
     shutil.rmtree(workdir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def app_server():
+    """The real app, migrated and seeded, in a subprocess (one for the whole run)."""
+    with running_app() as app:
+        yield app
+
+
+@pytest.fixture(scope="session")
+def app_url(app_server):
+    """Base URL (no trailing slash) of the real app."""
+    return app_server.url
 
 
 @pytest.fixture(scope="session")
@@ -308,12 +331,12 @@ def viewport(request):
     return request.param
 
 
-@pytest.fixture
-def page(browser, app_url, viewport):
-    """A fresh page (own context: no cookies shared between tests) at the given viewport."""
+@contextmanager
+def browser_page(browser, base_url, viewport):
+    """A fresh page (own context: no cookies shared) at ``base_url`` and the viewport named."""
     size = VIEWPORTS[viewport]
     context = browser.new_context(
-        base_url=app_url,
+        base_url=base_url,
         viewport=size,
         locale="ja-JP",
         timezone_id="Asia/Tokyo",
@@ -322,8 +345,14 @@ def page(browser, app_url, viewport):
         device_scale_factor=1,
     )
     context.set_default_timeout(10_000)
-    page = context.new_page()
     try:
-        yield page
+        yield context.new_page()
     finally:
         context.close()
+
+
+@pytest.fixture
+def page(browser, app_url, viewport):
+    """A fresh page (own context: no cookies shared between tests) at the given viewport."""
+    with browser_page(browser, app_url, viewport) as page:
+        yield page

@@ -5,7 +5,7 @@ with the test database in ``DATABASE_URL``; it creates MARKER once it is stuck:
 
 - ``apply``: confirms the job as the web process does (small file, in the request) and stops
   inside the write transaction, after the kind has written its rows;
-- ``preview``: starts the preview and stops after the first progress update.
+- ``preview``: starts the preview and stops after the first update of the rows checked.
 """
 
 import os
@@ -44,9 +44,10 @@ def main(mode, job_id, marker):
     else:
         progress = services._progress
 
-        def progress_then_stop(job_id, count):
-            progress(job_id, count)
-            stuck(marker)
+        def progress_then_stop(job_id, count, **changes):
+            progress(job_id, count, **changes)
+            if not changes:  # the first rows checked (not the start of a phase)
+                stuck(marker)
 
         services._progress = progress_then_stop
         kind.progress_every = 1

@@ -351,9 +351,10 @@ def test_progress_is_written_while_validating(preview, monkeypatch):
     seen = []
     real = services._progress
 
-    def record(job_id, count):
-        seen.append(count)
-        real(job_id, count)
+    def record(job_id, count, **changes):
+        if not changes:  # rows checked (not a new phase)
+            seen.append(count)
+        real(job_id, count, **changes)
 
     monkeypatch.setattr(services, "_progress", record)
     preview(csv_bytes(member_rows(35)))
