@@ -139,25 +139,23 @@ DATABASES = {
         conn_max_age=env_int("DB_CONN_MAX_AGE", 0),
     )
 }
-# SQLite (development, tests): a transaction takes the write lock when it begins, so that two
-# requests that read and then write never deadlock on upgrading their locks (one of them would
-# fail at once with "database is locked"); the other waits up to the busy timeout instead.
-SQLITE_OPTIONS = {"transaction_mode": "IMMEDIATE"}
+# SQLite (development, tests). Two processes share the file under `make run` (the server and
+# db_worker): with WAL a page or a progress poll never waits for the worker's import transaction;
+# a transaction takes the write lock when it begins (IMMEDIATE), so that two requests that read
+# and then write never deadlock on upgrading their locks (one would fail at once with "database
+# is locked"): the other waits up to the timeout instead.
+SQLITE_OPTIONS = {
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Row locks (payments, receipt numbers, imports) wait at most this long, then fail
     # politely instead of piling up: a gateway notification is then not acknowledged and
     # comes again later.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c lock_timeout={env_int('DB_LOCK_TIMEOUT_MS', 5000)}"
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Two processes share the file under `make run` (the server and db_worker): with WAL a
-    # page or a progress poll never waits for the worker's import transaction, and a write
-    # takes its lock when its transaction begins and waits for the other's (up to the timeout)
-    # instead of failing with "database is locked".
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL", transaction_mode="IMMEDIATE", timeout=20
-    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts --------------------------------------------------------------------------
