@@ -717,13 +717,16 @@ def test_preview_and_apply_need_a_fixed_number_of_queries(preview_statement, con
 
     small, large = statement(3, 1000), statement(60, 2000)
     with django_assert_max_num_queries(20) as small_preview:
-        preview_statement(small)
+        small_job = preview_statement(small)
     with django_assert_max_num_queries(len(small_preview)) as large_preview:
         job = preview_statement(large)
     assert counts(job) == {"matched": 60}
     assert len(large_preview) == len(small_preview)
-    # A fixed number (job steps, the stored rows) and one receipt-number upsert per paid invoice.
-    with django_assert_max_num_queries(30 + 60):
+    # A fixed number (job steps, the stored rows, the saved column mappings) and one
+    # receipt-number upsert per paid invoice: 57 more invoices, at most 57 more queries.
+    with django_assert_max_num_queries(35 + 3) as small_apply:
+        confirm(small_job)
+    with django_assert_max_num_queries(len(small_apply) + 57):
         confirm(job)
 
 
