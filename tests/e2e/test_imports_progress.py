@@ -31,11 +31,11 @@ TOTPDevice.objects.create(user=User.objects.get(username="{DEMO_STAFF_USERNAME}"
 """
 FINISHED = 180_000  # ms a step of 20,000 rows may take on a busy 2-core machine
 
-# True once the rows-checked counter shows a count strictly between 0 and the file's rows, on
-# the page as it was first loaded (the marker set on window is lost by a reload).
+# True once the rows-checked counter shows a count strictly between 0 and the file's rows, other
+# than the one it showed when loaded, on the page as it was loaded (a reload loses the marker).
 SEEN_MOVING = """([total]) => {
     const counter = document.getElementById("job-step-check");
-    if (!counter || window.progressMarker !== true) return false;
+    if (!counter || window.progressMarker !== true || counter.textContent === window.progressFirst) return false;
     const match = counter.textContent.match(/^([\\d,]+) \\/ ([\\d,]+) 行$/);
     if (!match) return false;
     const checked = Number(match[1].replace(/,/g, ""));
@@ -63,12 +63,17 @@ def staff_page(browser, worker_app):
 def watch_rows_checked_move(page):
     """Wait until the job page, without reloading, shows some but not all rows checked."""
     expect(page.locator("#job-progress")).to_be_visible()
-    page.evaluate("() => { window.progressMarker = true; }")
+    page.evaluate(
+        '() => { window.progressMarker = true; window.progressFirst = document.getElementById("job-step-check").textContent; }'
+    )
     page.wait_for_function(SEEN_MOVING, arg=[ROWS], timeout=FINISHED, polling=100)
 
 
 def test_a_large_import_shows_its_progress_live(staff_page, artifacts_dir):
     page = staff_page
+    console_errors = []  # a script refused by the CSP, or failing, shows here
+    page.on("console", lambda message: message.type == "error" and console_errors.append(message.text))
+    page.on("pageerror", lambda error: console_errors.append(str(error)))
     page.goto("/admin/imports/new/?kind=members")
     page.get_by_label("ファイル").set_input_files(
         {"name": "会員名簿.csv", "mimeType": "text/csv", "buffer": csv_bytes(member_rows(ROWS, start=1_000_000))}
@@ -109,6 +114,7 @@ def test_a_large_import_shows_its_progress_live(staff_page, artifacts_dir):
         page.locator("#rows-new + p").get_by_role("link", name="CSV").click()
     assert re.fullmatch(r"取込\d+_新規\.csv", download.value.suggested_filename)
     shoot(page, artifacts_dir, "imports-progress-desktop-result")
+    assert console_errors == []
 
 
 def test_stopping_the_server_stops_its_worker(worker_app):
