@@ -139,11 +139,9 @@ DATABASES = {
         conn_max_age=env_int("DB_CONN_MAX_AGE", 0),
     )
 }
-# SQLite (development, tests). Two processes share the file under `make run` (the server and
-# db_worker): with WAL a page or a progress poll never waits for the worker's import transaction;
-# a transaction takes the write lock when it begins (IMMEDIATE), so that two requests that read
-# and then write never deadlock on upgrading their locks (one would fail at once with "database
-# is locked"): the other waits up to the timeout instead.
+# SQLite (development, tests; `make run` shares the file with db_worker): WAL, so that pages never
+# wait for the worker's import; IMMEDIATE, so that two read-then-write transactions queue up to
+# the timeout instead of one failing at once with "database is locked".
 SQLITE_OPTIONS = {
     "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
     "transaction_mode": "IMMEDIATE",

@@ -5,7 +5,7 @@ import datetime
 import factory
 from django.utils import timezone
 
-from renewal.models import CreditCategory, Seminar, Session
+from renewal.models import Credit, CreditCategory, Seminar, Session
 
 
 def today():
@@ -46,3 +46,16 @@ class SessionFactory(factory.django.DjangoModelFactory):
     members_allowed = True
     guests_allowed = True
     fee_member = 0
+
+
+def give_certificates(member, points_by_category, day=datetime.date(2025, 5, 1)):
+    """Paper-certificate credits for ``member``: {category name: points}, earned on ``day``."""
+    for name, points in points_by_category.items():
+        Credit.objects.create(
+            member=member,
+            credit_category=CreditCategory.objects.get(name=name),
+            points=points,
+            earned_on=day,
+            source=Credit.Source.CERTIFICATE,
+            title="出席証明書",
+        )

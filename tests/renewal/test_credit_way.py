@@ -19,6 +19,7 @@ from renewal.models import Credit, CreditCategory
 from renewal.registrations import register
 from tests.factories import MemberFactory
 from tests.renewal.factories import SeminarFactory, SessionFactory, days
+from tests.renewal.factories import give_certificates as give
 
 pytestmark = pytest.mark.django_db
 
@@ -33,18 +34,6 @@ ENGI, DEVICE, MEDICAL = "技師学会・研究会", "機器講習会", "医学�
 def fixed_now():
     with time_machine.travel(NOW, tick=False) as traveller:
         yield traveller
-
-
-def give(member, points_by_category, day=datetime.date(2025, 5, 1)):
-    for name, points in points_by_category.items():
-        Credit.objects.create(
-            member=member,
-            credit_category=CreditCategory.objects.get(name=name),
-            points=points,
-            earned_on=day,
-            source=Credit.Source.CERTIFICATE,
-            title="出席証明書",
-        )
 
 
 def open_session(title, category_name, points, starts_in, *, seminar=None, **fields):

@@ -13,11 +13,12 @@ from django.urls import reverse
 from membership.models import Member
 from renewal.attendance import mark_attended
 from renewal.dashboard import time_left
-from renewal.models import Credit, CreditCategory, ExtensionApplication, ExtensionProgramme, Registration
+from renewal.models import ExtensionApplication, ExtensionProgramme, Registration
 from renewal.registrations import cancel_registration, register
 from renewal.renewals import approve_renewal, submit_renewal
 from tests.factories import MemberFactory, StaffUserFactory, guest_member
 from tests.renewal.factories import SeminarFactory, SessionFactory, days
+from tests.renewal.factories import give_certificates as give
 
 pytestmark = pytest.mark.django_db
 
@@ -32,18 +33,6 @@ ENGI, DEVICE, MEDICAL = "技師学会・研究会", "機器講習会", "医学�
 def fixed_now():
     with time_machine.travel(NOW, tick=False) as traveller:
         yield traveller
-
-
-def give(member, points_by_category, day=datetime.date(2025, 5, 1)):
-    for name, points in points_by_category.items():
-        Credit.objects.create(
-            member=member,
-            credit_category=CreditCategory.objects.get(name=name),
-            points=points,
-            earned_on=day,
-            source=Credit.Source.CERTIFICATE,
-            title="出席証明書",
-        )
 
 
 def text_of(response):
