@@ -80,5 +80,5 @@ def membership_application(request, member):
 def notices_panel(request, member):
     """The latest notices: public and members-only ones for a member, public ones for a guest."""
     guest = request.user.kind == request.user.Kind.GUEST
-    notices = NoticePage.objects.live().public() if guest else NoticePage.objects.visible_to_members()
+    notices = NoticePage.objects.for_anyone() if guest else NoticePage.objects.visible_to_members()
     return {"notices": mark_members_only(list(notices.order_by("-date", "-pk")[:LATEST_NOTICES]))}

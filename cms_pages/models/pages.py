@@ -2,7 +2,8 @@
 
 from django.core.paginator import Paginator
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import Exists, F, OuterRef, Value
+from django.db.models.functions import Substr
 from django.utils import timezone
 from wagtail import blocks
 from wagtail.admin.panels import FieldPanel
@@ -11,24 +12,35 @@ from wagtail.models import Page, PageManager, PageViewRestriction
 from wagtail.query import PageQuerySet
 
 
+def _restrictions_over_notice():
+    """View restrictions on the outer notice or on one of its ancestors, as a subquery: a
+    restricted page's path is a prefix of the notice's (Wagtail's materialised paths)."""
+    return PageViewRestriction.objects.filter(page__path=Substr(OuterRef("path"), 1, F("page__depth") * Page.steplen))
+
+
 class NoticeQuerySet(PageQuerySet):
     def visible_to_members(self):
-        """Live notices a logged-in member may read: public ones and members-only ones.
+        """Live notices a logged-in member may read: public ones and members-only ones, in one
+        query, each annotated ``behind_login`` (for ``mark_members_only``).
 
         Members-only means Wagtail's "logged-in users" view restriction; notices behind a
         password or a group restriction are left out.
         """
-        q = Q()
-        for restriction in PageViewRestriction.objects.exclude(
-            restriction_type=PageViewRestriction.LOGIN
-        ).select_related("page"):
-            q |= self.descendant_of_q(restriction.page, inclusive=True)
-        queryset = self.live()
-        return queryset.exclude(q) if q else queryset
+        over = _restrictions_over_notice()
+        return (
+            self.live()
+            .filter(~Exists(over.exclude(restriction_type=PageViewRestriction.LOGIN)))
+            .annotate(behind_login=Exists(over.filter(restriction_type=PageViewRestriction.LOGIN)))
+        )
 
     def for_anyone(self):
-        """Live notices anyone may read (the public lists): not behind a view restriction and not 会員限定."""
-        return self.live().public().filter(members_only=False)
+        """Live notices anyone may read (the public lists): not behind a view restriction and not
+        会員限定, in one query (Wagtail's ``public()`` reads the restrictions first)."""
+        return (
+            self.live()
+            .filter(~Exists(_restrictions_over_notice()), members_only=False)
+            .annotate(behind_login=Value(False))
+        )
 
 
 NoticeManager = PageManager.from_queryset(NoticeQuerySet)
@@ -36,14 +48,10 @@ NoticeManager = PageManager.from_queryset(NoticeQuerySet)
 
 def mark_members_only(notices):
     """Set ``members_only`` on each notice (for display) when it is behind a "logged-in users"
-    restriction, its own or an ancestor's, with one query for the whole list (no N+1)."""
-    paths = list(
-        PageViewRestriction.objects.filter(restriction_type=PageViewRestriction.LOGIN).values_list(
-            "page__path", flat=True
-        )
-    )
+    restriction, its own or an ancestor's: notices come from ``visible_to_members`` or
+    ``for_anyone``, which read that in the same query (no N+1, no extra query)."""
     for notice in notices:
-        notice.members_only = notice.members_only or any(notice.path.startswith(path) for path in paths)
+        notice.members_only = notice.members_only or notice.behind_login
     return notices
 
 
