@@ -6,7 +6,7 @@ notices. Each panel costs a fixed number of queries, whatever the member's histo
 from django.urls import reverse
 from django.utils import timezone
 
-from cms_pages.models import NoticePage, mark_members_only
+from cms_pages.models import NoticePage, mark_members_only, view_restrictions
 
 from .applications import KIND_URL_NAMES, pending_application
 from .models import Invoice
@@ -80,5 +80,10 @@ def membership_application(request, member):
 def notices_panel(request, member):
     """The latest notices: public and members-only ones for a member, public ones for a guest."""
     guest = request.user.kind == request.user.Kind.GUEST
-    notices = NoticePage.objects.for_anyone() if guest else NoticePage.objects.visible_to_members()
-    return {"notices": mark_members_only(list(notices.order_by("-date", "-pk")[:LATEST_NOTICES]))}
+    restrictions = None if guest else view_restrictions()
+    notices = NoticePage.objects.for_anyone() if guest else NoticePage.objects.visible_to_members(restrictions)
+    # Only what the panel shows and its link needs: a whole Wagtail page costs ten times more to build.
+    notices = list(
+        notices.only("title", "date", "members_only", "url_path", "path").order_by("-date", "-pk")[:LATEST_NOTICES]
+    )
+    return {"notices": notices if guest else mark_members_only(notices, restrictions)}

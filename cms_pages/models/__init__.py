@@ -11,6 +11,7 @@ from .pages import (
     QuestionAnswerBlock,
     StandardPage,
     mark_members_only,
+    view_restrictions,
 )
 from .site import SocietySettings, society_settings
 
@@ -28,5 +29,6 @@ __all__ = [
     "StandardPage",
     "help_pages",
     "mark_members_only",
+    "view_restrictions",
     "society_settings",
 ]

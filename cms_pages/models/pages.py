@@ -2,8 +2,7 @@
 
 from django.core.paginator import Paginator
 from django.db import models, transaction
-from django.db.models import Exists, F, OuterRef, Value
-from django.db.models.functions import Substr
+from django.db.models import Q
 from django.utils import timezone
 from wagtail import blocks
 from wagtail.admin.panels import FieldPanel
@@ -12,46 +11,47 @@ from wagtail.models import Page, PageManager, PageViewRestriction
 from wagtail.query import PageQuerySet
 
 
-def _restrictions_over_notice():
-    """View restrictions on the outer notice or on one of its ancestors, as a subquery: a
-    restricted page's path is a prefix of the notice's (Wagtail's materialised paths)."""
-    return PageViewRestriction.objects.filter(page__path=Substr(OuterRef("path"), 1, F("page__depth") * Page.steplen))
+def view_restrictions():
+    """(restriction type, restricted page's path) of every view restriction: a handful of rows,
+    read once and shared by ``visible_to_members`` and ``mark_members_only``.
+
+    Plain path prefixes built in Python: an ``Exists`` subquery on the path does the same in
+    one query, but costs ten times more to build than the extra query costs to run.
+    """
+    return list(PageViewRestriction.objects.values_list("restriction_type", "page__path"))
 
 
 class NoticeQuerySet(PageQuerySet):
-    def visible_to_members(self):
-        """Live notices a logged-in member may read: public ones and members-only ones, in one
-        query, each annotated ``behind_login`` (for ``mark_members_only``).
+    def visible_to_members(self, restrictions=None):
+        """Live notices a logged-in member may read: public ones and members-only ones.
 
         Members-only means Wagtail's "logged-in users" view restriction; notices behind a
-        password or a group restriction are left out.
+        password or a group restriction (their own or an ancestor's) are left out.
         """
-        over = _restrictions_over_notice()
-        return (
-            self.live()
-            .filter(~Exists(over.exclude(restriction_type=PageViewRestriction.LOGIN)))
-            .annotate(behind_login=Exists(over.filter(restriction_type=PageViewRestriction.LOGIN)))
-        )
+        restrictions = view_restrictions() if restrictions is None else restrictions
+        hidden = Q()
+        for kind, path in restrictions:
+            if kind != PageViewRestriction.LOGIN:
+                hidden |= Q(path__startswith=path)
+        queryset = self.live()
+        return queryset.exclude(hidden) if hidden else queryset
 
     def for_anyone(self):
-        """Live notices anyone may read (the public lists): not behind a view restriction and not
-        会員限定, in one query (Wagtail's ``public()`` reads the restrictions first)."""
-        return (
-            self.live()
-            .filter(~Exists(_restrictions_over_notice()), members_only=False)
-            .annotate(behind_login=Value(False))
-        )
+        """Live notices anyone may read (the public lists): not behind a view restriction and not 会員限定."""
+        return self.live().public().filter(members_only=False)
 
 
 NoticeManager = PageManager.from_queryset(NoticeQuerySet)
 
 
-def mark_members_only(notices):
+def mark_members_only(notices, restrictions=None):
     """Set ``members_only`` on each notice (for display) when it is behind a "logged-in users"
-    restriction, its own or an ancestor's: notices come from ``visible_to_members`` or
-    ``for_anyone``, which read that in the same query (no N+1, no extra query)."""
+    restriction, its own or an ancestor's, with one query for the whole list (none when the
+    caller passes the ``view_restrictions()`` it already read)."""
+    restrictions = view_restrictions() if restrictions is None else restrictions
+    paths = [path for kind, path in restrictions if kind == PageViewRestriction.LOGIN]
     for notice in notices:
-        notice.members_only = notice.members_only or notice.behind_login
+        notice.members_only = notice.members_only or any(notice.path.startswith(path) for path in paths)
     return notices
 
 

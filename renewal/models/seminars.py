@@ -15,6 +15,7 @@ from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 
 from membership.models import Invoice, Member
 
+
 @register_setting(icon="tasks")
 class RenewalSettings(BaseGenericSetting):
     """資格更新の条件: editable by the secretariat in the admin's settings."""

@@ -8,7 +8,7 @@ through the Django test client in the same run, alternating (three rounds of RUN
 median of each round, the median round); the data is created inside the test's transaction and
 rolled back afterwards.
 
-The dashboard reads more than the dues page: 16 queries against 8 (6 of them shared: session,
+The dashboard reads more than the dues page: 15 queries against 8 (6 of them shared: session,
 account, member, site, society settings, the menu's extension check), each panel a fixed number
 whatever the history, so the ratio does not grow with it.
 """
