@@ -40,7 +40,9 @@ from .tickets import qr_data_uri
 TOKEN_SALT = "renewal.certificates.verify"  # no other HMAC of the project can pass for this one
 TAG_LENGTH = 16  # hex characters: 64 bits naming the credit
 STAMP_LENGTH = 8  # hex characters: what it printed
-_TOKEN = re.compile(rf"^(?P<pk>[1-9][0-9]{{0,11}})\.(?P<tag>[0-9a-f]{{{TAG_LENGTH}}})(?P<stamp>[0-9a-f]{{{STAMP_LENGTH}}})$")
+_TOKEN = re.compile(
+    rf"^(?P<pk>[1-9][0-9]{{0,11}})\.(?P<tag>[0-9a-f]{{{TAG_LENGTH}}})(?P<stamp>[0-9a-f]{{{STAMP_LENGTH}}})$"
+)
 CERTIFICATE_CHECK = "certificate_check"  # the throttle's purpose (the card's limits)
 ISSUED_ACTION = "renewal.credit.certificate_issued"
 CREDIT_RELATED = ("member", "credit_category", "session__seminar")
@@ -86,7 +88,9 @@ def member_certificate(*, member, registration_id, user):
     refusal = certificate_refusal(registration)
     if refusal:
         raise CertificateRefused(refusal)
-    credit = Credit.objects.select_related(*CREDIT_RELATED).filter(member=member, session=registration.session_id).first()
+    credit = (
+        Credit.objects.select_related(*CREDIT_RELATED).filter(member=member, session=registration.session_id).first()
+    )
     if credit is None:
         raise CertificateRefused("この参加の受講履歴が見つかりません。事務局へお問い合わせください。")
     log(instance=credit, action=ISSUED_ACTION, user=user, data={"by": "member"})

@@ -164,7 +164,12 @@ def test_a_valid_certificate_shows_the_name_session_date_and_points_only(client)
     assert response.status_code == 200
     body = response.content.decode()
     assert '<span class="verify-word">有効</span> この出席証明書は有効です。' in body
-    for shown in ("山田 花子", "第91回日本消化器内視鏡技師学会 内視鏡技師学会", f"{days(0).month}月{days(0).day}日", "10点"):
+    for shown in (
+        "山田 花子",
+        "第91回日本消化器内視鏡技師学会 内視鏡技師学会",
+        f"{days(0).month}月{days(0).day}日",
+        "10点",
+    ):
         assert shown in body, shown
     assert "証明書に記載の受講記録が当会に現在も登録されており" in body  # what valid means
     for private in (member.member_number, member.user.email, "1980", "奈良県"):
