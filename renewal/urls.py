@@ -3,7 +3,7 @@ view is wrapped in ``membership.shell.members_area``)."""
 
 from django.urls import path
 
-from .views import credits, participations, renewal, seminars
+from .views import certificates, credits, participations, renewal, seminars
 
 app_name = "renewal"
 
@@ -19,6 +19,8 @@ urlpatterns = [
         name="registration_cancel",
     ),
     path("seminars/registrations/<int:registration_id>/ticket", participations.ticket, name="ticket"),
+    # 出席証明書 (issue 14), from the participation list and the points page
+    path("seminars/registrations/<int:registration_id>/certificate", certificates.certificate, name="certificate"),
     # 資格更新確認 (guide 7) and 更新延長申請 (guide 14)
     path("renewal", renewal.renewal, name="renewal"),
     path("renewal/apply", renewal.renewal_apply, name="renewal_apply"),

@@ -34,6 +34,7 @@ from membership.models import Member
 
 from ..attendance_undo import CREDIT_UNDONE_ACTION
 from ..models import Credit, CreditCategory, LectureKind
+from . import certificates as certificate_admin
 from .common import CREDIT_URLS, SEMINAR_URLS, MemberRowsIndexView, import_job_link, seminar_choices, session_choices
 
 
@@ -120,6 +121,12 @@ class CreditIndexView(MemberRowsIndexView):
     def add_item_label(self):
         return "出席証明書から登録"
 
+    def get_list_more_buttons(self, instance):
+        buttons = list(super().get_list_more_buttons(instance))
+        if certificate_admin.may_issue(self.request.user, self.permission_policy):
+            buttons.append(certificate_admin.list_button(instance))
+        return buttons
+
 
 class CertificateCreditForm(WagtailAdminModelForm):
     """A credit typed in from a paper attendance certificate (出席証明書): the member by number."""
@@ -191,6 +198,12 @@ class CreditInspectView(snippet_views.InspectView):
         value = super().get_field_display_value(field_name, field)
         return "-" if value is None or value == "" else value
 
+    @cached_property
+    def header_buttons(self):
+        if certificate_admin.may_issue(self.request.user, self.permission_policy):
+            return [certificate_admin.header_button(self.object)]
+        return []
+
     def get_member_display_value(self):
         member = self.object.member
         return member_link(member)
@@ -229,7 +242,7 @@ class CreditUndoneLogFormatter(LogFormatter):
         return f"出席者取込 #{(log_entry.data or {}).get('import_job', '')} の取消で削除しました"
 
 
-LOG_ACTIONS = {CREDIT_UNDONE_ACTION: CreditUndoneLogFormatter}
+LOG_ACTIONS = {CREDIT_UNDONE_ACTION: CreditUndoneLogFormatter, **certificate_admin.LOG_ACTIONS}
 
 
 class CreditViewSet(NoChooserMixin, SnippetViewSet):
@@ -323,6 +336,9 @@ class CreditViewSet(NoChooserMixin, SnippetViewSet):
 
     def get_queryset(self, request):
         return Credit.objects.select_related("member", "session__seminar", "credit_category")
+
+    def get_urlpatterns(self):
+        return [*super().get_urlpatterns(), *certificate_admin.certificate_urlpatterns(self.permission_policy)]
 
 
 # Export columns of credits: a certificate's own title, organizer and venue, or the session's.

@@ -18,6 +18,7 @@ from core.dates import fiscal_year_of
 from core.pdf import render_pdf
 from membership.shell import members_area
 
+from .. import certificates
 from .. import credits as credit_rules
 from ..models import Credit
 
@@ -141,6 +142,12 @@ def credits(request):
     member = request.user.member
     data = credit_page_data(member, request.GET)
     data["way"] = credit_rules.way_to_renewal(member=member, evaluation=data["evaluation"], today=data["today"])
+    # 出席証明書 for the credits of sessions the member's registration was marked attended for.
+    attended = certificates.attended_registrations(
+        member=member, session_ids=[row.credit.session_id for row in data["rows"] if row.credit.session_id]
+    )
+    for row in data["rows"]:
+        row.certificate_registration_id = attended.get(row.credit.session_id)
     return render(request, "renewal/credits.html", data)
 
 

@@ -6,6 +6,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from membership.views import card as card_views
 from membership.views import dues as dues_views
+from renewal.views import certificates as certificate_views
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
@@ -17,6 +18,8 @@ urlpatterns = [
     path("payments/gmo/notify", dues_views.gateway_notification, name="gateway_notification"),
     # Public: the digital member card's QR code leads here (no login; see membership.card).
     path("card/verify/<str:token>", card_views.card_verify, name="card_verify"),
+    # Public: an attendance certificate's QR code leads here (no login; see renewal.certificates).
+    path("certificates/verify/<str:token>", certificate_views.certificate_verify, name="certificate_verify"),
 ]
 
 if settings.PAYMENT_GATEWAY == "sandbox":

@@ -9,10 +9,12 @@ browser test relies on: the error states come from submitting incomplete forms, 
 payments are made by members of this test's own (``A11Y_MEMBER_NUMBERS``).
 """
 
+import io
 import re
 
 import pytest
 from playwright.sync_api import expect
+from pypdf import PdfReader
 
 from membership.demo import DEMO_GUEST_NUMBER, DEMO_GUEST_PASSWORD
 from tests.e2e.conftest import A11Y_MEMBER_NUMBERS, ON_LEAVE_MEMBER_NUMBER, RENEWAL_MEMBER_NUMBERS
@@ -42,6 +44,7 @@ EXPECTED_PAGES = [
     "お問い合わせ(公開)",
     "お問い合わせ(公開・入力エラー)",
     "デジタル会員証の確認(無効なURL)",
+    "出席証明書の確認(無効なURL)",
     # The demo member.
     "ダッシュボード",
     "会員詳細",
@@ -57,6 +60,7 @@ EXPECTED_PAGES = [
     "資格更新確認",
     "受講履歴ポイント照会",
     "デジタル会員証確認",
+    "出席証明書の確認",
     "お知らせ一覧",
     "お知らせ(会員限定)",
     "お問い合わせ",
@@ -185,6 +189,7 @@ def anonymous_pages(walk, app_server, viewport):
     walk.submit("お問い合わせ(公開・入力エラー)", "送信する")
     expect(page.locator(".field-error").first).to_be_visible()
     walk.visit("デジタル会員証の確認(無効なURL)", "/card/verify/invalid-token", status=404)
+    walk.visit("出席証明書の確認(無効なURL)", "/certificates/verify/invalid-token", status=404)
 
 
 def _mailed_reset_url(app_server, offset):
@@ -221,6 +226,7 @@ def demo_member_pages(walk):
     walk.visit("資格更新確認", "/member/renewal")
     walk.visit("受講履歴ポイント照会", "/member/credits")
     walk.visit("デジタル会員証確認", "/member/card")
+    walk.visit("出席証明書の確認", _certificate_verify_path(page))
     walk.visit("お知らせ一覧", "/member/notices")
     page.locator(".notice-list li", has=page.locator(".badge")).first.get_by_role("link").click()
     walk.check("お知らせ(会員限定)")
@@ -239,6 +245,19 @@ def demo_member_pages(walk):
     walk.submit("パスワード再設定(入力エラー)", "変更")
     expect(page.locator(".field-error").first).to_be_visible()
     walk.visit("パスワード変更のお願い", "/member/password/reminder")
+
+
+def _certificate_verify_path(page):
+    """The verification page printed on the demo member's first attendance certificate (the PDF
+    from the participation list, read back)."""
+    page.goto("/member/seminars/participations?include_attended=on")
+    href = page.get_by_role("link", name="出席証明書", exact=True).first.get_attribute("href")
+    response = page.request.get(href)
+    assert response.ok and response.headers["content-type"] == "application/pdf"
+    text = re.sub(r"\s", "", PdfReader(io.BytesIO(response.body())).pages[0].extract_text())
+    found = re.search(r"/certificates/verify/\d+\.[0-9a-f]+", text)
+    assert found, "no verification URL on the certificate"
+    return found.group(0)
 
 
 def paying_member_pages(walk, viewport):
