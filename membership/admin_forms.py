@@ -8,8 +8,8 @@ from django import forms
 from django.db import transaction
 from wagtail.admin.forms import WagtailAdminModelForm
 
-from .accounts import normalize_login_id
 from .forms import MemberInputRulesMixin
+from .member_numbers import lookalikes, normalize_member_number
 from .models import Member, User
 
 PHONE_HELP = "ハイフンや全角数字で入力しても、保存時に数字のみへ直します。"
@@ -57,7 +57,8 @@ class MemberAdminForm(MemberInputRulesMixin, WagtailAdminModelForm):
     # --- normalisation (DESIGN.md 6: Japanese input is normalised, names never changed) ---
 
     def clean_member_number(self):
-        number = normalize_login_id(self.cleaned_data["member_number"])
+        # Padded as the imports pad it (``30002`` → ``0030002``): the one rule of member_numbers.
+        number = normalize_member_number(self.cleaned_data["member_number"])
         if not number:
             raise forms.ValidationError("会員番号を入力してください。", code="required")
         others = User.objects.filter(username=number)
@@ -65,6 +66,14 @@ class MemberAdminForm(MemberInputRulesMixin, WagtailAdminModelForm):
             others = others.exclude(pk=self.instance.user_id)
         if others.exists():
             raise forms.ValidationError(self.error_messages["number_taken"], code="number_taken")
+        if number != self.instance.member_number and (
+            twin := lookalikes([number], columns=("family_name", "given_name")).get(number)
+        ):
+            raise forms.ValidationError(
+                f"会員番号 {number} は、会員番号 {twin['member_number']} の会員({twin['family_name']} "
+                f"{twin['given_name']})と先頭の0の数だけが違います。同じ方ではありませんか。",
+                code="number_lookalike",
+            )
         return number
 
     def clean_email(self):

@@ -18,7 +18,6 @@ from wagtail.log_actions import LogFormatter
 from core.admin_kit import ActionFormView, date_display
 from core.dates import current_fiscal_year
 
-from ..accounts import normalize_login_id
 from ..billing.dues import dues_subject
 from ..billing.invoices import (
     INVOICE_CANCELLED_ACTION,
@@ -32,6 +31,7 @@ from ..billing.invoices import (
 )
 from ..billing.payments import record_manual_payment
 from ..billing.unpay import INVOICE_UNPAID_ACTION
+from ..member_numbers import normalize_member_number
 from ..models import Invoice, Member, Payment
 from .money import channel_label, yen
 
@@ -243,7 +243,7 @@ class InvoiceCreateForm(forms.Form):
     )
 
     def clean_member_number(self):
-        number = normalize_login_id(self.cleaned_data["member_number"])
+        number = normalize_member_number(self.cleaned_data["member_number"])
         member = Member.objects.filter(member_number=number).first()
         if member is None:
             raise forms.ValidationError(f"会員番号 {number} の会員が見つかりません。")

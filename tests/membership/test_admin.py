@@ -344,6 +344,23 @@ def test_changing_the_member_number_changes_the_login_id(staff_client, members):
     assert member.member_number == member.user.username == "0039999"
 
 
+def test_a_new_member_number_is_padded_and_a_lookalike_of_another_is_refused(staff_client, members):
+    fields = dict(family_name="新井", given_name="花子", family_name_kana="アライ", given_name_kana="ハナコ")
+    fields.update(mailing_address="home", status="active")
+    existing = members["sato"]
+    lookalike = "0" + existing.member_number
+    data = edit_data(Member(user=User(email="twin@example.jp")), member_number=lookalike, **fields)
+    response = staff_client.post(reverse(f"{URLS}:add"), data)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert f"会員番号 {lookalike} は、会員番号 {existing.member_number} の会員({existing.family_name} " in body
+    assert not Member.objects.filter(member_number=lookalike).exists()
+
+    data = edit_data(Member(user=User(email="padded@example.jp")), member_number="４０７７７", **fields)
+    assert staff_client.post(reverse(f"{URLS}:add"), data).status_code == 302
+    assert Member.objects.get(member_number="0040777").user.username == "0040777"
+
+
 def test_creating_a_member_creates_its_account(staff_client):
     data = edit_data(
         Member(user=User(email="new@example.jp")),

@@ -359,10 +359,11 @@ def test_staff_create_a_one_off_invoice(staff_client, staff_user, ledger):
         url, {"member_number": "４００４１", "category": "seminar_fee", "fiscal_year": 2025, "amount": 8000}
     )
     assert response.status_code == 200  # no such member
-    assert "会員番号 40041 の会員が見つかりません。" in response.content.decode()
+    assert "会員番号 0040041 の会員が見つかりません。" in response.content.decode()
 
+    # Excel dropped the zeros: 40001 is member 0040001, as in every import.
     response = staff_client.post(
-        url, {"member_number": "0040001", "category": "seminar_fee", "fiscal_year": 2025, "amount": 8000}
+        url, {"member_number": "４０００１", "category": "seminar_fee", "fiscal_year": 2025, "amount": 8000}
     )
     assert response.status_code == 302
     invoice = Invoice.objects.get(amount=8000)
