@@ -202,6 +202,9 @@ def report(found):
     return "\n".join(f"  {text!r} on {sorted(urls)[:2]}" for text, urls in sorted(found.items()))
 
 
+TITLE = re.compile(r"<title>(.*?)</title>", re.S)  # full pages; choosers and modals are fragments
+
+
 @pytest.fixture
 def demo(settings, db):
     settings.DEBUG = True  # seed_demo refuses to run with DEBUG off
@@ -240,6 +243,10 @@ def test_the_admin_screens_show_no_english(client, demo, username):
     assert len(pages) > (60 if username == "jimukyoku" else 30), sorted(pages)
     assert not found, f"English on the admin screens of {username}:\n{report(found)}"
     assert not [url for url, html in pages.items() if "gravatar" in html], "avatars must not come from gravatar.com"
+    # The browser tab says whose system it is: "お知らせ - 会員管理システム", not "... - Wagtail".
+    titles = {url: found.group(1).strip() for url, html in pages.items() if (found := TITLE.search(html))}
+    assert titles["/admin/"].endswith("- 会員管理システム"), titles["/admin/"]
+    assert not [url for url, title in titles.items() if "Wagtail" in title], titles
 
 
 def test_wagtails_initial_rows_have_japanese_names(db):
