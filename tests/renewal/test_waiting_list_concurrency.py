@@ -31,8 +31,7 @@ def test_two_cancellations_at_once_offer_two_seats_to_two_different_people():
     for _ in range(3):  # a few rounds: a missing lock loses the race sooner or later
         session, (one, two), line = full_session_with_line(capacity=2, waiting=3)
         outcomes = run_together(
-            lambda: cancel_registration(member=one.member, registration_id=one.pk),
-            lambda: cancel_registration(member=two.member, registration_id=two.pk),
+            *[lambda r=r: cancel_registration(member=r.member, registration_id=r.pk) for r in (one, two)],
         )
         assert all(isinstance(outcome, Registration) for outcome in outcomes), outcomes
         offered = list(
