@@ -55,10 +55,14 @@ def place_in_line():
     return Coalesce(Subquery(count, output_field=IntegerField()), 0) + 1
 
 
-def live_entries(*, member):
-    """The member's live entries (waiting or offered) with their place in line, soonest seminar first; one query."""
+def live_entries(*, member, today=None):
+    """The member's live entries (waiting or offered) of seminars not begun yet, with their place in
+    line, soonest seminar first; one query."""
+    today = today or timezone.localdate()
     return list(
-        WaitlistEntry.objects.filter(member=member, state__in=WaitlistEntry.LIVE_STATES)
+        WaitlistEntry.objects.filter(
+            member=member, state__in=WaitlistEntry.LIVE_STATES, session__seminar__starts_on__gt=today
+        )
         .select_related("session__seminar")
         .annotate(place=place_in_line())
         .order_by("session__seminar__starts_on", "session__sort_order", "pk")
@@ -186,6 +190,8 @@ def offer_next(*, session, now=None):
     now = now or timezone.now()
     with transaction.atomic():
         session = registrations.lock_session(session.pk)
+        if not WaitlistEntry.objects.filter(session=session, state__in=WaitlistEntry.LIVE_STATES).exists():
+            return []  # nobody waits (most cancellations): nothing to offer or expire
         _expire_overdue(session, now=now)
         if timezone.localdate(now) >= session.seminar.starts_on:
             return []  # no more offers once the seminar began

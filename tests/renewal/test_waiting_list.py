@@ -2,13 +2,15 @@
 registration service, leaving, guests, the capacity and the sweep's lapse of unpaid registrations."""
 
 import datetime
+import io
 
 import pytest
 import time_machine
 from django.core import mail
+from django.core.management import call_command
 from django.utils import timezone
 
-from membership.models import Invoice
+from membership.models import Invoice, Payment
 from renewal import waiting_list
 from renewal.models import Registration, RenewalSettings, WaitlistEntry
 from renewal.registrations import RegistrationError, cancel_registration, register
@@ -225,3 +227,33 @@ def test_no_offers_once_the_seminar_began():
     with time_machine.travel(datetime.datetime.combine(session.seminar.starts_on, datetime.time(9))):
         assert waiting_list.offer_next(session=session) == []
     assert entry_of(waiter, session).state == State.WAITING
+
+
+def test_the_sweep_command_queues_the_task_that_moves_an_expired_offer_on():
+    session, (holder,) = full_session()
+    first, second = MemberFactory(), MemberFactory()
+    waiting_list.join(member=first, session=session)
+    waiting_list.join(member=second, session=session)
+    cancel_registration(member=holder, registration_id=Registration.objects.get(member=holder).pk)
+    out = io.StringIO()
+    with time_machine.travel(timezone.now() + datetime.timedelta(hours=49)):
+        call_command("sweep_waiting_lists", stdout=out)  # the immediate backend runs the task at once
+    assert "sweep queued" in out.getvalue()
+    assert entry_of(first, session).state == State.EXPIRED
+    assert entry_of(second, session).state == State.OFFERED
+    call_command("sweep_waiting_lists", "--now", stdout=out)
+    assert "offers expired: 0, registrations lapsed: 0" in out.getvalue()
+
+
+def test_a_registration_with_a_payment_in_progress_does_not_lapse():
+    settings = RenewalSettings.load()
+    settings.unpaid_hold_days = 3
+    settings.save()
+    session, (holder,) = full_session(fee_member=3000)
+    waiting_list.join(member=MemberFactory(), session=session)
+    registration = Registration.objects.get(member=holder)
+    Payment.objects.create(invoice=registration.invoice, method=Payment.Method.CARD, order_id="ORD-WL-1", amount=3000)
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=4)):
+        assert waiting_list.sweep() == (0, 0)
+    registration.refresh_from_db()
+    assert registration.state == "applied"

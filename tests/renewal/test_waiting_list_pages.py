@@ -124,6 +124,10 @@ def test_staff_see_the_waiting_list_per_session_and_offer_by_hand(staff_client, 
     later = waiting_list.join(member=second, session=session)
     listing = staff_client.get(reverse(f"{WAITLIST}:list"), {"session": session.pk}).content.decode()
     assert first.member_number in listing and "1番目" in listing and "2番目" in listing
+    seminar_page = staff_client.get(reverse(f"{SEMINARS}:inspect", args=[session.seminar_id])).content.decode()
+    assert f"{reverse(f'{WAITLIST}:list')}?seminar={session.seminar_id}" in seminar_page
+    other_seminar = staff_client.get(reverse(f"{WAITLIST}:list"), {"seminar": SessionFactory().seminar_id})
+    assert first.member_number not in other_seminar.content.decode()
 
     offer_url = reverse(f"{WAITLIST}:offer", args=[later.pk])
     assert "空席がありません" in staff_client.get(offer_url).content.decode()
