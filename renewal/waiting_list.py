@@ -294,7 +294,8 @@ def offer_freed_seats(*, session_ids, now=None):
 
 def sweep(*, now=None):
     """The periodic sweep (``renewal.tasks.sweep_waiting_lists``): expired offers go to the next in
-    line, and in sessions with people waiting, registrations unpaid past ``unpaid_hold_days`` lapse.
+    line, and in sessions with people waiting, registrations unpaid past ``unpaid_hold_days`` lapse
+    (oldest first, while someone still waits).
     Each session and each registration in a transaction of its own. Returns (offers expired, lapsed)."""
     now = now or timezone.now()
     expired = 0
@@ -315,7 +316,9 @@ def sweep(*, now=None):
             invoice__status=Invoice.Status.UNPAID,
             applied_at__lte=now - datetime.timedelta(days=hold_days),
         ).order_by("applied_at", "pk")
-        for registration_id in list(unpaid.values_list("pk", flat=True)):
+        for registration_id, session_id in list(unpaid.values_list("pk", "session_id")):
+            if not WaitlistEntry.objects.filter(session_id=session_id, state=State.WAITING).exists():
+                continue  # the line is served: the other unpaid registrations keep their seats
             try:
                 registrations.lapse_unpaid_registration(registration_id=registration_id, hold_days=hold_days, now=now)
             except registrations.RegistrationError:

@@ -257,3 +257,14 @@ def test_a_registration_with_a_payment_in_progress_does_not_lapse():
         assert waiting_list.sweep() == (0, 0)
     registration.refresh_from_db()
     assert registration.state == "applied"
+
+
+def test_only_as_many_unpaid_registrations_lapse_as_there_are_people_waiting():
+    session, holders = full_session(capacity=2, fee_member=3000)
+    waiter = MemberFactory()
+    waiting_list.join(member=waiter, session=session)
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=8)):
+        assert waiting_list.sweep() == (0, 1)
+    states = sorted(Registration.objects.filter(member__in=holders).values_list("state", flat=True))
+    assert states == ["applied", "cancelled"]
+    assert entry_of(waiter, session).state == State.OFFERED
