@@ -21,7 +21,7 @@ Views call these and show ``RegistrationError``'s message; they never write thes
 import datetime
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db.models import Exists, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from wagtail.log_actions import log
@@ -236,8 +236,16 @@ def register(*, member, session, participation_format, today=None, offered=False
     live, _, held, total = seat_counts(session, member=member)
     if session.capacity is not None and live + held > session.capacity:  # ``live`` counts this one
         raise RegistrationError(FULL_REFUSAL)
-    registration.ticket_number = next_ticket_number(session, taken=total - 1)
-    registration.save(update_fields=["ticket_number", "invoice"])
+    # The next number in one statement with its uniqueness check (the lock is held meanwhile);
+    # taken already (registrations deleted by hand): the search of ``next_ticket_number``.
+    number = f"S{session.pk}-{total:04d}"
+    free = ~Exists(Registration.objects.filter(ticket_number=number))
+    if not Registration.objects.filter(free, pk=registration.pk).update(
+        ticket_number=number, invoice=registration.invoice
+    ):
+        number = next_ticket_number(session, taken=total - 1)
+        Registration.objects.filter(pk=registration.pk).update(ticket_number=number, invoice=registration.invoice)
+    registration.ticket_number = number
     return registration
 
 
