@@ -1,7 +1,8 @@
 """Demo rows of renewal for ``manage.py seed_demo`` (the project's command in config), after
 membership's: seminars (the guide's examples, dated around today) with the demo member's two
 registrations (one attended in the past, one upcoming) and two paper certificates, and two
-members due for renewal with their credits, one of whom has applied.
+members due for renewal with their credits, one of whom has applied; a small hands-on seminar
+whose session is full, with a waiting list (キャンセル待ち) the demo member stands third in.
 
 Idempotent: seminars are found by title and left alone once there; registrations, credits
 and renewal applications are added only when missing.
@@ -16,10 +17,10 @@ from membership.billing.dues import unpaid_dues
 from membership.billing.payments import record_manual_payment
 from membership.models import Invoice, Member
 
-from . import renewals
+from . import renewals, waiting_list
 from .attendance import mark_attended
 from .models import Credit, CreditCategory, LectureKind, Registration, Seminar, Session
-from .registrations import next_ticket_number
+from .registrations import next_ticket_number, register
 
 DEMO_MEMBER_NUMBER = "0012345"
 
@@ -113,6 +114,7 @@ def ensure_demo_seminars(today=None):
                 sort_order=order,
             )
     _ensure_demo_registrations(today)
+    ensure_demo_waiting_list(today)
 
 
 def _ensure_demo_registrations(today):
@@ -178,3 +180,46 @@ def ensure_demo_renewals(today=None):
             )
         if apply:
             renewals.submit_renewal(member=member, today=today)
+
+
+# A full session with a waiting list (キャンセル待ち): three demo members hold its seats, two
+# more wait, and the demo member is third in line (学会・セミナー参加一覧 shows 「3番目」). Staff see
+# the line under セミナー・受講履歴 › キャンセル待ち; cancelling a seat offers it to the first.
+WAITLIST_SEMINAR = "内視鏡実技ハンズオンセミナー(少人数制)"
+WAITLIST_SESSION = "ESD介助の実技"
+
+
+def ensure_demo_waiting_list(today=None):
+    today = today or timezone.localdate()
+    renewing = [number for number, _ in RENEWAL_MEMBERS]
+    others = list(
+        Member.objects.filter(status=Member.Status.ACTIVE, member_number__startswith="00200")
+        .exclude(member_number__in=renewing)
+        .order_by("member_number")[:5]
+    )
+    if len(others) < 5 or Seminar.objects.filter(title=WAITLIST_SEMINAR).exists():
+        return
+    starts_on = today + datetime.timedelta(days=35)
+    seminar = Seminar.objects.create(
+        title=WAITLIST_SEMINAR,
+        organizer="日本消化器内視鏡技師会",
+        venue="東京国際フォーラム",
+        starts_on=starts_on,
+        ends_on=starts_on,
+        application_opens_on=today - datetime.timedelta(days=10),
+        application_closes_on=today + datetime.timedelta(days=25),
+        description="定員3名の実技セミナーです。満席の場合はキャンセル待ちに登録できます。",
+    )
+    session = Session.objects.create(
+        seminar=seminar,
+        title=WAITLIST_SESSION,
+        points=5,
+        credit_category=CreditCategory.objects.get(name=EQUIPMENT),
+        guests_allowed=True,
+        capacity=3,
+    )
+    for member in others[:3]:
+        register(member=member, session=session, participation_format=Registration.Format.ONSITE, today=today)
+    waiting = others[3:] + list(Member.objects.filter(member_number=DEMO_MEMBER_NUMBER))
+    for member in waiting:
+        waiting_list.join(member=member, session=session, today=today)

@@ -1,30 +1,45 @@
 """参加申込 (registration) and 取消 (cancellation): the rules, in one transaction each.
 
-``register`` locks the session row first (``select_for_update``), so that two members taking
-the last seat at once are serialised and the capacity holds; the partial unique constraint
+``register`` locks the session row (``select_for_update``) before it counts the seats, so that
+two members taking the last seat at once are serialised and the capacity holds; the partial unique constraint
 ``registration_one_live_per_member`` backs the one-live-registration-per-member rule. A fee
 (the members' fee, or the non-members' fee for a guest: ``Session.fee_for``) becomes a 参加費 invoice (``membership.billing.invoices.create_invoice``) paid through the
 ordinary payment flow; cancelling an unpaid registration cancels that invoice through
 ``membership.billing.invoices.close_invoice``. Lock order: session, registration, then billing's own
-order (payments before their invoice), which never locks a registration.
+order (payments before their invoice), which never locks a registration. ``register`` writes its
+new rows (unseen by others until it commits) before it takes the session lock, last.
+
+A seat offered to the first in a session's waiting list (``renewal.waiting_list``) is held
+until the offer is answered or expires: the capacity check counts it as taken for everyone
+but the member it was offered to. A cancellation, or an unpaid registration lapsing
+(``lapse_unpaid_registration``), offers the freed seat onward in the same transaction
+(``waiting_list.offer_next``, under the session lock taken first).
 
 Views call these and show ``RegistrationError``'s message; they never write these rows.
 """
 
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+import datetime
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from wagtail.log_actions import log
 
 from core.dates import fiscal_year_of
 from core.errors import DomainError
 from membership.billing.errors import BillingError
 from membership.billing.invoices import close_invoice, create_invoice
+from membership.mail import mail_member
 from membership.models import Invoice, Member, Payment
 
-from .models import Registration, Session
+from . import waiting_list
+from .models import Registration, Session, WaitlistEntry
 
 CANCEL_REASON = "参加申込の取消"
+LAPSE_REASON = "参加費未払いによる参加申込の失効"
+LAPSED_ACTION = "renewal.registration.lapsed"
+FULL_REFUSAL = "定員に達したため、お申し込みいただけません。"
 
 
 class RegistrationError(DomainError):
@@ -33,6 +48,13 @@ class RegistrationError(DomainError):
 
 def live_registrations(session):
     return Registration.objects.filter(session=session, state=Registration.State.APPLIED)
+
+
+def held_offers(session, *, now=None):
+    """Outstanding seat offers of ``session``'s waiting list: each holds a seat until answered or expired."""
+    return WaitlistEntry.objects.filter(
+        session=session, state=WaitlistEntry.State.OFFERED, offer_expires_at__gt=now or timezone.now()
+    )
 
 
 def allowed_formats(seminar):
@@ -79,11 +101,15 @@ def upcoming_registrations(*, member, today, limit):
     )
 
 
-def registration_refusal(*, member, session, today=None, live_count=None, registered=None):
+def registration_refusal(
+    *, member, session, today=None, live_count=None, registered=None, held_count=None, offered=False
+):
     """Why ``member`` cannot apply for ``session`` now (a Japanese sentence), or None.
 
-    ``live_count`` / ``registered`` may be passed when already known (the list page annotates
-    them); otherwise they are counted here.
+    ``live_count`` / ``registered`` / ``held_count`` (seats held by offers to others) may be
+    passed when already known (the list page annotates them); otherwise they are counted here.
+    ``offered``: the member accepts a seat offered from the waiting list, which may come after
+    the application period closed (but before the seminar starts) and uses the held seat.
     """
     today = today or timezone.localdate()
     seminar = session.seminar
@@ -96,7 +122,10 @@ def registration_refusal(*, member, session, today=None, live_count=None, regist
         return "この学会・セミナーは公開されていません。"
     if today < seminar.application_opens_on:
         return f"申込受付は{seminar.application_opens_on:%Y年%-m月%-d日}からです。"
-    if today > seminar.application_closes_on:
+    if offered:
+        if today >= seminar.starts_on:
+            return "開催日以降はお申し込みいただけません。"
+    elif today > seminar.application_closes_on:
         return "申込受付期間は終了しました。"
     if not member.is_guest and not session.members_allowed:
         return "このセッションは会員の方の受講を受け付けていません。"
@@ -109,19 +138,55 @@ def registration_refusal(*, member, session, today=None, live_count=None, regist
     if session.capacity is not None:
         if live_count is None:
             live_count = live_registrations(session).count()
-        if live_count >= session.capacity:
-            return "定員に達したため、お申し込みいただけません。"
+        if held_count is None:
+            held_count = held_offers(session).exclude(member=member).count()
+        if live_count + held_count >= session.capacity:
+            return FULL_REFUSAL
     return None
 
 
-def next_ticket_number(session):
-    """受講票番号 ``S<session id>-<sequence>`` (S12-0003), unique; call with the session row locked."""
-    sequence = Registration.objects.filter(session=session).count() + 1
+def next_ticket_number(session, *, taken=None):
+    """受講票番号 ``S<session id>-<sequence>`` (S12-0003), unique; call with the session row locked.
+    ``taken``: the session's registrations (all states) when already counted."""
+    if taken is None:
+        taken = Registration.objects.filter(session=session).count()
+    sequence = taken + 1
     while True:
         number = f"S{session.pk}-{sequence:04d}"
         if not Registration.objects.filter(ticket_number=number).exists():
             return number
         sequence += 1
+
+
+def seat_counts(session, *, member):
+    """(live registrations, the member's live ones, seats held by offers to others, registrations of
+    any state) of ``session`` in one statement.
+
+    Plain SQL: ``register`` runs it under the session lock, and the ORM's subquery expressions
+    cost more Python time than the whole statement (the registrations benchmark).
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT COUNT(*) FILTER (WHERE state = %s),
+                   COUNT(*) FILTER (WHERE state = %s AND member_id = %s),
+                   (SELECT COUNT(*) FROM {WaitlistEntry._meta.db_table}
+                     WHERE session_id = %s AND state = %s AND offer_expires_at > %s AND member_id <> %s),
+                   COUNT(*)
+              FROM {Registration._meta.db_table} WHERE session_id = %s
+            """,
+            [
+                Registration.State.APPLIED,
+                Registration.State.APPLIED,
+                member.pk,
+                session.pk,
+                WaitlistEntry.State.OFFERED,
+                timezone.now(),
+                member.pk,
+                session.pk,
+            ],
+        )
+        return cursor.fetchone()
 
 
 def fee_purpose(seminar):
@@ -130,25 +195,45 @@ def fee_purpose(seminar):
     return f"{seminar.title[: 100 - len(suffix)]}{suffix}"
 
 
+def lock_session(session_id):
+    """The session row locked: the lock that serialises the seats (and the offers) of a session."""
+    return Session.objects.select_for_update(of=("self",)).select_related("seminar").get(pk=session_id)
+
+
 @transaction.atomic
-def register(*, member, session, participation_format, today=None):
+def register(*, member, session, participation_format, today=None, offered=False):
     """申込する: the member's registration for ``session``, with a ticket number and, when the
-    fee that applies to the member (``Session.fee_for``) is not zero, its 参加費 invoice. Raises RegistrationError."""
+    fee that applies to the member (``Session.fee_for``) is not zero, its 参加費 invoice. Raises RegistrationError.
+
+    ``offered``: accepting a seat offered from the waiting list (``waiting_list.accept``).
+
+    The session lock is taken last, once the registration and its invoice are written, so that
+    it is held only for the seat count and the ticket number (many members applying at once
+    queue on it for a few statements, not for the whole application). The registration is not
+    visible to others before the commit; under the lock the count includes it, and a seat taken
+    meanwhile rolls everything back with the 定員 refusal.
+    """
     today = today or timezone.localdate()
-    # The session row is the lock that serialises the seats of this session.
-    session = Session.objects.select_for_update(of=("self",)).select_related("seminar").get(pk=session.pk)
-    refusal = registration_refusal(member=member, session=session, today=today)
+    session = Session.objects.select_related("seminar").get(pk=session.pk)
+    live, mine, held, _ = seat_counts(session, member=member)
+    refusal = registration_refusal(
+        member=member,
+        session=session,
+        today=today,
+        offered=offered,
+        live_count=live,
+        registered=bool(mine),
+        held_count=held,
+    )
     if refusal:
         raise RegistrationError(refusal)
     if participation_format not in allowed_formats(session.seminar):
         raise RegistrationError("参加形態を選択してください。")
     try:
-        with transaction.atomic():
+        # No savepoint: a refusal here rolls back this whole ``register`` (its own atomic block).
+        with transaction.atomic(savepoint=False):
             registration = Registration.objects.create(
-                session=session,
-                member=member,
-                participation_format=participation_format,
-                ticket_number=next_ticket_number(session),
+                session=session, member=member, participation_format=participation_format
             )
     except IntegrityError as error:  # registered meanwhile (another tab): the constraint says no
         raise RegistrationError("このセッションにはすでにお申し込みいただいています。") from error
@@ -162,7 +247,20 @@ def register(*, member, session, participation_format, today=None):
             amount=fee,
             purpose=fee_purpose(session.seminar),
         )
-        registration.save(update_fields=["invoice"])
+    lock_session(session.pk)
+    live, _, held, total = seat_counts(session, member=member)
+    if session.capacity is not None and live + held > session.capacity:  # ``live`` counts this one
+        raise RegistrationError(FULL_REFUSAL)
+    # The next number in one statement with its uniqueness check (the lock is held meanwhile);
+    # taken already (registrations deleted by hand): the search of ``next_ticket_number``.
+    number = f"S{session.pk}-{total:04d}"
+    free = ~Exists(Registration.objects.filter(ticket_number=number))
+    if not Registration.objects.filter(free, pk=registration.pk).update(
+        ticket_number=number, invoice=registration.invoice
+    ):
+        number = next_ticket_number(session, taken=total - 1)
+        Registration.objects.filter(pk=registration.pk).update(ticket_number=number, invoice=registration.invoice)
+    registration.ticket_number = number
     return registration
 
 
@@ -192,17 +290,25 @@ def cancel_registration(*, member, registration_id, today=None):
     at the payment page must be left first (the payment page's 取消 asks the gateway whether it
     was paid after all); a convenience-store payment with numbers issued blocks the cancellation.
     """
+    session_id = Registration.objects.filter(pk=registration_id, member=member).values_list("session_id").first()
+    if session_id is None:
+        raise RegistrationError("参加申込が見つかりません。")
+    session = lock_session(session_id[0])  # lock order: the session, then the registration
     registration = (
         Registration.objects.select_for_update(of=("self",))
         .select_related("session__seminar", "invoice")
-        .filter(pk=registration_id, member=member)
-        .first()
+        .get(pk=registration_id)
     )
-    if registration is None:
-        raise RegistrationError("参加申込が見つかりません。")
     refusal = cancel_refusal(registration, today=today)
     if refusal:
         raise RegistrationError(refusal)
+    _withdraw(registration, reason=CANCEL_REASON)
+    waiting_list.offer_next(session=session)
+    return registration
+
+
+def _withdraw(registration, *, reason):
+    """Cancel a live registration and its unpaid fee invoice; the caller holds the session and registration locks."""
     invoice = registration.invoice
     if invoice is not None and invoice.status == Invoice.Status.UNPAID:
         open_payment = invoice.payments.filter(status__in=Payment.OPEN_STATUSES).first()
@@ -215,12 +321,56 @@ def cancel_registration(*, member, registration_id, today=None):
                 "コンビニでのお支払いをお待ちしているため取り消せません。事務局へお問い合わせください。"
             )
         try:
-            close_invoice(invoice_id=invoice.pk, status=Invoice.Status.CANCELLED, reason=CANCEL_REASON)
+            close_invoice(invoice_id=invoice.pk, status=Invoice.Status.CANCELLED, reason=reason)
         except BillingError as error:
             raise RegistrationError(str(error)) from error
     registration.state = Registration.State.CANCELLED
     registration.cancelled_at = timezone.now()
     registration.save(update_fields=["state", "cancelled_at"])
+
+
+def lapse_refusal(registration, *, now, hold_days):
+    """Why ``registration`` does not lapse for its unpaid fee now, or None (reads its invoice and session)."""
+    invoice = registration.invoice
+    if registration.state != Registration.State.APPLIED or registration.attended:
+        return "取消済または参加済です。"
+    if invoice is None or invoice.status != Invoice.Status.UNPAID:
+        return "参加費は未払いではありません。"
+    if not hold_days or registration.applied_at > now - datetime.timedelta(days=hold_days):
+        return "席の確保期間内です。"
+    if timezone.localdate(now) >= registration.session.seminar.starts_on:
+        return "開催日以降は取り消しません。"
+    return None
+
+
+@transaction.atomic
+def lapse_unpaid_registration(*, registration_id, hold_days, now=None):
+    """失効: a registration whose fee stayed unpaid for ``hold_days`` gives its seat back (the
+    sweep calls this for sessions with people waiting). Its invoice is cancelled, the member is
+    told by mail and the seat is offered to the next in line. Raises RegistrationError when it
+    does not lapse (paid meanwhile, a payment in progress)."""
+    now = now or timezone.now()
+    session_id = Registration.objects.filter(pk=registration_id).values_list("session_id").first()
+    if session_id is None:
+        raise RegistrationError("参加申込が見つかりません。")
+    session = lock_session(session_id[0])
+    registration = (
+        Registration.objects.select_for_update(of=("self",))
+        .select_related("session__seminar", "invoice", "member__user")
+        .get(pk=registration_id)
+    )
+    refusal = lapse_refusal(registration, now=now, hold_days=hold_days)
+    if refusal:
+        raise RegistrationError(refusal)
+    _withdraw(registration, reason=LAPSE_REASON)
+    log(instance=registration, action=LAPSED_ACTION, user=None, data={"hold_days": hold_days})
+    mail_member(
+        registration.member,
+        template="renewal/mail/registration_lapsed.txt",
+        subject="参加申込を取り消しました(参加費未払い)",
+        context={"registration": registration, "session": session, "hold_days": hold_days},
+    )
+    waiting_list.offer_next(session=session, now=now)
     return registration
 
 

@@ -7,10 +7,10 @@ evaluated for the page's rows only); the participation list selects the session,
 invoice with each registration.
 """
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import CharField, Count, Exists, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce, Now
 
-from .models import Registration, Session
+from .models import Registration, Session, WaitlistEntry
 
 
 def _filter_seminars(queryset, *, prefix, title="", date_from=None, date_to=None):
@@ -28,11 +28,19 @@ def open_sessions(*, member, today, title="", date_from=None, date_to=None):
     includes ``today`` and that admit the member (members, or non-members for a guest),
     soonest seminar first.
 
-    Each row has ``live_count`` (live registrations) and ``registered`` (this member's).
+    Each row has ``live_count`` (live registrations) and ``registered`` (this member's), and
+    for the waiting list ``held_count`` (seats held by outstanding offers) and the member's live
+    entry (``waitlist_entry_id``, ``waitlist_state``).
     The seminar filter matches the index on Seminar(published, application_closes_on,
     application_opens_on).
     """
     live = Registration.objects.filter(session=OuterRef("pk"), state=Registration.State.APPLIED)
+    held = WaitlistEntry.objects.filter(
+        session=OuterRef("pk"), state=WaitlistEntry.State.OFFERED, offer_expires_at__gt=Now()
+    )
+    mine = WaitlistEntry.objects.filter(
+        session=OuterRef("pk"), member=member, state__in=WaitlistEntry.LIVE_STATES
+    ).order_by()
     queryset = Session.objects.filter(
         seminar__published=True,
         seminar__application_closes_on__gte=today,
@@ -51,6 +59,15 @@ def open_sessions(*, member, today, title="", date_from=None, date_to=None):
                 0,
             ),
             registered=Exists(live.filter(member=member)),
+            held_count=Coalesce(
+                Subquery(
+                    held.order_by().values("session").annotate(n=Count("pk")).values("n"),
+                    output_field=IntegerField(),
+                ),
+                0,
+            ),
+            waitlist_entry_id=Subquery(mine.values("pk")[:1], output_field=IntegerField()),
+            waitlist_state=Subquery(mine.values("state")[:1], output_field=CharField()),
         )
         .order_by("seminar__starts_on", "seminar_id", "sort_order", "pk")
     )

@@ -3,7 +3,7 @@ view is wrapped in ``membership.shell.members_area``)."""
 
 from django.urls import path
 
-from .views import certificates, credits, participations, renewal, seminars
+from .views import certificates, credits, participations, renewal, seminars, waiting_list
 
 app_name = "renewal"
 
@@ -29,4 +29,8 @@ urlpatterns = [
     # 受講履歴ポイント照会 (guide 9)
     path("credits", credits.credits, name="credits"),
     path("credits/pdf", credits.credits_pdf, name="credits_pdf"),
+    # キャンセル待ち: join a full session, leave, and the offered seat (the offer mail's link)
+    path("seminars/sessions/<int:session_id>/waitlist", waiting_list.waitlist_join, name="waitlist_join"),
+    path("seminars/waitlist/<int:entry_id>/leave", waiting_list.waitlist_leave, name="waitlist_leave"),
+    path("seminars/waitlist/<int:entry_id>/offer", waiting_list.waitlist_offer, name="waitlist_offer"),
 ]

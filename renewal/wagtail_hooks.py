@@ -15,21 +15,24 @@ from .admin import (
     registrations,
     renewals,
     seminars,
+    waiting_list,
 )
 from .admin.dashboard import RenewalWorkPanel
-from .models import RenewalApplication
+from .models import RenewalApplication, Seminar
 
 PERMISSION_POLICIES = {
     **registrations.PERMISSION_POLICIES,
     **credits.PERMISSION_POLICIES,
     **renewals.PERMISSION_POLICIES,
     **extensions.PERMISSION_POLICIES,
+    **waiting_list.PERMISSION_POLICIES,
 }
 LOG_ACTIONS = {
     **registrations.LOG_ACTIONS,
     **credits.LOG_ACTIONS,
     **renewals.LOG_ACTIONS,
     **extensions.LOG_ACTIONS,
+    **waiting_list.LOG_ACTIONS,
 }
 
 
@@ -42,6 +45,7 @@ class SeminarViewSetGroup(SnippetViewSetGroup):
         credits.CreditViewSet,
         credits.CreditCategoryViewSet,
         credits.LectureKindViewSet,
+        waiting_list.WaitlistViewSet,
     )
     menu_label = "セミナー・受講履歴"
     menu_icon = "date"
@@ -81,3 +85,10 @@ hooks.register("register_bulk_action", registrations.MarkAttendedBulkAction)
 def add_renewal_panel(request, panels):
     if PERMISSION_POLICIES[RenewalApplication].user_has_permission(request.user, "view"):
         panels.append(RenewalWorkPanel())
+
+
+@hooks.register("after_edit_snippet")
+def offer_seats_after_seminar_edit(request, instance):
+    """Staff raised a session's capacity on the seminar form: the freed seats go to those waiting."""
+    if isinstance(instance, Seminar):
+        waiting_list.offer_after_seminar_edit(request, instance)

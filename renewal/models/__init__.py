@@ -2,6 +2,7 @@
 
 from .applications import ExtensionApplication, ExtensionProgramme, RenewalApplication
 from .seminars import Credit, CreditCategory, LectureKind, Registration, RenewalSettings, Seminar, Session
+from .waiting_list import WaitlistEntry
 
 __all__ = [
     "RenewalSettings",
@@ -14,4 +15,5 @@ __all__ = [
     "RenewalApplication",
     "ExtensionProgramme",
     "ExtensionApplication",
+    "WaitlistEntry",
 ]

@@ -26,6 +26,17 @@ class RenewalSettings(BaseGenericSetting):
     application_window_months = models.PositiveIntegerField(
         "申請受付期間(月)", default=12, help_text="有効期限の何か月前から資格更新申請を受け付けるか。"
     )
+    waitlist_offer_hours = models.PositiveIntegerField(
+        "キャンセル待ちの回答期限(時間)",
+        default=48,
+        help_text="空いた席をキャンセル待ちの方に案内してから、申込の回答を待つ時間です。",
+    )
+    unpaid_hold_days = models.PositiveIntegerField(
+        "未払いの参加申込が席を確保する日数",
+        default=7,
+        help_text="キャンセル待ちのあるセッションで、参加費が未払いのまま申込からこの日数を過ぎた申込は取り消され、"
+        "席はキャンセル待ちの方に案内されます。0なら取り消しません。",
+    )
 
     class Meta:
         verbose_name = "資格更新の条件"

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from membership.shell import members_area
 
-from .. import registrations, seminars, tickets
+from .. import registrations, seminars, tickets, waiting_list
 from ..forms import ParticipationSearchForm
 from ..models import Registration
 from .seminars import page_of
@@ -33,7 +33,7 @@ def participations(request):
     return render(
         request,
         "renewal/participations.html",
-        {"form": form, "page_obj": page},
+        {"form": form, "page_obj": page, "waiting_entries": waiting_list.live_entries(member=member)},
     )
 
 

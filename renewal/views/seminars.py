@@ -30,7 +30,8 @@ def seminars(request):
     per_page = filters.pop("per_page")
     page = page_of(request, open_sessions(member=member, today=today, **filters), per_page)
     for session in page.object_list:
-        session.full = session.capacity is not None and session.live_count >= session.capacity
+        taken = session.live_count + session.held_count  # seats offered from the waiting list are held
+        session.full = session.capacity is not None and taken >= session.capacity
         session.fee = session.fee_for(member)
     return render(
         request,

@@ -70,6 +70,10 @@ COLUMNS_STAFF_USERNAME = "jimukyoku-columns"
 COLUMNS_STAFF_PASSWORD = "Columns2026staff"
 # test_payment_name.py: members named 山﨑 without an alternate spelling (issue 13, item 2).
 ALTERNATE_NAME_MEMBER_NUMBERS = {"desktop": "0099021", "phone": "0099022"}
+# test_waiting_list.py: a member who holds the only seat of a session and one who waits for it.
+WAITLIST_HOLDER_NUMBER = "0099031"
+WAITLIST_WAITER_NUMBER = "0099032"
+WAITLIST_SEMINAR = "キャンセル待ち確認セミナー"
 E2E_EXTRA_DATA = f"""
 from membership.billing.dues import dues_subject
 from membership.billing.invoices import create_invoice
@@ -139,6 +143,18 @@ for number in {tuple(ALTERNATE_NAME_MEMBER_NUMBERS.values())!r}:
         home_address1="札幌市中央区北一条西1-1")
     create_invoice(member=member, category=Invoice.Category.DUES, fiscal_year=current_fiscal_year(),
         subject=dues_subject(current_fiscal_year()), amount=5000)
+# test_waiting_list.py: a session with one seat, held by one member; the other will wait for it.
+from renewal.registrations import register
+for number in ("{WAITLIST_HOLDER_NUMBER}", "{WAITLIST_WAITER_NUMBER}"):
+    user = User.objects.create_user(username=number, email=f"wl-{{number}}@example.jp", password=DEMO_MEMBER_PASSWORD)
+    Member.objects.create(user=user, member_number=number, family_name="高橋", given_name="誠",
+        family_name_kana="タカハシ", given_name_kana="マコト")
+seminar = Seminar.objects.create(title="{WAITLIST_SEMINAR}", venue="大阪国際会議場",
+    starts_on=today + datetime.timedelta(days=20), ends_on=today + datetime.timedelta(days=20),
+    application_opens_on=today - datetime.timedelta(days=5), application_closes_on=today + datetime.timedelta(days=10))
+session = Session.objects.create(seminar=seminar, title="定員1名の実技", points=3, capacity=1,
+    credit_category=CreditCategory.objects.get(name="機器講習会"))
+register(member=Member.objects.get(member_number="{WAITLIST_HOLDER_NUMBER}"), session=session, participation_format="onsite")
 """
 
 

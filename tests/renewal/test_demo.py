@@ -6,7 +6,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from membership.models import Member
-from renewal.demo import DEMO_MEMBER_NUMBER
+from renewal.demo import DEMO_MEMBER_NUMBER, WAITLIST_SEMINAR
 from renewal.models import Credit, Registration, Seminar
 
 
@@ -38,6 +38,9 @@ def test_demo_seminars_and_the_demo_members_registrations(settings, client):
     assert any(session.registered for session in open_rows)
     listed = client.get(reverse("renewal:participations")).context["page_obj"].object_list
     assert [r.session.seminar.title for r in listed] == ["第82回近畿消化器内視鏡技師学会"]
+    # The full hands-on session's waiting list: the demo member is third in line.
+    waiting = client.get(reverse("renewal:participations")).context["waiting_entries"]
+    assert [(entry.session.seminar.title, entry.place) for entry in waiting] == [(WAITLIST_SEMINAR, 3)]
 
 
 @pytest.mark.django_db
