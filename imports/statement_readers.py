@@ -7,7 +7,7 @@ Two formats besides the import's own template (CSV or XLSX, ``readers.read_table
   1), data records (2), a trailer (8) and an end record (9). Dates are 和暦 ``YYMMDD``. Only
   deposits (入払区分 1) are payments; withdrawals are read past and counted. The trailer's
   deposit count and total must agree with the records (a truncated file is refused).
-- ゆうちょ's CSV of 振替 receipts (払込み into our 振替口座), Shift_JIS: a heading row with
+- ゆうちょ's CSV of 振替 receipts (払込み into our 振替口座), Shift_JIS (or saved as XLSX): a heading row with
   取扱日, 払込人氏名, 金額 (or 払込金額) and 通信欄, possibly under a title row. Rows marked
   払出 in a 受払区分 column are read past.
 
@@ -205,8 +205,6 @@ def _yucho_columns(headers):
 
 def yucho_heading_row(table):
     """The position of ゆうちょ's heading row (-1: the table's own headers), or None."""
-    if table.format != "csv":
-        return None
     candidates = [(-1, table.headers)]
     candidates += [
         (position, [normalize_header(cell) for cell in cells])
@@ -227,15 +225,23 @@ def read_yucho(table, position):
 
         def cell(column, cells=cells):
             at = columns.get(column)
-            return (cells[at] or "").strip() if at is not None and at < len(cells) else ""
+            value = cells[at] if at is not None and at < len(cells) else None
+            return value.strip() if isinstance(value, str) else ("" if value is None else value)
 
-        if "払" in cell("direction"):
+        if "払" in str(cell("direction")):
             paid_out += 1
             continue
         rows.append(
             (
                 number,
-                _row(_japanese_date(cell(PAID_ON)), cell(AMOUNT), "ゆうちょ", cell(PAYER), cell(MESSAGE), "払込人"),
+                _row(
+                    _japanese_date(cell(PAID_ON)),
+                    cell(AMOUNT),
+                    "ゆうちょ",
+                    str(cell(PAYER)),
+                    str(cell(MESSAGE)),
+                    "払込人",
+                ),
             )
         )
     notes = [f"{FORMAT_LABELS[YUCHO]}として読みました({len(rows):,}件)。"]
@@ -248,6 +254,8 @@ def read_yucho(table, position):
 
 def _japanese_date(text):
     """令和6年4月30日, R6.4.30, H31/4/1 as a date; 060430 (和暦 YYMMDD) too; anything else as is."""
+    if not isinstance(text, str):
+        return text  # an Excel date cell
     normal = unicodedata.normalize("NFKC", text).strip()
     if len(normal) == 6 and normal.isdigit():
         return _wareki_yymmdd(normal)

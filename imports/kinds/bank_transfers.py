@@ -2,6 +2,9 @@
 
 One row is one payment received: member number, date, amount, and optionally the fiscal
 year and category of the invoice it pays, the channel (ゆうちょ or 振込) and a note.
+The file is the template, or the statement as the bank delivers it (全銀協 入出金取引明細,
+ゆうちょ's 振替 CSV: ``imports.statement_readers``), whose rows name the member by a number in
+通信欄 or the payer's kana (``bank_payers``: a row naming nobody, or a name two members share, is 該当なし).
 
 Matching. Each row is matched to at most ONE invoice of that member and category (会費
 unless 請求区分 says otherwise); cancelled invoices are ignored:

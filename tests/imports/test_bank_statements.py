@@ -215,3 +215,19 @@ def test_the_upload_page_names_the_accepted_formats(admin_client):
     assert "読み込める明細の形式" in page
     assert "全銀協の入出金取引明細(固定長200バイト" in page
     assert "ゆうちょの振替(払込み)受払明細の CSV" in page
+
+
+def test_yucho_statement_saved_as_excel_is_read_too(upload, members):
+    import io
+
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["取扱日", "払込人氏名", "金額", "通信欄"])
+    sheet.append([datetime.datetime(2025, 11, 4), "ｻﾄｳ ｷﾖｳｺ", 5000, None])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    job = upload(buffer.getvalue(), name="furikae.xlsx")
+    assert counts(job) == {"matched": 1}
+    assert details(job, "matched")[0][:2] == (2, "0000202")
