@@ -231,3 +231,11 @@ def test_yucho_statement_saved_as_excel_is_read_too(upload, members):
     job = upload(buffer.getvalue(), name="furikae.xlsx")
     assert counts(job) == {"matched": 1}
     assert details(job, "matched")[0][:2] == (2, "0000202")
+
+
+def test_the_job_page_shows_how_each_statement_row_was_matched(admin_client, upload, members):
+    job = upload(zengin_file())
+    page = admin_client.get(reverse("imports:job", args=[job.pk])).content.decode()
+    assert "全銀協の入出金取引明細(固定長200バイト)として読みました" in page
+    assert "振込依頼人名 ｻﾄｳ ｷﾖｳｺ で照合。2025年度 会費 5,000円を入金済にします。" in page
+    assert "会員番号の記載がなく、振込依頼人名 ｶ)ﾔﾏﾄｼﾖｳｼﾞ の会員もいません。" in page
