@@ -33,6 +33,7 @@ NAME_COLUMNS = ("member_number", "family_name", "given_name", "family_name_kana"
 class Payers:
     how: dict = field(default_factory=dict)  # row → how its member was found
     unknown: dict = field(default_factory=dict)  # row → why no member was found
+    by_name: int = 0  # rows whose member was found by the payer's name only
 
     def explain(self, row, detail):
         how = self.how.get(row)
@@ -84,6 +85,7 @@ def identify_payers(table):
                 continue
             member_number = members[0][0]
             payers.how[number] = f"振込依頼人名 {payer} で照合"
+            payers.by_name += 1
         cells = list(table.rows[position][1])
         cells[member_at] = member_number
         table.rows[position] = (number, cells)

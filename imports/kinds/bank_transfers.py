@@ -310,9 +310,10 @@ class BankTransferImport(BankTransferUndo, ImportKind):
         plan.notes.extend(getattr(table, "notes", ()))
         if lookup.note():
             plan.notes.append(lookup.note())
-        by_name = sum(1 for how in payers.how.values() if how.startswith("振込依頼人名"))
-        if by_name:
-            plan.notes.append(f"会員番号がなく振込依頼人名で会員を探した行が {by_name:,}件あります(照合結果に表示)。")
+        if payers.by_name:
+            plan.notes.append(
+                f"会員番号がなく振込依頼人名で会員を探した行が {payers.by_name:,}件あります(照合結果に表示)。"
+            )
         self.add_totals(report, plan)
         without_email = sum(1 for payment in plan.payments if not payment.has_email)
         if without_email:

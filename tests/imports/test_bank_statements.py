@@ -93,6 +93,7 @@ def test_zengin_statement_is_read_and_matched_by_number_and_by_kana(upload, memb
         in notes
     )
     assert "出金の明細 1件は入金ではないため読み飛ばしました。" in notes
+    assert "会員番号がなく振込依頼人名で会員を探した行が 2件あります(照合結果に表示)。" in notes
     assert paid_state() == before
 
 
