@@ -120,6 +120,7 @@ def read_zengin(records):
         )
     rows = []
     withdrawals = 0
+    latest = _latest_date()
     deposits, deposit_total = 0, 0
     trailer = None
     for number, record in enumerate(records, start=1):
@@ -145,7 +146,12 @@ def read_zengin(records):
         deposits += 1
         deposit_total += amount if isinstance(amount, int) else 0
         rows.append(
-            (number, _row(_wareki_yymmdd(_field(record, 9, 15, number)), amount, "振込", payer, message, "振込依頼人"))
+            (
+                number,
+                _row(
+                    _wareki_yymmdd(_field(record, 9, 15, number), latest), amount, "振込", payer, message, "振込依頼人"
+                ),
+            )
         )
     if trailer is None:
         raise FileFormatError(
@@ -175,13 +181,18 @@ def _field(record, start, end, number):
         ) from exc
 
 
-def _wareki_yymmdd(text):
-    """A 和暦 ``YYMMDD`` date: 令和 unless that is in the future (then 平成); the text itself when
+def _latest_date():
+    """The latest date a 和暦 year may mean: a year ahead (a later 令和 year is 平成)."""
+    return timezone.localdate() + timedelta(days=366)
+
+
+def _wareki_yymmdd(text, latest=None):
+    """A 和暦 ``YYMMDD`` date: 令和 unless that is after ``latest`` (then 平成); the text itself when
     it is not a date, for the date column to refuse with its own message."""
     if not (len(text) == 6 and text.isdigit()):
         return text
     year, month, day = int(text[:2]), int(text[2:4]), int(text[4:])
-    latest = timezone.localdate() + timedelta(days=366)
+    latest = latest or _latest_date()
     for start in (2018, 1988):
         try:
             found = date(start + year, month, day)

@@ -64,7 +64,7 @@ def identify_payers(table):
         queryset=Member.objects.all(),
         columns=["id"],
     )
-    names = None
+    names = MemberNames()
     for position, number, payer, message, candidates in wanted:
         found = list(dict.fromkeys(lookup.get(c)["member_number"] for c in candidates if lookup.get(c)))
         if len(found) == 1:
@@ -77,9 +77,7 @@ def identify_payers(table):
             )
             continue
         else:
-            if names is None:
-                names = _member_names()
-            members = names.get(_payer_key(payer), []) if payer else []
+            members = names.get(_payer_key(payer)) if payer else []
             if len(members) != 1:
                 payers.unknown[number] = _not_found(payer, members)
                 continue
@@ -108,22 +106,33 @@ def _payer_key(payer):
     return ("kanji", name_key(name)) if _has_kanji(name) else ("kana", transfer_kana_key(name))
 
 
-def _member_names():
-    """(kana or kanji, name key) → [(member number, name)] of every member: one query, run only
-    for a statement with rows that name no member number."""
-    names = {}
-    for row in Member.objects.order_by("member_number").values(*NAME_COLUMNS).iterator(chunk_size=5000):
-        shown = (row["member_number"], f"{row['family_name']} {row['given_name']}")
-        keys = {("kanji", name_key(row["family_name"] + row["given_name"]))}
-        if row["alternate_name"]:
-            keys.add(("kanji", name_key(row["alternate_name"])))
-        kana = transfer_kana_key(row["family_name_kana"] + row["given_name_kana"])
-        if kana:
-            keys.add(("kana", kana))
-        for key in keys:
-            if key[1]:
-                names.setdefault(key, []).append(shown)
-    return names
+class MemberNames:
+    """Every member's name by its key: (kana or kanji, key) → [(member number, name)]. Each index
+    is built on first use with one query over the members: only for a statement with rows that
+    name no member number, and the kanji one only when a payer's name is in kanji."""
+
+    def __init__(self):
+        self.indexes = {}
+
+    def get(self, key):
+        script, text = key
+        if script not in self.indexes:
+            self.indexes[script] = self._index(script)
+        return self.indexes[script].get(text, []) if text else []
+
+    @staticmethod
+    def _index(script):
+        index = {}
+        for row in Member.objects.order_by("member_number").values(*NAME_COLUMNS).iterator(chunk_size=5000):
+            if script == "kana":
+                keys = {transfer_kana_key(row["family_name_kana"] + row["given_name_kana"])}
+            else:
+                keys = {name_key(row["family_name"] + row["given_name"]), name_key(row["alternate_name"])}
+            shown = (row["member_number"], f"{row['family_name']} {row['given_name']}")
+            for key in keys:
+                if key:
+                    index.setdefault(key, []).append(shown)
+        return index
 
 
 def _not_found(payer, members):

@@ -240,3 +240,11 @@ def test_the_job_page_shows_how_each_statement_row_was_matched(admin_client, upl
     assert "全銀協の入出金取引明細(固定長200バイト)として読みました" in page
     assert "振込依頼人名 ｻﾄｳ ｷﾖｳｺ で照合。2025年度 会費 5,000円を入金済にします。" in page
     assert "会員番号の記載がなく、振込依頼人名 ｶ)ﾔﾏﾄｼﾖｳｼﾞ の会員もいません。" in page
+
+
+def test_a_yucho_payer_written_in_kanji_is_matched_by_name(upload, members):
+    member_with_dues("0000206", 2025, family_name="髙橋", given_name="京子")
+    job = upload(yucho_csv([yucho_receipt("2025/11/04", "5000", "高橋 京子", "")]))
+    assert details(job, "matched") == [
+        (3, "0000206", "振込依頼人名 高橋 京子 で照合。2025年度 会費 5,000円を入金済にします。")
+    ]
