@@ -29,7 +29,7 @@ from django import forms
 from import_export.fields import Field
 
 from . import sheets
-from .readers import EXAMPLE_MARK, normalize_header
+from .readers import EXAMPLE_MARK, normalize_header, read_table
 from .report import DEFAULT_OUTCOMES, NEW, UPDATED, ImportReport
 from .widgets import CellError, cell_text
 
@@ -92,6 +92,8 @@ class ImportKind:
     reimport_note = "その後に内容が変わっていない行は「変更なし」になり、取り込んでも変わりません。"
     # Choices on the confirm step (``ConfirmOption``), stored on the job, read by ``write``.
     confirm_options = ()
+    # Files the kind reads besides its template, named on the upload page (e.g. bank statements).
+    accepted_formats = ()
 
     def __init__(self):
         self.resource = self.resource_class()
@@ -224,6 +226,11 @@ class ImportKind:
             "(列の順番は自由です)。"
         )
         return "".join(parts)
+
+    def read_file(self, data, file_name=""):
+        """The uploaded file as a ``readers.Table``: the template as CSV or XLSX. A kind that
+        takes other files too (bank statements as the banks deliver them) reads them here."""
+        return read_table(data, file_name)
 
     # --- cleaning --------------------------------------------------------------------------
     def clean_rows(self, table, report, progress=None):

@@ -41,7 +41,7 @@ from core.outbox import enqueue_with_transaction
 
 from . import rows
 from .models import ImportJob
-from .readers import EXAMPLE_MARK, FileFormatError, estimate_rows, read_table
+from .readers import EXAMPLE_MARK, FileFormatError, estimate_rows
 from .registry import registry
 
 logger = logging.getLogger(__name__)
@@ -320,7 +320,7 @@ def _load(job):
     with job.file.open("rb") as handle:
         data = handle.read()
     try:
-        table = read_table(data, job.file_name)
+        table = kind.read_file(data, job.file_name)
     except FileFormatError as error:
         report.fail_headers(str(error))
         return kind, None, report

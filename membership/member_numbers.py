@@ -15,6 +15,9 @@ stored before the width was fixed) are never two members: ``lookalikes`` finds t
 number probably means, so that the imports name it instead of creating a second one.
 """
 
+import re
+import unicodedata
+
 from django.conf import settings
 from django.db.models.functions import Length
 
@@ -86,3 +89,24 @@ def lookalikes(numbers, *, columns=("id", "member_number")):
         if row is not None and row["member_number"] != number:
             result[number] = row
     return result
+
+
+# A number written after a label (会員番号 0012345, 会員No.12345, No12345) in a transfer's text.
+_LABELLED = re.compile(r"(?:会員番号|会員NO|会員|番号|NO)\s*[.:#＃-]?\s*([0-9]+)", re.IGNORECASE)
+# Any run of digits that is not part of a year, a date or an amount (2025年度, 4月, 5,000円).
+_RUN = re.compile(r"(?<![0-9,./])([0-9]+)(?![0-9,./]|\s*(?:年|月|日|円))")
+
+
+def numbers_in_text(text, *, width=None):
+    """The member numbers (stored form) a free text may name: a transfer's 通信欄, or a payer's
+    name with the number in front (``0012345ﾔﾏﾀﾞ ﾊﾅｺ``). Numbers after a label (会員番号, No.)
+    when there are any, else every run of ``MEMBER_NUMBER_DIGITS`` digits that is not part of a
+    year, date or amount.
+    Candidates only: the caller keeps those that are members."""
+    text = unicodedata.normalize("NFKC", text or "")
+    if not any(ch.isdigit() for ch in text):
+        return []
+    width = member_number_digits() if width is None else width
+    # Without a label only a run of the full width counts (an address or phone number is no member number).
+    runs = _LABELLED.findall(text) or [run for run in _RUN.findall(text) if len(run) == width or not width]
+    return list(dict.fromkeys(normalize_member_number(run, width=width) for run in runs))

@@ -2,6 +2,9 @@
 
 One row is one payment received: member number, date, amount, and optionally the fiscal
 year and category of the invoice it pays, the channel (ゆうちょ or 振込) and a note.
+The file is the template, or the statement as the bank delivers it (全銀協 入出金取引明細,
+ゆうちょ's 振替 CSV: ``imports.statement_readers``), whose rows name the member by a number in
+通信欄 or the payer's kana (``bank_payers``: a row naming nobody, or a name two members share, is 該当なし).
 
 Matching. Each row is matched to at most ONE invoice of that member and category (会費
 unless 請求区分 says otherwise); cancelled invoices are ignored:
@@ -81,6 +84,8 @@ from ..name_check import NameColumns
 from ..registry import ConfirmOption, ImportKind, register
 from ..report import ERROR, UNCHANGED, UPDATED, Outcome
 from ..services import ImportJobError
+from ..statement_readers import ACCEPTED, MESSAGE, NOT_RECOGNISED, PAYER, read_statement
+from .bank_payers import identify_payers
 from .bank_transfer_matching import (
     ALREADY_PAID,
     AT_GATEWAY,
@@ -163,12 +168,15 @@ class BankTransferImport(BankTransferUndo, ImportKind):
     reimport_note = "記録済みの入金は「入金済」になり、もう一度取り込んでも何も変わりません。"
     description = (
         "ゆうちょ(払込・振替)や銀行振込の入金明細から、会員の未納の請求(会費・更新料・参加費)に入金を記録します。"
+        "銀行・ゆうちょから受け取った明細ファイルをそのまま、またはテンプレートに並べた表をアップロードできます(形式は自動で判別します)。"
         "1行が1件の入金です。会員番号・年度・請求区分で請求を探し、金額が一致した請求(照合済)を入金済にします。"
     )
     notes = (
-        "1行目に見出し(テンプレートと同じ列名)、2行目から1行に1件の入金を入れてください。列の順番は自由です。"
-        "テンプレートにない列は読み飛ばします。"
-        "ゆうちょ・銀行の明細は、この形に並べ替えてから取り込んでください。",
+        "テンプレートの場合: 1行目に見出し(テンプレートと同じ列名)、2行目から1行に1件の入金を入れてください。列の順番は自由です。"
+        "テンプレートにない列は読み飛ばします。",
+        "全銀協の入出金取引明細とゆうちょの振替受払明細は、そのままアップロードしてください。入金の明細だけを読み"
+        "(出金・払出は読み飛ばします)、会員は通信欄(振込依頼人名の前)の会員番号、なければ振込依頼人名(カナ)とフリガナで探します。"
+        "同じフリガナの会員が2人以上いる名前は自動では照合せず「該当なし」にします。通信欄に「2025年度」「更新料」などがあれば年度・請求区分として読みます。",
         "CSV は UTF-8(BOM 付きでも可)か Shift_JIS(Excel の「CSV(コンマ区切り)」)、または Excel ブック(.xlsx)の最初のシート。",
         "年度を入れた行はその年度の請求と、年度が空欄の行はその請求区分の未納の請求のうち金額が一致する最も古い年度の請求と照合します。",
         "照合済: 入金済にします(入金日・金額・入金種別を記録し、入金日の年度の領収書番号を付けます。手続き中のオンライン決済は決済会社で取り消します)。"
@@ -184,17 +192,33 @@ class BankTransferImport(BankTransferUndo, ImportKind):
         "過去の入金記録の移行ではチェックを外してください。もう一度取り込んだ明細(入金済の行)ではメールは送りません。",
     )
     confirm_options = (MAIL_OPTION,)
-    extra_columns = name_check.HEADINGS
+    extra_columns = (*name_check.HEADINGS, PAYER, MESSAGE)
+    accepted_formats = ACCEPTED
     paid_action = PAID_ACTION  # the history entries the undo reads back
     detail_column = DETAIL_COLUMN
     preview_columns = ("会員番号", "入金日", "金額", "年度", "請求区分", "入金種別")
 
+    # --- reading ---------------------------------------------------------------------------
+    def read_file(self, data, file_name=""):
+        """全銀協 入出金取引明細, ゆうちょ's CSV or the template, told apart by their contents."""
+        return read_statement(data, file_name)
+
+    def check_headers(self, headers):
+        message = super().check_headers(headers)
+        if message and not {"会員番号", "入金日", "金額"} & set(headers):
+            shown = "、".join(header for header in headers[:5] if header)
+            return f"{NOT_RECOGNISED}(このファイルの1行目: {shown or '空'})"
+        return message
+
     # --- validation ------------------------------------------------------------------------
     def validate(self, table, report, progress=None):
         today = timezone.localdate()
+        payers = identify_payers(table)  # statements: the member from 通信欄 or the payer's name
         rows = []
         numbers = set()
         for number, values, errors, raw in self.clean_rows(table, report, progress):
+            if number in payers.unknown:
+                errors[:] = [error for error in errors if error[0] != "会員番号"]
             paid_on = values.get("paid_on")
             if paid_on and paid_on > today:
                 errors.append(("入金日", "入金日が今日より後の日付です。"))
@@ -222,6 +246,9 @@ class BankTransferImport(BankTransferUndo, ImportKind):
                 matches.append((number, ERROR, None, errors[0][1], values, errors, raw))
                 continue
             plan.file_total += values["amount"]
+            if number in payers.unknown:
+                matches.append((number, NOT_FOUND, None, payers.unknown[number], values, errors, raw))
+                continue
             member_id = members.get(values["member_number"])
             if member_id is None:
                 detail = f"会員番号 {values['member_number']} の会員がいません。"
@@ -263,6 +290,7 @@ class BankTransferImport(BankTransferUndo, ImportKind):
                 for column, message in errors:
                     report.add_error(number, column, message)
                 continue
+            detail = payers.explain(number, detail)
             report.add(outcome, number, self.cells(table, raw, detail) if report.wants_sample(outcome) else ())
             if outcome == MATCHED:
                 plan.payments.append(
@@ -279,8 +307,13 @@ class BankTransferImport(BankTransferUndo, ImportKind):
                         has_email=invoice["member_id"] in with_email,
                     )
                 )
+        plan.notes.extend(getattr(table, "notes", ()))
         if lookup.note():
             plan.notes.append(lookup.note())
+        if payers.by_name:
+            plan.notes.append(
+                f"会員番号がなく振込依頼人名で会員を探した行が {payers.by_name:,}件あります(照合結果に表示)。"
+            )
         self.add_totals(report, plan)
         without_email = sum(1 for payment in plan.payments if not payment.has_email)
         if without_email:

@@ -157,3 +157,15 @@ def furigana_key(text):
     katakana, no spaces (やまだ はなこ = ヤマダハナコ)."""
     text = unicodedata.normalize("NFKC", text or "").translate(_NAME_SPACES)
     return to_katakana(text).replace("ヶ", "ケ")
+
+
+# Small kana folded to large: bank transfer names (全銀協 and ゆうちょ data) carry no small
+# kana (キョウコ is sent as ｷﾖｳｺ), and long-vowel marks come as ｰ or -.
+_SMALL_KANA = str.maketrans("ァィゥェォッャュョヮヵヶ", "アイウエオツヤユヨワカケ", "ー-‐‑－−・.,()（） ")
+
+
+def transfer_kana_key(text):
+    """A payer's name in kana as banks send it (half-width, ``ﾔﾏﾀﾞ ｷﾖｳｺ``) in a form for comparing
+    with a member's furigana: ``furigana_key``, small kana as large, no long-vowel marks or
+    punctuation (キョウコ = ｷﾖｳｺ, ユーコ = ﾕ-ｺ)."""
+    return furigana_key(text).translate(_SMALL_KANA)

@@ -3,7 +3,7 @@ the imports use to tell a mistyped member number from a name written another way
 
 import pytest
 
-from core.japanese import furigana_key, name_key
+from core.japanese import furigana_key, name_key, transfer_kana_key
 
 
 @pytest.mark.parametrize(
@@ -33,3 +33,21 @@ def test_other_names_stay_other(sheet, stored):
 def test_furigana_in_hiragana_or_half_width_is_the_same():
     assert furigana_key("やまだ はなこ") == furigana_key("ﾔﾏﾀﾞ ﾊﾅｺ") == furigana_key("ヤマダ　ハナコ") == "ヤマダハナコ"
     assert furigana_key("ヤマダ") != furigana_key("ヤマモト")
+
+
+@pytest.mark.parametrize(
+    ("bank", "furigana"),
+    [
+        ("ｻﾄｳ ｷﾖｳｺ", "サトウ キョウコ"),  # no small kana in bank data
+        ("ｽｽﾞｷ ﾕ-ｺ", "スズキ ユーコ"),  # the long vowel as a hyphen
+        ("ﾔﾏﾀﾞﾊﾅｺ", "やまだ はなこ"),
+        ("ｲﾄｳ ｼﾞﾛｳ", "イトウ　ジロウ"),
+    ],
+)
+def test_a_payers_kana_as_banks_send_it_is_the_members_furigana(bank, furigana):
+    assert transfer_kana_key(bank) == transfer_kana_key(furigana)
+
+
+def test_a_payers_kana_keeps_other_names_apart():
+    assert transfer_kana_key("ｻﾄｳ ｷﾖｳｺ") != transfer_kana_key("サトウ キョウカ")
+    assert transfer_kana_key("ｶﾄｳ") != transfer_kana_key("カドウ")  # voiced marks count

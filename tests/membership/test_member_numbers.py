@@ -3,7 +3,7 @@ dropped zeros put back to the fixed width, and numbers that differ only by leadi
 
 import pytest
 
-from membership.member_numbers import lookalikes, normalize_member_number
+from membership.member_numbers import lookalikes, normalize_member_number, numbers_in_text
 from tests.factories import MemberFactory
 
 pytestmark = pytest.mark.django_db
@@ -43,3 +43,20 @@ def test_lookalikes_are_numbers_differing_only_by_leading_zeros():
         "00035002": {"member_number": "0035002", "id": standard.pk, "family_name": "山田"},
         "0036001": {"member_number": "036001", "id": legacy.pk, "family_name": "佐藤"},
     }  # never the number itself (0037001), nothing for 0038001
+
+
+@pytest.mark.parametrize(
+    ("text", "numbers"),
+    [
+        ("会員番号 201 2025年度会費", ["0000201"]),  # after a label: zeros put back, the year left alone
+        ("会員番号：００１２３４５", ["0012345"]),  # full-width, as typed at the post-office counter
+        ("会員No.12345", ["0012345"]),
+        ("0012345ﾔﾏﾀﾞ ﾊﾅｺ", ["0012345"]),  # in front of the payer's name
+        ("2025年度 会費 5,000円 0012345", ["0012345"]),
+        ("2025年度会費 4月30日", []),  # years, dates and amounts are no member numbers
+        ("ﾄｳｷﾖｳﾄ 1-2-3 0312345678", []),  # without a label only the full width counts
+        ("", []),
+    ],
+)
+def test_member_numbers_in_a_transfer_text(text, numbers):
+    assert numbers_in_text(text) == numbers
