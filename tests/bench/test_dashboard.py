@@ -127,7 +127,6 @@ def create_data():
     return Member.objects.select_related("user").get(pk=member.pk)
 
 
-
 @pytest.mark.django_db
 def test_dashboard_vs_dues():
     member = create_data()

@@ -1,6 +1,6 @@
 """BENCH member_pages_worst_vs_login: the slowest members-area page or PDF over the login page.
 
-At 10,000 members with 20 years of history each (tests/bench/history.py), one member's pages
+At 10,000 members with 20 years of history each (tests/bench/history.py, the ``society`` fixture), one member's pages
 and PDFs are fetched through the Django test client, the login page anonymously, in the same
 run: each round measures the login page and then every page (medians of RUNS each), each
 page's ratio is the median over ROUNDS rounds. Prints ``BENCH member_page_<name>_vs_login``
@@ -13,15 +13,14 @@ from django.urls import reverse
 
 from membership.models import Invoice
 from renewal.models import Registration
-from tests.bench import history
 from tests.bench.timing import median_time, ratios_over_anchor
 
 RUNS = 15
 
 
 @pytest.mark.django_db
-def test_member_pages_vs_login():
-    member = history.build()
+def test_member_pages_vs_login(society):
+    member, _ = society
     paid = Invoice.objects.filter(member=member, status=Invoice.Status.PAID).order_by("-fiscal_year").first()
     ticket = Registration.objects.filter(member=member, attended_at__isnull=True).get()
     urls = {
@@ -49,7 +48,6 @@ def test_member_pages_vs_login():
         lambda: median_time(anonymous, reverse("member:login"), runs=RUNS),
         {name: (lambda url=url: median_time(client, url, runs=RUNS)) for name, url in urls.items()},
     )
-    history.wipe()
     print()
     for name, ratio in ratios.items():
         print(f"BENCH member_page_{name}_vs_login {ratio:.2f} ratio")

@@ -106,7 +106,6 @@ def create_data():
     return members[0]
 
 
-
 @pytest.mark.django_db(transaction=True)
 def test_seminar_list_vs_login():
     member = create_data()
