@@ -3,8 +3,9 @@
 ``saturate`` keeps ``clients`` requests in flight for ``seconds`` (each thread sends its next
 request as soon as the last one answered) and returns requests per second: what the server
 sustains. ``think_time_latencies`` plays ``users`` members who each load a page, read it for
-``think`` seconds (± 20%) and load the next, and returns every response time: what a member
-waits at that load. Both count only answers with the expected status; anything else fails.
+``think`` seconds (± 20%) and load the next, and returns every response time (a request that
+failed or took longer than TIMEOUT counts with the time it took to fail) and how many failed:
+what a member waits at that load. ``saturate`` counts only answers of status 200.
 """
 
 import http.client
@@ -15,13 +16,14 @@ import time
 
 # As behind the HTTPS proxy of production: the app sees https and does not redirect.
 PROXY_HEADERS = {"X-Forwarded-Proto": "https", "Host": "127.0.0.1"}
+TIMEOUT = 10
 
 
 def fetch(port, path, cookie=""):
     """One GET on a new connection (gunicorn's sync workers close after each answer); its seconds."""
     headers = {**PROXY_HEADERS, **({"Cookie": cookie} if cookie else {})}
     started = time.perf_counter()
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
     try:
         connection.request("GET", path, headers=headers)
         response = connection.getresponse()
@@ -67,32 +69,33 @@ def saturate(port, requests, *, clients, seconds):
 
 
 def think_time_latencies(port, users, *, think, seconds):
-    """Every response time of ``users`` (lists of (path, cookie), one per user) reading each
-    page ``think`` seconds; the users start spread over one think time, as they would arrive."""
+    """(every response time, how many failed) of ``users`` (lists of (path, cookie), one per user)
+    reading each page ``think`` seconds; the users start spread over one think time, as they
+    would arrive."""
     latencies = []
-    errors = []
+    failures = []
     lock = threading.Lock()
     deadline = time.perf_counter() + seconds
 
     def user(pages, seed):
         rng = random.Random(seed)
         time.sleep(rng.uniform(0, think))
-        try:
-            for path, cookie in itertools.cycle(pages):
-                if time.perf_counter() >= deadline:
-                    return
+        for path, cookie in itertools.cycle(pages):
+            if time.perf_counter() >= deadline:
+                return
+            started = time.perf_counter()
+            try:
                 elapsed = fetch(port, path, cookie)
-                with lock:
-                    latencies.append(elapsed)
-                time.sleep(think * rng.uniform(0.8, 1.2))
-        except Exception as error:
-            errors.append(error)
+            except (OSError, AssertionError) as error:
+                elapsed = time.perf_counter() - started
+                failures.append(error)
+            with lock:
+                latencies.append(elapsed)
+            time.sleep(think * rng.uniform(0.8, 1.2))
 
     threads = [threading.Thread(target=user, args=(pages, n), daemon=True) for n, pages in enumerate(users)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    if errors:
-        raise errors[0]
-    return latencies
+    return latencies, len(failures)
