@@ -19,8 +19,8 @@ def society(django_db_setup, django_db_blocker):
     """10,000 members with 20 years of history (tests/bench/history.py), committed: built once
     for the benchmarks that ask for it (the member pages, gunicorn), removed at the end.
     Yields the first member and MEMBERS_LOGGED_IN members' session cookies, signed with
-    ``history.SECRET_KEY`` (the key the benchmark's server runs with). Its users run one after
-    the other (test_member_pages*.py): a transactional test in between would flush it."""
+    ``history.SECRET_KEY`` (the key the benchmark's server runs with). Its users are rolled-back
+    database tests, which pytest-django runs before the transactional ones (those flush it)."""
     with django_db_blocker.unblock():
         member = history.build()
         with override_settings(SECRET_KEY=history.SECRET_KEY):

@@ -78,6 +78,9 @@ def gunicorn():
         server.wait(timeout=30)
 
 
+# A (rolled-back) database test, so that pytest-django runs it with the member pages' benchmark,
+# before the transactional benchmarks, which flush the committed society: it only reads.
+@pytest.mark.django_db
 def test_peak_throughput_vs_login(society, gunicorn):
     _, cookies = society
     port = gunicorn
