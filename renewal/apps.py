@@ -6,4 +6,4 @@ class RenewalConfig(AppConfig):
     verbose_name = "資格更新・セミナー"
 
     def ready(self):
-        from . import dashboard, menu  # noqa: F401  register the members-area entries and panels of this app
+        from . import dashboard, extensions, menu  # noqa: F401  register the members-area entries and panels of this app

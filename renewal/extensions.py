@@ -10,7 +10,10 @@ saved and logged with who and when on the application; the expiry change is logg
 member (``renewals.change_expiry``).
 """
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils import timezone
 
 from core.dates import add_months
@@ -33,7 +36,11 @@ EXTENSION = Workflow(
     transitions=[
         Transition("approve", sources=[State.SUBMITTED], target=State.APPROVED, action=EXTENSION_APPROVED_ACTION),
         Transition(
-            "reject", sources=[State.SUBMITTED], target=State.REJECTED, action=EXTENSION_REJECTED_ACTION, reason="差戻し"
+            "reject",
+            sources=[State.SUBMITTED],
+            target=State.REJECTED,
+            action=EXTENSION_REJECTED_ACTION,
+            reason="差戻し",
         ),
     ],
 )
@@ -44,6 +51,32 @@ def extension_programmes_for(member, *, today=None):
     today = today or timezone.localdate()
     programmes = ExtensionProgramme.objects.filter(active=True, applications_close_on__gte=today)
     return [programme for programme in programmes if programme.covers(member, today)]
+
+
+# The members-area menu shows 更新延長申請 to the members an open programme covers, on every page.
+# It reads the open programmes (almost always none) from the cache, kept this long: a programme
+# saved or deleted clears this process's copy at once, and the other server processes' within it.
+MENU_PROGRAMMES_SECONDS = 60
+
+
+def _menu_cache_key(today):
+    return f"renewal.extensions.open:{today.isoformat()}"
+
+
+def menu_programmes_for(member, *, today=None):
+    """``extension_programmes_for`` for the menu: no query on most pages (see above)."""
+    today = today or timezone.localdate()
+    key = _menu_cache_key(today)
+    programmes = cache.get(key)
+    if programmes is None:
+        programmes = list(ExtensionProgramme.objects.filter(active=True, applications_close_on__gte=today))
+        cache.set(key, programmes, MENU_PROGRAMMES_SECONDS)
+    return [programme for programme in programmes if programme.covers(member, today)]
+
+
+@receiver([post_save, post_delete], sender=ExtensionProgramme)
+def _forget_menu_programmes(**kwargs):
+    cache.delete(_menu_cache_key(timezone.localdate()))
 
 
 def extended_expiry(application):

@@ -20,13 +20,13 @@ register_menu_entry("受講履歴ポイント照会", "renewal:credits", order=6
 
 
 def _covered_by_an_extension(member):
-    """One query per page: the open programmes (almost always none)."""
-    from .extensions import extension_programmes_for
+    """The open programmes (almost always none) come from the cache: no query on most pages."""
+    from .extensions import menu_programmes_for
 
     if member.is_guest:
         return False
 
-    return bool(extension_programmes_for(member))
+    return bool(menu_programmes_for(member))
 
 
 register_menu_entry("更新延長申請", "renewal:extension", order=140, shown_for=_covered_by_an_extension)

@@ -10,6 +10,14 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache: a rolled-back test leaves no cached rows behind."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def member(db):
     return MemberFactory()

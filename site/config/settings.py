@@ -136,12 +136,13 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=env_int("DB_CONN_MAX_AGE", 0),
+        # Production keeps each worker's connection (a new one per request cost more than a page's queries).
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 0 if DEBUG else 600),
+        conn_health_checks=True,
     )
 }
-# SQLite (development, tests; `make run` shares the file with db_worker): WAL, so that pages never
-# wait for the worker's import; IMMEDIATE, so that two read-then-write transactions queue up to
-# the timeout instead of one failing at once with "database is locked".
+# SQLite (development, tests; `make run` shares the file with db_worker): WAL, so that pages never wait for the
+# worker's import; IMMEDIATE: two read-then-write transactions queue up, not fail with "database is locked".
 SQLITE_OPTIONS = {
     "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
     "transaction_mode": "IMMEDIATE",
@@ -263,8 +264,7 @@ if CONTENT_SECURITY_POLICY_REPORT_ONLY_MODE:
     CONTENT_SECURITY_POLICY_REPORT_ONLY = _CSP
 else:
     CONTENT_SECURITY_POLICY = _CSP
-# Nothing of the admin fetches from elsewhere: no avatars from gravatar.com, no version check
-# against wagtail.io from the staff's browsers.
+# Nothing of the admin fetches from elsewhere: no avatars from gravatar.com, no version check against wagtail.io.
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 

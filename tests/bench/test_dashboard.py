@@ -15,7 +15,6 @@ whatever the history, so the ratio does not grow with it.
 
 import datetime
 import statistics
-import time
 
 import pytest
 from django.db import connection
@@ -33,6 +32,7 @@ from membership.billing.payments import record_manual_payment
 from membership.models import Invoice, Member, MembershipApplication, User
 from renewal.models import Credit, CreditCategory, Seminar, Session
 from renewal.registrations import register
+from tests.bench.timing import median_time
 
 OTHER_MEMBERS = 2_000
 CREDITS = 500
@@ -127,17 +127,6 @@ def create_data():
     return Member.objects.select_related("user").get(pk=member.pk)
 
 
-def median_time(client, url):
-    client.get(url)  # warm up
-    timings = []
-    for _ in range(RUNS):
-        start = time.perf_counter()
-        response = client.get(url)
-        timings.append(time.perf_counter() - start)
-        assert response.status_code == 200
-    return statistics.median(timings)
-
-
 @pytest.mark.django_db
 def test_dashboard_vs_dues():
     member = create_data()
@@ -149,7 +138,7 @@ def test_dashboard_vs_dues():
     # Alternate the two pages' runs so that both see the same machine load.
     dues, dashboard = [], []
     for _ in range(3):
-        dues.append(median_time(client, dues_url))
-        dashboard.append(median_time(client, dashboard_url))
+        dues.append(median_time(client, dues_url, runs=RUNS))
+        dashboard.append(median_time(client, dashboard_url, runs=RUNS))
     ratio = statistics.median(dashboard) / statistics.median(dues)
     print(f"\nBENCH dashboard_vs_dues {ratio:.2f} ratio")

@@ -5,6 +5,8 @@ trade-status query and applied under row locks, as in production. The gateway's 
 status query come from a canned responder at the HTTP boundary, so the figures are our side's
 cost (in production the query is a network round trip to GMO, which worker processes overlap):
 
+- ``notification_vs_login``: one notification's time (one process, one after another) over the
+  login page's median time, measured just before each batch; the median over the batches;
 - ``notifications_per_s``: WORKERS app processes share the notifications, the deployed shape
   (gunicorn workers), on this machine's two cores;
 - ``notifications_one_worker_per_s``: one process, one notification after another;
@@ -24,11 +26,13 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import connection
 from django.test import Client
+from django.urls import reverse
 
 from gateway_sandbox.models import SandboxTrade
 from membership import gateway
 from membership.models import Invoice, Member, Payment, User
 from tests.bench.sender import canned_trade_status, init_worker, ready, send_notifications
+from tests.bench.timing import median_time
 from tests.http_adapters import DjangoAppAdapter, RecordingAdapter, mounted
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -73,16 +77,25 @@ def notification_bodies(order_ids):
     ]  # fmt: skip
 
 
-def measure(deliver, first_order):
-    """Median rate over COUNT notifications in batches of BATCH fresh orders; all must pay."""
-    rates = []
+def measure(deliver, first_order, anchor=None):
+    """Median rate over COUNT notifications in batches of BATCH fresh orders; all must pay.
+
+    With ``anchor`` (a callable returning seconds), also the median over the batches of one
+    notification's time over the anchor's, measured just before the batch."""
+    rates, ratios = [], []
     paid_before = Invoice.objects.filter(status="paid").count()
     for start in range(first_order, first_order + COUNT, BATCH):
         bodies = notification_bodies(make_orders(start, BATCH))
+        base = anchor() if anchor else None
         started = time.perf_counter()
         deliver(bodies)
-        rates.append(len(bodies) / (time.perf_counter() - started))
+        elapsed = time.perf_counter() - started
+        rates.append(len(bodies) / elapsed)
+        if anchor:
+            ratios.append(elapsed / len(bodies) / base)
     assert Invoice.objects.filter(status="paid").count() - paid_before == COUNT
+    if anchor:
+        return statistics.median(rates), statistics.median(ratios)
     return statistics.median(rates)
 
 
@@ -105,8 +118,14 @@ def production_tasks(settings):
 
 
 def test_notifications_per_second(production_tasks):
-    one = measure(in_process(RecordingAdapter(canned_trade_status)), first_order=0)
+    login_page = reverse("member:login")
+    one, ratio = measure(
+        in_process(RecordingAdapter(canned_trade_status)),
+        first_order=0,
+        anchor=lambda: median_time(Client(), login_page),
+    )
     print(f"\nBENCH notifications_one_worker_per_s {one:.0f} 1/s")
+    print(f"BENCH notification_vs_login {ratio:.2f} ratio")
 
     # The deployed shape: WORKERS app processes (gunicorn workers) share the notifications.
     database = connection.settings_dict["NAME"]

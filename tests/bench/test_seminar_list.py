@@ -7,8 +7,6 @@ member (with the default 10 rows a page), the login page anonymously; medians of
 """
 
 import datetime
-import statistics
-import time
 
 import pytest
 from django.db import connection
@@ -18,6 +16,7 @@ from django.utils import timezone
 
 from membership.models import Member, User
 from renewal.models import CreditCategory, Registration, Seminar, Session
+from tests.bench.timing import median_time
 
 SEMINARS = 2_000
 MEMBERS = 10_000
@@ -107,17 +106,6 @@ def create_data():
     return members[0]
 
 
-def median_time(client, url, expected_status=200):
-    client.get(url)  # warm up
-    timings = []
-    for _ in range(RUNS):
-        start = time.perf_counter()
-        response = client.get(url)
-        timings.append(time.perf_counter() - start)
-        assert response.status_code == expected_status
-    return statistics.median(timings)
-
-
 @pytest.mark.django_db(transaction=True)
 def test_seminar_list_vs_login():
     member = create_data()
@@ -125,7 +113,7 @@ def test_seminar_list_vs_login():
     member_client.force_login(member.user)
     list_url = reverse("renewal:seminars")
     assert member_client.get(list_url).context["page_obj"].paginator.count > 500
-    login = median_time(Client(), reverse("member:login"))
-    listing = median_time(member_client, list_url)
+    login = median_time(Client(), reverse("member:login"), runs=RUNS)
+    listing = median_time(member_client, list_url, runs=RUNS)
     wipe()
     print(f"\nBENCH seminar_list_vs_login {listing / login:.2f} ratio")
