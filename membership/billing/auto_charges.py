@@ -175,27 +175,33 @@ def charge_invoice(*, charge_id):
 def _prepare(charge_id):
     """Lock the invoice and the charge; open the charge's attempt (once). The attempt and what the
     gateway needs, or the charge's final state when there is nothing to do."""
-    invoice_id = AutoCharge.objects.values_list("invoice_id", flat=True).get(pk=charge_id)
-    invoice = lock_invoice(invoice_id)
-    charge = AutoCharge.objects.select_for_update().get(pk=charge_id)
-    autopay = AutoPay.objects.filter(member_id=invoice.member_id).first()
+    invoice_id, member_id, card_seq, autopay_state = AutoCharge.objects.values_list(
+        "invoice_id", "invoice__member__autopay__gateway_member_id", "invoice__member__autopay__card_seq",
+        "invoice__member__autopay__state",
+    ).get(pk=charge_id)  # fmt: skip
+    # The lock order (invoices.lock_invoice): the invoice's open attempts, then the invoice.
+    open_attempts = list(
+        Payment.objects.select_for_update().filter(invoice_id=invoice_id, status__in=Payment.OPEN_STATUSES)
+        .values_list("pk", flat=True)
+    )  # fmt: skip
+    invoice = Invoice.objects.select_for_update().only("status", "amount", "fiscal_year").get(pk=invoice_id)
+    charge = AutoCharge.objects.select_for_update().only("state", "payment_id").get(pk=charge_id)
     if charge.state == State.CHARGING:
-        member_id = autopay.gateway_member_id if autopay else ""
-        return Payment.objects.get(pk=charge.payment_id), member_id, getattr(autopay, "card_seq", ""), True
+        return Payment.objects.get(pk=charge.payment_id), member_id or "", card_seq or "", True
     if charge.state != State.SCHEDULED:
         return charge.state
     if invoice.status != Invoice.Status.UNPAID:
         return _skip(charge, f"請求は{invoice.get_status_display()}です")
-    if autopay is None or not autopay.is_active:
+    if autopay_state != AutoPay.State.ACTIVE:
         return _skip(charge, "自動払いが停止されました")
-    if invoice.payments.filter(status__in=Payment.OPEN_STATUSES).exists():
+    if open_attempts:
         return _skip(charge, "会員がお支払い手続き中です")
     payment = Payment.objects.create(
         invoice=invoice, method=Payment.Method.CARD, order_id=order_id_for(invoice), amount=invoice.amount
     )
     charge.payment, charge.state = payment, State.CHARGING
     charge.save(update_fields=["payment", "state", "updated_at"])
-    return payment, autopay.gateway_member_id, autopay.card_seq, False
+    return payment, member_id, card_seq, False
 
 
 def _skip(charge, detail):
@@ -236,13 +242,15 @@ def _settle(charge_id, payment, refused):
         _outcome, _detail, *last_step = _apply_trade(payment_id=payment.pk, trade=trade, notified=NOTHING_NOTIFIED)
         for step in last_step:
             step()
-        payment = Payment.objects.select_for_update().get(pk=payment.pk)
-        charge = AutoCharge.objects.select_for_update().get(pk=charge_id)
-        if charge.state != State.CHARGING:
-            return charge.state
+        payment = Payment.objects.get(pk=payment.pk)  # locked by _apply_trade
+        charging = AutoCharge.objects.filter(pk=charge_id, state=State.CHARGING)
         if payment.status == Payment.Status.PAID:
-            charge.state, charge.detail = State.PAID, "引き落としました"
-        elif payment.is_open and refused is not None:
+            charging.update(state=State.PAID, detail="引き落としました", updated_at=timezone.now())
+            return State.PAID
+        charge = charging.select_for_update().first()
+        if charge is None:
+            return AutoCharge.objects.values_list("state", flat=True).get(pk=charge_id)
+        if payment.is_open and refused is not None:
             if void_at_gateway(payment) is not None:  # paid a moment ago: the next run settles it
                 return charge.state
             payment.status = Payment.Status.FAILED

@@ -103,7 +103,12 @@ def exec_tran(*, access_id, access_pass, order_id, site_id, member_id, card_seq)
         raise SandboxError(card_protocol.ERR_UNKNOWN_ACCESS)
     if trade.status != Status.UNPROCESSED or trade.checkout_hash:
         raise SandboxError(card_protocol.ERR_STATE)
-    (card,) = search_card(site_id, member_id, card_seq)
+    card = None
+    if card_seq.isdigit():
+        card = SandboxCard.objects.filter(member__site_id=site_id, member__member_id=member_id,
+                                          card_seq=int(card_seq), deleted=False).first()  # fmt: skip
+    if card is None:
+        raise SandboxError(card_protocol.ERR_CARD_NOT_FOUND)
     now = timezone.now()
     trade.card_number_masked, trade.tran_date = card.masked, now
     if card.card_number == protocol.CARD_DECLINED:
