@@ -31,7 +31,6 @@ from core.outbox import enqueue_with_transaction
 from .. import gateway, gateway_autopay
 from ..models import AutoCharge, AutoChargeRun, AutoPay, Invoice, Payment
 from .attempts import void_at_gateway
-from .invoices import lock_invoice
 from .notifications import NOTHING_NOTIFIED, _apply_trade
 from .tasks import run_auto_charges_task, send_auto_charge_declined_mail, send_autopay_notices_task
 
