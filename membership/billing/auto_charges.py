@@ -99,8 +99,8 @@ def run_auto_charges(*, run_id, workers=None, today=None):
     """Make the run's pending charges (those already made are left alone), reporting progress.
 
     Returns the run, or None when its day has not come. ``workers`` charges are in flight at once
-    (threads, each with its own database connection); one when called inside a transaction,
-    whose rows other connections could not see.
+    (threads, each with its own database connection); one on SQLite, or when called inside a
+    transaction, whose rows other connections could not see.
     """
     today = today or timezone.localdate()
     now = timezone.now()
@@ -112,7 +112,8 @@ def run_auto_charges(*, run_id, workers=None, today=None):
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    workers = 1 if connection.in_atomic_block else (workers or WORKERS)
+    # SQLite (development) takes one writer at a time: one charge after another there.
+    workers = 1 if connection.in_atomic_block or connection.vendor == "sqlite" else (workers or WORKERS)
     try:
         if workers == 1 or len(pending) < 2:
             _charge_all(run_id, pending)
