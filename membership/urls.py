@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import accounts, applications, card, dues, guests, home, profile
+from .views import accounts, applications, autopay, card, dues, guests, home, profile
 
 app_name = "member"
 
@@ -18,6 +18,7 @@ PUBLIC_URL_NAMES = {
     "payment_return",
     "guest_register",
     "guest_registered",
+    "autopay_return",
 }
 
 urlpatterns = [
@@ -58,4 +59,8 @@ urlpatterns = [
     path("guest/register", guests.guest_register, name="guest_register"),
     path("guest/registered", guests.guest_registered, name="guest_registered"),
     path("password/reset/complete", accounts.password_reset_complete, name="password_reset_complete"),
+    path("dues/autopay/card", autopay.autopay_card, name="autopay_card"),
+    path("dues/autopay/return", autopay.autopay_return, name="autopay_return"),
+    path("dues/autopay/confirm", autopay.autopay_confirm, name="autopay_confirm"),
+    path("dues/autopay/stop", autopay.autopay_stop, name="autopay_stop"),
 ]

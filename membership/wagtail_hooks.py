@@ -12,6 +12,7 @@ from wagtail.snippets.views.snippets import SnippetViewSetGroup
 
 from core.admin_kit import PermissionMenuItem
 
+from .admin import auto_charges as auto_charges_admin
 from .admin import dues as dues_admin
 from .admin import invoice_actions, lockouts, notifications
 from .admin import two_factor as two_factor_admin
@@ -42,6 +43,7 @@ LOG_ACTIONS = {
     **lockouts.LOG_ACTIONS,
     PASSWORD_RESET_ACTION: lockouts.PasswordResetLogFormatter,
     **two_factor_admin.LOG_ACTIONS,
+    **auto_charges_admin.LOG_ACTIONS,
 }
 
 
@@ -181,3 +183,20 @@ def refuse_bulk_delete_without_permission(request, instances):
     if not policy.user_has_permission(request.user, "delete"):
         raise PermissionDenied
     return None
+
+
+@hooks.register("register_admin_urls")
+def register_auto_charges_admin_urls():
+    return [path("auto-charges/", include((auto_charges_admin.urlpatterns, "auto_charges_admin")))]
+
+
+@hooks.register(MONEY_MENU_HOOK)
+def register_auto_charges_menu_item():
+    return PermissionMenuItem(
+        "カード自動払い",
+        reverse("auto_charges_admin:index"),
+        name="auto_charges",
+        icon_name="credit-card",
+        order=350,
+        permission=VIEW_PERMISSION,
+    )

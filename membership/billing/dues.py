@@ -141,7 +141,15 @@ def run_dues_generation(*, run_id):
         state=DuesRun.State.DONE, done=roll.count, total=roll.count, created=roll.created,
         total_yen=roll.total_yen, finished_at=timezone.now(),
     )  # fmt: skip
+    _schedule_auto_charges(fiscal_year=run.fiscal_year, user=run.requested_by)
     return roll
+
+
+def _schedule_auto_charges(*, fiscal_year, user):
+    """自動継続: the new invoices of members with a card on file are charged (auto_charges)."""
+    from .auto_charges import schedule_auto_charges  # auto_charges imports invoices, which imports dues
+
+    schedule_auto_charges(fiscal_year=fiscal_year, user=user)
 
 
 @transaction.atomic
@@ -163,6 +171,7 @@ def bill_dues(*, fiscal_year, user):
         enqueue_with_transaction(run_dues_generation_task, run_id=run.pk)
         return None, run
     roll = generate_dues(fiscal_year=fiscal_year)
+    _schedule_auto_charges(fiscal_year=fiscal_year, user=user)
     per_status = roll.per_status()
     for rule in rules:
         log(

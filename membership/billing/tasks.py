@@ -74,3 +74,58 @@ def run_dues_generation_task(*, run_id):
 
     roll = run_dues_generation(run_id=run_id)
     return {"created": roll.created, "total_yen": roll.total_yen}
+
+
+# --- 自動継続 (automatic card payment) ----------------------------------------------------------
+
+
+@task()
+def send_autopay_notices_task(*, run_id, invoice_ids):
+    """The pre-charge mail: what will be charged to the card on file, when, and how to stop it."""
+    from ..models import AutoChargeRun
+
+    run = AutoChargeRun.objects.get(pk=run_id)
+    dues_url = f"{settings.SITE_URL}{reverse('member:dues')}"
+    invoices = Invoice.objects.filter(pk__in=invoice_ids).select_related("member__user", "member__autopay")
+    sent = 0
+    for invoice in invoices.iterator(chunk_size=500):
+        email = invoice.member.user.email
+        autopay = getattr(invoice.member, "autopay", None)
+        if not email or autopay is None or not autopay.is_active:
+            continue
+        body = render_to_string(
+            "membership/mail/autopay_notice.txt",
+            {"invoice": invoice, "member": invoice.member, "autopay": autopay, "run": run, "dues_url": dues_url},
+        )
+        send_mail(subject="【日本消化器内視鏡技師会】会費のカード自動払いのお知らせ", message=body, from_email=None,
+                  recipient_list=[email])  # fmt: skip
+        sent += 1
+    return {"sent": sent}
+
+
+@task()
+def send_auto_charge_declined_mail(*, charge_id):
+    """The card on file was declined: the invoice is unpaid; update the card or pay another way."""
+    from ..models import AutoCharge
+    from .payments import card_error_message
+
+    charge = AutoCharge.objects.select_related("invoice__member__user").get(pk=charge_id)
+    email = charge.invoice.member.user.email
+    if not email:
+        return
+    body = render_to_string(
+        "membership/mail/auto_charge_declined.txt",
+        {"charge": charge, "invoice": charge.invoice, "member": charge.invoice.member,
+         "reason": card_error_message(charge.error_code), "dues_url": f"{settings.SITE_URL}{reverse('member:dues')}"},
+    )  # fmt: skip
+    send_mail(subject="【日本消化器内視鏡技師会】会費のカード自動払いができませんでした", message=body,
+              from_email=None, recipient_list=[email])  # fmt: skip
+
+
+@task()
+def run_auto_charges_task(*, run_id):
+    """The automatic charges of a fiscal year's dues; progress is on the AutoChargeRun row."""
+    from .auto_charges import run_auto_charges  # auto_charges queues this task
+
+    run = run_auto_charges(run_id=run_id)
+    return None if run is None else {"charged": run.charged, "declined": run.declined}

@@ -2,6 +2,7 @@
 
 from .accounts import AccountManager, PasswordHistory, ThrottleHit, User
 from .applications import MembershipApplication
+from .autopay import AutoCharge, AutoChargeRun, AutoPay
 from .billing import (
     CVS_CHAINS,
     DuesRule,
@@ -33,4 +34,7 @@ __all__ = [
     "Payment",
     "Receipt",
     "ReceiptCounter",
+    "AutoPay",
+    "AutoChargeRun",
+    "AutoCharge",
 ]

@@ -305,12 +305,15 @@ if PAYMENT_GATEWAY == "gmo":
     GMO_SHOP_ID = _gmo_setting("GMO_SHOP_ID")
     GMO_SHOP_PASS = _gmo_setting("GMO_SHOP_PASS")
     GMO_CONFIG_ID = _gmo_setting("GMO_CONFIG_ID")
+    GMO_SITE_ID, GMO_SITE_PASS = _gmo_setting("GMO_SITE_ID"), _gmo_setting("GMO_SITE_PASS")  # card-on-file site
 else:
     GMO_LINK_URL = (os.environ.get("GMO_LINK_URL", "") or f"{SITE_URL}/sandbox-gateway/link").rstrip("/")
     GMO_API_URL = (os.environ.get("GMO_API_URL", "") or f"{SITE_URL}/sandbox-gateway/api").rstrip("/")
     GMO_SHOP_ID = os.environ.get("GMO_SHOP_ID", "") or "tshop00000001"
     GMO_SHOP_PASS = os.environ.get("GMO_SHOP_PASS", "") or "sandbox-pass"
     GMO_CONFIG_ID = os.environ.get("GMO_CONFIG_ID", "") or "sandbox-config"
+    GMO_SITE_ID, GMO_SITE_PASS = os.environ.get("GMO_SITE_ID", "tsite00000001"), "sandbox-site-pass"
+AUTOPAY_NOTICE_DAYS = env_int("AUTOPAY_NOTICE_DAYS", 7)  # 自動継続: the pre-charge mail, days ahead
 # Where the sandbox gateway sends its result notifications: the shop's notification URL.
 SANDBOX_NOTIFY_URL = os.environ.get("SANDBOX_NOTIFY_URL", "") or f"{SITE_URL}/payments/gmo/notify"
 # The sandbox's own database (`make run` and the browser tests set it): the sandbox plays

@@ -107,3 +107,15 @@ class CvsForm(forms.Form):
         if not re.fullmatch(r"0\d{9,10}", value):
             raise forms.ValidationError("電話番号は0から始まる10桁または11桁の数字で入力してください。")
         return value
+
+
+class CardRegistrationForm(CardForm):
+    """The card registration page (card on file): also takes the test card that expires at the charge."""
+
+    def clean_card_number(self):
+        number = re.sub(r"[\s-]", "", _nfkc(self.cleaned_data["card_number"]))
+        if number not in protocol.TEST_CARDS_ON_FILE:
+            raise forms.ValidationError(
+                "カード番号が正しくありません。サンドボックスでは下記のテスト用カード番号のみ使えます。"
+            )
+        return number

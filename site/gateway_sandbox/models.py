@@ -113,3 +113,46 @@ class SandboxNotification(models.Model):
     @property
     def gave_up(self):
         return self.delivered_at is None and self.attempts >= MAX_DELIVERY_ATTEMPTS
+
+
+class SandboxMember(models.Model):
+    """A member of the shop's site at the gateway (SaveMember): the owner of cards on file."""
+
+    site_id = models.CharField("サイトID", max_length=13)
+    member_id = models.CharField("会員ID", max_length=60)
+    name = models.CharField("会員名", max_length=255, blank=True)
+    created_at = models.DateTimeField("作成日時", auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "サンドボックス会員"
+        verbose_name_plural = "サンドボックス会員"
+        constraints = [models.UniqueConstraint(fields=["site_id", "member_id"], name="sandbox_member_unique")]
+
+    def __str__(self):
+        return f"{self.site_id} {self.member_id}"
+
+
+class SandboxCard(models.Model):
+    """A card on file (SaveCard, or the card registration page): test numbers only."""
+
+    member = models.ForeignKey(SandboxMember, on_delete=models.CASCADE, related_name="cards")
+    card_seq = models.PositiveSmallIntegerField("カード登録連番")
+    card_number = models.CharField("カード番号", max_length=19)
+    expire = models.CharField("有効期限(YYMM)", max_length=4)
+    holder_name = models.CharField("名義人", max_length=50, blank=True)
+    deleted = models.BooleanField("削除済", default=False)
+    updated_at = models.DateTimeField("更新日時", auto_now=True)
+
+    class Meta:
+        ordering = ["card_seq"]
+        verbose_name = "サンドボックス登録カード"
+        verbose_name_plural = "サンドボックス登録カード"
+        constraints = [models.UniqueConstraint(fields=["member", "card_seq"], name="sandbox_card_unique_seq")]
+
+    def __str__(self):
+        return f"{self.member.member_id} {self.card_seq} {self.masked}"
+
+    @property
+    def masked(self):
+        return "*" * (len(self.card_number) - 4) + self.card_number[-4:]

@@ -29,6 +29,12 @@ CARD_OK = "4111111111111111"
 CARD_DECLINED = "4000000000000002"
 DECLINE_ERR_CODE = "G02"
 DECLINE_ERR_INFO = "42G020000"
+# Cards on file (docs/payment-gateway.md section 5): this one registers, but the card company
+# reports it expired when it is charged (as does any card whose expiry has passed by then).
+CARD_EXPIRED = "4000000000000069"
+EXPIRED_ERR_CODE = "G83"
+EXPIRED_ERR_INFO = "42G830000"
+TEST_CARDS_ON_FILE = (CARD_OK, CARD_DECLINED, CARD_EXPIRED)
 
 CVS_AMOUNT_LIMIT = 300_000
 

@@ -17,6 +17,8 @@ GMO = {
     "GMO_SHOP_ID": "tshop00099999",
     "GMO_SHOP_PASS": "shop-pass-for-tests",
     "GMO_CONFIG_ID": "config-for-tests",
+    "GMO_SITE_ID": "tsite00099999",
+    "GMO_SITE_PASS": "site-pass-for-tests",
 }
 
 

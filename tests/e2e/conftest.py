@@ -266,7 +266,7 @@ class RunningApp:
 
 
 @contextmanager
-def running_app(*, command=("runserver",), setup=E2E_EXTRA_DATA, **env_overrides):
+def running_app(*, command=("runserver",), setup=E2E_EXTRA_DATA, port=None, **env_overrides):
     """Migrate and seed a fresh SQLite file, run ``setup`` (shell code), then serve with
     ``manage.py <command> 127.0.0.1:<free port>``; yields the RunningApp, stopped on exit.
     The server's log is copied to the artifacts folder afterwards (for reading a failure)."""
@@ -275,7 +275,7 @@ def running_app(*, command=("runserver",), setup=E2E_EXTRA_DATA, **env_overrides
     media_root = workdir / "media"
     media_root.mkdir()
     log_path = workdir / "server.log"
-    port = _free_port()
+    port = port or _free_port()  # a module may pin its server to a port of its own
     base_url = f"http://127.0.0.1:{port}"
     env = _server_env(db_path, media_root, base_url)
     env.update(env_overrides)
