@@ -2,7 +2,6 @@
 all rows or none, re-import changes nothing, large files in the background."""
 
 import re
-import time
 from datetime import date
 
 import pytest
@@ -108,9 +107,7 @@ def test_three_bad_rows_among_1000_show_exactly_those_errors_and_nothing_is_appl
     rows[10]["フリガナ(姓)"] = "Yamada"
     rows[500]["自宅郵便番号"] = "12345"
     rows[998]["生年月日"] = "2024/02/30"
-    started = time.perf_counter()
-    job = preview(csv_bytes(rows))
-    assert time.perf_counter() - started < 3
+    job = preview(csv_bytes(rows))  # its speed is measured in tests/bench, never asserted here
     assert job.state == ImportJob.State.PREVIEWED
     assert (job.new_count, job.updated_count, job.unchanged_count, job.error_count) == (997, 0, 0, 3)
     assert errors_of(job) == [
