@@ -380,11 +380,7 @@ STORAGES = {
     },
     "imports": {
         "BACKEND": "imports.storage.PrivateFileSystemStorage",
-        "OPTIONS": {
-            "location": PRIVATE_FILES_ROOT,
-            "file_permissions_mode": 0o600,
-            "directory_permissions_mode": 0o700,
-        },
+        "OPTIONS": dict(location=PRIVATE_FILES_ROOT, file_permissions_mode=0o600, directory_permissions_mode=0o700),
     },
 }
 
