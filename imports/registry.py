@@ -4,7 +4,8 @@ A kind is a subclass of ``ImportKind`` registered with ``@register``. It names a
 django-import-export ``Resource`` whose fields (``ImportField``) carry the Japanese column
 headers, the widgets that clean each cell, and the documentation shown on the upload
 page. The framework reads the file, checks the header row, runs ``validate`` for the
-preview and ``validate`` + ``write`` (in one transaction) for the import.
+preview and ``write`` (in one transaction) for the import: after ``recheck`` on the plan the
+preview kept (``keeps_plan``, ``imports/plans.py``), or after ``validate`` again.
 
 The header row (``read_headers``): headings staff mapped to columns (``column_mappings``) are
 read as those columns; a required column must be there; an optional one may be left out (read
@@ -278,6 +279,24 @@ class ImportKind:
 
     def write(self, plan, report):
         """Apply the plan (called inside the import's transaction, only without errors)."""
+        raise NotImplementedError
+
+    # --- validate once (imports/plans.py): a kind that keeps its plan from preview to import ----
+    keeps_plan = False  # else the import reads and checks the whole file again (``validate``)
+
+    def dump_plan(self, plan):
+        """The plan of a preview without errors as JSON-able lists, one per row of the file."""
+        raise NotImplementedError
+
+    def load_plan(self, entries, report):
+        """The plan back from ``dump_plan``'s entries."""
+        raise NotImplementedError
+
+    def recheck(self, plan, report):
+        """Before ``write``, in its transaction and under the job's row lock: what other writers
+        may have changed since the preview. A row no longer right gets its error
+        (``report.add_error``) and moves to the error class (``report.reclassify``): nothing is
+        then written (a stale preview is refused); a row whose class changed moves to it."""
         raise NotImplementedError
 
     # --- undo (imports/undo.py) ------------------------------------------------------------
