@@ -29,17 +29,13 @@ from dataclasses import dataclass
 from django import forms
 from import_export.fields import Field
 
-from . import sheets
+from . import cleaning, sheets
 from .readers import EXAMPLE_MARK, normalize_header
 from .report import DEFAULT_OUTCOMES, NEW, UPDATED, ImportReport
 from .widgets import CellError, cell_text
 
 # Rows below the first one searched for the headings when the first row is a title.
 HEADER_LOOK_AHEAD = 10
-# Distinct text cells per column whose cleaned value ``clean_rows`` remembers (a widget's
-# ``clean`` is a function of the cell alone): a column of unique values stops growing there.
-MEMO_CELLS = 5000
-_MISSING = object()
 
 
 class ImportField(Field):
@@ -236,42 +232,11 @@ class ImportKind:
 
         ``values`` maps each field's attribute to its cleaned value (a column the file leaves
         out is read as blank); ``errors`` is a list of ``(column, message)``; ``cells`` is the
-        row's raw cells, in the order of ``table.headers``. A text cell seen before in its column
-        is not cleaned again (``MEMO_CELLS``); cleaned values are immutable (text, dates, numbers).
+        row's raw cells, in the order of ``table.headers``. Rows are cleaned column by column,
+        ``progress_every`` rows at a time, and a text cell seen before in its column is not
+        cleaned again (``MEMO_CELLS``): cleaned values are immutable (text, dates, numbers).
         """
-        index = {header: position for position, header in enumerate(table.headers)}
-        plan = []
-        absent = {}
-        for field in self.fields():
-            if field.column_name in index:
-                memo = {}  # text cell → its cleaned value or CellError: columns repeat (statuses, dates, places)
-                plan.append((index[field.column_name], field.attribute, field.column_name, field.widget.clean, memo))
-            else:
-                absent[field.attribute] = field.widget.clean(None)
-        width = len(table.headers)
-        every = self.progress_every
-        for count, (number, raw) in enumerate(table.rows, start=1):
-            if len(raw) < width:
-                raw = list(raw) + [None] * (width - len(raw))
-            values = dict(absent) if absent else {}
-            errors = []
-            for position, attribute, column, clean, memo in plan:
-                cell = raw[position]
-                value = memo.get(cell, _MISSING) if cell.__class__ is str else _MISSING
-                if value is _MISSING:
-                    try:
-                        value = clean(cell)
-                    except CellError as error:
-                        value = error
-                    if cell.__class__ is str and len(memo) < MEMO_CELLS:
-                        memo[cell] = value
-                if isinstance(value, CellError):
-                    errors.append((column, value.message))
-                else:
-                    values[attribute] = value
-            yield number, values, errors, raw
-            if progress is not None and count % every == 0:
-                progress(count)
+        return cleaning.clean_rows(self.fields(), table, every=self.progress_every, progress=progress)
 
     def sample_cells(self, table, raw):
         """A row's preview cells (called for every row: the positions are worked out once per file);
