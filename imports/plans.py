@@ -7,7 +7,8 @@ import will write (the kind's plan). A kind that can keep its plan (``ImportKind
 plan instead of reading and checking the file again, and the kind re-checks, under the job's
 row lock, only what other writers may have changed since the preview (``ImportKind.recheck``:
 member numbers and e-mail addresses taken, members changed, sessions moved, credits and
-registrations recorded). A plan entry is a JSON list (the kind's encoding, dates as ISO text).
+registrations recorded). A plan entry is a JSON list (the kind's encoding, dates as ISO text). The plan holds personal
+data like the file: it is deleted as soon as the job is finished (applied, failed, cancelled).
 """
 
 import json

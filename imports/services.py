@@ -12,8 +12,12 @@ number of rows checked (``processed_rows``), each committed at once, so that the
 can show how far it is (its status JSON, polled by ``imports/static/imports/job-progress.js``).
 The writing itself is one transaction: it shows as a phase, its rows count once committed.
 
-Applying validates the file again against the database as it is now (the preview may be
-hours old) and writes everything in one transaction, or nothing. A kind's ``write`` may
+Validate once: the preview keeps what it checked (the kind's plan, ``plans``); applying loads
+it and, in the write's transaction under the job's row lock, re-checks only what other writers
+may have changed since the preview (the kind's ``recheck``: numbers and addresses taken,
+members changed, sessions moved...), refusing a stale preview row by row; then writes
+everything in one transaction, or nothing. A kind that keeps no plan (or a job previewed
+without one) is validated again from the file. A kind's ``write`` may
 raise ``ImportJobError`` to give up with a message of its own (nothing is written). The
 choices made on the confirm step (the kind's ``confirm_options``) are stored on the job when
 it is confirmed and reach ``write`` as ``report.options``.
@@ -238,7 +242,6 @@ def _apply_kept_plan(job, kind):
             kind.write(plan, report)
         if report.rows:  # rows the re-check or the write moved to another class
             report.merge_kept(rows.load_all(job_id))
-        plans.discard(job_id)
         if report.has_errors:
             _finish(job_id, State.APPLYING, State.FAILED, report, message=STALE_MESSAGE)
         else:
@@ -277,6 +280,7 @@ def cancel_job(*, job, user):
         locked.decided_by = user
         locked.finished_at = timezone.now()
         locked.save(update_fields=["state", "decided_by", "finished_at"])
+        plans.discard(locked.pk)
     return locked
 
 
@@ -354,4 +358,6 @@ def _finish(job_id, from_state, to_state, report=None, message="", plan=None):
             rows.store(job_id=job_id, grouped=grouped)
         if moved and plan is not None:
             plans.store(job_id=job_id, entries=plan)
+        if moved and to_state in ImportJob.FINISHED_STATES:
+            plans.discard(job_id)  # personal data no step reads again
     return moved

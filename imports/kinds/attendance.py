@@ -29,7 +29,9 @@ Classes of rows:
 参加形態 (会場 / eラーニング, optional) is recorded on the registration marked attended; rows
 without a registration ignore it.
 
-Applying (the framework's one transaction): the rows that change something go to renewal's
+Applying (the framework's one transaction): the rows the preview checked are kept (``plans``);
+under the job's lock the import re-checks what others may have changed (``attendance_plan``),
+and the rows that change something go to renewal's
 one attendance service, ``renewal.attendance.mark_attended_bulk`` (which owns the rule and
 writes: registrations still live and unattended marked with one UPDATE per chunk, each with a
 history entry ``renewal.registration.attended`` naming the job and row; the credits inserted

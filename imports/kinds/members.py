@@ -14,7 +14,8 @@ profile and the account's e-mail; a row equal to the database is left alone.
 Speed (acceptance: 20,000 rows, preview and apply together, at least 5,000 rows/s on
 PostgreSQL; ``make bench`` prints it): the existing members, accounts and e-mail owners
 for the whole file are loaded in a few queries (``preload``), every rule runs in Python
-through the resource's widgets, and the writes go in bulk: new accounts and members with
+through the resource's widgets, once: the import writes the rows the preview checked,
+re-checking only what others may have changed (``member_plan``), and the writes go in bulk: new accounts and members with
 ``membership.members.write_imported_members`` (COPY on PostgreSQL, ``bulk_create`` /
 ``bulk_update`` elsewhere, through ``core.bulk``). django-import-export's own row-by-row ``import_data`` does
 about 200 rows/s here (one query per row and per save).

@@ -62,6 +62,7 @@ def test_a_member_changed_between_preview_and_import_refuses_the_import(import_f
     assert error_rows[0]["cells"][0] == "0000002"  # the row's cells as the preview showed them
     assert Member.objects.get(member_number="0000002").home_address1 == "港区芝公園4-2-8"
     assert not Member.objects.filter(member_number="0000003").exists()  # nothing written
+    assert not ImportPlanChunk.objects.filter(job=job).exists()  # the plan is personal data: gone with the job
 
 
 def test_a_member_whose_email_changed_meanwhile_is_refused(import_file, preview, superuser):
@@ -105,6 +106,12 @@ def test_a_lookalike_number_registered_meanwhile_is_refused(preview, superuser):
     job = services.start_apply(job=job, user=superuser)
     assert job.state == ImportJob.State.FAILED
     assert "と先頭の0だけが違います" in job.result["errors"][0]["message"]
+
+
+def test_a_cancelled_job_keeps_no_plan(preview, superuser):
+    job = preview(csv_bytes(member_rows(2)))
+    services.cancel_job(job=job, user=superuser)
+    assert not ImportPlanChunk.objects.filter(job=job).exists()
 
 
 def test_a_job_without_a_kept_plan_is_checked_again_in_full(preview, superuser):

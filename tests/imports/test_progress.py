@@ -105,9 +105,7 @@ def test_an_import_reports_the_checked_rows_loaded_then_writing_then_rows_writte
     assert (done["state"], step_texts(done)["write"]) == ("applied", "12 行")
 
 
-def test_a_kind_that_keeps_no_plan_reports_checking_again_then_writing(
-    admin_client, background, statuses, monkeypatch
-):
+def test_a_kind_that_keeps_no_plan_reports_checking_again_then_writing(admin_client, background, statuses, monkeypatch):
     monkeypatch.setattr(registry.get("members"), "keeps_plan", False)
     background(lambda: upload(admin_client, csv_bytes(member_rows(ROWS))))
     job = ImportJob.objects.get()
