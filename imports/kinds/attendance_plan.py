@@ -26,12 +26,12 @@ class AttendancePlanKeeping:
     keeps_plan = True
 
     def dump_plan(self, plan):
-        return [[*entry[:5], list(entry[5]), int(entry[6])] for entry in plan.checked]
+        return plan.checked
 
     def load_plan(self, entries, report):
         from .attendance import AttendancePlan
 
-        return AttendancePlan(checked=[(*entry[:5], entry[5], bool(entry[6])) for entry in entries])
+        return AttendancePlan(checked=entries)
 
     def recheck(self, plan, report):
         session_ids = {entry[2] for entry in plan.checked}

@@ -15,9 +15,6 @@ against the database as it is now.
 """
 
 import hashlib
-from datetime import date
-
-from django.db.models import DateField
 
 from membership.member_numbers import lookalikes
 from membership.members import EMAIL
@@ -34,16 +31,6 @@ OUTCOME = {CREATE: NEW, UPDATE: UPDATED, KEEP: UNCHANGED}
 class MemberPlanKeeping:
     keeps_plan = True
 
-    def plan_columns(self):
-        """The values a plan entry holds, in order; and the positions of the dates among them."""
-        columns = [*self.member_attributes, EMAIL]
-        dates = [
-            index
-            for index, attribute in enumerate(columns)
-            if attribute != EMAIL and isinstance(Member._meta.get_field(attribute), DateField)
-        ]
-        return columns, dates
-
     def digest_columns(self):
         """What the preview compared a known member's row with: the digest is over these."""
         return ["id", "user_id", *self.member_attributes, EMAIL]
@@ -53,45 +40,24 @@ class MemberPlanKeeping:
         return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
     def dump_plan(self, plan):
-        columns, dates = self.plan_columns()
-
-        def encode(values):
-            out = [values[column] for column in columns]
-            for index in dates:
-                if out[index] is not None:
-                    out[index] = out[index].isoformat()
-            return out
-
-        entries = [
-            [CREATE, number, encode(values)] for number, values in zip(plan.create_rows, plan.creates, strict=True)
-        ]
+        entries = [(CREATE, number, values) for number, values in zip(plan.create_rows, plan.creates, strict=True)]
         for number, (current, values, changed) in zip(plan.update_rows, plan.updates, strict=True):
-            entries.append(
-                [UPDATE, number, encode(values), changed, current["id"], current["user_id"], self.digest(current)]
-            )
-        entries.extend([KEEP, number, current["id"], self.digest(current)] for number, current in plan.unchanged)
+            entries.append((UPDATE, number, values, changed, current["id"], current["user_id"], self.digest(current)))
+        entries.extend((KEEP, number, current["id"], self.digest(current)) for number, current in plan.unchanged)
         return entries
 
     def load_plan(self, entries, report):
         from .members import MemberPlan
 
-        columns, dates = self.plan_columns()
-
-        def decode(encoded):
-            for index in dates:
-                if encoded[index] is not None:
-                    encoded[index] = date.fromisoformat(encoded[index])
-            return dict(zip(columns, encoded, strict=True))
-
         plan = MemberPlan()
         for entry in entries:
             if entry[0] == CREATE:
                 plan.create_rows.append(entry[1])
-                plan.creates.append(decode(entry[2]))
+                plan.creates.append(entry[2])
             elif entry[0] == UPDATE:
                 _kind, number, values, changed, member_id, user_id, digest = entry
                 plan.update_rows.append(number)
-                plan.updates.append(({"id": member_id, "user_id": user_id, "digest": digest}, decode(values), changed))
+                plan.updates.append(({"id": member_id, "user_id": user_id, "digest": digest}, values, changed))
             else:
                 plan.unchanged.append((entry[1], {"id": entry[2], "digest": entry[3]}))
         return plan

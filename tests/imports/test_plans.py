@@ -2,11 +2,13 @@
 only what others may have changed since; a stale preview is refused with the row and reason."""
 
 import datetime
+import pickle
+import zlib
 
 import pytest
 from django.utils import timezone
 
-from imports import services
+from imports import plans, services
 from imports.kinds.members import MemberImport
 from imports.models import ImportJob, ImportPlanChunk
 from membership.models import Member, User
@@ -158,3 +160,13 @@ def test_an_attendance_session_moved_to_the_future_refuses_the_import(preview_sh
     assert job.message == services.STALE_MESSAGE
     assert [(row, column) for row, column, _message in errors_of(job)] == [(2, "セッションID")]
     assert not Credit.objects.exists()
+
+
+def test_a_stored_plan_can_hold_only_plain_values():
+    """A plan is pickled; reading it back builds only containers, text, numbers and dates."""
+    entries = [("n", 2, {"mailing_address": Member.MailingAddress.HOME, "birth_date": datetime.date(1985, 4, 1)})]
+    assert plans.decode(plans.encode(entries)) == [
+        ("n", 2, {"mailing_address": "home", "birth_date": datetime.date(1985, 4, 1)})
+    ]
+    with pytest.raises(pickle.UnpicklingError, match="may not hold"):
+        plans.decode(zlib.compress(pickle.dumps(ImportJob.State.APPLIED)))
