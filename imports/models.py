@@ -46,12 +46,14 @@ class ImportJob(models.Model):
 
     class Phase(models.TextChoices):
         """Where a running step is: waiting for its process, reading the file, checking the rows
-        (``processed_rows`` of ``total_rows``), writing them (one transaction)."""
+        (``processed_rows`` of ``total_rows``), or, importing, loading the rows the preview
+        checked (``imports/plans.py``), then writing them (one transaction)."""
 
         WAITING = "", "開始待ち"
         READING = "reading", "ファイルの読み込み"
         CHECKING = "checking", "内容の確認"
         WRITING = "writing", "書き込み"
+        KEPT = "kept", "確認済みの行の読み込み"
 
     RUNNING_STATES = (State.PREVIEWING, State.APPLYING)
     FINISHED_STATES = (State.APPLIED, State.FAILED, State.CANCELLED, State.UNDONE)
@@ -218,3 +220,23 @@ class ImportRowChunk(models.Model):
 
     def __str__(self):
         return f"取込 #{self.job_id} {self.outcome} {self.seq}"
+
+
+class ImportPlanChunk(models.Model):
+    """The rows a preview checked, as the kind will write them (``imports/plans.py``): kept
+    from the preview to the import, so that the import re-checks only what others may have
+    changed meanwhile instead of reading and checking the file again. Deleted once applied."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="plan_chunks")
+    seq = models.PositiveIntegerField("番号")
+    row_count = models.PositiveIntegerField("行数")
+    data = models.BinaryField("行(圧縮)")
+
+    class Meta:
+        verbose_name = "取込の確認済みの行"
+        verbose_name_plural = "取込の確認済みの行"
+        default_permissions = ()
+        constraints = [models.UniqueConstraint(fields=["job", "seq"], name="imports_plan_chunk_unique")]
+
+    def __str__(self):
+        return f"取込 #{self.job_id} 確認済み {self.seq}"

@@ -33,8 +33,13 @@ def phase_text(job):
     if job.phase == Phase.CHECKING:
         again = "取り込む前にもう一度" if job.state == ImportJob.State.APPLYING else ""
         return f"{again}内容を確認しています({job.processed_rows:,} / {job.total_rows:,} 行)。"
+    if job.phase == Phase.KEPT:
+        return f"確認した内容を読み込んでいます({job.processed_rows:,} / {job.total_rows:,} 行)。"
     if job.phase == Phase.WRITING:
-        return f"{job.total_rows:,} 行をまとめて書き込んでいます(全件を取り込むか、何も変更しないかのどちらかです)。"
+        return (
+            f"確認の後に変わった内容がないか確かめて、{job.total_rows:,} 行をまとめて書き込んでいます"
+            "(全件を取り込むか、何も変更しないかのどちらかです)。"
+        )
     return "処理の開始を待っています。"
 
 

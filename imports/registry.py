@@ -4,7 +4,8 @@ A kind is a subclass of ``ImportKind`` registered with ``@register``. It names a
 django-import-export ``Resource`` whose fields (``ImportField``) carry the Japanese column
 headers, the widgets that clean each cell, and the documentation shown on the upload
 page. The framework reads the file, checks the header row, runs ``validate`` for the
-preview and ``validate`` + ``write`` (in one transaction) for the import.
+preview and ``write`` (in one transaction) for the import: after ``recheck`` on the plan the
+preview kept (``keeps_plan``, ``imports/plans.py``), or after ``validate`` again.
 
 The header row (``read_headers``): headings staff mapped to columns (``column_mappings``) are
 read as those columns; a required column must be there; an optional one may be left out (read
@@ -28,7 +29,7 @@ from dataclasses import dataclass
 from django import forms
 from import_export.fields import Field
 
-from . import sheets
+from . import cleaning, sheets
 from .readers import EXAMPLE_MARK, normalize_header, read_table
 from .report import DEFAULT_OUTCOMES, NEW, UPDATED, ImportReport
 from .widgets import CellError, cell_text
@@ -238,31 +239,11 @@ class ImportKind:
 
         ``values`` maps each field's attribute to its cleaned value (a column the file leaves
         out is read as blank); ``errors`` is a list of ``(column, message)``; ``cells`` is the
-        row's raw cells, in the order of ``table.headers``.
+        row's raw cells, in the order of ``table.headers``. Rows are cleaned column by column,
+        ``progress_every`` rows at a time, and a text cell seen before in its column is not
+        cleaned again (``MEMO_CELLS``): cleaned values are immutable (text, dates, numbers).
         """
-        index = {header: position for position, header in enumerate(table.headers)}
-        plan = []
-        absent = {}
-        for field in self.fields():
-            if field.column_name in index:
-                plan.append((index[field.column_name], field.attribute, field.column_name, field.widget.clean))
-            else:
-                absent[field.attribute] = field.widget.clean(None)
-        width = len(table.headers)
-        every = self.progress_every
-        for count, (number, raw) in enumerate(table.rows, start=1):
-            if len(raw) < width:
-                raw = list(raw) + [None] * (width - len(raw))
-            values = dict(absent) if absent else {}
-            errors = []
-            for position, attribute, column, clean in plan:
-                try:
-                    values[attribute] = clean(raw[position])
-                except CellError as error:
-                    errors.append((column, error.message))
-            yield number, values, errors, raw
-            if progress is not None and count % every == 0:
-                progress(count)
+        return cleaning.clean_rows(self.fields(), table, every=self.progress_every, progress=progress)
 
     def sample_cells(self, table, raw):
         """A row's preview cells (called for every row: the positions are worked out once per file);
@@ -285,6 +266,24 @@ class ImportKind:
 
     def write(self, plan, report):
         """Apply the plan (called inside the import's transaction, only without errors)."""
+        raise NotImplementedError
+
+    # --- validate once (imports/plans.py): a kind that keeps its plan from preview to import ----
+    keeps_plan = False  # else the import reads and checks the whole file again (``validate``)
+
+    def dump_plan(self, plan):
+        """The plan of a preview without errors as JSON-able lists, one per row of the file."""
+        raise NotImplementedError
+
+    def load_plan(self, entries, report):
+        """The plan back from ``dump_plan``'s entries."""
+        raise NotImplementedError
+
+    def recheck(self, plan, report):
+        """Before ``write``, in its transaction and under the job's row lock: what other writers
+        may have changed since the preview. A row no longer right gets its error
+        (``report.add_error``) and moves to the error class (``report.reclassify``): nothing is
+        then written (a stale preview is refused); a row whose class changed moves to it."""
         raise NotImplementedError
 
     # --- undo (imports/undo.py) ------------------------------------------------------------

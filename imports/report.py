@@ -90,6 +90,44 @@ class ImportReport:
         self.user_id = None
         # What staff chose on the confirm step (``ImportJob.options``): the kind's ``confirm_options``.
         self.options = {}
+        # An import starting from its preview's kept plan (``restore``): the preview's rows stay
+        # stored (``imports/rows.py``); ``rows`` holds only those the import moves to another class.
+        self.kept_rows = False
+
+    def restore(self, result):
+        """Start from a preview's stored ``result`` (counts, notes, warnings, headings) and its
+        stored rows (``kept_rows``), as the import of a kept plan does."""
+        self.kept_rows = True
+        self.total_rows = result.get("total_rows", 0)
+        self.counts.update(result.get("counts") or {})
+        self.notes = list(result.get("notes") or ())
+        self.warnings = list(result.get("warnings") or ())
+        self.warning_count = result.get("warning_count", len(self.warnings))
+        read = result.get("columns_read") or {}
+        self.sheet_headings = read.get("headings", [])
+        self.mapped_columns = read.get("mapped", [])
+        self.ignored_columns = read.get("ignored", [])
+        self.absent_columns = read.get("absent", [])
+        self.header_row = read.get("header_row", 1)
+        return self
+
+    def refuse(self, row, old, column, message):
+        """At the import of a kept plan: the row (of class ``old`` in the preview) is no longer
+        right; it moves to the error class with ``message`` (its cells are the kept ones)."""
+        if row not in self.rows or self.rows[row][0] != ERROR:
+            self.counts[old] -= 1
+            self.counts[ERROR] += 1
+            self.rows[row] = (ERROR, row, None, ())
+        self.add_error(row, column, message)
+
+    def merge_kept(self, stored):
+        """Put the rows the import moved (``rows``) over the preview's ``stored`` rows; a row
+        refused keeps its stored cells."""
+        for row, entry in self.rows.items():
+            if entry[2] is None:
+                self.rows[row] = (entry[0], row, stored[row][2] if row in stored else (), entry[3])
+        self.rows = {**stored, **self.rows}
+        self.kept_rows = False
 
     def add(self, outcome, row, cells, changes=None):
         """Count a row in a class and keep it. ``cells`` match ``columns``; ``changes`` are

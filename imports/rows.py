@@ -71,6 +71,16 @@ def iter_rows(job, outcome):
         yield from decode(data)
 
 
+def load_all(job_id):
+    """Every kept row of the job: row number → (outcome, row, cells, changes), as ``ImportReport.rows``."""
+    entries = {}
+    chunks = ImportRowChunk.objects.filter(job_id=job_id).values_list("outcome", "data")
+    for outcome, data in chunks.iterator(chunk_size=20):
+        for entry in json.loads(zlib.decompress(data)):
+            entries[entry[0]] = (outcome, entry[0], tuple(entry[1]), entry[2] if len(entry) > 2 else ())
+    return entries
+
+
 class StoredRows(Sequence):
     """A class's kept rows; a slice reads only the chunks it spans (one query)."""
 

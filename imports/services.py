@@ -12,8 +12,12 @@ number of rows checked (``processed_rows``), each committed at once, so that the
 can show how far it is (its status JSON, polled by ``imports/static/imports/job-progress.js``).
 The writing itself is one transaction: it shows as a phase, its rows count once committed.
 
-Applying validates the file again against the database as it is now (the preview may be
-hours old) and writes everything in one transaction, or nothing. A kind's ``write`` may
+Validate once: the preview keeps what it checked (the kind's plan, ``plans``); applying loads
+it and, in the write's transaction under the job's row lock, re-checks only what other writers
+may have changed since the preview (the kind's ``recheck``: numbers and addresses taken,
+members changed, sessions moved...), refusing a stale preview row by row; then writes
+everything in one transaction, or nothing. A kind that keeps no plan (or a job previewed
+without one) is validated again from the file. A kind's ``write`` may
 raise ``ImportJobError`` to give up with a message of its own (nothing is written). The
 choices made on the confirm step (the kind's ``confirm_options``) are stored on the job when
 it is confirmed and reach ``write`` as ``report.options``.
@@ -29,7 +33,6 @@ apply is one transaction, and its row lock on the job tells a live writer from a
 import hashlib
 import logging
 import os
-from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
@@ -39,7 +42,15 @@ from django.utils import timezone
 
 from core.outbox import enqueue_with_transaction
 
-from . import rows
+from . import plans, rows
+from .leases import (  # noqa: F401 (the views and the recovery command call them here)
+    INTERRUPTED_MESSAGE,
+    is_stalled,
+    lease_seconds,
+    release_if_stalled,
+    release_stalled_jobs,
+)
+from .leases import release_stalled as _release_stalled
 from .models import ImportJob
 from .readers import EXAMPLE_MARK, FileFormatError, estimate_rows
 from .registry import registry
@@ -55,9 +66,6 @@ UNEXPECTED_MESSAGE = (
 CONFLICT_MESSAGE = (
     "確認の後に他の処理で登録されたデータと重複したため、取り込めませんでした。何も変更していません。"
     "もう一度アップロードしてやり直してください。"
-)
-INTERRUPTED_MESSAGE = (
-    "{step}の処理が途中で止まりました(処理していたプロセスが終了したようです)。何も取り込んでいません。{next}"
 )
 BUSY_MESSAGE = "この取込はいま処理中です。しばらくしてから画面を更新してください。"
 STALE_MESSAGE = (
@@ -112,10 +120,6 @@ def upload(*, user, kind, uploaded_file):
     return start_preview(job=job)
 
 
-def lease_seconds():
-    return getattr(settings, "IMPORTS_LEASE_SECONDS", 600)
-
-
 def runs_in_background(job):
     return job.total_rows > background_threshold()
 
@@ -152,8 +156,9 @@ def preview_job(*, job_id):
         if report.has_errors:
             _finish(job_id, State.PREVIEWING, State.FAILED, report, message=report.header_error)
             return
-        kind.validate(table, report, progress=partial(_progress, job_id))
-        _finish(job_id, State.PREVIEWING, State.PREVIEWED, report)
+        plan = kind.validate(table, report, progress=partial(_progress, job_id))
+        kept = kind.dump_plan(plan) if kind.keeps_plan and not report.has_errors else None
+        _finish(job_id, State.PREVIEWING, State.PREVIEWED, report, plan=kept)
     except Exception:
         logger.exception("import job %s: preview failed", job_id)
         _finish(job_id, State.PREVIEWING, State.FAILED, message=UNEXPECTED_MESSAGE)
@@ -197,28 +202,17 @@ def start_apply(*, job, user, options=None):
 
 
 def apply_job(*, job_id):
-    """Validate again and write every row in one transaction, or nothing (the task's body)."""
+    """Write every row in one transaction, or nothing (the task's body): from the preview's kept
+    plan, re-checking what may have changed since (``plans``), or else checking the file again."""
     job = ImportJob.objects.filter(pk=job_id).first()
     if job is None or job.state != State.APPLYING:
         return
     try:
-        kind, table, report = _load(job)
-        if report.has_errors:
-            _finish(job_id, State.APPLYING, State.FAILED, report, message=report.header_error or STALE_MESSAGE)
-            return
-        plan = kind.validate(table, report, progress=partial(_progress, job_id))
-        if report.has_errors:
-            _finish(job_id, State.APPLYING, State.FAILED, report, message=STALE_MESSAGE)
-            return
-        _progress(job_id, report.total_rows, phase=Phase.WRITING)
-        # From here the row lock tells a live writer from a dead one (release_if_stalled skips it).
-        with transaction.atomic():
-            locked = ImportJob.objects.select_for_update().get(pk=job_id)
-            if locked.state != State.APPLYING:
-                return
-            report.job_id, report.user_id, report.options = locked.pk, locked.decided_by_id, dict(locked.options)
-            kind.write(plan, report)
-            _finish(job_id, State.APPLYING, State.APPLIED, report)
+        kind = registry.get(job.kind)
+        if kind is not None and kind.keeps_plan and plans.exists(job_id):
+            _apply_kept_plan(job, kind)
+        else:
+            _apply_checking_again(job)
     except ImportJobError as error:  # a kind's write refused (e.g. rows locked by someone else)
         logger.warning("import job %s: %s", job_id, error.message)
         _finish(job_id, State.APPLYING, State.FAILED, message=error.message)
@@ -228,6 +222,52 @@ def apply_job(*, job_id):
     except Exception:
         logger.exception("import job %s: apply failed", job_id)
         _finish(job_id, State.APPLYING, State.FAILED, message=UNEXPECTED_MESSAGE)
+
+
+def _apply_kept_plan(job, kind):
+    """Validate once: load what the preview checked; under the job's row lock, re-check only what
+    other writers may have changed since (a stale preview is refused, row by row), then write."""
+    job_id = job.pk
+    report = kind.new_report().restore(job.result)
+    _progress(job_id, 0, phase=Phase.KEPT)
+    plan = kind.load_plan(plans.load(job_id, progress=partial(_progress, job_id)), report)
+    _progress(job_id, report.total_rows, phase=Phase.WRITING)
+    with transaction.atomic():
+        locked = ImportJob.objects.select_for_update().get(pk=job_id)
+        if locked.state != State.APPLYING:
+            return
+        report.job_id, report.user_id, report.options = locked.pk, locked.decided_by_id, dict(locked.options)
+        kind.recheck(plan, report)
+        if not report.has_errors:
+            kind.write(plan, report)
+        if report.rows:  # rows the re-check or the write moved to another class
+            report.merge_kept(rows.load_all(job_id))
+        if report.has_errors:
+            _finish(job_id, State.APPLYING, State.FAILED, report, message=STALE_MESSAGE)
+        else:
+            _finish(job_id, State.APPLYING, State.APPLIED, report)
+
+
+def _apply_checking_again(job):
+    """For a kind that keeps no plan: read and check the whole file again, then write."""
+    job_id = job.pk
+    kind, table, report = _load(job)
+    if report.has_errors:
+        _finish(job_id, State.APPLYING, State.FAILED, report, message=report.header_error or STALE_MESSAGE)
+        return
+    plan = kind.validate(table, report, progress=partial(_progress, job_id))
+    if report.has_errors:
+        _finish(job_id, State.APPLYING, State.FAILED, report, message=STALE_MESSAGE)
+        return
+    _progress(job_id, report.total_rows, phase=Phase.WRITING)
+    # From here the row lock tells a live writer from a dead one (release_if_stalled skips it).
+    with transaction.atomic():
+        locked = ImportJob.objects.select_for_update().get(pk=job_id)
+        if locked.state != State.APPLYING:
+            return
+        report.job_id, report.user_id, report.options = locked.pk, locked.decided_by_id, dict(locked.options)
+        kind.write(plan, report)
+        _finish(job_id, State.APPLYING, State.APPLIED, report)
 
 
 # --- cancel ------------------------------------------------------------------------------------
@@ -240,60 +280,7 @@ def cancel_job(*, job, user):
         locked.decided_by = user
         locked.finished_at = timezone.now()
         locked.save(update_fields=["state", "decided_by", "finished_at"])
-    return locked
-
-
-# --- interrupted jobs ----------------------------------------------------------------------------
-def is_stalled(job, now=None):
-    """Running, and its process has not renewed the lease in time (it may be gone)."""
-    if not job.is_running or job.heartbeat_at is None:
-        return False
-    return job.heartbeat_at < (now or timezone.now()) - timedelta(seconds=lease_seconds())
-
-
-def release_if_stalled(*, job):
-    """Put a job whose process is gone back where staff can act; returns the job as it is now.
-
-    The job page and its progress poll call this. A job whose row another transaction holds is
-    being written right now (apply's one transaction): it is left alone.
-    """
-    if not is_stalled(job):
-        return job
-    with transaction.atomic():
-        locked = ImportJob.objects.select_for_update(skip_locked=True).filter(pk=job.pk).first()
-        if locked is None:
-            return job
-        return _release_stalled(locked)
-
-
-def release_stalled_jobs():
-    """Release every stalled job (run on a schedule by ``manage.py recover_stale_tasks``). Returns the count."""
-    cutoff = timezone.now() - timedelta(seconds=lease_seconds())
-    released = 0
-    for pk in ImportJob.objects.filter(state__in=ImportJob.RUNNING_STATES, heartbeat_at__lt=cutoff).values_list(
-        "pk", flat=True
-    ):
-        job = ImportJob.objects.get(pk=pk)
-        released += release_if_stalled(job=job).state not in ImportJob.RUNNING_STATES
-    return released
-
-
-def _release_stalled(locked):
-    """Within the caller's transaction, holding the job's row lock: release it if it is stalled."""
-    if not is_stalled(locked):
-        return locked
-    if locked.state == State.APPLYING:
-        locked.state = State.PREVIEWED
-        step, after = "取込", "内容を確認して、もう一度「取り込む」を押すか、取り消してください。"
-    else:
-        locked.state = State.UPLOADED
-        step, after = "確認", "「もう一度確認する」を押すか、取り消してください。"
-    locked.message = INTERRUPTED_MESSAGE.format(step=step, next=after)
-    locked.phase = Phase.WAITING
-    locked.processed_rows = 0
-    locked.heartbeat_at = None
-    locked.save(update_fields=["state", "message", "phase", "processed_rows", "heartbeat_at"])
-    logger.warning("import job %s: no heartbeat for %ss, released to %s", locked.pk, lease_seconds(), locked.state)
+        plans.discard(locked.pk)
     return locked
 
 
@@ -348,15 +335,17 @@ def _progress(job_id, count, **changes):
     )
 
 
-def _finish(job_id, from_state, to_state, report=None, message=""):
+def _finish(job_id, from_state, to_state, report=None, message="", plan=None):
     """Move the job on, only if it is still where this step left it (a cancel may have won);
-    with a report, store its result and every row's class (``rows``)."""
+    with a report, store its result and every row's class (``rows``), unless the report is the
+    preview's kept as it was (``kept_rows``); with a ``plan``, keep it for the import (``plans``)."""
     changes = {"state": to_state, "phase": Phase.WAITING, "message": message}
     grouped = None
     if report is not None:
-        grouped = report.rows_by_outcome()
+        if not report.kept_rows:
+            grouped = report.rows_by_outcome()
+            changes["result"] = {**report.as_json(grouped), "rows_stored": True}
         changes.update(
-            result={**report.as_json(grouped), "rows_stored": True},
             processed_rows=report.total_rows,
             total_rows=report.total_rows,
             **{f"{name}_count": count for name, count in report.job_counts().items()},
@@ -367,4 +356,8 @@ def _finish(job_id, from_state, to_state, report=None, message=""):
         moved = ImportJob.objects.filter(pk=job_id, state=from_state).update(**changes)
         if moved and grouped is not None:
             rows.store(job_id=job_id, grouped=grouped)
+        if moved and plan is not None:
+            plans.store(job_id=job_id, entries=plan)
+        if moved and to_state in ImportJob.FINISHED_STATES:
+            plans.discard(job_id)  # personal data no step reads again
     return moved

@@ -5,8 +5,9 @@ value or raises ``CellError`` with the Japanese reason shown next to the row and
 The member-detail rules come from ``membership.japanese``; they are reused, not rewritten.
 ``render`` is the export side (templates and exports use the same format as imports).
 
-The widgets are called once per cell for every row of a 20,000-row file, twice (preview
-and apply), so they stay lean: no regex where a string method will do, no lookups.
+The widgets are called once per distinct cell of a column of a 20,000-row file, in the preview
+(``ImportKind.clean_rows``; the import keeps the preview's rows, ``imports/plans.py``), so they
+stay lean: no regex where a string method will do, no lookups.
 """
 
 import re

@@ -29,7 +29,9 @@ Classes of rows:
 参加形態 (会場 / eラーニング, optional) is recorded on the registration marked attended; rows
 without a registration ignore it.
 
-Applying (the framework's one transaction): the rows that change something go to renewal's
+Applying (the framework's one transaction): the rows the preview checked are kept (``plans``);
+under the job's lock the import re-checks what others may have changed (``attendance_plan``),
+and the rows that change something go to renewal's
 one attendance service, ``renewal.attendance.mark_attended_bulk`` (which owns the rule and
 writes: registrations still live and unattended marked with one UPDATE per chunk, each with a
 history entry ``renewal.registration.attended`` naming the job and row; the credits inserted
@@ -66,6 +68,7 @@ from ..resources import member_number_field
 from ..services import ImportJobError
 from ..widgets import REQUIRED_MESSAGE, CellError, ChoiceLabelWidget, cell_text
 from . import attendance_template
+from .attendance_plan import AttendancePlanKeeping
 from .attendance_undo import AttendanceUndo
 
 ATTEND = "attend"  # credit exists, registration to mark attended
@@ -138,14 +141,16 @@ class AttendanceResource(resources.ModelResource):
 
 @dataclass
 class AttendancePlan:
-    table: object = None
-    # (row, raw, outcome, renewal.attendance.Attendance): the rows that change something
-    # (新規, 参加済にする), in file order
+    # (row, preview cells, outcome, renewal.attendance.Attendance): the rows that change
+    # something (新規, 参加済にする), in file order
     rows: list = field(default_factory=list)
+    # (row, member id, session id, 参加形態, outcome, preview cells, name warned) of every row
+    # without an error: what the preview keeps for the import (``attendance_plan``)
+    checked: list = field(default_factory=list)
 
 
 @register
-class AttendanceImport(AttendanceUndo, ImportKind):
+class AttendanceImport(AttendancePlanKeeping, AttendanceUndo, ImportKind):
     key = "attendance"
     label = "出席者(受講履歴)"
     order = 20
@@ -197,7 +202,7 @@ class AttendanceImport(AttendanceUndo, ImportKind):
         today = timezone.localdate()
         not_held = {pk: attendance.not_held_refusal(session["date"], today=today) for pk, session in sessions.items()}
 
-        plan = AttendancePlan(table=table)
+        plan = AttendancePlan()
         first_row = {}
         for number, values, errors, raw in rows:
             member_number, session_id = values.get("member_number"), values.get("session_id")
@@ -230,36 +235,47 @@ class AttendanceImport(AttendanceUndo, ImportKind):
             warnings = names.check(raw, member) if names else ()
             for column, message in warnings:
                 report.add_warning(number, column, message)
-            registration = registrations.get((member_id, session_id))
-            to_mark = registration is not None and registration[1] is None
-            label = session["label"]
-            if (member_id, session_id) not in credited:
-                detail = f"{label}({session['points']}点)を登録します" + (
-                    "。参加申込を参加済にします" if to_mark else ""
-                )
-                outcome = NEW
-            elif to_mark:
-                detail = f"{label}の受講履歴は登録済です。参加申込を参加済にします"
-                outcome = ATTEND
-            else:
-                detail = f"{label}の受講履歴は登録済です"
-                outcome = KNOWN
-            if warnings:
-                detail += "(氏名を確認してください)"
-            if outcome != KNOWN:
-                item = attendance.Attendance(
-                    member_id,
-                    session_id,
-                    registration[0] if to_mark else None,
-                    (participation_format or "") if to_mark else "",
-                    number,
-                    label,
-                )
-                plan.rows.append((number, raw, outcome, item))
-            report.add(outcome, number, self.cells(table, raw, detail) if report.wants_sample(outcome) else ())
+            cells = self.sample_cells(table, raw)
+            outcome, detail, item = self.classify(
+                number, member_id, session, participation_format, bool(warnings),
+                credited=(member_id, session_id) in credited, registration=registrations.get((member_id, session_id)),
+            )  # fmt: skip
+            if item is not None:
+                plan.rows.append((number, cells, outcome, item))
+            plan.checked.append((number, member_id, session_id, participation_format, outcome, cells, bool(warnings)))
+            report.add(outcome, number, [*cells, detail])
         if members.note():
             report.notes.append(members.note())
         return plan
+
+    @staticmethod
+    def classify(number, member_id, session, participation_format, warned, *, credited, registration):
+        """A checked row's (class, sentence, ``renewal.attendance.Attendance`` to write or None).
+        ``registration``: the member's live one for the session, (id, attended at), or None."""
+        to_mark = registration is not None and registration[1] is None
+        label = session["label"]
+        if not credited:
+            detail = f"{label}({session['points']}点)を登録します" + ("。参加申込を参加済にします" if to_mark else "")
+            outcome = NEW
+        elif to_mark:
+            detail = f"{label}の受講履歴は登録済です。参加申込を参加済にします"
+            outcome = ATTEND
+        else:
+            detail = f"{label}の受講履歴は登録済です"
+            outcome = KNOWN
+        if warned:
+            detail += "(氏名を確認してください)"
+        if outcome == KNOWN:
+            return outcome, detail, None
+        item = attendance.Attendance(
+            member_id,
+            session["id"],
+            registration[0] if to_mark else None,
+            (participation_format or "") if to_mark else "",
+            number,
+            label,
+        )
+        return outcome, detail, item
 
     @staticmethod
     def not_found(member_number, probable):
@@ -333,17 +349,17 @@ class AttendanceImport(AttendanceUndo, ImportKind):
             )
         except attendance.AttendanceError as error:  # a session's date moved after the check
             raise ImportJobError(f"{error}何も取り込んでいません。もう一度アップロードしてください。") from error
-        for number, raw, outcome, item in plan.rows:
+        for number, cells, outcome, item in plan.rows:
             marked = item.registration_id in done.marked
             if outcome == NEW and (item.member_id, item.session_id) not in done.credited:
                 # Awarded meanwhile (a staff member marked the attendance after the preview): not doubled.
                 detail = f"{item.label}の受講履歴は確認の後に登録されていました"
                 if marked:
                     detail += "。参加申込を参加済にしました"
-                report.reclassify(number, NEW, ATTEND if marked else KNOWN, self.cells(plan.table, raw, detail))
+                report.reclassify(number, NEW, ATTEND if marked else KNOWN, [*cells, detail])
             elif outcome == ATTEND and not marked:  # cancelled or marked since the preview
                 detail = f"{item.label}の受講履歴は登録済です(参加申込は確認の後に変更されていました)"
-                report.reclassify(number, ATTEND, KNOWN, self.cells(plan.table, raw, detail))
+                report.reclassify(number, ATTEND, KNOWN, [*cells, detail])
 
     # --- templates: the sessions to import, and a sheet pre-filled with a session's registrations --
     def add_template_sheets(self, workbook):

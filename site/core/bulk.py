@@ -13,6 +13,7 @@ Only plain column types are accepted on the ``COPY`` path, since values go to ps
 they are, without ``get_db_prep_save``.
 """
 
+import operator
 import secrets
 
 from django.db import connection
@@ -84,8 +85,6 @@ def _copy(model, rows, *, return_ids, into=None):
             per_row[field.attname] = field.default
         else:
             constant[field.attname] = field.get_default()
-    attnames = [field.attname for field in fields]
-    columns = ", ".join(quote(field.column) for field in fields)
     with connection.cursor() as cursor:
         ids = []
         if return_ids:
@@ -96,19 +95,43 @@ def _copy(model, rows, *, return_ids, into=None):
             ids = [value for (value,) in cursor.fetchall()]
             for row, pk_value in zip(rows, ids, strict=True):
                 row[pk.attname] = pk_value
+        # Columns in the order the rows give them, then those computed per row, then constants:
+        # a row with the first row's keys is one itemgetter call and a tuple (no per-cell Python).
+        by_attname = {field.attname: field for field in fields}
+        given = [attname for attname in rows[0] if attname in by_attname]
+        computed = [attname for attname in per_row if attname not in rows[0]]
+        fixed = [attname for attname in constant if attname not in rows[0]]
+        attnames = [*given, *computed, *fixed]
+        makers = [per_row[attname] for attname in computed]
+        constants = tuple(constant[attname] for attname in fixed)
+        # The fast path needs rows of exactly the first row's keys, every one a column.
+        fast = bool(given) and len(given) == len(rows[0])
+        getter = operator.itemgetter(*given) if fast else None
+        single = len(given) == 1
+        width = len(given)
+        columns = ", ".join(quote(by_attname[attname].column) for attname in attnames)
         with cursor.cursor.copy(f"COPY {into or quote(opts.db_table)} ({columns}) FROM STDIN") as copy:
             write = copy.write_row
             for row in rows:
-                values = []
-                for attname in attnames:
-                    if attname in row:
-                        values.append(row[attname])
-                    elif attname in per_row:
-                        values.append(per_row[attname]())
-                    else:
-                        values.append(constant[attname])
-                write(values)
+                try:
+                    values = getter(row) if fast and len(row) == width else None
+                except KeyError:
+                    values = None
+                if values is None:
+                    write([_value(row, attname, per_row, constant) for attname in attnames])
+                    continue
+                if single:
+                    values = (values,)
+                write((*values, *[make() for make in makers], *constants) if makers else (*values, *constants))
     return ids
+
+
+def _value(row, attname, per_row, constant):
+    if attname in row:
+        return row[attname]
+    if attname in per_row:
+        return per_row[attname]()
+    return constant[attname]
 
 
 def update_rows(model, rows, fields):

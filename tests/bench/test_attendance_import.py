@@ -1,10 +1,16 @@
-"""BENCH attendance_import_rows_per_s and attendance_import_vs_bulk_create.
+"""BENCH attendance_import_rows_per_s, attendance_import_vs_bulk_create, attendance_import_vs_copy.
 
 100,000 attendance rows (20,000 members × 5 sessions; one in ten with a live registration that
 the import marks attended) go through the same services as the admin (upload → preview →
 confirm → apply; as django-tasks tasks with the immediate backend). The same rows are also
 written with a plain ``Credit.objects.bulk_create`` in the same run; the ratio is the import's
-median over the bulk_create's median. Each run starts without credits.
+median over the bulk_create's median. In the same run the credits the import wrote are
+written again with a raw ``COPY`` (``copy_anchor``, PostgreSQL only);
+``attendance_import_vs_copy`` is the median of the runs' COPY time over import time (higher is
+better). Each run starts without credits.
+
+The world is made here, credit category included: a ``transaction=True`` test before this one
+(the member bench) flushes the tables, the credit categories of the data migration with them.
 """
 
 import csv
@@ -14,7 +20,7 @@ import time
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from core.bulk import insert_rows
@@ -22,6 +28,7 @@ from imports import services
 from imports.models import ImportJob
 from membership.models import Member, User
 from renewal.models import Credit, CreditCategory, Registration, Seminar, Session
+from tests.bench import copy_anchor
 
 MEMBERS = 20_000
 SESSIONS = 5
@@ -46,7 +53,7 @@ def make_world():
             for user_id, number in zip(user_ids, numbers, strict=True)
         ),
     )  # fmt: skip
-    category = CreditCategory.objects.order_by("pk").first()
+    category = CreditCategory.objects.order_by("pk").first() or CreditCategory.objects.create(name="ベンチ", cap=20)
     seminar = Seminar.objects.create(
         title="ベンチマーク学会", starts_on=now.date(), ends_on=now.date(),
         application_opens_on=now.date(), application_closes_on=now.date(),
@@ -82,7 +89,7 @@ def test_attendance_import_rows_per_s():
     data = buffer.getvalue().encode("utf-8")
     staff = User.objects.create(username="bench-staff", kind=User.Kind.STAFF, is_staff=True, is_superuser=True)
 
-    imports, plain = [], []
+    imports, plain, copies = [], [], []
     for _ in range(RUNS):
         fresh_state(members, sessions)
         start = time.perf_counter()
@@ -94,6 +101,15 @@ def test_attendance_import_rows_per_s():
         assert job.state == ImportJob.State.APPLIED, job.message
         assert Credit.objects.count() == ROWS
         assert Registration.objects.exclude(attended_at=None).count() == MEMBERS // 10
+        columns, credits = copy_anchor.read_back(Credit)
+
+        if copy_anchor.has_copy():
+            fresh_state(members, sessions)
+            start = time.perf_counter()
+            with transaction.atomic():
+                copy_anchor.copy_rows(Credit, columns, credits)
+            copies.append(time.perf_counter() - start)
+            assert Credit.objects.count() == ROWS
 
         fresh_state(members, sessions)
         start = time.perf_counter()
@@ -113,3 +129,8 @@ def test_attendance_import_rows_per_s():
     median = statistics.median(imports)
     print(f"\nBENCH attendance_import_rows_per_s {ROWS / median:.0f} rows/s")
     print(f"BENCH attendance_import_vs_bulk_create {median / statistics.median(plain):.2f} ratio")
+    if copies:
+        print(f"BENCH attendance_import_copy_rows_per_s {ROWS / statistics.median(copies):.0f} rows/s")
+        print(f"BENCH attendance_import_vs_copy {copy_anchor.ratio(copies, imports):.2f} ratio")
+    else:
+        print(copy_anchor.skip_note("attendance_import_vs_copy"))

@@ -5,7 +5,7 @@ tests/e2e/test_imports_progress.py."""
 import pytest
 from django.urls import reverse
 
-from imports import services
+from imports import plans, services
 from imports.models import ImportJob
 from imports.registry import registry
 from membership.models import Member
@@ -74,7 +74,39 @@ def test_a_preview_reports_reading_then_rows_checked(admin_client, background, s
     assert done["state"] == "previewed"
 
 
-def test_an_import_reports_checking_again_then_writing_then_rows_written(admin_client, background, statuses):
+def test_an_import_reports_the_checked_rows_loaded_then_writing_then_rows_written(
+    admin_client, background, statuses, monkeypatch
+):
+    """The preview kept what it checked (``imports.plans``): the import loads it, chunk by chunk
+    (here 5 rows a chunk), instead of checking the file again, then re-checks and writes."""
+    monkeypatch.setattr(plans, "CHUNK_ROWS", 5)
+    background(lambda: upload(admin_client, csv_bytes(member_rows(ROWS))))
+    job = ImportJob.objects.get()
+    statuses.clear()
+    background(lambda: admin_client.post(reverse("imports:confirm", args=[job.pk])))
+    assert [summary(status) for status in statuses] == [
+        ("kept", ROWS, 0, 0, True),
+        ("kept", ROWS, 5, 0, True),
+        ("kept", ROWS, 10, 0, True),
+        ("kept", ROWS, ROWS, 0, True),
+        ("writing", ROWS, ROWS, 0, True),
+    ]
+    assert statuses[1]["phase_text"] == "確認した内容を読み込んでいます(5 / 12 行)。"
+    assert step_texts(statuses[1]) == {"read": "12 行", "check": "5 / 12 行", "write": "待機中"}
+    assert statuses[-1]["phase_text"] == (
+        "確認の後に変わった内容がないか確かめて、12 行をまとめて書き込んでいます"
+        "(全件を取り込むか、何も変更しないかのどちらかです)。"
+    )
+    assert step_texts(statuses[-1])["write"] == "書き込み中"
+    assert Member.objects.count() == ROWS
+
+    done = admin_client.get(reverse("imports:status", args=[job.pk])).json()
+    assert summary(done) == ("", ROWS, ROWS, ROWS, False)
+    assert (done["state"], step_texts(done)["write"]) == ("applied", "12 行")
+
+
+def test_a_kind_that_keeps_no_plan_reports_checking_again_then_writing(admin_client, background, statuses, monkeypatch):
+    monkeypatch.setattr(registry.get("members"), "keeps_plan", False)
     background(lambda: upload(admin_client, csv_bytes(member_rows(ROWS))))
     job = ImportJob.objects.get()
     statuses.clear()
@@ -88,13 +120,8 @@ def test_an_import_reports_checking_again_then_writing_then_rows_written(admin_c
     ]
     assert statuses[2]["phase_text"] == "取り込む前にもう一度内容を確認しています(5 / 12 行)。"
     assert step_texts(statuses[2]) == {"read": "12 行", "check": "5 / 12 行", "write": "待機中"}
-    assert statuses[-1]["phase_text"].startswith("12 行をまとめて書き込んでいます")
     assert step_texts(statuses[-1])["write"] == "書き込み中"
     assert Member.objects.count() == ROWS
-
-    done = admin_client.get(reverse("imports:status", args=[job.pk])).json()
-    assert summary(done) == ("", ROWS, ROWS, ROWS, False)
-    assert (done["state"], step_texts(done)["write"]) == ("applied", "12 行")
 
 
 def test_rows_written_counts_only_rows_that_changed(admin_client, background):
