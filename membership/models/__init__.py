@@ -12,6 +12,7 @@ from .billing import (
     Receipt,
     ReceiptCounter,
 )
+from .invoice_documents import InvoiceDocument, InvoiceDocumentBatch
 from .members import MEMBER_CONTACT_FIELDS, MEMBER_NAME_FIELDS, PREFECTURE_CHOICES, PREFECTURES, Member
 
 __all__ = [
@@ -33,4 +34,6 @@ __all__ = [
     "Payment",
     "Receipt",
     "ReceiptCounter",
+    "InvoiceDocument",
+    "InvoiceDocumentBatch",
 ]
