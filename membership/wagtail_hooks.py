@@ -13,7 +13,7 @@ from wagtail.snippets.views.snippets import SnippetViewSetGroup
 from core.admin_kit import PermissionMenuItem
 
 from .admin import dues as dues_admin
-from .admin import invoice_actions, lockouts, notifications
+from .admin import invoice_actions, invoice_documents, lockouts, notifications
 from .admin import two_factor as two_factor_admin
 from .admin.applications import LOG_ACTIONS as APPLICATION_LOG_ACTIONS
 from .admin.applications import PERMISSION_POLICY as APPLICATION_PERMISSION_POLICY
@@ -42,6 +42,7 @@ LOG_ACTIONS = {
     **lockouts.LOG_ACTIONS,
     PASSWORD_RESET_ACTION: lockouts.PasswordResetLogFormatter,
     **two_factor_admin.LOG_ACTIONS,
+    **invoice_documents.LOG_ACTIONS,
 }
 
 
@@ -181,3 +182,20 @@ def refuse_bulk_delete_without_permission(request, instances):
     if not policy.user_has_permission(request.user, "delete"):
         raise PermissionDenied
     return None
+
+
+@hooks.register("register_admin_urls")
+def register_invoice_document_admin_urls():
+    return [path("invoice-documents/", include((invoice_documents.urlpatterns, "invoice_documents_admin")))]
+
+
+@hooks.register(MONEY_MENU_HOOK)
+def register_invoice_document_batch_menu_item():
+    return PermissionMenuItem(
+        "請求書の一括作成",
+        reverse("invoice_documents_admin:batch"),
+        name="invoice_document_batch",
+        icon_name="doc-full-inverse",
+        order=350,
+        permission=invoice_documents.BATCH_PERMISSION,
+    )

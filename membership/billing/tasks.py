@@ -74,3 +74,12 @@ def run_dues_generation_task(*, run_id):
 
     roll = run_dues_generation(run_id=run_id)
     return {"created": roll.created, "total_yen": roll.total_yen}
+
+
+@task()
+def make_invoice_document_batch_task(*, batch_id):
+    """請求書の一括作成; progress is on the InvoiceDocumentBatch row the admin page polls."""
+    from .invoice_document_batches import make_invoice_document_batch  # it queues this task
+
+    batch = make_invoice_document_batch(batch_id=batch_id)
+    return {"documents": batch.done}
