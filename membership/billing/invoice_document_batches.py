@@ -5,7 +5,7 @@ Each invoice gets the same document the member downloads (``invoice_documents``)
 issued is used as it is; the others are issued now with the addressee remembered on the invoice
 (a workplace that has lost its name falls back to the member). Rendering is the slow part
 (about 10 ms a page inside one PDF, 70 ms for a PDF of its own), so the documents are rendered
-in chunks and the progress is stored after each. The file is kept in ``PRIVATE_FILES_ROOT``
+in chunks, the progress stored after each; the ZIP's single PDFs are cut from the chunks' pages. The file is kept in ``PRIVATE_FILES_ROOT``
 (personal data: names and addresses), never under a public URL; staff download it through the
 admin.
 """
@@ -136,11 +136,27 @@ def _write_pdf(output, documents, *, progress):
 
 
 def _write_zip(output, documents, *, progress):
+    """One PDF per document, cut from the chunk's PDF (one page each: 7x faster than a render each)."""
     with zipfile.ZipFile(output, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for done, document in enumerate(documents, start=1):
-            archive.writestr(document.filename, render_invoice_documents_pdf([document]))
-            if done % 10 == 0 or done == len(documents):
-                progress(done)
+        for start in range(0, len(documents), CHUNK):
+            part = documents[start : start + CHUNK]
+            for document, content in zip(part, _single_pdfs(part), strict=True):
+                archive.writestr(document.filename, content)
+            progress(start + len(part))
+
+
+def _single_pdfs(part):
+    pages = PdfReader(io.BytesIO(render_invoice_documents_pdf(part))).pages
+    if len(pages) != len(part):  # a document ran over one page: render each on its own
+        return [render_invoice_documents_pdf([document]) for document in part]
+    singles = []
+    for page in pages:
+        writer = PdfWriter()
+        writer.add_page(page)
+        buffer = io.BytesIO()
+        writer.write(buffer)
+        singles.append(buffer.getvalue())
+    return singles
 
 
 def open_batch_file(batch):
