@@ -4,9 +4,12 @@ the same on every download, refused for paid invoices and for other members."""
 import datetime
 import io
 import re
+import threading
+import time
 
 import pytest
 import time_machine
+from django.db import connection, transaction
 from django.urls import reverse
 from pypdf import PdfReader
 
@@ -197,3 +200,41 @@ def test_issuing_is_in_the_invoice_history(member, issuer):
     issue_invoice_document(invoice_id=invoice.pk, member=member, bill_to="member", user=member.user)  # the same
     entries = ModelLogEntry.objects.filter(action="membership.invoice.document_issued", object_id=str(invoice.pk))
     assert entries.count() == 1 and entries.get().user_id == member.user_id
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks only block on PostgreSQL")
+def test_two_first_issues_at_once_make_one_document():
+    """The second issue waits on the invoice's row lock until the first committed, then
+    re-addresses the first one's document instead of failing on a second INSERT."""
+    member = MemberFactory(workplace_name="東都中央病院")
+    invoice = InvoiceFactory(member=member)
+    issued, results, errors = threading.Event(), {}, []
+
+    def first():
+        with transaction.atomic():
+            results["first"] = issue_invoice_document(invoice_id=invoice.pk, bill_to="workplace")
+            issued.set()
+            time.sleep(0.5)  # the second one is waiting for the lock by now
+
+    def second():
+        issued.wait(timeout=10)
+        results["second"] = issue_invoice_document(invoice_id=invoice.pk, bill_to="member")
+
+    def run(call):
+        try:
+            call()
+        except Exception as error:  # noqa: BLE001 - reported by the test
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not errors, errors
+    document = InvoiceDocument.objects.get(invoice=invoice)
+    assert (document.bill_to, document.number) == ("member", results["first"].number)
+    assert Invoice.objects.get(pk=invoice.pk).bill_to == "member"
