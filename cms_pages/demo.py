@@ -137,6 +137,11 @@ def ensure_settings(home):
         settings.receipt_issuer_name = "一般社団法人 日本消化器内視鏡技師会"
         settings.receipt_issuer_address = "東京都千代田区神田1-1-1"
         settings.save()
+    if not settings.invoice_bank_account:  # 請求書 (membership.billing.invoice_documents)
+        settings.invoice_bank_account = (
+            "みずほ銀行 神田支店 普通 1234567\n口座名義 シャ)ニホンショウカキナイシキョウギシカイ"
+        )
+        settings.save()
 
 
 def ensure_notices(home):

@@ -328,3 +328,32 @@ class GuestRegistrationForm(MemberInputRulesMixin, forms.ModelForm):
     def guest_data(self):
         data = {name: self.cleaned_data[name] for name in self.Meta.fields}
         return {**data, "email": self.cleaned_data["email"], "phone": self.cleaned_data["phone"]}
+
+
+class InvoiceDocumentForm(forms.Form):
+    """The addressee of a 請求書 (membership.billing.invoice_documents), for the member and for staff."""
+
+    bill_to = forms.ChoiceField(
+        label="宛名", widget=forms.RadioSelect, error_messages={"required": "宛名を選んでください。"}
+    )
+    attention = forms.CharField(
+        label="ご担当者名(勤務先宛ての場合、任意)",
+        max_length=100,
+        required=False,
+        help_text="例: 総務課 山田 花子。入力すると「ご担当 … 様」と印刷されます。",
+    )
+
+    def __init__(self, *args, member, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.member = member
+        workplace = member.workplace_name.strip()
+        self.fields["bill_to"].choices = [
+            ("member", f"ご本人({member.full_name} 様)"),
+            ("workplace", f"勤務先({workplace} 御中)" if workplace else "勤務先(会員詳細に勤務先名がありません)"),
+        ]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("bill_to") == "workplace" and not self.member.workplace_name.strip():
+            self.add_error("bill_to", "会員詳細に勤務先名が登録されていません。会員詳細で勤務先名を入力してください。")
+        return data

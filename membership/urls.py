@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import accounts, applications, autopay, card, dues, guests, home, profile
+from .views import accounts, applications, autopay, card, dues, guests, home, invoice_documents, profile
 
 app_name = "member"
 
@@ -35,6 +35,8 @@ urlpatterns = [
     path("dues/<int:invoice_id>/pay", dues.payment_start, name="payment_start"),
     path("dues/<int:invoice_id>/method", dues.payment_method, name="payment_method"),
     path("dues/<int:invoice_id>/receipt", dues.receipt, name="receipt"),
+    path("dues/<int:invoice_id>/seikyusho", invoice_documents.invoice_document, name="invoice_document"),
+    path("dues/<int:invoice_id>/seikyusho.pdf", invoice_documents.invoice_document_pdf, name="invoice_document_pdf"),
     path("payments/<str:order_id>", dues.payment, name="payment"),
     path("payments/<str:order_id>/return", dues.payment_return, name="payment_return"),
     path("payments/<str:order_id>/checkout", dues.payment_checkout, name="payment_checkout"),

@@ -14,7 +14,7 @@ from core.admin_kit import PermissionMenuItem
 
 from .admin import auto_charges as auto_charges_admin
 from .admin import dues as dues_admin
-from .admin import invoice_actions, lockouts, notifications
+from .admin import invoice_actions, invoice_documents, lockouts, notifications
 from .admin import two_factor as two_factor_admin
 from .admin.applications import LOG_ACTIONS as APPLICATION_LOG_ACTIONS
 from .admin.applications import PERMISSION_POLICY as APPLICATION_PERMISSION_POLICY
@@ -44,6 +44,7 @@ LOG_ACTIONS = {
     PASSWORD_RESET_ACTION: lockouts.PasswordResetLogFormatter,
     **two_factor_admin.LOG_ACTIONS,
     **auto_charges_admin.LOG_ACTIONS,
+    **invoice_documents.LOG_ACTIONS,
 }
 
 
@@ -199,4 +200,21 @@ def register_auto_charges_menu_item():
         icon_name="credit-card",
         order=350,
         permission=VIEW_PERMISSION,
+    )
+
+
+@hooks.register("register_admin_urls")
+def register_invoice_document_admin_urls():
+    return [path("invoice-documents/", include((invoice_documents.urlpatterns, "invoice_documents_admin")))]
+
+
+@hooks.register(MONEY_MENU_HOOK)
+def register_invoice_document_batch_menu_item():
+    return PermissionMenuItem(
+        "請求書の一括作成",
+        reverse("invoice_documents_admin:batch"),
+        name="invoice_document_batch",
+        icon_name="doc-full-inverse",
+        order=360,
+        permission=invoice_documents.BATCH_PERMISSION,
     )

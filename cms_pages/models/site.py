@@ -61,6 +61,14 @@ class SocietySettings(BaseSiteSetting):
         blank=True,
         help_text="T に続く13桁の数字(例: T1234567890123)。登録がない場合は空欄にしてください。",
     )
+    invoice_bank_account = models.TextField(
+        "請求書の振込先",
+        blank=True,
+        help_text="請求書に印刷する振込先の口座(例: ○○銀行 △△支店 普通 1234567 口座名義 ...)。",
+    )
+    invoice_due_days = models.PositiveSmallIntegerField(
+        "請求書の支払期限(発行日からの日数)", default=30, help_text="請求書の発行日からこの日数後がお支払期限です。"
+    )
 
     panels = [
         FieldPanel("society_name"),
@@ -77,6 +85,8 @@ class SocietySettings(BaseSiteSetting):
         FieldPanel("receipt_issuer_name"),
         FieldPanel("receipt_issuer_address"),
         FieldPanel("invoice_registration_number"),
+        FieldPanel("invoice_bank_account"),
+        FieldPanel("invoice_due_days"),
     ]
 
     class Meta:

@@ -25,6 +25,7 @@ from ..admin_sections import Link, MemberSection, member_link, member_section
 from ..models import Invoice
 from ..search import MemberSearchMixin
 from .invoice_actions import CancelInvoiceView, ExemptInvoiceView, InvoiceCreateView, RecordPaymentView
+from .invoice_documents import InvoiceDocumentView
 from .money import INVOICE_URLS, PAYMENT_URLS, PERMISSION_POLICIES, can_change, yen
 
 
@@ -114,7 +115,11 @@ class InvoiceInspectView(ReadOnlyInspectView):
         return get_object_or_404(Invoice.objects.select_related("member", "receipt"), pk=self.pk)
 
     def header_actions(self):
-        return invoice_action_buttons(self.request.user, self.object)
+        buttons = invoice_action_buttons(self.request.user, self.object)
+        if self.object.status == Invoice.Status.UNPAID and can_change(self.request.user, Invoice):
+            url = reverse(f"{INVOICE_URLS}:seikyusho", args=[self.object.pk])
+            buttons.append(HeaderButton("請求書PDF", url=url, icon_name="doc-full", priority=40))
+        return buttons
 
     def get_receipt_number_display_value(self):
         invoice = self.object
@@ -251,6 +256,7 @@ class InvoiceViewSet(ActionOnlyViewSetMixin, SnippetViewSet):
         "pay": RecordPaymentView,
         "exempt": ExemptInvoiceView,
         "cancel": CancelInvoiceView,
+        "seikyusho": InvoiceDocumentView,
     }
 
 

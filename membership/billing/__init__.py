@@ -13,6 +13,8 @@ One module per area; import from the module itself (nothing is re-exported here)
 - ``dues``: the dues roll of a fiscal year (preview, billing, background runs);
 - ``reminders``: dues reminder mails (督促);
 - ``receipts``: receipts (領収書) as PDF;
+- ``invoice_documents``: 請求書 for unpaid invoices (addressee, tax lines, fixed at first issue);
+  ``invoice_document_batches``: a fiscal year's 請求書 as one PDF or a ZIP, in the background;
 - ``tasks``: the background tasks (paid mail, store numbers mail, reminders, dues runs);
 - ``errors``: ``BillingError``; ``sql``: the plain-SQL helpers of the hot paths.
 

@@ -129,3 +129,15 @@ def run_auto_charges_task(*, run_id):
 
     run = run_auto_charges(run_id=run_id)
     return None if run is None else {"charged": run.charged, "declined": run.declined}
+
+
+# --- 請求書の一括作成 ----------------------------------------------------------------------
+
+
+@task()
+def make_invoice_document_batch_task(*, batch_id):
+    """請求書の一括作成; progress is on the InvoiceDocumentBatch row the admin page polls."""
+    from .invoice_document_batches import make_invoice_document_batch  # it queues this task
+
+    batch = make_invoice_document_batch(batch_id=batch_id)
+    return {"documents": batch.done}

@@ -13,6 +13,7 @@ from .billing import (
     Receipt,
     ReceiptCounter,
 )
+from .invoice_documents import InvoiceDocument, InvoiceDocumentBatch
 from .members import MEMBER_CONTACT_FIELDS, MEMBER_NAME_FIELDS, PREFECTURE_CHOICES, PREFECTURES, Member
 
 __all__ = [
@@ -37,4 +38,6 @@ __all__ = [
     "AutoPay",
     "AutoChargeRun",
     "AutoCharge",
+    "InvoiceDocument",
+    "InvoiceDocumentBatch",
 ]

@@ -41,6 +41,10 @@ class DuesRule(models.Model):
         return f"{self.fiscal_year}年度 {self.get_member_status_display()} {self.amount:,}円"
 
 
+# Whom a 請求書 is addressed to: the member, or the workplace (施設) that pays for them.
+BILL_TO_CHOICES = [("member", "ご本人"), ("workplace", "勤務先")]
+
+
 class Invoice(models.Model):
     class Category(models.TextChoices):
         DUES = "dues", "会費"
@@ -81,6 +85,9 @@ class Invoice(models.Model):
     status_reason = models.CharField("免除・取消の理由", max_length=200, blank=True)
     note = models.CharField("備考", max_length=200, blank=True)
     last_reminded_at = models.DateTimeField("最終督促日時", null=True, blank=True)
+    # 請求書 (membership.billing.invoice_documents): whom the member chose to address it to.
+    bill_to = models.CharField("請求書の宛先", max_length=10, choices=BILL_TO_CHOICES, default="member")
+    bill_to_attention = models.CharField("請求書のご担当者", max_length=100, blank=True)
     created_at = models.DateTimeField("作成日時", auto_now_add=True)
     updated_at = models.DateTimeField("更新日時", auto_now=True)
 

@@ -265,6 +265,7 @@ def test_only_the_secretariat_sets_where_inquiries_go(client, inquiry, django_ca
         "receipt_issuer_name": "",
         "receipt_issuer_address": "",
         "invoice_registration_number": "",
+        "invoice_due_days": 30,
     }
     response = client.post(settings_url(), {**form, "inquiry_recipients": "jimu@example.jp, kaicho@"})
     assert "メールアドレスの形式が正しくありません: kaicho@" in response.content.decode()

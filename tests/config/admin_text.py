@@ -15,7 +15,7 @@ from html.parser import HTMLParser
 
 # Proper nouns, abbreviations and key names that stay as they are in Japanese software.
 ALLOWED_WORDS = frozenset(
-    """Wagtail CSV XLSX Excel PDF URL ID IP QR BOM UTF JIS JSON API HTML MB KB GB
+    """Wagtail CSV XLSX Excel PDF ZIP URL ID IP QR BOM UTF JIS JSON API HTML MB KB GB
     Ctrl Alt Shift Esc Enter Tab Cmd AVIF GIF JPG JPEG PNG WEBP SVG GMO TOTP JavaScript""".split()
 )
 IDENTIFIER = re.compile(r"\S*[0-9@./_:\[\]]\S*")

@@ -51,6 +51,7 @@ EXPECTED_PAGES = [
     "会員詳細の編集",
     "会員詳細の編集(入力エラー)",
     "会費支払い明細",
+    "請求書の発行",
     "学会・セミナー一覧",
     "学会・セミナー一覧(入力エラー)",
     "参加申込",
@@ -74,6 +75,7 @@ EXPECTED_PAGES = [
     "パスワード再設定(入力エラー)",
     "パスワード変更のお願い",
     # A member paying (steps ② to ⑤), with an extension programme and a past application.
+    "請求書の発行(入力エラー)",
     "お支払い ② 会員情報確認",
     "お支払い ② 会員情報確認(入力エラー)",
     "お支払い ③ 支払方法の選択",
@@ -209,6 +211,8 @@ def demo_member_pages(walk):
     walk.submit("会員詳細の編集(入力エラー)", "保存")
     expect(page.locator(".field-error").first).to_be_visible()
     walk.visit("会費支払い明細", "/member/dues")
+    page.get_by_role("link", name="請求書", exact=True).first.click()
+    walk.check("請求書の発行")
 
     walk.visit("学会・セミナー一覧", "/member/seminars")
     # A seminar held on site and online: the member must choose, so an empty choice is an error.
@@ -263,6 +267,11 @@ def _certificate_verify_path(page):
 def paying_member_pages(walk, viewport):
     page = walk.page
     walk.log_in(A11Y_MEMBER_NUMBERS[viewport])
+    page.goto("/member/dues")
+    page.get_by_role("link", name="請求書", exact=True).first.click()
+    page.get_by_label("勤務先(会員詳細に勤務先名がありません)").check()  # this member has no workplace
+    walk.submit("請求書の発行(入力エラー)", "請求書をダウンロード")
+    expect(page.locator(".field-error").first).to_be_visible()
     page.goto("/member/dues")
     page.get_by_role("link", name="会員情報確認 支払手続き").first.click()
     walk.check("お支払い ② 会員情報確認")
