@@ -33,7 +33,7 @@ def test_the_import_does_not_read_or_check_the_file_again(preview, superuser, mo
     def refuse(*args, **kwargs):
         raise AssertionError("the import read or checked the file again")
 
-    monkeypatch.setattr(services, "read_table", refuse)
+    monkeypatch.setattr(MemberImport, "read_file", refuse)
     monkeypatch.setattr(MemberImport, "validate", refuse)
     job = services.start_apply(job=job, user=superuser)
     assert (job.state, job.new_count) == (ImportJob.State.APPLIED, 3), job.message
