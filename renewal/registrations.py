@@ -64,11 +64,12 @@ def upcoming_registrations(*, member, today, limit):
     )
 
 
-def registration_refusal(*, member, session, today=None, live_count=None, registered=None):
+def registration_refusal(*, member, session, today=None, live_count=None, registered=None, at_desk=False):
     """Why ``member`` cannot apply for ``session`` now (a Japanese sentence), or None.
 
     ``live_count`` / ``registered`` may be passed when already known (the list page annotates
-    them); otherwise they are counted here.
+    them); otherwise they are counted here. ``at_desk``: registered by the check-in desk on the
+    day (``renewal.checkin``), past the application period.
     """
     today = today or timezone.localdate()
     seminar = session.seminar
@@ -79,9 +80,9 @@ def registration_refusal(*, member, session, today=None, live_count=None, regist
         return refusal
     if not seminar.published:
         return "この学会・セミナーは公開されていません。"
-    if today < seminar.application_opens_on:
+    if today < seminar.application_opens_on and not at_desk:
         return f"申込受付は{seminar.application_opens_on:%Y年%-m月%-d日}からです。"
-    if today > seminar.application_closes_on:
+    if today > seminar.application_closes_on and not at_desk:
         return "申込受付期間は終了しました。"
     if not member.is_guest and not session.members_allowed:
         return "このセッションは会員の方の受講を受け付けていません。"
@@ -116,13 +117,13 @@ def fee_purpose(seminar):
 
 
 @transaction.atomic
-def register(*, member, session, participation_format, today=None):
+def register(*, member, session, participation_format, today=None, at_desk=False):
     """申込する: the member's registration for ``session``, with a ticket number and, when the
     fee that applies to the member (``Session.fee_for``) is not zero, its 参加費 invoice. Raises RegistrationError."""
     today = today or timezone.localdate()
     # The session row is the lock that serialises the seats of this session.
     session = Session.objects.select_for_update(of=("self",)).select_related("seminar").get(pk=session.pk)
-    refusal = registration_refusal(member=member, session=session, today=today)
+    refusal = registration_refusal(member=member, session=session, today=today, at_desk=at_desk)
     if refusal:
         raise RegistrationError(refusal)
     if participation_format not in allowed_formats(session.seminar):
