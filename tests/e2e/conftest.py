@@ -70,6 +70,9 @@ COLUMNS_STAFF_USERNAME = "jimukyoku-columns"
 COLUMNS_STAFF_PASSWORD = "Columns2026staff"
 # test_payment_name.py: members named 山﨑 without an alternate spelling (issue 13, item 2).
 ALTERNATE_NAME_MEMBER_NUMBERS = {"desktop": "0099021", "phone": "0099022"}
+# test_checkin.py: a receptionist (受付 group) of its own, beside seed_demo's (uketsuke).
+CHECKIN_STAFF_USERNAME = "e2e-uketsuke"
+CHECKIN_STAFF_PASSWORD = "Desk2026e2e"
 E2E_EXTRA_DATA = f"""
 from membership.billing.dues import dues_subject
 from membership.billing.invoices import create_invoice
@@ -139,6 +142,10 @@ for number in {tuple(ALTERNATE_NAME_MEMBER_NUMBERS.values())!r}:
         home_address1="札幌市中央区北一条西1-1")
     create_invoice(member=member, category=Invoice.Category.DUES, fiscal_year=current_fiscal_year(),
         subject=dues_subject(current_fiscal_year()), amount=5000)
+# test_checkin.py: a receptionist of the check-in desk (enrols the authenticator app itself).
+receptionist = User.objects.create_user(username="{CHECKIN_STAFF_USERNAME}", email="e2e-uketsuke@example.jp",
+    password="{CHECKIN_STAFF_PASSWORD}", kind=User.Kind.STAFF, is_staff=True)
+receptionist.groups.add(Group.objects.get(name="受付"))
 """
 
 

@@ -7,7 +7,7 @@
     "use strict";
 
     var SCAN_EVERY_MS = 200;
-    var SAME_CODE_PAUSE_MS = 4000;
+    var SAME_CODE_PAUSE_MS = 10000;
     var RETRY_MS = 5000;
 
     function start() {
@@ -70,7 +70,10 @@
             }).then(function (response) {
                 var type = response.headers.get("Content-Type") || "";
                 if (type.indexOf("application/json") === -1) {
-                    throw new Error("not json");  /* a login page, a proxy's error page: try again later */
+                    /* the login page (the session ended), a proxy's error page: kept, tried again later */
+                    var error = new Error("not json");
+                    error.loggedOut = response.redirected;
+                    throw error;
                 }
                 return response.json();
             });
@@ -124,8 +127,11 @@
                 showResult(data);
                 showCounts(data.counts);
                 removeFromNotArrived(data);
-            }).catch(function () {
+            }).catch(function (error) {
                 enqueue(code);
+                if (error && error.loggedOut) {
+                    byId("result-message").textContent = "ログインの有効期限が切れたようです。読み取りは保存しました。ページを開き直してログインしてください。";
+                }
             });
         }
 
@@ -180,6 +186,7 @@
         function found(text) {
             var now = Date.now();
             if (text === lastCode && now - lastCodeAt < SAME_CODE_PAUSE_MS) {
+                lastCodeAt = now;  /* the same ticket still in front of the camera: read once */
                 return;
             }
             lastCode = text;
