@@ -192,7 +192,10 @@ CHECKIN_SESSIONS = (("午前の部 内視鏡の洗浄・消毒", 0, 50, 7), ("�
 def ensure_demo_checkin(today=None):
     today = today or timezone.localdate()
     opens_on = today - datetime.timedelta(days=30)
-    dates = {"starts_on": today, "ends_on": today, "application_opens_on": opens_on, "application_closes_on": today}
+    # Applications closed yesterday (the desk registers on the day past it), so that the members'
+    # lists and suggestions stay as they were.
+    closes_on = today - datetime.timedelta(days=1)
+    dates = {"starts_on": today, "ends_on": today, "application_opens_on": opens_on, "application_closes_on": closes_on}
     seminar = Seminar.objects.filter(title=CHECKIN_SEMINAR).first()
     if seminar is None:
         seminar = Seminar.objects.create(

@@ -47,7 +47,7 @@ def waiting_tickets(page):
 
 def qr_video(text, path, width=640, height=480, frames=5):
     """A Y4M video (4:2:0) of ``text``'s QR code, dark on white, for --use-file-for-fake-video-capture."""
-    matrix = segno.make(text, error="m").matrix
+    matrix = segno.make(text, error="m", micro=False).matrix  # as the ticket: a full QR code
     quiet = 4
     modules = len(matrix) + 2 * quiet
     scale = int(min(width, height) * 0.8) // modules
