@@ -285,3 +285,13 @@ def test_the_receptionist_group_has_only_admin_access_and_check_in():
     assert codenames == {"access_admin", "check_in"}
     assert user_in("事務局").has_perm("renewal.check_in")
     assert not StaffUserFactory().has_perm("renewal.check_in")
+
+
+def test_the_setting_marks_at_once_on_reading(desk, session):
+    url = reverse("checkin:desk", args=[session.pk])
+    assert 'data-attend-on-scan="0"' in desk.get(url).content.decode()
+    settings = CheckinSettings.load()
+    settings.attend_on_scan = True
+    settings.save()
+    page = desk.get(url).content.decode()
+    assert 'data-attend-on-scan="1"' in page and "読み取ると、すぐ参加済にします" in page

@@ -115,6 +115,9 @@
                 byId("action-attend").hidden = true;
             }
             byId("action-register").hidden = data.status !== "walk_in";
+            if (box.scrollIntoView) {
+                box.scrollIntoView({block: "nearest"});  /* below the camera on a phone */
+            }
         }
 
         function handle(code, action) {
