@@ -295,3 +295,14 @@ def test_the_setting_marks_at_once_on_reading(desk, session):
     settings.save()
     page = desk.get(url).content.decode()
     assert 'data-attend-on-scan="1"' in page and "読み取ると、すぐ参加済にします" in page
+
+
+def test_a_scan_costs_the_same_queries_however_many_registered(desk, session, django_assert_max_num_queries):
+    first, second = registered(MemberFactory(), session), registered(MemberFactory(), session)
+    url = reverse("checkin:scan", args=[session.pk])
+    with django_assert_max_num_queries(30) as few:
+        desk.post(url, {"code": ticket_code(first.ticket_number), "action": "attend"})
+    for _ in range(10):
+        scan(session, ticket_code(registered(MemberFactory(), session).ticket_number))
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        desk.post(url, {"code": ticket_code(second.ticket_number), "action": "attend"})
