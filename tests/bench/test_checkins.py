@@ -13,6 +13,11 @@ transaction as in production. The goal is at least 100 a second.
   the offline queue's retries cost).
 
 Medians of a few batches; the figures are noisy on a shared machine (compare run to run).
+First run (PostgreSQL, 2 shared cores, machine_python_loop_ms 123): 24 a second in one process,
+29 with the workers, 41 for repeats: short of the goal. A repeat (no write) already costs
+~25 ms, nearly all of it the admin's request path (session, user, second-factor device,
+permissions, Wagtail's admin access and localisation), so the next step is a lighter path for
+this one endpoint rather than fewer queries in the attendance rule.
 """
 
 import multiprocessing
