@@ -141,7 +141,12 @@ def verify(*, token, today, ip_address=None):
     member = (
         Member.objects.filter(card_key=key)
         .only(
-            "card_key", "member_number", "family_name", "given_name", "status", "certification_number",
+            "card_key",
+            "member_number",
+            "family_name",
+            "given_name",
+            "status",
+            "certification_number",
             "certification_expires_on",
         )  # fmt: skip
         .first()
@@ -154,3 +159,14 @@ def verify(*, token, today, ip_address=None):
         member_number=member.member_number,
         valid=current and card_state(member, today).valid,
     )
+
+
+def member_of_current_token(token):
+    """The member whose current card shows ``token`` (for staff at a check-in desk: not
+    throttled, no validity judged); InvalidCardToken for a token of no member or one superseded
+    by a renewal (its expiry no longer matches)."""
+    key, tag = read_token(token)
+    member = Member.objects.filter(card_key=key).first()
+    if member is None or not constant_time_compare(tag, _tag(member.card_key, member.certification_expires_on)):
+        raise InvalidCardToken
+    return member

@@ -33,6 +33,8 @@ DEMO_STAFF_USERNAME = "jimukyoku"
 DEMO_STAFF_PASSWORD = os.environ.get("DEMO_STAFF_PASSWORD", "Staff2026demo")
 DEMO_EDITOR_USERNAME = "editor"
 DEMO_EDITOR_PASSWORD = os.environ.get("DEMO_EDITOR_PASSWORD", "Editor2026demo")
+DEMO_RECEPTIONIST_USERNAME = "uketsuke"
+DEMO_RECEPTIONIST_PASSWORD = os.environ.get("DEMO_RECEPTIONIST_PASSWORD", "Desk2026demo")
 # The demo members' numbers: 0020001, 0020002, ... (see DEMO_MEMBERS).
 FIRST_DEMO_NUMBER = 20001
 
@@ -254,10 +256,12 @@ def ensure_demo_members():
 
 
 def ensure_demo_staff():
-    """The secretariat (事務局) and an editor (編集者), in their groups, with known passwords."""
+    """The secretariat (事務局), an editor (編集者) and a receptionist of the check-in desk (受付),
+    in their groups, with known passwords."""
     for username, password, group_name, email in [
         (DEMO_STAFF_USERNAME, DEMO_STAFF_PASSWORD, "事務局", "jimukyoku@example.jp"),
         (DEMO_EDITOR_USERNAME, DEMO_EDITOR_PASSWORD, "編集者", "editor@example.jp"),
+        (DEMO_RECEPTIONIST_USERNAME, DEMO_RECEPTIONIST_PASSWORD, "受付", "uketsuke@example.jp"),
     ]:
         user = User.objects.filter(username=username).first()
         if user is None:
@@ -267,7 +271,7 @@ def ensure_demo_staff():
         elif not user.check_password(password):
             user.set_password(password)
             user.save()
-        # The groups come from migration membership 0002_staff_groups.
+        # The groups come from migrations membership 0002_staff_groups and renewal 0008_checkin_desk.
         user.groups.add(Group.objects.get(name=group_name))
 
 

@@ -52,6 +52,7 @@ from .models import Credit, Registration, Session
 ATTENDED_ACTION = "renewal.registration.attended"
 # How a registration was marked (the history says it in words: admin/registrations.py).
 ADMIN, BULK, IMPORT = "admin", "bulk", "import"
+DESK = "desk"  # the check-in desk (受付, renewal.checkin)
 
 CHUNK = 2000
 LOG_BATCH = 1000

@@ -115,6 +115,7 @@ def ensure_demo_seminars(today=None):
             )
     _ensure_demo_registrations(today)
     ensure_demo_waiting_list(today)
+    ensure_demo_checkin(today)
 
 
 def _ensure_demo_registrations(today):
@@ -223,3 +224,43 @@ def ensure_demo_waiting_list(today=None):
     waiting = others[3:] + list(Member.objects.filter(member_number=DEMO_MEMBER_NUMBER))
     for member in waiting:
         waiting_list.join(member=member, session=session, today=today)
+
+
+# A seminar held today for trying the check-in desk (受付, ``renewal.checkin``) with the demo
+# receptionist: a free morning session with seven demo members registered (the demo member's
+# card, with no registration, can register on the spot), and an afternoon session whose fee
+# two demo members have not paid yet (the desk takes it as 窓口). Moved to today when seeded again.
+CHECKIN_SEMINAR = "受付体験セミナー(本日開催)"
+CHECKIN_SESSIONS = (("午前の部 内視鏡の洗浄・消毒", 0, 50, 7), ("午後の部 処置具の取り扱い", 2000, 30, 2))
+
+
+def ensure_demo_checkin(today=None):
+    today = today or timezone.localdate()
+    opens_on = today - datetime.timedelta(days=30)
+    # Applications closed yesterday (the desk registers on the day past it), so that the members'
+    # lists and suggestions stay as they were.
+    closes_on = today - datetime.timedelta(days=1)
+    dates = {"starts_on": today, "ends_on": today, "application_opens_on": opens_on, "application_closes_on": closes_on}
+    seminar = Seminar.objects.filter(title=CHECKIN_SEMINAR).first()
+    if seminar is None:
+        seminar = Seminar.objects.create(
+            title=CHECKIN_SEMINAR, organizer="日本消化器内視鏡技師会", venue="大阪国際会議場 10階", onsite=True,
+            description="受付(QRコードの読み取り)を試すためのデモのセミナーです。", **dates,
+        )  # fmt: skip
+    elif seminar.starts_on != today:
+        Seminar.objects.filter(pk=seminar.pk).update(**dates)
+    active = Member.objects.filter(status=Member.Status.ACTIVE, member_number__startswith="00200").order_by(
+        "member_number"
+    )
+    members = list(active)
+    for order, (title, fee, capacity, registrations) in enumerate(CHECKIN_SESSIONS):
+        session, created = Session.objects.get_or_create(
+            seminar=seminar, title=title,
+            defaults={"points": 5, "credit_category": CreditCategory.objects.get(name=EQUIPMENT), "fee_member": fee,
+                      "fee_guest": fee * 2, "capacity": capacity, "guests_allowed": True, "sort_order": order},
+        )  # fmt: skip
+        if not created:
+            continue
+        chosen, members = members[:registrations], members[registrations:]
+        for member in chosen:  # applied while applications were open
+            register(member=member, session=session, participation_format=Registration.Format.ONSITE, today=opens_on)

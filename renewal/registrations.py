@@ -102,7 +102,7 @@ def upcoming_registrations(*, member, today, limit):
 
 
 def registration_refusal(
-    *, member, session, today=None, live_count=None, registered=None, held_count=None, offered=False
+    *, member, session, today=None, live_count=None, registered=None, held_count=None, offered=False, at_desk=False
 ):
     """Why ``member`` cannot apply for ``session`` now (a Japanese sentence), or None.
 
@@ -110,6 +110,8 @@ def registration_refusal(
     passed when already known (the list page annotates them); otherwise they are counted here.
     ``offered``: the member accepts a seat offered from the waiting list, which may come after
     the application period closed (but before the seminar starts) and uses the held seat.
+    ``at_desk``: registered by the check-in desk on the day (``renewal.checkin``), past the
+    application period.
     """
     today = today or timezone.localdate()
     seminar = session.seminar
@@ -120,12 +122,12 @@ def registration_refusal(
         return refusal
     if not seminar.published:
         return "この学会・セミナーは公開されていません。"
-    if today < seminar.application_opens_on:
+    if today < seminar.application_opens_on and not at_desk:
         return f"申込受付は{seminar.application_opens_on:%Y年%-m月%-d日}からです。"
     if offered:
         if today >= seminar.starts_on:
             return "開催日以降はお申し込みいただけません。"
-    elif today > seminar.application_closes_on:
+    elif today > seminar.application_closes_on and not at_desk:
         return "申込受付期間は終了しました。"
     if not member.is_guest and not session.members_allowed:
         return "このセッションは会員の方の受講を受け付けていません。"
@@ -201,7 +203,7 @@ def lock_session(session_id):
 
 
 @transaction.atomic
-def register(*, member, session, participation_format, today=None, offered=False):
+def register(*, member, session, participation_format, today=None, offered=False, at_desk=False):
     """申込する: the member's registration for ``session``, with a ticket number and, when the
     fee that applies to the member (``Session.fee_for``) is not zero, its 参加費 invoice. Raises RegistrationError.
 
@@ -221,6 +223,7 @@ def register(*, member, session, participation_format, today=None, offered=False
         session=session,
         today=today,
         offered=offered,
+        at_desk=at_desk,
         live_count=live,
         registered=bool(mine),
         held_count=held,

@@ -1,13 +1,16 @@
 """受講票 (admission ticket) as PDF, with the shipped IPAex Gothic embedded.
 
-The ticket carries a QR code of its ticket number for check-in at the venue; xhtml2pdf draws
-raster images (not SVG) reliably, so the QR code is a PNG data URI made by segno.
+The ticket carries a QR code of its signed 受付コード for check-in at the venue (the ticket
+number with check characters, ``checkin_codes.ticket_code``), and prints the same code for typing;
+xhtml2pdf draws raster images (not SVG) reliably, so the QR code is a PNG data URI made by segno.
 """
 
 import segno
 
 from cms_pages.models import society_settings
 from core.pdf import render_pdf
+
+from .checkin_codes import ticket_code
 
 
 def qr_data_uri(text):
@@ -25,7 +28,8 @@ def render_ticket_pdf(registration):
             "seminar": session.seminar,
             "member": registration.member,
             "society_name": society_settings().society_name,
-            "qr_code": qr_data_uri(registration.ticket_number),
+            "checkin_code": ticket_code(registration.ticket_number),
+            "qr_code": qr_data_uri(ticket_code(registration.ticket_number)),
         },
         what="受講票",
     )

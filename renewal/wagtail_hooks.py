@@ -9,6 +9,7 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSetGroup
 
 from .admin import (
+    checkin,  # noqa: F401  registers the 受付 (check-in desk) pages, menu item and permission
     credits,
     extensions,
     member_sections,  # noqa: F401  registers this app's sections of a member's admin page

@@ -51,6 +51,7 @@ ATTENDED_VIA = {
     attendance.ADMIN: "参加申込の画面",
     attendance.BULK: "参加申込の一括操作",
     attendance.IMPORT: "出席者取込",
+    attendance.DESK: "受付",
 }
 
 

@@ -1,6 +1,7 @@
 """Models of the renewal app, one module per area, all importable from here."""
 
 from .applications import ExtensionApplication, ExtensionProgramme, RenewalApplication
+from .checkin import CheckinSettings
 from .seminars import Credit, CreditCategory, LectureKind, Registration, RenewalSettings, Seminar, Session
 from .waiting_list import WaitlistEntry
 
@@ -16,4 +17,5 @@ __all__ = [
     "ExtensionProgramme",
     "ExtensionApplication",
     "WaitlistEntry",
+    "CheckinSettings",
 ]

@@ -20,6 +20,9 @@ from django.db import connection
 from django.utils import timezone
 
 BATCH_SIZE = 1000
+# insert_new_rows on PostgreSQL: up to this many rows go in one INSERT … VALUES (a temporary
+# table pays off for a sheet, not for one check-in).
+FEW_ROWS = 20
 
 PLAIN_TYPES = {
     "AutoField",
@@ -174,12 +177,22 @@ def update_rows(model, rows, fields):
         cursor.execute(f"DROP TABLE {temp}")
 
 
+def _value(row, field):
+    """``row``'s value of ``field``, or what the field gives when left out (as ``_copy`` does)."""
+    if field.attname in row:
+        return row[field.attname]
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        return timezone.now()
+    return field.get_default()
+
+
 def insert_new_rows(model, rows, *, key):
     """Insert those ``rows`` whose ``key`` (attnames, e.g. ("member_id", "session_id")) is not
     in the table yet; returns the set of key tuples actually inserted.
 
     A unique constraint over ``key`` decides. On PostgreSQL the rows are copied into a
-    temporary table and inserted with one ``INSERT … ON CONFLICT DO NOTHING RETURNING``, so a
+    temporary table (up to ``FEW_ROWS`` go straight into a ``VALUES`` list) and inserted with
+    one ``INSERT … ON CONFLICT DO NOTHING RETURNING``, so a
     row another transaction committed meanwhile is skipped (and not counted), never doubled
     and never an error. Elsewhere the existing keys are read first, and the rest inserted with
     ``bulk_create(ignore_conflicts=True)`` (SQLite runs one writer at a time).
@@ -205,6 +218,15 @@ def insert_new_rows(model, rows, *, key):
     fields = [field for field in opts.concrete_fields if not field.primary_key]
     column_list = ", ".join(quote(field.column) for field in fields)
     key_columns = ", ".join(quote(opts.get_field(name).column) for name in key)
+    if len(rows) <= FEW_ROWS:  # one check-in at the desk: no temporary table to create and drop
+        values = ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * len(rows))
+        params = [field.get_db_prep_save(_value(row, field), connection) for row in rows for field in fields]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} ({column_list}) VALUES {values} ON CONFLICT DO NOTHING RETURNING {key_columns}",
+                params,
+            )
+            return {tuple(values) for values in cursor.fetchall()}
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE TEMPORARY TABLE {temp} AS SELECT {column_list} FROM {table} WITH NO DATA")
         _copy(model, rows, return_ids=False, into=temp)

@@ -17,6 +17,7 @@ LOGINS = f"""
 管理画面のデモ担当者(事務局・編集者):
   事務局      http://127.0.0.1:8000/admin/         ユーザー名 jimukyoku  パスワード {demo.DEMO_STAFF_PASSWORD}
   編集者      http://127.0.0.1:8000/admin/         ユーザー名 editor  パスワード {demo.DEMO_EDITOR_PASSWORD}
+  受付        http://127.0.0.1:8000/admin/checkin/ ユーザー名 uketsuke  パスワード {demo.DEMO_RECEPTIONIST_PASSWORD}(本日の「受付体験セミナー(本日開催)」で受付を試せます)
   (デモ会員 30 名: 会員番号 0020001〜0020030、パスワード未設定)
   管理画面は2段階認証です。初めてのログインでQRコードが表示されるので、スマートフォンの認証アプリ
   (Google Authenticator など)で読み取り、表示された6桁の数字を入力してください(リカバリーコードを控えます)。

@@ -74,6 +74,9 @@ ALTERNATE_NAME_MEMBER_NUMBERS = {"desktop": "0099021", "phone": "0099022"}
 WAITLIST_HOLDER_NUMBER = "0099031"
 WAITLIST_WAITER_NUMBER = "0099032"
 WAITLIST_SEMINAR = "キャンセル待ち確認セミナー"
+# test_checkin.py: a receptionist (受付 group) of its own, beside seed_demo's (uketsuke).
+CHECKIN_STAFF_USERNAME = "e2e-uketsuke"
+CHECKIN_STAFF_PASSWORD = "Desk2026e2e"
 E2E_EXTRA_DATA = f"""
 from membership.billing.dues import dues_subject
 from membership.billing.invoices import create_invoice
@@ -155,6 +158,10 @@ seminar = Seminar.objects.create(title="{WAITLIST_SEMINAR}", venue="大阪国際
 session = Session.objects.create(seminar=seminar, title="定員1名の実技", points=3, capacity=1,
     credit_category=CreditCategory.objects.get(name="機器講習会"))
 register(member=Member.objects.get(member_number="{WAITLIST_HOLDER_NUMBER}"), session=session, participation_format="onsite")
+# test_checkin.py: a receptionist of the check-in desk (enrols the authenticator app itself).
+receptionist = User.objects.create_user(username="{CHECKIN_STAFF_USERNAME}", email="e2e-uketsuke@example.jp",
+    password="{CHECKIN_STAFF_PASSWORD}", kind=User.Kind.STAFF, is_staff=True)
+receptionist.groups.add(Group.objects.get(name="受付"))
 """
 
 

@@ -72,3 +72,23 @@ def test_demo_member_has_a_meaningful_dashboard_and_a_way_to_renewal(settings, c
     assert suggested["機器講習会"] == ["第16回 内視鏡機器講習会", "第16回 内視鏡機器講習会"]
     assert suggested["医学・その他セミナー"] == ["e-ラーニング_1 (医学講義)", "e-ラーニング_2 (医学講義)"]
     assert [category.name for category in way.full] == ["技師学会・研究会"]  # 第91回 is open, but would add nothing
+
+
+@pytest.mark.django_db
+def test_demo_seminar_today_for_the_check_in_desk_and_its_receptionist(settings):
+    from django.utils import timezone
+
+    from membership.demo import DEMO_RECEPTIONIST_USERNAME
+    from membership.models import User
+    from renewal.checkin import can_check_in, todays_sessions
+    from renewal.demo import CHECKIN_SEMINAR
+
+    seed(settings)
+    seed(settings)
+    seminar = Seminar.objects.get(title=CHECKIN_SEMINAR)
+    assert seminar.starts_on == timezone.localdate()
+    sessions = [session for session in todays_sessions() if session.seminar_id == seminar.pk]
+    assert [session.registrations.count() for session in sessions] == [7, 2]
+    assert sessions[1].registrations.filter(invoice__status="unpaid").count() == 2  # the desk takes the fee
+    receptionist = User.objects.get(username=DEMO_RECEPTIONIST_USERNAME)
+    assert can_check_in(receptionist) and not receptionist.has_perm("membership.view_member")

@@ -23,6 +23,8 @@ from membership.demo import (
     DEMO_MEMBER_NUMBER,
     DEMO_MEMBER_PASSWORD,
     DEMO_MEMBERS,
+    DEMO_RECEPTIONIST_PASSWORD,
+    DEMO_RECEPTIONIST_USERNAME,
     DEMO_STAFF_PASSWORD,
     DEMO_STAFF_USERNAME,
     FIRST_DEMO_NUMBER,
@@ -57,6 +59,8 @@ class Command(BaseCommand):
             "\n管理画面のデモ担当者(事務局・編集者):\n"
             f"  事務局      {site}/admin/         ユーザー名 {DEMO_STAFF_USERNAME}  パスワード {DEMO_STAFF_PASSWORD}\n"
             f"  編集者      {site}/admin/         ユーザー名 {DEMO_EDITOR_USERNAME}  パスワード {DEMO_EDITOR_PASSWORD}\n"
+            f"  受付        {site}/admin/checkin/ ユーザー名 {DEMO_RECEPTIONIST_USERNAME}  パスワード {DEMO_RECEPTIONIST_PASSWORD}"
+            f"(本日の「{renewal_demo.CHECKIN_SEMINAR}」で受付を試せます)\n"
             f"  (デモ会員 {len(DEMO_MEMBERS)} 名: 会員番号 {FIRST_DEMO_NUMBER:07d}〜{last_demo_number:07d}、パスワード未設定)\n"
             "  管理画面は2段階認証です。初めてのログインでQRコードが表示されるので、スマートフォンの認証アプリ\n"
             "  (Google Authenticator など)で読み取り、表示された6桁の数字を入力してください(リカバリーコードを控えます)。"
