@@ -10,6 +10,7 @@ in chunks, the progress stored after each; the ZIP's single PDFs are cut from th
 admin.
 """
 
+import datetime
 import io
 import uuid
 import zipfile
@@ -161,9 +162,30 @@ def _single_pdfs(part):
 
 def open_batch_file(batch):
     """The finished batch's file, opened for reading (``BillingError`` if it is not there)."""
+    if batch.state == InvoiceDocumentBatch.State.DONE and not batch.file_name:
+        raise BillingError(PURGED_MESSAGE)
     if batch.state != InvoiceDocumentBatch.State.DONE or not batch.file_name:
         raise BillingError("この一括作成はまだ終わっていません。")
     storage = batch_files()
     if not storage.exists(batch.file_name):
         raise BillingError("ファイルが見つかりません。もう一度作成してください。")
     return storage.open(batch.file_name, "rb")
+
+
+PURGED_MESSAGE = "保存期間を過ぎたため、このファイルは削除しました。必要なら、もう一度作成してください。"
+
+
+def purge_batch_files(*, days, now=None):
+    """Delete the files of batches finished more than ``days`` days ago: they hold members'
+    names, addresses and workplaces, and every 請求書 in them can be made again from its frozen
+    InvoiceDocument. The batch row stays (who made what, when); its download says the file was
+    deleted. Returns how many files were deleted. Running it again deletes nothing more."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(days=days)
+    storage = batch_files()
+    batches = InvoiceDocumentBatch.objects.filter(finished_at__lt=cutoff).exclude(file_name="")
+    deleted = 0
+    for pk, name in batches.order_by("pk").values_list("pk", "file_name"):
+        storage.delete(name)  # the file first: if the update never happens, the next run retries
+        deleted += InvoiceDocumentBatch.objects.filter(pk=pk, file_name=name).update(file_name="")
+    return deleted

@@ -2,12 +2,16 @@
 
 import datetime
 import io
+import os
 import zipfile
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 from pypdf import PdfReader
 
+from membership.billing.invoice_document_batches import batch_files
 from membership.billing.invoice_documents import issue_invoice_document
 from membership.billing.payments import record_manual_payment
 from membership.models import Invoice, InvoiceDocument, InvoiceDocumentBatch
@@ -153,3 +157,25 @@ def test_editors_cannot_make_or_download_batches(
         seikyusho_url(invoice),
     ):
         assert client.get(url).status_code in (302, 403), url
+
+
+def test_batch_files_are_deleted_after_their_retention_and_the_download_says_so(
+    staff_client, year_of_dues, django_capture_on_commit_callbacks
+):
+    run_batch(staff_client, django_capture_on_commit_callbacks, "pdf")
+    batch = InvoiceDocumentBatch.objects.get()
+    stored = batch_files().path(batch.file_name)
+    assert os.path.exists(stored)
+
+    call_command("purge_invoice_batches", "--days", "30", stdout=io.StringIO())  # finished just now: kept
+    assert os.path.exists(stored)
+
+    InvoiceDocumentBatch.objects.filter(pk=batch.pk).update(finished_at=timezone.now() - datetime.timedelta(days=31))
+    out = io.StringIO()
+    call_command("purge_invoice_batches", "--days", "30", stdout=out)
+    assert "1 batch file(s) deleted" in out.getvalue()
+    assert not os.path.exists(stored)
+    response = staff_client.get(reverse("invoice_documents_admin:batch_download", args=[batch.pk]), follow=True)
+    assert "保存期間を過ぎたため、このファイルは削除しました。" in response.content.decode()
+    call_command("purge_invoice_batches", "--days", "30", stdout=out)
+    assert "0 batch file(s) deleted" in out.getvalue()
