@@ -2,10 +2,12 @@
 other), how a member is named on a confirm page, the empty confirm form, the listing of members'
 rows, the seminar and session choices of their filters and the link to an import job."""
 
+import django_filters
 from django import forms
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.html import format_html
+from wagtail.admin.filters import WagtailFilterSet
 from wagtail.snippets.views import snippets as snippet_views
 
 from core.admin_kit import SafeExportMixin
@@ -30,6 +32,22 @@ def seminar_choices():
 
 def session_choices():
     return Session.objects.select_related("seminar").order_by("-seminar__starts_on", "seminar", "sort_order", "pk")
+
+
+class SessionFilterSet(WagtailFilterSet):
+    """The 学会・セミナー and セッション filters of every listing of a session's rows (registrations,
+    credits, the waiting list)."""
+
+    seminar = django_filters.ModelChoiceFilter(
+        label="学会・セミナー",
+        field_name="session__seminar",
+        queryset=seminar_choices(),
+        empty_label="すべて",
+        widget=forms.Select,
+    )
+    session = django_filters.ModelChoiceFilter(
+        label="セッション", queryset=session_choices(), empty_label="すべて", widget=forms.Select
+    )
 
 
 def import_job_link(number):

@@ -18,7 +18,6 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 from wagtail.admin import messages
-from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, ObjectList
 from wagtail.admin.ui.tables import Column
@@ -35,7 +34,13 @@ from membership.models import Member
 from ..attendance_undo import CREDIT_UNDONE_ACTION
 from ..models import Credit, CreditCategory, LectureKind
 from . import certificates as certificate_admin
-from .common import CREDIT_URLS, SEMINAR_URLS, MemberRowsIndexView, import_job_link, seminar_choices, session_choices
+from .common import (
+    CREDIT_URLS,
+    SEMINAR_URLS,
+    MemberRowsIndexView,
+    SessionFilterSet,
+    import_job_link,
+)
 
 
 class CreditPermissionPolicy(ModelPermissionPolicy):
@@ -60,17 +65,7 @@ def _credit_year_choices():
     return [(str(day.year), f"{day.year}年") for day in years]
 
 
-class CreditFilterSet(WagtailFilterSet):
-    seminar = django_filters.ModelChoiceFilter(
-        label="学会・セミナー",
-        field_name="session__seminar",
-        queryset=seminar_choices(),
-        empty_label="すべて",
-        widget=forms.Select,
-    )
-    session = django_filters.ModelChoiceFilter(
-        label="セッション", queryset=session_choices(), empty_label="すべて", widget=forms.Select
-    )
+class CreditFilterSet(SessionFilterSet):
     import_job = django_filters.NumberFilter(label="取込番号", min_value=1, help_text="出席者取込の番号(取込 #)。")
     credit_category = django_filters.ModelChoiceFilter(
         label="更新条件集計種別", queryset=CreditCategory.objects.all(), empty_label="すべて", widget=forms.Select

@@ -15,7 +15,6 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.html import format_html
-from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.ui.tables import BulkActionsCheckboxColumn, Column
 from wagtail.admin.widgets.button import HeaderButton
@@ -41,10 +40,9 @@ from .common import (
     SEMINAR_URLS,
     EmptyForm,
     MemberRowsIndexView,
+    SessionFilterSet,
     import_job_link,
     member_label,
-    seminar_choices,
-    session_choices,
 )
 
 ATTENDED_VIA = {
@@ -94,17 +92,7 @@ def _attended(registration):
     return f"参加済 {datetime_display(registration.attended_at)}" if registration.attended_at else ""
 
 
-class RegistrationFilterSet(WagtailFilterSet):
-    seminar = django_filters.ModelChoiceFilter(
-        label="学会・セミナー",
-        field_name="session__seminar",
-        queryset=seminar_choices(),
-        empty_label="すべて",
-        widget=forms.Select,
-    )
-    session = django_filters.ModelChoiceFilter(
-        label="セッション", queryset=session_choices(), empty_label="すべて", widget=forms.Select
-    )
+class RegistrationFilterSet(SessionFilterSet):
     state = django_filters.ChoiceFilter(
         label="状態", choices=Registration.State.choices, empty_label="すべて", widget=forms.Select
     )

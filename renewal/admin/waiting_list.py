@@ -12,7 +12,6 @@ from django import forms
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from wagtail.admin import messages
-from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.widgets.button import HeaderButton
@@ -32,7 +31,7 @@ from membership.admin_sections import member_link
 from .. import waiting_list
 from ..models import WaitlistEntry
 from ..registrations import LAPSED_ACTION
-from .common import EmptyForm, MemberRowsIndexView, member_label, seminar_choices, session_choices
+from .common import EmptyForm, MemberRowsIndexView, SessionFilterSet, member_label
 
 WAITLIST_URLS = "wagtailsnippets_renewal_waitlistentry"
 
@@ -77,17 +76,7 @@ def _session(entry):
     return f"{entry.session.seminar.title} {entry.session.title}"
 
 
-class WaitlistFilterSet(WagtailFilterSet):
-    seminar = django_filters.ModelChoiceFilter(
-        label="学会・セミナー",
-        field_name="session__seminar",
-        queryset=seminar_choices(),
-        empty_label="すべて",
-        widget=forms.Select,
-    )
-    session = django_filters.ModelChoiceFilter(
-        label="セッション", queryset=session_choices(), empty_label="すべて", widget=forms.Select
-    )
+class WaitlistFilterSet(SessionFilterSet):
     state = django_filters.ChoiceFilter(
         label="状態", choices=WaitlistEntry.State.choices, empty_label="すべて", widget=forms.Select
     )
