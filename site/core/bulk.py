@@ -121,7 +121,7 @@ def _copy(model, rows, *, return_ids, into=None):
                 except KeyError:
                     values = None
                 if values is None:
-                    write([_value(row, attname, per_row, constant) for attname in attnames])
+                    write([_copied_value(row, attname, per_row, constant) for attname in attnames])
                     continue
                 if single:
                     values = (values,)
@@ -129,7 +129,8 @@ def _copy(model, rows, *, return_ids, into=None):
     return ids
 
 
-def _value(row, attname, per_row, constant):
+def _copied_value(row, attname, per_row, constant):
+    """A row's value for COPY when the row lacks some of the first row's keys."""
     if attname in row:
         return row[attname]
     if attname in per_row:
