@@ -45,7 +45,7 @@ e2e: $(VENV)/.dev-installed
 ## make bench: benchmarks against DATABASE_URL, printing `BENCH <name> <value> <unit>`, then the ratios
 ## again together (each measured against its anchor in the same run: comparable across machines and loads)
 bench: $(VENV)/.dev-installed
-	{ $(PY) -m pytest -q -s tests/bench; echo $$? > .bench.rc; } | tee .bench.out
+	{ $(PY) -m pytest -q -s --durations=0 tests/bench; echo $$? > .bench.rc; } | tee .bench.out
 	@echo; echo "Ratios:"; grep '^BENCH .* ratio$$' .bench.out; status=$$(cat .bench.rc); rm -f .bench.out .bench.rc; exit $$status
 
 ## make check: Django's system checks, migrations up to date, lint, the layering (import-linter)
