@@ -17,6 +17,8 @@ from django.utils.http import urlsafe_base64_encode
 
 from core.outbox import queue_mail
 
+from .mail import mail_subject
+
 # Guest numbers (``G0000001``): the letter is upper-case however it is typed.
 GUEST_LOGIN_ID = re.compile(r"[gG][0-9]+")
 
@@ -65,7 +67,7 @@ def render_password_reset_mail(*, user):
         "valid_hours": settings.PASSWORD_RESET_TIMEOUT // 3600,
     }
     body = render_to_string("membership/mail/password_reset.txt", context)
-    return "【日本消化器内視鏡技師会】パスワード再設定のご案内", body
+    return mail_subject("パスワード再設定のご案内"), body
 
 
 def send_password_reset_mail(*, user):

@@ -21,6 +21,7 @@ from core.outbox import queue_mail
 
 from . import throttle
 from .accounts import password_reset_url
+from .mail import mail_subject
 from .models import Member, User
 
 GUEST_NUMBER_PREFIX = "G"
@@ -113,7 +114,7 @@ def register_guest(
     if email_in_use(email):
         # The page answers as for a new sign-up, so that it does not tell who is registered;
         # the address's owner is told by mail how to log in instead.
-        queue_mail(subject="【日本消化器内視鏡技師会】ゲスト登録のお申し込みについて",
+        queue_mail(subject=mail_subject("ゲスト登録のお申し込みについて"),
             body=render_to_string(
                 "membership/mail/guest_already_registered.txt",
                 {"login_url": f"{settings.SITE_URL}{reverse('member:login')}",
@@ -148,7 +149,7 @@ def register_guest(
         },
     )
     queue_mail(
-        subject="【日本消化器内視鏡技師会】ゲスト登録のご案内(ゲストユーザー番号とパスワード設定)",
+        subject=mail_subject("ゲスト登録のご案内(ゲストユーザー番号とパスワード設定)"),
         body=body,
         to=[email],
     )

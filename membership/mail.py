@@ -7,6 +7,11 @@ from cms_pages.models import society_settings
 from core.outbox import queue_mail
 
 
+def mail_subject(subject, *, society=None):
+    """``subject`` prefixed with the society's name (設定 › 学会の情報): 【name】subject."""
+    return f"【{(society or society_settings()).society_name}】{subject}"
+
+
 def mail_member(member, *, template, subject, context=None):
     """Queue ``template`` to ``member``'s address (nothing when they have none).
 
@@ -18,4 +23,4 @@ def mail_member(member, *, template, subject, context=None):
         return
     society = society_settings()
     body = render_to_string(template, {"member": member, "society": society, **(context or {})})
-    queue_mail(subject=f"【{society.society_name}】{subject}", body=body, to=[email])
+    queue_mail(subject=mail_subject(subject, society=society), body=body, to=[email])

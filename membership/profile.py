@@ -11,6 +11,7 @@ from django.utils import timezone
 from core.errors import DomainError
 from core.outbox import queue_mail
 
+from .mail import mail_subject
 from .models import User
 
 EMAIL_CHANGE_SALT = "membership.email-change"
@@ -49,9 +50,9 @@ def request_email_change(*, user, new_email):
     to_new = render_to_string("membership/mail/email_change_confirm.txt", context)
     to_old = render_to_string("membership/mail/email_change_notice.txt", context)
     old_email = user.email
-    queue_mail(subject="【日本消化器内視鏡技師会】メールアドレス変更の確認", body=to_new, to=[new_email])
+    queue_mail(subject=mail_subject("メールアドレス変更の確認"), body=to_new, to=[new_email])
     if old_email:
-        queue_mail(subject="【日本消化器内視鏡技師会】メールアドレス変更手続きのお知らせ", body=to_old, to=[old_email])
+        queue_mail(subject=mail_subject("メールアドレス変更手続きのお知らせ"), body=to_old, to=[old_email])
 
 
 @transaction.atomic

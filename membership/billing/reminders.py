@@ -23,6 +23,7 @@ from wagtail.models import ModelLogEntry
 
 from core.outbox import enqueue_with_transaction, queue_mail
 
+from ..mail import mail_subject
 from ..models import Invoice
 from .errors import BillingError
 from .tasks import send_dues_reminders_task
@@ -166,6 +167,7 @@ def send_dues_reminders(*, fiscal_year=None, user_id=None, batch_size=500):
 
 def _queue_reminder_mails(letters):
     dues_url = f"{settings.SITE_URL}{reverse('member:dues')}"
+    subject = mail_subject("年会費お支払いのお願い")
     for letter in letters:
         body = render_to_string(
             "membership/mail/dues_reminder.txt",
@@ -176,7 +178,7 @@ def _queue_reminder_mails(letters):
                 "dues_url": dues_url,
             },
         )
-        queue_mail(subject="【日本消化器内視鏡技師会】年会費お支払いのお願い", body=body, to=[letter.email])
+        queue_mail(subject=subject, body=body, to=[letter.email])
 
 
 @transaction.atomic

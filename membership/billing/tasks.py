@@ -9,6 +9,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django_tasks import task
 
+from ..mail import mail_subject
 from ..models import Invoice, Payment
 
 
@@ -28,7 +29,7 @@ def send_paid_mail(*, invoice_id):
         },
     )
     send_mail(
-        subject="【日本消化器内視鏡技師会】お支払いを確認しました",
+        subject=mail_subject("お支払いを確認しました"),
         message=body,
         from_email=None,
         recipient_list=[email],
@@ -51,7 +52,7 @@ def send_cvs_numbers_mail(*, payment_id):
         },
     )
     send_mail(
-        subject="【日本消化器内視鏡技師会】コンビニでのお支払い番号のお知らせ",
+        subject=mail_subject("コンビニでのお支払い番号のお知らせ"),
         message=body,
         from_email=None,
         recipient_list=[email],
@@ -87,6 +88,7 @@ def send_autopay_notices_task(*, run_id, invoice_ids):
     run = AutoChargeRun.objects.get(pk=run_id)
     dues_url = f"{settings.SITE_URL}{reverse('member:dues')}"
     invoices = Invoice.objects.filter(pk__in=invoice_ids).select_related("member__user", "member__autopay")
+    subject = mail_subject("会費のカード自動払いのお知らせ")
     sent = 0
     for invoice in invoices.iterator(chunk_size=500):
         email = invoice.member.user.email
@@ -97,7 +99,7 @@ def send_autopay_notices_task(*, run_id, invoice_ids):
             "membership/mail/autopay_notice.txt",
             {"invoice": invoice, "member": invoice.member, "autopay": autopay, "run": run, "dues_url": dues_url},
         )
-        send_mail(subject="【日本消化器内視鏡技師会】会費のカード自動払いのお知らせ", message=body, from_email=None,
+        send_mail(subject=subject, message=body, from_email=None,
                   recipient_list=[email])  # fmt: skip
         sent += 1
     return {"sent": sent}
@@ -118,7 +120,7 @@ def send_auto_charge_declined_mail(*, charge_id):
         {"charge": charge, "invoice": charge.invoice, "member": charge.invoice.member,
          "reason": card_error_message(charge.error_code), "dues_url": f"{settings.SITE_URL}{reverse('member:dues')}"},
     )  # fmt: skip
-    send_mail(subject="【日本消化器内視鏡技師会】会費のカード自動払いができませんでした", message=body,
+    send_mail(subject=mail_subject("会費のカード自動払いができませんでした"), message=body,
               from_email=None, recipient_list=[email])  # fmt: skip
 
 

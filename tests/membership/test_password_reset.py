@@ -156,3 +156,17 @@ def test_imported_member_signs_in_for_the_first_time_through_reset(client, djang
     set_password_via(client, link_from_mail(), "FirstTime1A")
     response = client.post("/member/login", {"username": member.member_number, "password": "FirstTime1A"})
     assert response.url == reverse("member:dashboard")
+
+
+def test_mail_subjects_carry_the_society_name_of_the_settings(client, member, django_capture_on_commit_callbacks):
+    """A second society renames itself in 設定 › 学会の情報; its mails say so, not the first one's name."""
+    from wagtail.models import Site
+
+    from cms_pages.models import SocietySettings
+
+    society = SocietySettings.for_site(Site.objects.get(is_default_site=True))
+    society.society_name = "日本テスト技師会"
+    society.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        request_reset(client, member.member_number, member.user.email)
+    assert mail.outbox[0].subject == "【日本テスト技師会】パスワード再設定のご案内"
