@@ -7,6 +7,9 @@ Two formats besides the import's own template (CSV or XLSX, ``readers.read_table
   1), data records (2), a trailer (8) and an end record (9). Dates are 和暦 ``YYMMDD``. Only
   deposits (入払区分 1) are payments; withdrawals are read past and counted. The trailer's
   deposit count and total must agree with the records (a truncated file is refused).
+- 全銀協 振込入金通知 (種別コード 01), the other file banks send for transfers received: the same
+  record frame; each data record is one transfer (振込依頼人名, EDI情報), and one marked 取消 (取消区分
+  1: the sending bank took it back) is read past and counted. The trailer's totals must agree.
 - ゆうちょ's CSV of 振替 receipts (払込み into our 振替口座), Shift_JIS (or saved as XLSX): a heading row with
   取扱日, 払込人氏名, 金額 (or 払込金額) and 通信欄, possibly under a title row. Rows marked
   払出 in a 受払区分 column are read past.
@@ -26,7 +29,9 @@ from django.utils import timezone
 from .readers import FileFormatError, Table, normalize_header, read_table
 
 ZENGIN = "zengin"
+ZENGIN_NOTICE = "zengin_notice"
 YUCHO = "yucho"
+STATEMENT_KIND, NOTICE_KIND = "03", "01"  # 全銀協 種別コード: 入出金取引明細, 振込入金通知
 RECORD_LENGTH = 200
 DEPOSIT = "1"  # 入払区分
 
@@ -44,10 +49,11 @@ HEADERS = [MEMBER, PAID_ON, AMOUNT, YEAR, CATEGORY, CHANNEL, NOTE, PAYER, MESSAG
 
 FORMAT_LABELS = {
     ZENGIN: "全銀協の入出金取引明細(固定長200バイト)",
+    ZENGIN_NOTICE: "全銀協の振込入金通知(固定長200バイト)",
     YUCHO: "ゆうちょの振替受払明細(CSV)",
 }
 ACCEPTED = (
-    "全銀協の入出金取引明細(固定長200バイト・Shift_JIS、改行あり・なしのどちらも可)",
+    "全銀協の入出金取引明細・振込入金通知(固定長200バイト・Shift_JIS、改行あり・なしのどちらも可)",
     "ゆうちょの振替(払込み)受払明細の CSV(Shift_JIS。取扱日・払込人氏名・金額・通信欄の列)",
     "この画面のテンプレート(CSV・Excel)",
 )
@@ -111,24 +117,22 @@ def zengin_records(data):
 
 
 def read_zengin(records):
-    header = records[0]
-    kind = header[1:3].decode("ascii")
-    if kind != "03":
+    kind = records[0][1:3].decode("ascii", "replace")
+    if kind == NOTICE_KIND:
+        return read_zengin_notice(records)
+    if kind != STATEMENT_KIND:
         raise FileFormatError(
-            f"全銀協の固定長ファイルですが、種別コードが {kind} です(入出金取引明細は 03)。"
-            "銀行のサービスで「入出金取引明細(全銀協規定形式)」を選んで出力してください。"
+            f"全銀協の固定長ファイルですが、種別コードが {kind} です(入出金取引明細は 03、振込入金通知は 01)。"
+            "銀行のサービスで「入出金取引明細」か「振込入金通知」を全銀協規定形式で出力してください。"
         )
+    _check_lengths(records, "入出金取引明細")
+    header = records[0]
     rows = []
     withdrawals = 0
     latest = _latest_date()
     deposits, deposit_total = 0, 0
     trailer = None
     for number, record in enumerate(records, start=1):
-        if len(record) != RECORD_LENGTH:
-            raise FileFormatError(
-                f"全銀協の入出金取引明細の{number}件目のレコードが{len(record)}バイトです(200バイトのはずです)。"
-                "ファイルが途中で切れていないか、加工されていないか確認してください。"
-            )
         kind = record[:1]
         if kind == b"8":
             trailer = record
@@ -163,12 +167,77 @@ def read_zengin(records):
             f"全銀協の入出金取引明細のトレーラ・レコード(入金 {int(count):,}件 {int(total):,}円)と"
             f"明細(入金 {deposits:,}件 {deposit_total:,}円)が一致しません。ファイルが途中で切れていないか確認してください。"
         )
-    bank, branch, account = _field(header, 26, 41, 1), _field(header, 44, 59, 1), _field(header, 63, 73, 1)
-    account = f"{bank} {branch} 口座番号 {account.lstrip('0')}".strip()
-    notes = [f"{FORMAT_LABELS[ZENGIN]}として読みました({account})。入金 {deposits:,}件。"]
+    notes = [f"{FORMAT_LABELS[ZENGIN]}として読みました({_account(header, 63, 73)})。入金 {deposits:,}件。"]
     if withdrawals:
         notes.append(f"出金の明細 {withdrawals:,}件は入金ではないため読み飛ばしました。")
     return StatementTable(format=ZENGIN, headers=list(HEADERS), rows=rows, encoding="cp932", source=ZENGIN, notes=notes)
+
+
+def read_zengin_notice(records):
+    """振込入金通知: one data record per transfer (照会番号, 勘定日 7–13, 金額 19–29, 振込依頼人名
+    49–97, 取消区分 127, EDI情報 128–148); the trailer's 振込合計 (1–7, 7–19)."""
+    _check_lengths(records, "振込入金通知")
+    rows = []
+    latest = _latest_date()
+    transfers, total, cancelled, cancelled_total = 0, 0, 0, 0
+    trailer = None
+    for number, record in enumerate(records, start=1):
+        kind = record[:1]
+        if kind == b"8":
+            trailer = record
+        if kind != b"2":
+            continue
+        amount = _field(record, 19, 29, number)
+        amount = int(amount) if amount.isdigit() else amount
+        if record[127:128] == b"1":  # 取消区分: the sending bank took the transfer back
+            cancelled += 1
+            cancelled_total += amount if isinstance(amount, int) else 0
+            continue
+        transfers += 1
+        total += amount if isinstance(amount, int) else 0
+        payer, message = _field(record, 49, 97, number), _field(record, 128, 148, number)
+        paid_on = _wareki_yymmdd(_field(record, 7, 13, number), latest)
+        rows.append((number, _row(paid_on, amount, "振込", payer, message, "振込依頼人")))
+    if trailer is None:
+        raise FileFormatError(
+            "全銀協の振込入金通知にトレーラ・レコード(データ区分 8)がありません。ファイルが途中で切れていないか確認してください。"
+        )
+    count, sum_ = trailer[1:7], trailer[7:19]
+    # Whether 振込合計 counts the cancelled transfers is not the same at every bank: both are accepted.
+    if (
+        count.isdigit()
+        and sum_.isdigit()
+        and (int(count), int(sum_))
+        not in (
+            (transfers, total),
+            (transfers + cancelled, total + cancelled_total),
+        )
+    ):
+        raise FileFormatError(
+            f"全銀協の振込入金通知のトレーラ・レコード({int(count):,}件 {int(sum_):,}円)と"
+            f"明細({transfers:,}件 {total:,}円)が一致しません。ファイルが途中で切れていないか確認してください。"
+        )
+    notes = [f"{FORMAT_LABELS[ZENGIN_NOTICE]}として読みました({_account(records[0], 60, 67)})。入金 {transfers:,}件。"]
+    if cancelled:
+        notes.append(f"取消の明細 {cancelled:,}件は入金ではないため読み飛ばしました。")
+    return StatementTable(
+        format=ZENGIN, headers=list(HEADERS), rows=rows, encoding="cp932", source=ZENGIN_NOTICE, notes=notes
+    )
+
+
+def _check_lengths(records, label):
+    for number, record in enumerate(records, start=1):
+        if len(record) != RECORD_LENGTH:
+            raise FileFormatError(
+                f"全銀協の{label}の{number}件目のレコードが{len(record)}バイトです(200バイトのはずです)。"
+                "ファイルが途中で切れていないか、加工されていないか確認してください。"
+            )
+
+
+def _account(header, start, end):
+    """「銀行名 支店名 口座番号 n」from a Zengin header (the number's bytes differ by 種別コード)."""
+    bank, branch, account = _field(header, 26, 41, 1), _field(header, 44, 59, 1), _field(header, start, end, 1)
+    return f"{bank} {branch} 口座番号 {account.lstrip('0')}".strip()
 
 
 def _field(record, start, end, number):
@@ -177,7 +246,7 @@ def _field(record, start, end, number):
         return record[start:end].decode("cp932").strip()
     except UnicodeDecodeError as exc:
         raise FileFormatError(
-            f"全銀協の入出金取引明細の{number}件目のレコードに読めない文字があります(JIS・Shift_JIS のはずです)。"
+            f"全銀協のファイルの{number}件目のレコードに読めない文字があります(JIS・Shift_JIS のはずです)。"
         ) from exc
 
 

@@ -174,6 +174,68 @@ def zengin_statement(entries, line_breaks=True, trailer_deposits=None):
     return (b"\r\n" if line_breaks else b"").join(records) + (b"\r\n" if line_breaks else b"")
 
 
+def zengin_notice(transfers, cancelled=(), line_breaks=True, trailer=None):
+    """A 全銀協 振込入金通知 file (種別コード 01): header, one data record per transfer
+    ((paid_on, amount, payer, edi) tuples; those in ``cancelled`` marked 取消区分 1), trailer
+    (振込合計 of the transfers not cancelled, or ``trailer``) and end record."""
+    entries = [(entry, False) for entry in transfers] + [(entry, True) for entry in cancelled]
+    days = [entry[0] for entry, _ in entries] or [datetime.date(2025, 4, 1)]
+    header = b"".join(
+        [
+            b"1010",
+            _field(wareki(max(days)), 6),
+            _field(wareki(min(days)), 6),
+            _field(wareki(max(days)), 6),
+            _field("0009", 4),
+            _field("ﾐﾂｲｽﾐﾄﾓ", 15),
+            _field("100", 3),
+            _field("ﾄｳｷﾖｳ", 15),
+            b"1",
+            _field(7654321, 7, numeric=True),
+            _field("ｼﾔ)ﾆﾎﾝｼﾖｳｶｷﾅｲｼｷﾖｳｷﾞｼｶｲ", 40),
+            _field("", 93),
+        ]
+    )
+    records = [header]
+    for number, ((paid_on, amount, payer, edi), is_cancelled) in enumerate(entries, start=1):
+        records.append(
+            b"".join(
+                [
+                    b"2",
+                    _field(number, 6, numeric=True),
+                    _field(wareki(paid_on), 6),
+                    _field(wareki(paid_on), 6),
+                    _field(amount, 10, numeric=True),
+                    _field(0, 10, numeric=True),
+                    _field(0, 10, numeric=True),
+                    _field(payer, 48),
+                    _field("ﾕｳﾁﾖ", 15),
+                    _field("ｾﾞﾝｺｸ", 15),
+                    b"1" if is_cancelled else b" ",
+                    _field(edi, 20),
+                    _field("", 52),
+                ]
+            )
+        )
+    count, total = trailer or (len(transfers), sum(entry[1] for entry in transfers))
+    cancelled_amounts = [entry[1] for entry in cancelled]
+    records.append(
+        b"".join(
+            [
+                b"8",
+                _field(count, 6, numeric=True),
+                _field(total, 12, numeric=True),
+                _field(len(cancelled_amounts), 6, numeric=True),
+                _field(sum(cancelled_amounts), 12, numeric=True),
+                _field("", 163),
+            ]
+        )
+    )
+    records.append(b"9" + _field("", 199))
+    assert all(len(record) == 200 for record in records)
+    return (b"\r\n" if line_breaks else b"").join(records) + (b"\r\n" if line_breaks else b"")
+
+
 YUCHO_HEADERS = ["取扱日", "受付局", "払込人氏名", "払込人住所", "金額", "料金", "通信欄"]
 
 

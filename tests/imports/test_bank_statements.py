@@ -18,6 +18,7 @@ from tests.imports.bank_data import (
     yucho_csv,
     yucho_receipt,
     zengin_deposit,
+    zengin_notice,
     zengin_statement,
     zengin_withdrawal,
 )
@@ -196,9 +197,50 @@ def test_a_truncated_zengin_file_is_refused(upload, members):
 
 def test_zengin_file_of_another_kind_is_named(upload):
     data = zengin_statement([zengin_deposit(DAY, 5000, "ｻﾄｳ ｷﾖｳｺ")])
-    job = upload(b"101" + data[3:])
+    job = upload(b"121" + data[3:])  # 21: a 総合振込 file (what we would send, not what we receive)
     assert job.state == ImportJob.State.FAILED
-    assert "種別コードが 01 です(入出金取引明細は 03)" in job.message
+    assert "種別コードが 21 です(入出金取引明細は 03、振込入金通知は 01)" in job.message
+
+
+def notice_file(**options):
+    return zengin_notice(
+        [
+            (DAY, 5000, "ｲﾄｳ ｼﾞﾛｳ", "0000201"),  # record 2: the number in EDI情報
+            (DAY, 5000, "ｻﾄｳ ｷﾖｳｺ", ""),  # record 3: half-width kana
+            (DAY, 5000, "ﾔﾏﾀﾞ ﾊﾅｺ", ""),  # record 4: two members have that furigana
+        ],
+        cancelled=[(DAY, 5000, "ｽｽﾞｷ ﾕ-ｺ", "")],  # record 5: taken back by the sending bank
+        **options,
+    )
+
+
+def test_zengin_transfer_notice_is_read_and_matched(upload, members, superuser):
+    """振込入金通知 (種別コード 01), as many banks send transfers received: matched by the number in
+    EDI情報 and by half-width kana; a cancelled transfer is no payment."""
+    job = upload(notice_file(line_breaks=False), name="FURIKOMI.DAT")
+    assert job.state == ImportJob.State.PREVIEWED, job.message
+    assert counts(job) == {"matched": 2, "not_found": 1}
+    assert [row for row, *_ in details(job, "matched")] == [2, 3]
+    assert details(job, "matched")[0][2].startswith("通信欄の会員番号 0000201 で照合")
+    assert (
+        "全銀協の振込入金通知(固定長200バイト)として読みました(ﾐﾂｲｽﾐﾄﾓ ﾄｳｷﾖｳ 口座番号 7654321)。入金 3件。"
+        in (job.result["notes"])
+    )
+    assert "取消の明細 1件は入金ではないため読み飛ばしました。" in job.result["notes"]
+    job = services.start_apply(job=job, user=superuser, options={"send_paid_mail": False})
+    assert job.state == ImportJob.State.APPLIED, job.message
+    paid = Invoice.objects.filter(status=Invoice.Status.PAID).order_by("member__member_number")
+    assert [(i.member.member_number, i.paid_on, i.paid_amount) for i in paid] == [
+        ("0000201", DAY, 5000),
+        ("0000202", DAY, 5000),
+    ]
+    assert Invoice.objects.get(pk=members["yuko"].pk).status == Invoice.Status.UNPAID
+
+
+def test_a_transfer_notice_whose_trailer_disagrees_is_refused(upload, members):
+    job = upload(notice_file(trailer=(4, 25000)))
+    assert job.state == ImportJob.State.FAILED
+    assert "振込入金通知のトレーラ・レコード(4件 25,000円)と明細(3件 15,000円)が一致しません" in job.message
 
 
 def test_name_matching_costs_the_same_queries_for_a_longer_statement(upload, members):
@@ -214,7 +256,7 @@ def test_name_matching_costs_the_same_queries_for_a_longer_statement(upload, mem
 def test_the_upload_page_names_the_accepted_formats(admin_client):
     page = admin_client.get(reverse("imports:upload")).content.decode()
     assert "読み込める明細の形式" in page
-    assert "全銀協の入出金取引明細(固定長200バイト" in page
+    assert "全銀協の入出金取引明細・振込入金通知(固定長200バイト" in page
     assert "ゆうちょの振替(払込み)受払明細の CSV" in page
 
 
