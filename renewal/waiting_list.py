@@ -8,7 +8,11 @@ once. An offer holds its seat for ``RenewalSettings.waitlist_offer_hours``; acce
 through ``registrations.register`` (which bills the fee), declining or letting it expire offers
 the seat to the next (``expire_offers``, run by the sweep task ``renewal.tasks``).
 
-Lock order: the session, then the entry (then the registration service's own order).
+Lock order: the session, then the entry (then the registration service's own order). Accepting
+is the exception that keeps it: it goes through ``registrations.register``, which writes the
+registration row before it takes the session lock and closes the entry under it
+(``settle_on_registration``), so that the member registering in another tab at the same moment
+meets the one-registration constraint instead of a deadlock.
 """
 
 import datetime
@@ -249,14 +253,17 @@ def answer_refusal(entry, *, now):
 
 @transaction.atomic
 def accept(*, member, entry_id, participation_format, now=None):
-    """申し込む: the member takes the offered seat; registers (and bills the fee) through ``registrations.register``."""
+    """申し込む: the member takes the offered seat; registers (and bills the fee) through
+    ``registrations.register``, which checks the offer again under the session lock and closes it."""
     now = now or timezone.now()
-    entry = _locked_entry(entry_id=entry_id, member=member)
-    refusal = answer_refusal(entry, now=now)
+    entry = WaitlistEntry.objects.select_related("session").filter(pk=entry_id, member=member).first()
+    if entry is None:
+        raise WaitlistError("キャンセル待ちが見つかりません。")
+    refusal = answer_refusal(entry, now=now)  # the common refusals before any row is written
     if refusal:
         raise WaitlistError(refusal)
     try:
-        registration = registrations.register(
+        return registrations.register(
             member=member,
             session=entry.session,
             participation_format=participation_format,
@@ -265,10 +272,32 @@ def accept(*, member, entry_id, participation_format, now=None):
         )
     except registrations.RegistrationError as error:
         raise WaitlistError(str(error)) from error
+
+
+def settle_on_registration(*, session, registration, offered):
+    """The member of ``registration`` registered for ``session`` (``registrations.register``, under
+    the session lock): their live entry of its waiting list becomes 申込済 with the registration,
+    so that their offer holds no second seat and no seat is offered to them later.
+
+    ``offered``: the registration accepts their offer, which must still be open (WaitlistError).
+    """
+    now = timezone.now()
+    member = registration.member
+    entry = (
+        WaitlistEntry.objects.select_for_update(of=("self",))
+        .filter(session=session, member=member, state__in=WaitlistEntry.LIVE_STATES)
+        .first()
+    )
+    if offered:
+        refusal = answer_refusal(entry, now=now) if entry else "このご案内は終了しています。"
+        if refusal:
+            raise WaitlistError(refusal)
+    if entry is None:
+        return None
     entry.registration = registration
     entry.save(update_fields=["registration"])
     _close(entry, State.ACCEPTED, now=now, action=ACCEPTED_ACTION, user=member.user)
-    return registration
+    return entry
 
 
 @transaction.atomic

@@ -268,3 +268,37 @@ def test_only_as_many_unpaid_registrations_lapse_as_there_are_people_waiting():
     states = sorted(Registration.objects.filter(member__in=holders).values_list("state", flat=True))
     assert states == ["applied", "cancelled"]
     assert entry_of(waiter, session).state == State.OFFERED
+
+
+def test_registering_directly_while_offered_takes_the_offered_seat_and_closes_the_offer(commits):
+    session, (holder, other) = full_session(capacity=2)
+    offered, next_in_line = MemberFactory(), MemberFactory()
+    entry = waiting_list.join(member=offered, session=session)
+    waiting_list.join(member=next_in_line, session=session)
+    with commits():
+        cancel_registration(member=holder, registration_id=Registration.objects.get(member=holder).pk)
+    registration = register(member=offered, session=session, participation_format=ONSITE)  # another tab
+    entry.refresh_from_db()
+    assert (entry.state, entry.registration) == (State.ACCEPTED, registration)
+    assert seats_taken(session) == 2  # one seat for them, not the registration and the offer
+    cancel_registration(member=other, registration_id=Registration.objects.get(member=other).pk)
+    assert entry_of(next_in_line, session).state == State.OFFERED  # the next seat goes onward
+    with time_machine.travel(timezone.now() + datetime.timedelta(hours=49)):
+        with commits():
+            waiting_list.sweep()
+    assert [m.subject for m in mail.outbox if m.to == [offered.user.email]] == [
+        "【日本消化器内視鏡技師会】キャンセル待ちの席をご案内します"
+    ]  # never told that their offer expired
+
+
+def test_a_waiting_member_registered_otherwise_is_not_offered_a_seat_later():
+    session, (holder,) = full_session()
+    waiter, second = MemberFactory(), MemberFactory()
+    entry = waiting_list.join(member=waiter, session=session)
+    waiting_list.join(member=second, session=session)
+    session.capacity = 2
+    session.save(update_fields=["capacity"])
+    register(member=waiter, session=session, participation_format=ONSITE)  # e.g. at the desk
+    assert entry_of(waiter, session).pk == entry.pk and entry_of(waiter, session).state == State.ACCEPTED
+    cancel_registration(member=holder, registration_id=Registration.objects.get(member=holder).pk)
+    assert entry_of(second, session).state == State.OFFERED
