@@ -249,6 +249,8 @@ def test_todays_sessions_are_offered(desk, session):
     SessionFactory(seminar=SeminarFactory(starts_on=days(3)))  # not today
     page = desk.get(reverse("checkin:sessions")).content.decode()
     assert reverse("checkin:desk", args=[session.pk]) in page and page.count("checkin-session-link") == 1
+    header = page[page.index("<header") : page.index("</header>")]
+    assert "受付" in header and "ホーム" not in header  # the header names the page
 
 
 def test_a_user_without_the_permission_is_refused(client, session):
