@@ -321,11 +321,30 @@ def offer_freed_seats(*, session_ids, now=None):
     return offers
 
 
+def close_begun(*, now):
+    """Live entries of sessions whose seminar began become 期限切れ: no seat is offered from then
+    on and an offer can no longer be accepted, so none may hold a seat the desk could fill (or
+    stand in a member's list). Returns how many were closed."""
+    live = WaitlistEntry.objects.filter(
+        state__in=WaitlistEntry.LIVE_STATES, session__seminar__starts_on__lte=timezone.localdate(now)
+    )
+    closed = 0
+    for session_id in list(live.values_list("session_id", flat=True).distinct()):
+        with transaction.atomic():
+            session = registrations.lock_session(session_id)
+            for entry in live.filter(session=session).select_for_update(of=("self",)).select_related("member__user"):
+                entry.session = session
+                _close(entry, State.EXPIRED, now=now, action=EXPIRED_ACTION, user=None)
+                closed += 1
+    return closed
+
+
 def sweep(*, now=None):
     """The periodic sweep (``renewal.tasks.sweep_waiting_lists``): expired offers go to the next in
-    line, and in sessions with people waiting, registrations unpaid past ``unpaid_hold_days`` lapse
-    (oldest first, while someone still waits).
-    Each session and each registration in a transaction of its own. Returns (offers expired, lapsed)."""
+    line, the lines of sessions whose seminar began are closed (``close_begun``), and in sessions
+    with people waiting, registrations unpaid past ``unpaid_hold_days`` lapse (oldest first, while
+    someone still waits).
+    Each session and each registration in a transaction of its own. Returns (entries expired, lapsed)."""
     now = now or timezone.now()
     expired = 0
     overdue = WaitlistEntry.objects.filter(state=State.OFFERED, offer_expires_at__lte=now)
@@ -333,6 +352,7 @@ def sweep(*, now=None):
         before = overdue.filter(session=session).count()
         offer_next(session=session, now=now)
         expired += before
+    expired += close_begun(now=now)
     lapsed = 0
     hold_days = waitlist_settings().unpaid_hold_days
     if hold_days:

@@ -229,6 +229,24 @@ def test_no_offers_once_the_seminar_began():
     assert entry_of(waiter, session).state == State.WAITING
 
 
+def test_on_the_seminar_day_the_sweep_closes_the_line_and_a_stale_offer_holds_no_seat_at_the_desk():
+    session, (holder, _other) = full_session(capacity=2)
+    offered, waiting, walk_in = MemberFactory(), MemberFactory(), MemberFactory()
+    waiting_list.join(member=offered, session=session)
+    waiting_list.join(member=waiting, session=session)
+    eve = session.seminar.starts_on - datetime.timedelta(days=1)
+    with time_machine.travel(datetime.datetime.combine(eve, datetime.time(10))):  # answer by tomorrow 10:00
+        cancel_registration(member=holder, registration_id=Registration.objects.get(member=holder).pk)
+    assert entry_of(offered, session).state == State.OFFERED
+    with time_machine.travel(datetime.datetime.combine(session.seminar.starts_on, datetime.time(9))):
+        with pytest.raises(RegistrationError, match="定員"):  # the offer can no longer be accepted
+            register(member=walk_in, session=session, participation_format=ONSITE, at_desk=True)
+        assert waiting_list.sweep() == (2, 0)
+        assert {entry_of(m, session).state for m in (offered, waiting)} == {State.EXPIRED}
+        register(member=walk_in, session=session, participation_format=ONSITE, at_desk=True)
+        assert waiting_list.sweep() == (0, 0)
+
+
 def test_the_sweep_command_queues_the_task_that_moves_an_expired_offer_on():
     session, (holder,) = full_session()
     first, second = MemberFactory(), MemberFactory()
