@@ -304,9 +304,8 @@ def test_registering_directly_while_offered_takes_the_offered_seat_and_closes_th
     with time_machine.travel(timezone.now() + datetime.timedelta(hours=49)):
         with commits():
             waiting_list.sweep()
-    assert [m.subject for m in mail.outbox if m.to == [offered.user.email]] == [
-        "【日本消化器内視鏡技師会】キャンセル待ちの席をご案内します"
-    ]  # never told that their offer expired
+    subjects = [m.subject.split("】")[-1] for m in mail.outbox if m.to == [offered.user.email]]
+    assert subjects == ["キャンセル待ちの席をご案内します"]  # never told that their offer expired
 
 
 def test_a_waiting_member_registered_otherwise_is_not_offered_a_seat_later():
