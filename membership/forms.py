@@ -1,3 +1,5 @@
+import re
+
 from django import forms
 from django.contrib.auth import forms as auth_forms
 
@@ -330,6 +332,10 @@ class GuestRegistrationForm(MemberInputRulesMixin, forms.ModelForm):
         return {**data, "email": self.cleaned_data["email"], "phone": self.cleaned_data["phone"]}
 
 
+# An honorific typed after the person in charge (様, 殿, さま, 御中), which the 請求書 prints itself.
+ATTENTION_HONORIFIC = re.compile(r"[\s\u3000]*(?:様|殿|さま|御中)[\s\u3000]*$")
+
+
 class InvoiceDocumentForm(forms.Form):
     """The addressee of a 請求書 (membership.billing.invoice_documents), for the member and for staff."""
 
@@ -351,6 +357,10 @@ class InvoiceDocumentForm(forms.Form):
             ("member", f"ご本人({member.full_name} 様)"),
             ("workplace", f"勤務先({workplace} 御中)" if workplace else "勤務先(会員詳細に勤務先名がありません)"),
         ]
+
+    def clean_attention(self):
+        """The name as typed, without the honorific the 請求書 adds (「… 様 様」 otherwise)."""
+        return ATTENTION_HONORIFIC.sub("", self.cleaned_data["attention"])
 
     def clean(self):
         data = super().clean()

@@ -92,7 +92,10 @@ def _person(member, session, registration=None):
         "member_number": member.member_number,
         "session": str(session),
     }
-    if registration is not None:
+    if registration is None:  # a member card without a registration: the fee a walk-in would pay
+        fee = session.fee_for(member)
+        person["fee"] = f"{fee:,}円(申込なし)" if fee else "参加費なし"
+    else:
         person.update(ticket_number=registration.ticket_number or "", fee=fee_text(registration))
         if registration.attended_at is not None:
             person["attended_at"] = f"{timezone.localtime(registration.attended_at):%Y/%m/%d %H:%M}"
@@ -166,6 +169,9 @@ def scan(*, session, text, action, user, today=None):
     if isinstance(found, Outcome):
         return found
     registration, member = found
+    not_held = attendance.not_held_refusal(session.date, today=today)
+    if not_held:  # before anything is written: no desk registration or counter payment for a later day
+        return Outcome(REFUSED, not_held, _person(member, session, registration), registration and registration.pk)
     if registration is None:
         refusal = walk_in_refusal(member=member, session=session, today=today)
         if refusal:
@@ -200,7 +206,8 @@ def scan(*, session, text, action, user, today=None):
         registration.refresh_from_db(fields=["attended_at"])
         if registration.attended_at is not None:  # marked meanwhile (another desk, the same scan again)
             return _already(registration, member, session)
-        return Outcome(REFUSED, str(error), _person(member, session, registration), registration.pk)
+        transaction.set_rollback(True)  # refused: no desk registration or counter payment left behind
+        return Outcome(REFUSED, str(error), _person(member, session))
     registration.attended_at = marked.attended_at
     return Outcome(ATTENDED, "参加済にしました。", _person(member, session, registration), registration.pk)
 

@@ -72,3 +72,28 @@ def credit_shortfall_notice(request):
             url=reverse("renewal:credits"),
             level="warning",
         )
+
+
+@dashboard_notice
+def waitlist_offer_notice(request):
+    """キャンセル待ち: a seat offered to the member waits for their answer until its deadline (the
+    offer mail may go unread); links to the offer's page."""
+    from .models import WaitlistEntry
+
+    member = request.user.member_profile
+    if member is None:
+        return
+    offers = (
+        WaitlistEntry.objects.filter(
+            member=member, state=WaitlistEntry.State.OFFERED, offer_expires_at__gt=timezone.now()
+        )
+        .select_related("session__seminar")
+        .order_by("offer_expires_at")
+    )
+    for entry in offers:
+        yield DashboardNotice(
+            message=f"キャンセル待ちの席をご案内しています: {entry.session.seminar.title}({entry.session.title})。"
+            f"{timezone.localtime(entry.offer_expires_at):%Y/%m/%d %H:%M}までにお申し込みか辞退かをお選びください。",
+            url=reverse("renewal:waitlist_offer", args=[entry.pk]),
+            level="warning",
+        )

@@ -162,7 +162,7 @@ def next_ticket_number(session, *, taken=None):
 
 def seat_counts(session, *, member):
     """(live registrations, the member's live ones, seats held by offers to others, registrations of
-    any state) of ``session`` in one statement.
+    any state, whether the member is in the waiting list) of ``session`` in one statement.
 
     Plain SQL: ``register`` runs it under the session lock, and the ORM's subquery expressions
     cost more Python time than the whole statement (the registrations benchmark).
@@ -174,7 +174,9 @@ def seat_counts(session, *, member):
                    COUNT(*) FILTER (WHERE state = %s AND member_id = %s),
                    (SELECT COUNT(*) FROM {WaitlistEntry._meta.db_table}
                      WHERE session_id = %s AND state = %s AND offer_expires_at > %s AND member_id <> %s),
-                   COUNT(*)
+                   COUNT(*),
+                   EXISTS(SELECT 1 FROM {WaitlistEntry._meta.db_table}
+                           WHERE session_id = %s AND member_id = %s AND state IN (%s, %s))
               FROM {Registration._meta.db_table} WHERE session_id = %s
             """,
             [
@@ -185,6 +187,9 @@ def seat_counts(session, *, member):
                 WaitlistEntry.State.OFFERED,
                 timezone.now(),
                 member.pk,
+                session.pk,
+                member.pk,
+                *WaitlistEntry.LIVE_STATES,
                 session.pk,
             ],
         )
@@ -207,7 +212,10 @@ def register(*, member, session, participation_format, today=None, offered=False
     """申込する: the member's registration for ``session``, with a ticket number and, when the
     fee that applies to the member (``Session.fee_for``) is not zero, its 参加費 invoice. Raises RegistrationError.
 
-    ``offered``: accepting a seat offered from the waiting list (``waiting_list.accept``).
+    ``offered``: accepting a seat offered from the waiting list (``waiting_list.accept``): the
+    member's offer must still be open under the session lock. Whichever way a member on the
+    session's waiting list registers, their entry is closed with the registration
+    (``waiting_list.settle_on_registration``): an offer never holds a second seat for them.
 
     The session lock is taken last, once the registration and its invoice are written, so that
     it is held only for the seat count and the ticket number (many members applying at once
@@ -217,7 +225,7 @@ def register(*, member, session, participation_format, today=None, offered=False
     """
     today = today or timezone.localdate()
     session = Session.objects.select_related("seminar").get(pk=session.pk)
-    live, mine, held, _ = seat_counts(session, member=member)
+    live, mine, held, _, _ = seat_counts(session, member=member)
     refusal = registration_refusal(
         member=member,
         session=session,
@@ -251,7 +259,7 @@ def register(*, member, session, participation_format, today=None, offered=False
             purpose=fee_purpose(session.seminar),
         )
     lock_session(session.pk)
-    live, _, held, total = seat_counts(session, member=member)
+    live, _, held, total, waiting = seat_counts(session, member=member)
     if session.capacity is not None and live + held > session.capacity:  # ``live`` counts this one
         raise RegistrationError(FULL_REFUSAL)
     # The next number in one statement with its uniqueness check (the lock is held meanwhile);
@@ -264,6 +272,8 @@ def register(*, member, session, participation_format, today=None, offered=False
         number = next_ticket_number(session, taken=total - 1)
         Registration.objects.filter(pk=registration.pk).update(ticket_number=number, invoice=registration.invoice)
     registration.ticket_number = number
+    if waiting or offered:
+        waiting_list.settle_on_registration(session=session, registration=registration, offered=offered)
     return registration
 
 

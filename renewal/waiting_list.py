@@ -8,7 +8,11 @@ once. An offer holds its seat for ``RenewalSettings.waitlist_offer_hours``; acce
 through ``registrations.register`` (which bills the fee), declining or letting it expire offers
 the seat to the next (``expire_offers``, run by the sweep task ``renewal.tasks``).
 
-Lock order: the session, then the entry (then the registration service's own order).
+Lock order: the session, then the entry (then the registration service's own order). Accepting
+is the exception that keeps it: it goes through ``registrations.register``, which writes the
+registration row before it takes the session lock and closes the entry under it
+(``settle_on_registration``), so that the member registering in another tab at the same moment
+meets the one-registration constraint instead of a deadlock.
 """
 
 import datetime
@@ -249,14 +253,17 @@ def answer_refusal(entry, *, now):
 
 @transaction.atomic
 def accept(*, member, entry_id, participation_format, now=None):
-    """申し込む: the member takes the offered seat; registers (and bills the fee) through ``registrations.register``."""
+    """申し込む: the member takes the offered seat; registers (and bills the fee) through
+    ``registrations.register``, which checks the offer again under the session lock and closes it."""
     now = now or timezone.now()
-    entry = _locked_entry(entry_id=entry_id, member=member)
-    refusal = answer_refusal(entry, now=now)
+    entry = WaitlistEntry.objects.select_related("session").filter(pk=entry_id, member=member).first()
+    if entry is None:
+        raise WaitlistError("キャンセル待ちが見つかりません。")
+    refusal = answer_refusal(entry, now=now)  # the common refusals before any row is written
     if refusal:
         raise WaitlistError(refusal)
     try:
-        registration = registrations.register(
+        return registrations.register(
             member=member,
             session=entry.session,
             participation_format=participation_format,
@@ -265,10 +272,32 @@ def accept(*, member, entry_id, participation_format, now=None):
         )
     except registrations.RegistrationError as error:
         raise WaitlistError(str(error)) from error
+
+
+def settle_on_registration(*, session, registration, offered):
+    """The member of ``registration`` registered for ``session`` (``registrations.register``, under
+    the session lock): their live entry of its waiting list becomes 申込済 with the registration,
+    so that their offer holds no second seat and no seat is offered to them later.
+
+    ``offered``: the registration accepts their offer, which must still be open (WaitlistError).
+    """
+    now = timezone.now()
+    member = registration.member
+    entry = (
+        WaitlistEntry.objects.select_for_update(of=("self",))
+        .filter(session=session, member=member, state__in=WaitlistEntry.LIVE_STATES)
+        .first()
+    )
+    if offered:
+        refusal = answer_refusal(entry, now=now) if entry else "このご案内は終了しています。"
+        if refusal:
+            raise WaitlistError(refusal)
+    if entry is None:
+        return None
     entry.registration = registration
     entry.save(update_fields=["registration"])
     _close(entry, State.ACCEPTED, now=now, action=ACCEPTED_ACTION, user=member.user)
-    return registration
+    return entry
 
 
 @transaction.atomic
@@ -292,11 +321,30 @@ def offer_freed_seats(*, session_ids, now=None):
     return offers
 
 
+def close_begun(*, now):
+    """Live entries of sessions whose seminar began become 期限切れ: no seat is offered from then
+    on and an offer can no longer be accepted, so none may hold a seat the desk could fill (or
+    stand in a member's list). Returns how many were closed."""
+    live = WaitlistEntry.objects.filter(
+        state__in=WaitlistEntry.LIVE_STATES, session__seminar__starts_on__lte=timezone.localdate(now)
+    )
+    closed = 0
+    for session_id in list(live.values_list("session_id", flat=True).distinct()):
+        with transaction.atomic():
+            session = registrations.lock_session(session_id)
+            for entry in live.filter(session=session).select_for_update(of=("self",)).select_related("member__user"):
+                entry.session = session
+                _close(entry, State.EXPIRED, now=now, action=EXPIRED_ACTION, user=None)
+                closed += 1
+    return closed
+
+
 def sweep(*, now=None):
     """The periodic sweep (``renewal.tasks.sweep_waiting_lists``): expired offers go to the next in
-    line, and in sessions with people waiting, registrations unpaid past ``unpaid_hold_days`` lapse
-    (oldest first, while someone still waits).
-    Each session and each registration in a transaction of its own. Returns (offers expired, lapsed)."""
+    line, the lines of sessions whose seminar began are closed (``close_begun``), and in sessions
+    with people waiting, registrations unpaid past ``unpaid_hold_days`` lapse (oldest first, while
+    someone still waits).
+    Each session and each registration in a transaction of its own. Returns (entries expired, lapsed)."""
     now = now or timezone.now()
     expired = 0
     overdue = WaitlistEntry.objects.filter(state=State.OFFERED, offer_expires_at__lte=now)
@@ -304,6 +352,7 @@ def sweep(*, now=None):
         before = overdue.filter(session=session).count()
         offer_next(session=session, now=now)
         expired += before
+    expired += close_begun(now=now)
     lapsed = 0
     hold_days = waitlist_settings().unpaid_hold_days
     if hold_days:

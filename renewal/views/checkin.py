@@ -32,6 +32,9 @@ class SessionsView(CheckinPermissionMixin, WagtailAdminTemplateMixin, TemplateVi
     template_name = "renewal/checkin/sessions.html"
     page_title = "受付"
     header_icon = "clipboard-list"
+    # The header names the page (Wagtail's default breadcrumb alone read 「ホーム」); no link to the
+    # admin's home, which holds nothing for a receptionist.
+    breadcrumbs_items = [{"url": "", "label": "受付"}]
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(sessions=checkin.todays_sessions(), today=timezone.localdate(), **kwargs)

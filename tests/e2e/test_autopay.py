@@ -60,8 +60,11 @@ def test_member_registers_a_card_sees_it_masked_and_stops(autopay_page, viewport
     expect(panel.locator(".card-expiry")).to_have_text("2031年4月")
     shoot(page, artifacts_dir, f"autopay-{viewport}-registered")
 
+    asked = []  # one tap does not stop it: the member confirms first
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     panel.get_by_role("button", name="自動払いを停止する").click()
     expect(page.get_by_text("会費の自動払いを停止しました。登録カードは削除されました。")).to_be_visible()
+    assert asked and "自動払いを停止" in asked[0]
     expect(panel.get_by_role("button", name="カードを登録する")).to_be_visible()
     expect(panel.locator(".card-number")).to_have_count(0)
     shoot(page, artifacts_dir, f"autopay-{viewport}-stopped")

@@ -96,6 +96,15 @@ def test_a_workplace_seikyusho_names_the_facility_and_the_person_in_charge(membe
     assert (invoice.bill_to, invoice.bill_to_attention) == ("workplace", "総務課 佐藤 花子")
 
 
+@pytest.mark.parametrize("typed", ["総務課 佐藤 花子 様", "総務課 佐藤 花子様", "総務課 佐藤 花子　殿"])
+def test_an_honorific_typed_after_the_person_in_charge_is_not_printed_twice(
+    member_client, hospital_member, issuer, typed
+):
+    invoice = InvoiceFactory(member=hospital_member)
+    text = download(member_client, invoice, bill_to="workplace", attention=typed)
+    assert "ご担当 総務課 佐藤 花子 様" in text and "様 様" not in text and "殿" not in text
+
+
 def test_without_a_person_in_charge_the_facility_is_gochu(member_client, hospital_member, issuer):
     invoice = InvoiceFactory(member=hospital_member)
     assert "東都中央病院 御中" in download(member_client, invoice, bill_to="workplace", attention="")

@@ -249,6 +249,8 @@ def test_todays_sessions_are_offered(desk, session):
     SessionFactory(seminar=SeminarFactory(starts_on=days(3)))  # not today
     page = desk.get(reverse("checkin:sessions")).content.decode()
     assert reverse("checkin:desk", args=[session.pk]) in page and page.count("checkin-session-link") == 1
+    header = page[page.index("<header") : page.index("</header>")]
+    assert "受付" in header and "ホーム" not in header  # the header names the page
 
 
 def test_a_user_without_the_permission_is_refused(client, session):
@@ -306,3 +308,21 @@ def test_a_scan_costs_the_same_queries_however_many_registered(desk, session, dj
         scan(session, ticket_code(registered(MemberFactory(), session).ticket_number))
     with django_assert_max_num_queries(len(few.captured_queries)):
         desk.post(url, {"code": ticket_code(second.ticket_number), "action": "attend"})
+
+
+@pytest.mark.parametrize("action", [checkin.LOOK, checkin.REGISTER])
+def test_a_walk_in_on_a_session_not_held_yet_is_refused_and_nothing_is_written(session, receptionist, action):
+    later = SessionFactory(seminar=SeminarFactory(starts_on=days(14), application_closes_on=days(-1)))
+    member = MemberFactory()
+    outcome = scan(later, verify_url(member), action=action, user=receptionist)
+    assert outcome.status == checkin.REFUSED and "開催日(" in outcome.message
+    assert outcome.person["fee"] == "参加費なし"
+    assert not Registration.objects.filter(member=member).exists()
+
+
+def test_a_fee_taken_for_a_session_not_held_yet_is_refused_and_the_invoice_stays_unpaid(receptionist):
+    later = SessionFactory(seminar=SeminarFactory(starts_on=days(14)), fee_member=3000)
+    registration = registered(MemberFactory(), later)
+    outcome = scan(later, ticket_code(registration.ticket_number), action=checkin.COLLECT, user=receptionist)
+    assert outcome.status == checkin.REFUSED
+    assert Invoice.objects.get(pk=registration.invoice_id).status == Invoice.Status.UNPAID

@@ -229,6 +229,24 @@ def test_no_offers_once_the_seminar_began():
     assert entry_of(waiter, session).state == State.WAITING
 
 
+def test_on_the_seminar_day_the_sweep_closes_the_line_and_a_stale_offer_holds_no_seat_at_the_desk():
+    session, (holder, _other) = full_session(capacity=2)
+    offered, waiting, walk_in = MemberFactory(), MemberFactory(), MemberFactory()
+    waiting_list.join(member=offered, session=session)
+    waiting_list.join(member=waiting, session=session)
+    eve = session.seminar.starts_on - datetime.timedelta(days=1)
+    with time_machine.travel(datetime.datetime.combine(eve, datetime.time(10))):  # answer by tomorrow 10:00
+        cancel_registration(member=holder, registration_id=Registration.objects.get(member=holder).pk)
+    assert entry_of(offered, session).state == State.OFFERED
+    with time_machine.travel(datetime.datetime.combine(session.seminar.starts_on, datetime.time(9))):
+        with pytest.raises(RegistrationError, match="定員"):  # the offer can no longer be accepted
+            register(member=walk_in, session=session, participation_format=ONSITE, at_desk=True)
+        assert waiting_list.sweep() == (2, 0)
+        assert {entry_of(m, session).state for m in (offered, waiting)} == {State.EXPIRED}
+        register(member=walk_in, session=session, participation_format=ONSITE, at_desk=True)
+        assert waiting_list.sweep() == (0, 0)
+
+
 def test_the_sweep_command_queues_the_task_that_moves_an_expired_offer_on():
     session, (holder,) = full_session()
     first, second = MemberFactory(), MemberFactory()
@@ -268,3 +286,36 @@ def test_only_as_many_unpaid_registrations_lapse_as_there_are_people_waiting():
     states = sorted(Registration.objects.filter(member__in=holders).values_list("state", flat=True))
     assert states == ["applied", "cancelled"]
     assert entry_of(waiter, session).state == State.OFFERED
+
+
+def test_registering_directly_while_offered_takes_the_offered_seat_and_closes_the_offer(commits):
+    session, (holder, other) = full_session(capacity=2)
+    offered, next_in_line = MemberFactory(), MemberFactory()
+    entry = waiting_list.join(member=offered, session=session)
+    waiting_list.join(member=next_in_line, session=session)
+    with commits():
+        cancel_registration(member=holder, registration_id=Registration.objects.get(member=holder).pk)
+    registration = register(member=offered, session=session, participation_format=ONSITE)  # another tab
+    entry.refresh_from_db()
+    assert (entry.state, entry.registration) == (State.ACCEPTED, registration)
+    assert seats_taken(session) == 2  # one seat for them, not the registration and the offer
+    cancel_registration(member=other, registration_id=Registration.objects.get(member=other).pk)
+    assert entry_of(next_in_line, session).state == State.OFFERED  # the next seat goes onward
+    with time_machine.travel(timezone.now() + datetime.timedelta(hours=49)):
+        with commits():
+            waiting_list.sweep()
+    subjects = [m.subject.split("】")[-1] for m in mail.outbox if m.to == [offered.user.email]]
+    assert subjects == ["キャンセル待ちの席をご案内します"]  # never told that their offer expired
+
+
+def test_a_waiting_member_registered_otherwise_is_not_offered_a_seat_later():
+    session, (holder,) = full_session()
+    waiter, second = MemberFactory(), MemberFactory()
+    entry = waiting_list.join(member=waiter, session=session)
+    waiting_list.join(member=second, session=session)
+    session.capacity = 2
+    session.save(update_fields=["capacity"])
+    register(member=waiter, session=session, participation_format=ONSITE)  # e.g. at the desk
+    assert entry_of(waiter, session).pk == entry.pk and entry_of(waiter, session).state == State.ACCEPTED
+    cancel_registration(member=holder, registration_id=Registration.objects.get(member=holder).pk)
+    assert entry_of(second, session).state == State.OFFERED

@@ -4,6 +4,7 @@ different people, and the capacity holds while registrations and an acceptance r
 import pytest
 from django.db import connection
 
+from core.errors import DomainError
 from renewal import waiting_list
 from renewal.models import Registration, WaitlistEntry
 from renewal.registrations import cancel_registration, register
@@ -55,3 +56,21 @@ def test_capacity_holds_while_an_acceptance_and_new_registrations_race():
     assert isinstance(outcomes[0], Registration), outcomes
     live = Registration.objects.filter(session=session, state="applied")
     assert list(live.values_list("member_id", flat=True)) == [waiter.pk]
+
+
+def test_accepting_an_offer_while_registering_in_another_tab_gives_one_registration_and_a_clear_refusal():
+    for _ in range(3):  # a few rounds: the deadlock needs the two to interleave
+        session, (holder,), (waiter,) = full_session_with_line(capacity=1, waiting=1)
+        cancel_registration(member=holder.member, registration_id=holder.pk)
+        entry = WaitlistEntry.objects.get(member=waiter)
+        outcomes = run_together(
+            lambda w=waiter, e=entry: waiting_list.accept(member=w, entry_id=e.pk, participation_format="onsite"),
+            lambda w=waiter, s=session: register(member=w, session=s, participation_format="onsite"),
+        )
+        registered = [outcome for outcome in outcomes if isinstance(outcome, Registration)]
+        refused = [outcome for outcome in outcomes if isinstance(outcome, DomainError)]
+        assert len(registered) == 1 and len(refused) == 1, outcomes
+        assert "すでにお申し込み" in str(refused[0])
+        assert Registration.objects.filter(session=session, member=waiter, state="applied").count() == 1
+        entry.refresh_from_db()
+        assert entry.state == WaitlistEntry.State.ACCEPTED  # the seat it held is the registration's

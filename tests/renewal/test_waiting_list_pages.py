@@ -72,6 +72,18 @@ def test_the_member_accepts_the_offered_seat_from_the_mailed_link(member_client,
     assert registration.ticket_number in page or "支払手続き" in page
 
 
+def test_the_dashboard_tells_of_an_offered_seat_until_it_is_answered(member_client, member):
+    session, (holder,) = full_session()
+    entry = waiting_list.join(member=member, session=session)
+    assert "キャンセル待ちの席" not in member_client.get(reverse("member:dashboard")).content.decode()
+    free_a_seat(holder)
+    page = member_client.get(reverse("member:dashboard")).content.decode()
+    assert "キャンセル待ちの席をご案内しています" in page
+    assert reverse("renewal:waitlist_offer", args=[entry.pk]) in page
+    waiting_list.accept(member=member, entry_id=entry.pk, participation_format="onsite")
+    assert "キャンセル待ちの席" not in member_client.get(reverse("member:dashboard")).content.decode()
+
+
 def test_the_member_declines_and_the_next_is_offered(member_client, member):
     session, (holder,) = full_session()
     entry = waiting_list.join(member=member, session=session)

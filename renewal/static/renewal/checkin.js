@@ -9,6 +9,7 @@
     var SCAN_EVERY_MS = 200;
     var SAME_CODE_PAUSE_MS = 10000;
     var RETRY_MS = 5000;
+    var ACTION_IDS = ["action-attend", "action-collect", "action-register"];
 
     function start() {
         var root = document.getElementById("checkin");
@@ -97,7 +98,14 @@
             }
         }
 
+        /* An action button sends its request once: a double tap would otherwise send it twice
+           and show the second answer, 「重複の読み取り」, for a person just checked in. */
+        function setActionsBusy(busy) {
+            ACTION_IDS.forEach(function (id) { byId(id).disabled = busy; });
+        }
+
         function showResult(data) {
+            setActionsBusy(false);
             var box = byId("checkin-result");
             var person = data.person || {};
             box.hidden = false;
@@ -172,9 +180,10 @@
                 input.value = "";
             }
         });
-        ["action-attend", "action-collect", "action-register"].forEach(function (id) {
+        ACTION_IDS.forEach(function (id) {
             byId(id).addEventListener("click", function () {
-                if (currentCode) {
+                if (currentCode && !byId(id).disabled) {
+                    setActionsBusy(true);
                     handle(currentCode, byId(id).getAttribute("data-action"));
                 }
             });
