@@ -32,6 +32,8 @@ from .. import gateway, gateway_autopay
 from ..models import AutoCharge, AutoChargeRun, AutoPay, Invoice, Payment
 from .attempts import void_at_gateway
 from .notifications import NOTHING_NOTIFIED, _apply_trade
+from .sql import db_now as _now
+from .sql import table as _table
 from .tasks import run_auto_charges_task, send_auto_charge_declined_mail, send_autopay_notices_task
 
 logger = logging.getLogger(__name__)
@@ -175,24 +177,28 @@ def charge_invoice(*, charge_id):
 def _prepare(charge_id):
     """Lock the invoice and the charge; open the charge's attempt (once). The attempt and what the
     gateway needs, or the charge's final state when there is nothing to do."""
-    invoice_id, member_id, card_seq, autopay_state = AutoCharge.objects.values_list(
-        "invoice_id", "invoice__member__autopay__gateway_member_id", "invoice__member__autopay__card_seq",
-        "invoice__member__autopay__state",
-    ).get(pk=charge_id)  # fmt: skip
     # The lock order (invoices.lock_invoice): the invoice's open attempts, then the invoice.
     open_attempts = list(
-        Payment.objects.select_for_update().filter(invoice_id=invoice_id, status__in=Payment.OPEN_STATUSES)
-        .values_list("pk", flat=True)
+        Payment.objects.select_for_update(of=("self",))
+        .filter(invoice__auto_charge=charge_id, status__in=Payment.OPEN_STATUSES).values_list("pk", flat=True)
     )  # fmt: skip
-    invoice = Invoice.objects.select_for_update().only("status", "amount", "fiscal_year").get(pk=invoice_id)
+    # The invoice with the member's card on file (read, not locked), then the charge.
+    invoice = (
+        Invoice.objects.select_for_update(of=("self",)).select_related("member__autopay")
+        .only("status", "amount", "fiscal_year", "member__autopay__gateway_member_id",
+              "member__autopay__card_seq", "member__autopay__state")
+        .get(auto_charge=charge_id)
+    )  # fmt: skip
+    autopay = getattr(invoice.member, "autopay", None)
+    member_id, card_seq = (autopay.gateway_member_id, autopay.card_seq) if autopay else ("", "")
     charge = AutoCharge.objects.select_for_update().only("state", "payment_id").get(pk=charge_id)
     if charge.state == State.CHARGING:
-        return Payment.objects.get(pk=charge.payment_id), member_id or "", card_seq or "", True
+        return Payment.objects.get(pk=charge.payment_id), member_id, card_seq, True
     if charge.state != State.SCHEDULED:
         return charge.state
     if invoice.status != Invoice.Status.UNPAID:
         return _skip(charge, f"請求は{invoice.get_status_display()}です")
-    if autopay_state != AutoPay.State.ACTIVE:
+    if autopay is None or autopay.state != AutoPay.State.ACTIVE:
         return _skip(charge, "自動払いが停止されました")
     if open_attempts:
         return _skip(charge, "会員がお支払い手続き中です")
@@ -240,8 +246,10 @@ def _settle(charge_id, payment, refused):
     trade = gateway.search_trade(order_id=payment.order_id, method=Payment.Method.CARD)
     with transaction.atomic():
         _outcome, _detail, *last_step = _apply_trade(payment_id=payment.pk, trade=trade, notified=NOTHING_NOTIFIED)
-        for step in last_step:
-            step()
+        if last_step:  # the attempt, its invoice and the charge paid in one statement
+            (mark_paid,) = last_step
+            mark_paid(also=[_paid_statement(charge_id)])
+            return State.PAID
         payment = Payment.objects.get(pk=payment.pk)  # locked by _apply_trade
         charging = AutoCharge.objects.filter(pk=charge_id, state=State.CHARGING)
         if payment.status == Payment.Status.PAID:
@@ -265,3 +273,11 @@ def _settle(charge_id, payment, refused):
             charge.detail = f"照会結果 {trade.status}: 次回の実行で確認します"
         charge.save(update_fields=["state", "error_code", "detail", "updated_at"])
         return charge.state
+
+
+def _paid_statement(charge_id):
+    """The charge's UPDATE to 引き落とし済, run with the paid-invoice rule's statement."""
+    return (
+        f"UPDATE {_table(AutoCharge)} SET state = %s, detail = %s, updated_at = %s WHERE id = %s AND state = %s",
+        [State.PAID, "引き落としました", _now(), charge_id, State.CHARGING],
+    )

@@ -98,15 +98,21 @@ def _expired(expire, now):
 def exec_tran(*, access_id, access_pass, order_id, site_id, member_id, card_seq):
     """ExecTran with a card on file: capture at once, or decline (the test decline number: G02;
     the test expiring number or a card past its expiry: G83). Either way a result notification."""
-    trade = SandboxTrade.objects.select_for_update().filter(access_id=access_id, pay_type=protocol.CARD).first()
-    if trade is None or not protocol.same_secret(trade.access_pass, access_pass) or trade.order_id != order_id:
+    try:  # (unique fields: get, not first, which would sort by the models' ordering)
+        trade = SandboxTrade.objects.select_for_update().get(access_id=access_id, pay_type=protocol.CARD)
+    except SandboxTrade.DoesNotExist:
+        raise SandboxError(card_protocol.ERR_UNKNOWN_ACCESS) from None
+    if not protocol.same_secret(trade.access_pass, access_pass) or trade.order_id != order_id:
         raise SandboxError(card_protocol.ERR_UNKNOWN_ACCESS)
     if trade.status != Status.UNPROCESSED or trade.checkout_hash:
         raise SandboxError(card_protocol.ERR_STATE)
-    card = None
-    if card_seq.isdigit():
-        card = SandboxCard.objects.filter(member__site_id=site_id, member__member_id=member_id,
-                                          card_seq=int(card_seq), deleted=False).first()  # fmt: skip
+    cards = SandboxCard.objects.only("card_number", "expire").filter(
+        member__site_id=site_id, member__member_id=member_id, deleted=False
+    )
+    try:
+        card = cards.get(card_seq=int(card_seq)) if card_seq.isdigit() else None
+    except SandboxCard.DoesNotExist:
+        card = None
     if card is None:
         raise SandboxError(card_protocol.ERR_CARD_NOT_FOUND)
     now = timezone.now()

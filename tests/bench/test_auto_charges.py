@@ -79,7 +79,10 @@ def live_gateway(settings):
     with socket.socket() as probe:
         assert probe.connect_ex(("127.0.0.1", PORT)) != 0, f"port {PORT} is in use"
     base = f"http://127.0.0.1:{PORT}"
-    env = child_env(PORT=PORT, PAYMENT_GATEWAY="sandbox", TASKS_BACKEND="database", SANDBOX_NOTIFY_AFTER_ANSWER="0")
+    # Each worker keeps its database connection, as in production (DEBUG, which the child runs
+    # with for the sandbox, would otherwise open one per request).
+    env = child_env(PORT=PORT, PAYMENT_GATEWAY="sandbox", TASKS_BACKEND="database", SANDBOX_NOTIFY_AFTER_ANSWER="0",
+                    DB_CONN_MAX_AGE="600")  # fmt: skip
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{PORT}", "-w", str(SERVER_WORKERS),
          "--chdir", str(REPO / "site"), "--log-level", "warning"],
