@@ -24,7 +24,7 @@ from membership.member_numbers import member_number_digits, numbers_in_text
 from membership.models import Member
 
 from ..member_lookup import MemberLookup
-from ..statement_readers import MEMBER, MESSAGE, PAYER
+from ..statement_readers import MEMBER, MESSAGE, PAYER, YUCHO
 
 NAME_COLUMNS = ("member_number", "family_name", "given_name", "family_name_kana", "given_name_kana", "alternate_name")
 
@@ -34,6 +34,7 @@ class Payers:
     how: dict = field(default_factory=dict)  # row → how its member was found
     unknown: dict = field(default_factory=dict)  # row → why no member was found
     by_name: int = 0  # rows whose member was found by the payer's name only
+    label: str = "振込依頼人"  # what the statement calls the payer (ゆうちょ: 払込人)
 
     def explain(self, row, detail):
         how = self.how.get(row)
@@ -56,7 +57,7 @@ def identify_payers(table):
         payer, message = _text(cells, payer_at), _text(cells, message_at)
         candidates = numbers_in_text(message, width=width) + numbers_in_text(payer, width=width)
         wanted.append((position, number, payer, message, list(dict.fromkeys(candidates))))
-    payers = Payers()
+    payers = Payers(label="払込人" if getattr(table, "source", "") == YUCHO else "振込依頼人")
     if not wanted:
         return payers
     lookup = MemberLookup(
@@ -69,7 +70,7 @@ def identify_payers(table):
         found = list(dict.fromkeys(lookup.get(c)["member_number"] for c in candidates if lookup.get(c)))
         if len(found) == 1:
             member_number = found[0]
-            source = "通信欄" if message and member_number in numbers_in_text(message, width=width) else "振込依頼人"
+            source = "通信欄" if message and member_number in numbers_in_text(message, width=width) else payers.label
             payers.how[number] = f"{source}の会員番号 {member_number} で照合"
         elif len(found) > 1:
             payers.unknown[number] = (
@@ -79,10 +80,10 @@ def identify_payers(table):
         else:
             members = names.get(_payer_key(payer)) if payer else []
             if len(members) != 1:
-                payers.unknown[number] = _not_found(payer, members)
+                payers.unknown[number] = _not_found(payer, members, payers.label)
                 continue
             member_number = members[0][0]
-            payers.how[number] = f"振込依頼人名 {payer} で照合"
+            payers.how[number] = f"{payers.label}名 {payer} で照合"
             payers.by_name += 1
         cells = list(table.rows[position][1])
         cells[member_at] = member_number
@@ -135,13 +136,13 @@ class MemberNames:
         return index
 
 
-def _not_found(payer, members):
+def _not_found(payer, members, label):
     if len(members) > 1:
         shown = "、".join(f"{number}({name})" for number, name in members[:5])
         return (
-            f"振込依頼人名 {payer} の会員が{len(members)}人います({shown})。同じ名前の会員は自動では照合しません。"
+            f"{label}名 {payer} の会員が{len(members)}人います({shown})。同じ名前の会員は自動では照合しません。"
             "どの会員の入金か確認し、請求の画面で入金を記録してください。"
         )
     if not payer:
-        return "会員番号の記載がなく、振込依頼人名もありません。"
-    return f"会員番号の記載がなく、振込依頼人名 {payer} の会員もいません。"
+        return f"会員番号の記載がなく、{label}名もありません。"
+    return f"会員番号の記載がなく、{label}名 {payer} の会員もいません。"

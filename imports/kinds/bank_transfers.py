@@ -312,7 +312,7 @@ class BankTransferImport(BankTransferUndo, ImportKind):
             plan.notes.append(lookup.note())
         if payers.by_name:
             plan.notes.append(
-                f"会員番号がなく振込依頼人名で会員を探した行が {payers.by_name:,}件あります(照合結果に表示)。"
+                f"会員番号がなく{payers.label}名で会員を探した行が {payers.by_name:,}件あります(照合結果に表示)。"
             )
         self.add_totals(report, plan)
         without_email = sum(1 for payment in plan.payments if not payment.has_email)

@@ -140,14 +140,14 @@ def test_yucho_csv_with_half_width_kana_is_matched(upload, members, superuser):
     assert counts(job) == {"matched": 2, "not_found": 2}
     assert details(job, "matched") == [
         (3, "0000201", "通信欄の会員番号 0000201 で照合。2025年度 会費 5,000円を入金済にします。"),
-        (4, "0000202", "振込依頼人名 ｻﾄｳ ｷﾖｳｺ で照合。2025年度 会費 5,000円を入金済にします。"),
+        (4, "0000202", "払込人名 ｻﾄｳ ｷﾖｳｺ で照合。2025年度 会費 5,000円を入金済にします。"),
     ]
     ambiguous, unknown = details(job, "not_found")
     assert ambiguous[:2] == (5, "")
-    assert "振込依頼人名 ﾔﾏﾀﾞ ﾊﾅｺ の会員が2人います" in ambiguous[2]
+    assert "払込人名 ﾔﾏﾀﾞ ﾊﾅｺ の会員が2人います" in ambiguous[2]
     assert "0000204" in ambiguous[2] and "0000205" in ambiguous[2]
     assert "同じ名前の会員は自動では照合しません" in ambiguous[2]
-    assert unknown == (6, "", "会員番号の記載がなく、振込依頼人名 ﾀﾅｶ ｲﾁﾛｳ の会員もいません。")
+    assert unknown == (6, "", "会員番号の記載がなく、払込人名 ﾀﾅｶ ｲﾁﾛｳ の会員もいません。")
 
     job = services.start_apply(job=job, user=superuser, options={"send_paid_mail": False})
     assert job.state == ImportJob.State.APPLIED, job.message
@@ -288,5 +288,5 @@ def test_a_yucho_payer_written_in_kanji_is_matched_by_name(upload, members):
     member_with_dues("0000206", 2025, family_name="髙橋", given_name="京子")
     job = upload(yucho_csv([yucho_receipt("2025/11/04", "5000", "高橋 京子", "")]))
     assert details(job, "matched") == [
-        (3, "0000206", "振込依頼人名 高橋 京子 で照合。2025年度 会費 5,000円を入金済にします。")
+        (3, "0000206", "払込人名 高橋 京子 で照合。2025年度 会費 5,000円を入金済にします。")
     ]
