@@ -5,6 +5,8 @@ number with check characters, ``checkin_codes.ticket_code``), and prints the sam
 xhtml2pdf draws raster images (not SVG) reliably, so the QR code is a PNG data URI made by segno.
 """
 
+import functools
+
 import segno
 
 from cms_pages.models import society_settings
@@ -13,7 +15,11 @@ from core.pdf import render_pdf
 from .checkin_codes import ticket_code
 
 
+@functools.lru_cache(maxsize=256)
 def qr_data_uri(text):
+    """The QR code of ``text`` as a PNG data URI, kept per content: a ticket or certificate is
+    downloaded again and again, and segno's choice of mask and its PNG are pure Python (a
+    certificate's QR code took about a tenth of its PDF, profiled)."""
     return segno.make(text, error="m", micro=False).png_data_uri(scale=6, border=2)
 
 

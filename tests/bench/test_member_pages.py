@@ -1,18 +1,19 @@
 """BENCH member_pages_worst_vs_login: the slowest members-area page or PDF over the login page.
 
-At 10,000 members with 20 years of history each (tests/bench/history.py, the ``society`` fixture), one member's pages
-and PDFs are fetched through the Django test client, the login page anonymously, in the same
-run: each round measures the login page and then every page (medians of RUNS each), each
-page's ratio is the median over ROUNDS rounds. Prints ``BENCH member_page_<name>_vs_login``
-for each, then the worst.
+At 10,000 members with 20 years of history each (tests/bench/history.py, the ``society``
+fixture), one member's pages and PDFs (points, 領収書, 受講票, 請求書, 出席証明書) are fetched
+through the Django test client, the login page anonymously, in the same run: each round
+measures the login page and then every page (medians of RUNS each), each page's ratio is the
+median over ROUNDS rounds. Prints ``BENCH member_page_<name>_vs_login`` for each, then the worst.
 """
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 
+from membership.billing.invoice_documents import BILL_TO_MEMBER, issue_invoice_document
 from membership.models import Invoice
-from renewal.models import Registration
+from renewal.models import Credit, Registration
 from tests.bench.timing import median_time, ratios_over_anchor
 
 RUNS = 15
@@ -23,6 +24,23 @@ def test_member_pages_vs_login(society):
     member, _ = society
     paid = Invoice.objects.filter(member=member, status=Invoice.Status.PAID).order_by("-fiscal_year").first()
     ticket = Registration.objects.filter(member=member, attended_at__isnull=True).get()
+    # The 請求書 of this year's unpaid dues, and the 出席証明書 of the last seminar attended (its
+    # credit recorded by the attendance check, as the desk or the attendance sheet records it).
+    unpaid = Invoice.objects.get(member=member, status=Invoice.Status.UNPAID)
+    issue_invoice_document(invoice_id=unpaid.pk, member=member, bill_to=BILL_TO_MEMBER, user=member.user)
+    attended = (
+        Registration.objects.filter(member=member, attended_at__isnull=False)
+        .select_related("session__seminar")
+        .latest("session__seminar__starts_on")
+    )
+    Credit.objects.create(
+        member=member,
+        session=attended.session,
+        credit_category_id=attended.session.credit_category_id,
+        points=attended.session.points,
+        earned_on=attended.session.seminar.starts_on,
+        source=Credit.Source.ATTENDANCE,
+    )
     urls = {
         "dashboard": reverse("member:dashboard"),
         "profile": reverse("member:profile"),
@@ -36,13 +54,16 @@ def test_member_pages_vs_login(society):
         "notices": reverse("member:notices"),
         "receipt_pdf": reverse("member:receipt", args=[paid.pk]),
         "ticket_pdf": reverse("renewal:ticket", args=[ticket.pk]),
+        "invoice_pdf": reverse("member:invoice_document_pdf", args=[unpaid.pk]),
+        "certificate_pdf": reverse("renewal:certificate", args=[attended.pk]),
     }
     client = Client()
     client.force_login(member.user)
     for url in urls.values():
         response = client.get(url)
         assert response.status_code == 200, (url, response.status_code)
-    assert client.get(urls["credits_pdf"]).content.startswith(b"%PDF")
+    for name in ("credits_pdf", "receipt_pdf", "ticket_pdf", "invoice_pdf", "certificate_pdf"):
+        assert client.get(urls[name]).content.startswith(b"%PDF"), name
     anonymous = Client()
     ratios = ratios_over_anchor(
         lambda: median_time(anonymous, reverse("member:login"), runs=RUNS),

@@ -4,11 +4,15 @@ without each template loading the font file itself."""
 import datetime
 import io
 import logging
+import re
+from pathlib import Path
 from types import SimpleNamespace
 
 from pypdf import PdfReader
+from reportlab import rl_config
+from xhtml2pdf import pisa
 
-from core.pdf import render_pdf
+from core.pdf import DEFAULT_CSS, DEFAULT_CSS_ELEMENTS, register_font, render_pdf
 from renewal.tickets import qr_data_uri
 
 
@@ -39,3 +43,37 @@ def test_japanese_is_drawn_with_the_embedded_font_and_nothing_falls_back(caplog)
     assert any("IPAexGothic" in font for font in fonts)
     assert PdfReader(io.BytesIO(pdf)).metadata.title == "受講票 T1-1"
     assert not [record for record in caplog.records if "No font" in record.getMessage()]
+
+
+PDF_TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "pdf"
+ELEMENT = re.compile(r"<([a-zA-Z][\w:]*)")
+
+
+def test_pdf_templates_use_only_elements_the_reduced_default_stylesheet_covers():
+    used = {
+        name.lower()
+        for template in PDF_TEMPLATES.glob("*.html")
+        for name in ELEMENT.findall(template.read_text(encoding="utf-8"))
+        if not name.lower().startswith("pdf:")
+    }
+    assert used and used <= DEFAULT_CSS_ELEMENTS, used - DEFAULT_CSS_ELEMENTS
+
+
+def test_reduced_default_stylesheet_draws_documents_as_xhtml2pdfs_own(monkeypatch):
+    """Every element the reduced stylesheet covers, drawn byte for byte as with xhtml2pdf's
+    default stylesheet (ReportLab's invariant mode: no dates or random ids in the file)."""
+    monkeypatch.setattr(rl_config, "invariant", 1)
+    register_font()
+    html = f"""<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8"><title>見本</title>
+    <style>@page {{ size: a4 portrait; margin: 20mm; }} body {{ font-family: "IPAexGothic"; }}</style></head>
+    <body><h1>請求書</h1><p>下記のとおり<br><span>ご請求</span>申し上げます。</p><div><p>お振込先</p></div>
+    <table><tr><th>品目</th><th>金額</th></tr><tr><td>年会費</td><td>5,000円</td></tr></table>
+    <img src="{qr_data_uri("T1-1")}" width="60" height="60"></body></html>"""
+
+    def pdf(default_css):
+        output = io.BytesIO()
+        assert not pisa.CreatePDF(html, dest=output, encoding="utf-8", default_css=default_css).err
+        return output.getvalue()
+
+    assert set(ELEMENT.findall(html)) == DEFAULT_CSS_ELEMENTS - {"tbody"}  # html5lib adds the tbody
+    assert pdf(DEFAULT_CSS) == pdf(None)
