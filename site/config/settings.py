@@ -103,6 +103,7 @@ MIDDLEWARE = [
     # Staff two-factor login: which device verified the session, then the admin's gate.
     "django_otp.middleware.OTPMiddleware",
     "membership.middleware.StaffTwoFactorMiddleware",
+    "renewal.middleware.ReceptionistHomeMiddleware",  # a 受付-only user's admin home is the desk
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Content-Security-Policy: the site's and, under /admin/, the admin's (core/csp.py).

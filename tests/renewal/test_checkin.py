@@ -273,13 +273,19 @@ def test_a_member_is_kept_out(client, session):
     assert response.status_code in (302, 403)
 
 
-def test_a_receptionist_sees_nothing_else_of_the_admin(desk):
-    home = desk.get(reverse("wagtailadmin_home")).content.decode()
-    assert reverse("checkin:sessions") in home
+def test_a_receptionist_sees_nothing_else_of_the_admin(desk, client):
+    response = desk.get(reverse("wagtailadmin_home"))
+    assert response.status_code == 302 and response.url == reverse("checkin:sessions")  # the desk is their home
+    assert "受付" in desk.get(response.url).content.decode()
     for name in ("wagtailsnippets_renewal_registration:list", "wagtailsnippets_membership_invoice:list"):
         response = desk.get(reverse(name))
         assert response.status_code in (302, 403), name
     assert desk.get(reverse("imports:index")).status_code in (302, 403)
+
+
+def test_the_secretariat_keeps_the_admin_home(client):
+    secretariat = log_in_staff(client, user_in("事務局"))
+    assert secretariat.get(reverse("wagtailadmin_home")).status_code == 200
 
 
 def test_the_receptionist_group_has_only_admin_access_and_check_in():
