@@ -117,16 +117,21 @@ def lockable():
     return Registration.objects.select_for_update(of=("self",)).select_related("member", "session__seminar")
 
 
-@transaction.atomic
 def mark_attended(*, registration_id=None, user=None, via=ADMIN, registration=None, locked=None):
     """参加済 for one registration, with its credit and history entry; ``registration`` (the
     row) may be given instead of its id, or ``locked``: the row read from ``lockable()`` in the
-    caller's transaction. Returns the registration, with ``credit_created``."""
+    caller's transaction. Returns the registration, with ``credit_created``.
+
+    A refusal (``AttendanceError``) is raised before anything is written, so that with ``locked``
+    the writes go into the caller's transaction without a savepoint of their own."""
     if locked is not None:
-        registration = locked
-    else:
-        pk = registration.pk if registration_id is None else registration_id
-        registration = lockable().filter(pk=pk).first()
+        return _mark_one(locked, user=user, via=via)
+    pk = registration.pk if registration_id is None else registration_id
+    with transaction.atomic():
+        return _mark_one(lockable().filter(pk=pk).first(), user=user, via=via)
+
+
+def _mark_one(registration, *, user, via):
     if registration is None:
         raise Registration.DoesNotExist
     refusal = attended_refusal(registration)
@@ -134,11 +139,12 @@ def mark_attended(*, registration_id=None, user=None, via=ADMIN, registration=No
         raise AttendanceError(refusal)
     item = Attendance(registration.member_id, registration.session_id, registration.pk, label=str(registration))
     session = registration.session
-    done = _record(
-        [item], user=user, via=via, sheet=False,
-        locked={registration.pk: (registration.member_id, session.pk, registration.participation_format)},
-        sessions={session.pk: (session.credit_category_id, session.points, session.date)},
-    )  # fmt: skip
+    with transaction.atomic(savepoint=False):  # the session's date as checked above: no refusal from here on
+        done = _record(
+            [item], user=user, via=via, sheet=False,
+            locked={registration.pk: (registration.member_id, session.pk, registration.participation_format)},
+            sessions={session.pk: (session.credit_category_id, session.points, session.date)},
+        )  # fmt: skip
     registration.attended_at = done.at
     registration.credit_created = (registration.member_id, registration.session_id) in done.credited
     return registration
