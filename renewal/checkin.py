@@ -117,19 +117,28 @@ def walk_in_refusal(*, member, session, today):
 
 
 def _find(code, session, *, lock):
-    """(registration or None, member) of a read code, or an Outcome refusing it. ``lock``: the
-    registration is read locked as the attendance rule reads it (``attendance.lockable``), so that
-    marking it needs no second read and a code scanned twice at once waits here for the first."""
-    registrations = attendance.lockable() if lock else Registration.objects.select_related("member", "session__seminar")
-    registrations = registrations.select_related("invoice")
+    """(registration or None, member, whether it is locked) of a read code, or an Outcome refusing
+    it. ``lock``: one not attended yet is read locked as the attendance rule reads it
+    (``attendance.lockable``), so that marking it needs no second read (a code scanned twice at
+    once waits here for the first, then reads it attended); one attended already is read without
+    a lock, so that a repeat writes nothing (a row lock is a write, and its commit a WAL flush)."""
     if code.kind == CARD:
         try:
             member = member_of_current_token(code.value)
         except InvalidCardToken:
             return Outcome(REFUSED, "この会員証は確認できません(更新前の会員証か、偽造・改変の疑いがあります)。")
-        registration = registrations.filter(session=session, member=member, state=Registration.State.APPLIED).first()
-        return registration, member
-    registration = registrations.filter(ticket_number=code.value).first()
+        lookup = {"session": session, "member": member, "state": Registration.State.APPLIED}
+    else:
+        lookup = {"ticket_number": code.value}
+    registration = None
+    if lock:
+        registration = attendance.lockable().select_related("invoice").filter(**lookup, attended_at=None).first()
+    locked = registration is not None
+    if not locked:
+        registrations = Registration.objects.select_related("member", "session__seminar", "invoice")
+        registration = registrations.filter(**lookup).first()
+    if code.kind == CARD:
+        return registration, member, locked
     if registration is None:
         return Outcome(REFUSED, "この受講票の参加申込は見つかりません。")
     if registration.session_id != session.pk:
@@ -140,7 +149,7 @@ def _find(code, session, *, lock):
         )
     if registration.state != Registration.State.APPLIED:
         return Outcome(REFUSED, "取り消された参加申込の受講票です。", _person(registration.member, session))
-    return registration, registration.member
+    return registration, registration.member, locked
 
 
 def _register_at_desk(*, member, session, user, today):
@@ -167,11 +176,11 @@ def scan(*, session, text, action, user, today=None):
     found = _find(code, session, lock=action != LOOK)
     if isinstance(found, Outcome):
         return found
-    registration, member = found
+    registration, member, locked = found
     not_held = attendance.not_held_refusal(session.date, today=today)
     if not_held:  # before anything is written: no desk registration or counter payment for a later day
         return Outcome(REFUSED, not_held, _person(member, session, registration), registration and registration.pk)
-    locked = registration if action != LOOK else None  # not one registered here at the desk
+    locked = registration if locked else None  # otherwise mark_attended reads it locked itself
     if registration is None:
         refusal = walk_in_refusal(member=member, session=session, today=today)
         if refusal:
