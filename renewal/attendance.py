@@ -111,24 +111,40 @@ def attended_refusal(registration):
     return not_held_refusal(registration.session.date)
 
 
-@transaction.atomic
-def mark_attended(*, registration_id=None, user=None, via=ADMIN, registration=None):
+def lockable():
+    """Registrations as ``mark_attended`` reads them, locked until the caller's transaction ends:
+    a row read so may be given to it as ``locked`` (the check-in desk: one read per scan)."""
+    return Registration.objects.select_for_update(of=("self",)).select_related("member", "session__seminar")
+
+
+def mark_attended(*, registration_id=None, user=None, via=ADMIN, registration=None, locked=None):
     """参加済 for one registration, with its credit and history entry; ``registration`` (the
-    row) may be given instead of its id. Returns the registration, with ``credit_created``."""
+    row) may be given instead of its id, or ``locked``: the row read from ``lockable()`` in the
+    caller's transaction. Returns the registration, with ``credit_created``.
+
+    A refusal (``AttendanceError``) is raised before anything is written, so that with ``locked``
+    the writes go into the caller's transaction without a savepoint of their own."""
+    if locked is not None:
+        return _mark_one(locked, user=user, via=via)
     pk = registration.pk if registration_id is None else registration_id
-    registration = (
-        Registration.objects.select_for_update(of=("self",))
-        .select_related("member", "session__seminar")
-        .filter(pk=pk)
-        .first()
-    )
+    with transaction.atomic():
+        return _mark_one(lockable().filter(pk=pk).first(), user=user, via=via)
+
+
+def _mark_one(registration, *, user, via):
     if registration is None:
         raise Registration.DoesNotExist
     refusal = attended_refusal(registration)
     if refusal:
         raise AttendanceError(refusal)
     item = Attendance(registration.member_id, registration.session_id, registration.pk, label=str(registration))
-    done = _record([item], user=user, via=via, sheet=False)
+    session = registration.session
+    with transaction.atomic(savepoint=False):  # the session's date as checked above: no refusal from here on
+        done = _record(
+            [item], user=user, via=via, sheet=False,
+            locked={registration.pk: (registration.member_id, session.pk, registration.participation_format)},
+            sessions={session.pk: (session.credit_category_id, session.points, session.date)},
+        )  # fmt: skip
     registration.attended_at = done.at
     registration.credit_created = (registration.member_id, registration.session_id) in done.credited
     return registration
@@ -161,9 +177,11 @@ def award_credit(*, member, session, source):
 # --- the one writer ------------------------------------------------------------------------------
 
 
-def _record(items, *, user, via, sheet, import_job=None):
+def _record(items, *, user, via, sheet, import_job=None, locked=None, sessions=None):
+    """``locked``: the items' registrations already locked and checked by the caller (as ``_lock``
+    finds them), ``sessions``: their sessions as ``_award`` reads them; each saves a query."""
     now = timezone.now()
-    found = _mark(items, now, import_job)
+    found = _mark(items, now, import_job, locked=locked)
     if not sheet:  # registrations staff chose: no credit for one left alone (cancelled or marked meanwhile)
         kept = []
         for item in items:
@@ -173,7 +191,7 @@ def _record(items, *, user, via, sheet, import_job=None):
         items = kept
     source = Credit.Source.IMPORT if via == IMPORT else Credit.Source.ATTENDANCE
     pairs = [(item.member_id, item.session_id) for item in items]
-    credited = _award(pairs, source=source, now=now, import_job=import_job, held_only=True)
+    credited = _award(pairs, source=source, now=now, import_job=import_job, held_only=True, sessions=sessions)
     _log(items, found, credited, user=user, via=via, import_job=import_job, now=now)
     return Marked(credited=credited, marked=set(found), at=now)
 
@@ -184,20 +202,11 @@ def _chunks(items):
         yield items[start : start + CHUNK]
 
 
-def _mark(items, now, import_job=None):
-    """Lock the items' registrations, mark those still live, unattended and of a session held;
-    {id: (member id, session id, 参加形態 before)}."""
-    today = timezone.localdate(now)
+def _mark(items, now, import_job=None, locked=None):
+    """Lock the items' registrations (unless ``locked``), mark those still live, unattended and of
+    a session held; {id: (member id, session id, 参加形態 before)}."""
     by_pk = {item.registration_id: item for item in items if item.registration_id is not None}
-    found = {}
-    for chunk in _chunks(sorted(by_pk)):
-        rows = (
-            Registration.objects.select_for_update(of=("self",))
-            .filter(_held(today), pk__in=chunk, state=Registration.State.APPLIED, attended_at=None)
-            .order_by("pk")
-            .values_list("pk", "member_id", "session_id", "participation_format")
-        )
-        found.update((pk, (member_id, session_id, old)) for pk, member_id, session_id, old in rows)
+    found = _lock(by_pk, now) if locked is None else locked
     by_format = defaultdict(list)
     for pk in found:
         by_format[by_pk[pk].participation_format].append(pk)
@@ -210,14 +219,32 @@ def _mark(items, now, import_job=None):
     return found
 
 
-def _award(pairs, *, source, now, import_job, held_only=False):
+def _lock(by_pk, now):
+    """Lock the registrations ``by_pk`` (ids) still live, unattended and of a session held;
+    {id: (member id, session id, 参加形態 before)}."""
+    today = timezone.localdate(now)
+    found = {}
+    for chunk in _chunks(sorted(by_pk)):
+        rows = (
+            Registration.objects.select_for_update(of=("self",))
+            .filter(_held(today), pk__in=chunk, state=Registration.State.APPLIED, attended_at=None)
+            .order_by("pk")
+            .values_list("pk", "member_id", "session_id", "participation_format")
+        )
+        found.update((pk, (member_id, session_id, old)) for pk, member_id, session_id, old in rows)
+    return found
+
+
+def _award(pairs, *, source, now, import_job, held_only=False, sessions=None):
     """Insert the credits of (member id, session id) ``pairs`` not there yet; the pairs inserted.
-    ``held_only``: refuse them all (``AttendanceError``) if a session's date has not come yet."""
+    ``held_only``: refuse them all (``AttendanceError``) if a session's date has not come yet.
+    ``sessions``: {id: (credit category id, points, date)} of the pairs' sessions, if read already."""
     pairs = list(dict.fromkeys(pairs))
     if not pairs:
         return set()
-    sessions = {}
-    for chunk in _chunks(sorted({session_id for _member_id, session_id in pairs})):
+    sessions = dict(sessions or {})
+    missing = {session_id for _member_id, session_id in pairs} - set(sessions)
+    for chunk in _chunks(sorted(missing)):
         for pk, category_id, points, held_on, starts_on in Session.objects.filter(pk__in=chunk).values_list(
             "pk", "credit_category_id", "points", "held_on", "seminar__starts_on"
         ):

@@ -29,6 +29,7 @@ from .models import CheckinSettings, Registration, Session
 from .registrations import RegistrationError, register, registration_refusal
 
 PERMISSION = "renewal.check_in"
+ADMIN_ACCESS = "wagtailadmin.access_admin"  # Wagtail's: the 受付 group has it and check_in only
 DESK_REGISTERED_ACTION = "renewal.registration.desk_registered"
 
 # What a scan asks for: look only, mark attended, also take the unpaid fee, register on the spot.
@@ -39,7 +40,9 @@ FOUND, ATTENDED, ALREADY, FEE_DUE, WALK_IN, REFUSED = "found", "attended", "alre
 
 
 def can_check_in(user):
-    return user.is_authenticated and user.is_active and user.has_perm(PERMISSION)
+    """Who opens the desk: an active user with the admin's access and 受付 (the scan endpoint runs
+    outside Wagtail's admin wrapper, so the admin's access is checked here too)."""
+    return user.is_authenticated and user.is_active and user.has_perms([ADMIN_ACCESS, PERMISSION])
 
 
 @dataclass
@@ -113,24 +116,29 @@ def walk_in_refusal(*, member, session, today):
     return f"参加申込がありません。当日申込もできません: {refusal}" if refusal else ""
 
 
-def _find(code, session):
-    """(registration or None, member) of a read code, or an Outcome refusing it."""
+def _find(code, session, *, lock):
+    """(registration or None, member, whether it is locked) of a read code, or an Outcome refusing
+    it. ``lock``: one not attended yet is read locked as the attendance rule reads it
+    (``attendance.lockable``), so that marking it needs no second read (a code scanned twice at
+    once waits here for the first, then reads it attended); one attended already is read without
+    a lock, so that a repeat writes nothing (a row lock is a write, and its commit a WAL flush)."""
     if code.kind == CARD:
         try:
             member = member_of_current_token(code.value)
         except InvalidCardToken:
             return Outcome(REFUSED, "この会員証は確認できません(更新前の会員証か、偽造・改変の疑いがあります)。")
-        registration = (
-            Registration.objects.filter(session=session, member=member, state=Registration.State.APPLIED)
-            .select_related("invoice")
-            .first()
-        )
-        return registration, member
-    registration = (
-        Registration.objects.filter(ticket_number=code.value)
-        .select_related("member", "session__seminar", "invoice")
-        .first()
-    )
+        lookup = {"session": session, "member": member, "state": Registration.State.APPLIED}
+    else:
+        lookup = {"ticket_number": code.value}
+    registration = None
+    if lock:
+        registration = attendance.lockable().select_related("invoice").filter(**lookup, attended_at=None).first()
+    locked = registration is not None
+    if not locked:
+        registrations = Registration.objects.select_related("member", "session__seminar", "invoice")
+        registration = registrations.filter(**lookup).first()
+    if code.kind == CARD:
+        return registration, member, locked
     if registration is None:
         return Outcome(REFUSED, "この受講票の参加申込は見つかりません。")
     if registration.session_id != session.pk:
@@ -141,7 +149,7 @@ def _find(code, session):
         )
     if registration.state != Registration.State.APPLIED:
         return Outcome(REFUSED, "取り消された参加申込の受講票です。", _person(registration.member, session))
-    return registration, registration.member
+    return registration, registration.member, locked
 
 
 def _register_at_desk(*, member, session, user, today):
@@ -165,13 +173,14 @@ def scan(*, session, text, action, user, today=None):
         code = read_code(text)
     except (ForgedCode, UnknownCode) as error:
         return Outcome(REFUSED, error.message)
-    found = _find(code, session)
+    found = _find(code, session, lock=action != LOOK)
     if isinstance(found, Outcome):
         return found
-    registration, member = found
+    registration, member, locked = found
     not_held = attendance.not_held_refusal(session.date, today=today)
     if not_held:  # before anything is written: no desk registration or counter payment for a later day
         return Outcome(REFUSED, not_held, _person(member, session, registration), registration and registration.pk)
+    locked = registration if locked else None  # otherwise mark_attended reads it locked itself
     if registration is None:
         refusal = walk_in_refusal(member=member, session=session, today=today)
         if refusal:
@@ -201,7 +210,9 @@ def scan(*, session, text, action, user, today=None):
     if action == LOOK:
         return Outcome(FOUND, "参加済にできます。", _person(member, session, registration), registration.pk)
     try:
-        marked = attendance.mark_attended(registration_id=registration.pk, user=user, via=attendance.DESK)
+        marked = attendance.mark_attended(
+            registration_id=registration.pk, locked=locked, user=user, via=attendance.DESK
+        )
     except attendance.AttendanceError as error:
         registration.refresh_from_db(fields=["attended_at"])
         if registration.attended_at is not None:  # marked meanwhile (another desk, the same scan again)

@@ -1,4 +1,4 @@
-"""受付 in the admin: its URLs, its menu item (shown only with the ``renewal.check_in``
+"""受付 in the admin: its URLs (the scan endpoint's is in ``config.urls``), its menu item (shown only with the ``renewal.check_in``
 permission, so that a receptionist in the 受付 group sees this and nothing else), the
 permission staff groups can be given, and the history entry of a registration made at the desk."""
 
@@ -13,7 +13,6 @@ from ..views import checkin as views
 urlpatterns = [
     path("", views.SessionsView.as_view(), name="sessions"),
     path("<int:session_id>/", views.DeskView.as_view(), name="desk"),
-    path("<int:session_id>/scan", views.scan, name="scan"),
 ]
 
 

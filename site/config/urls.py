@@ -7,8 +7,12 @@ from wagtail.documents import urls as wagtaildocs_urls
 from membership.views import card as card_views
 from membership.views import dues as dues_views
 from renewal.views import certificates as certificate_views
+from renewal.views import checkin as checkin_views
 
 urlpatterns = [
+    # 受付's scan endpoint: under /admin/ (the two-factor gate, the admin's CSP) but before the
+    # admin's URLs, without their per-view wrapper; the view checks access itself.
+    path("admin/checkin/<int:session_id>/scan", checkin_views.scan, name="checkin_scan"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("member/", include("membership.urls")),

@@ -7,7 +7,7 @@ import io
 import json
 
 import pytest
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
@@ -21,7 +21,7 @@ from renewal.models import CheckinSettings, Credit, Registration
 from renewal.registrations import register
 from tests.factories import MemberFactory, StaffUserFactory, user_in
 from tests.renewal.factories import SeminarFactory, SessionFactory, days, today
-from tests.two_factor import log_in_staff
+from tests.two_factor import enrolled_device, log_in_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -53,7 +53,7 @@ def scan(session, text, action=checkin.ATTEND, user=None):
 
 
 def post(client, session, code, action="attend"):
-    response = client.post(reverse("checkin:scan", args=[session.pk]), {"code": code, "action": action})
+    response = client.post(reverse("checkin_scan", args=[session.pk]), {"code": code, "action": action})
     return response.status_code, json.loads(response.content)
 
 
@@ -257,7 +257,7 @@ def test_a_user_without_the_permission_is_refused(client, session):
     registration = registered(MemberFactory(), session)
     editor = log_in_staff(client, user_in("編集者"))
     response = editor.post(
-        reverse("checkin:scan", args=[session.pk]),
+        reverse("checkin_scan", args=[session.pk]),
         {"code": ticket_code(registration.ticket_number), "action": "attend"},
     )
     assert response.status_code in (302, 403)  # Wagtail sends a refused admin request to the admin's home
@@ -266,10 +266,30 @@ def test_a_user_without_the_permission_is_refused(client, session):
     assert not registration.attended
 
 
+def test_the_scan_endpoint_asks_what_the_admin_asks(client, session, receptionist):
+    """The endpoint is served outside Wagtail's admin wrapper: a receptionist whose second factor
+    is not verified, a user with 受付 but without the admin's access, and a session that ended
+    are kept out as from the admin, and nothing is marked."""
+    registration = registered(MemberFactory(), session)
+    url, data = reverse("checkin_scan", args=[session.pk]), {"code": ticket_code(registration.ticket_number)}
+    enrolled_device(receptionist)
+    client.force_login(receptionist)  # password only
+    response = client.post(url, {**data, "action": "attend"})
+    assert response.status_code == 302 and response.url.startswith(reverse("two_factor:verify"))
+    without_admin = StaffUserFactory()
+    without_admin.user_permissions.add(Permission.objects.get(codename="check_in"))
+    assert log_in_staff(client, without_admin).post(url, {**data, "action": "attend"}).status_code == 403
+    client.logout()
+    response = client.post(url, {**data, "action": "attend"})
+    assert response.status_code == 302 and response.url.startswith(reverse("wagtailadmin_login"))
+    registration.refresh_from_db()
+    assert not registration.attended
+
+
 def test_a_member_is_kept_out(client, session):
     member = MemberFactory()
     client.force_login(member.user)
-    response = client.post(reverse("checkin:scan", args=[session.pk]), {"code": "x", "action": "attend"})
+    response = client.post(reverse("checkin_scan", args=[session.pk]), {"code": "x", "action": "attend"})
     assert response.status_code in (302, 403)
 
 
@@ -307,7 +327,7 @@ def test_the_setting_marks_at_once_on_reading(desk, session):
 
 def test_a_scan_costs_the_same_queries_however_many_registered(desk, session, django_assert_max_num_queries):
     first, second = registered(MemberFactory(), session), registered(MemberFactory(), session)
-    url = reverse("checkin:scan", args=[session.pk])
+    url = reverse("checkin_scan", args=[session.pk])
     with django_assert_max_num_queries(30) as few:
         desk.post(url, {"code": ticket_code(first.ticket_number), "action": "attend"})
     for _ in range(10):
