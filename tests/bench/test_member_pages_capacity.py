@@ -49,7 +49,7 @@ def production_environment():
         DEBUG="0", SECRET_KEY=history.SECRET_KEY, ALLOWED_HOSTS="127.0.0.1", DATABASE_URL=url,
         SITE_URL="https://127.0.0.1", TASKS_BACKEND="database", PAYMENT_GATEWAY="gmo",
         GMO_LINK_URL="https://link.invalid", GMO_API_URL="https://api.invalid", GMO_SHOP_ID="bench",
-        GMO_SHOP_PASS="bench", GMO_CONFIG_ID="bench", PYTHONPATH="",
+        GMO_SHOP_PASS="bench", GMO_CONFIG_ID="bench", GMO_SITE_ID="bench", GMO_SITE_PASS="bench", PYTHONPATH="",
     )  # fmt: skip
     return env
 
