@@ -6,7 +6,7 @@ notices. Each panel costs a fixed number of queries, whatever the member's histo
 from django.urls import reverse
 from django.utils import timezone
 
-from cms_pages.models import NoticePage, mark_members_only, view_restrictions
+from cms_pages.models import NoticePage, latest_notices_for_members
 
 from .applications import KIND_URL_NAMES, pending_application
 from .models import Invoice
@@ -79,11 +79,8 @@ def membership_application(request, member):
 @dashboard_panel("notices", template="membership/dashboard/notices.html", order=90, guests=True)
 def notices_panel(request, member):
     """The latest notices: public and members-only ones for a member, public ones for a guest."""
-    guest = request.user.kind == request.user.Kind.GUEST
-    restrictions = None if guest else view_restrictions()
-    notices = NoticePage.objects.for_anyone() if guest else NoticePage.objects.visible_to_members(restrictions)
+    if request.user.kind != request.user.Kind.GUEST:
+        return {"notices": latest_notices_for_members(LATEST_NOTICES)}
     # Only what the panel shows and its link needs: a whole Wagtail page costs ten times more to build.
-    notices = list(
-        notices.only("title", "date", "members_only", "url_path", "path").order_by("-date", "-pk")[:LATEST_NOTICES]
-    )
-    return {"notices": notices if guest else mark_members_only(notices, restrictions)}
+    notices = NoticePage.objects.for_anyone().only("title", "date", "members_only", "url_path", "path")
+    return {"notices": list(notices.order_by("-date", "-pk")[:LATEST_NOTICES])}

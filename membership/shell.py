@@ -11,11 +11,11 @@ never links to a page that does not exist, and the dashboard shows what a later 
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import wraps
+from functools import cache, wraps
 
 from django.contrib.auth import views as auth_views
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,13 @@ class MenuEntry:
 
     @property
     def url(self):
-        return reverse(self.url_name)
+        return _menu_url(self.url_name, get_script_prefix(), get_urlconf())
+
+
+@cache
+def _menu_url(url_name, script_prefix, urlconf):
+    """An entry's link, reversed once per process: every page shows the whole menu."""
+    return reverse(url_name, urlconf=urlconf)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from .pages import (
     QAPage,
     QuestionAnswerBlock,
     StandardPage,
+    latest_notices_for_members,
     mark_members_only,
     view_restrictions,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "SocietySettings",
     "StandardPage",
     "help_pages",
+    "latest_notices_for_members",
     "mark_members_only",
     "view_restrictions",
     "society_settings",

@@ -7,9 +7,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import models
+from django.http.request import split_domain_port
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel, PageChooserPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.models import Page, Site
+
+from core.cached_rows import CachedRows
 
 
 def split_addresses(value):
@@ -93,6 +96,20 @@ class SocietySettings(BaseSiteSetting):
         verbose_name = "学会の設定"
 
     @classmethod
+    def for_request(cls, request):
+        """Wagtail's, with the site and its settings from the cache (``core.cached_rows``):
+        every page shows the society's name, and the settings change a few times a year."""
+        attr_name = cls.get_cache_attr_name()
+        if not hasattr(request, attr_name):
+            site = site_for_request(request)
+            if site is None:
+                raise cls.DoesNotExist("SocietySettings does not exist for site None.")
+            site_settings = _SETTINGS.get(lambda: cls.for_site(site), part=site.pk)
+            site_settings._request = request  # as Wagtail's: page links built for this request
+            setattr(request, attr_name, site_settings)
+        return getattr(request, attr_name)
+
+    @classmethod
     def for_request_or_default(cls, request):
         """The request's site's settings, or unsaved defaults when no Wagtail site is set up
         (an empty database): the login page must open even then."""
@@ -123,6 +140,19 @@ class SocietySettings(BaseSiteSetting):
             if domain and domain not in domains:
                 domains.append(domain)
         return domains
+
+
+_SITES = CachedRows("sites", models=[Site])
+_SETTINGS = CachedRows("society-settings", models=[SocietySettings, Site])
+
+
+def site_for_request(request):
+    """Wagtail's ``Site.find_for_request``, the answer cached per host (``core.cached_rows``)."""
+    if not hasattr(request, "_wagtail_site"):
+        # The raw host, as Wagtail's lookup (no ALLOWED_HOSTS check here; CommonMiddleware made it).
+        host = (split_domain_port(request._get_raw_host())[0], request.get_port())
+        request._wagtail_site = _SITES.get(lambda: Site.find_for_request(request), part=host)
+    return request._wagtail_site
 
 
 def society_settings():

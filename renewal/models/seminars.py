@@ -12,7 +12,9 @@ from django.db.models import Q
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
+from wagtail.models import Site
 
+from core.cached_rows import CachedRows
 from membership.models import Invoice, Member
 
 
@@ -40,6 +42,20 @@ class RenewalSettings(BaseGenericSetting):
 
     class Meta:
         verbose_name = "資格更新の条件"
+
+    @classmethod
+    def load(cls, request_or_site=None):
+        """For a request (what a page shows: the dashboard, the points), from the cache
+        (``core.cached_rows``); without one (a service applying the rules), the row itself."""
+        if request_or_site is None or isinstance(request_or_site, Site):
+            return super().load(request_or_site)
+        attr_name = cls.get_cache_attr_name()
+        if not hasattr(request_or_site, attr_name):
+            setattr(request_or_site, attr_name, _RENEWAL_SETTINGS.get(cls._get_or_create))
+        return getattr(request_or_site, attr_name)
+
+
+_RENEWAL_SETTINGS = CachedRows("renewal-settings", models=[RenewalSettings])
 
 
 class CreditCategory(models.Model):

@@ -178,7 +178,7 @@ def update_rows(model, rows, fields):
         cursor.execute(f"DROP TABLE {temp}")
 
 
-def _value(row, field):
+def _field_value(row, field):
     """``row``'s value of ``field``, or what the field gives when left out (as ``_copy`` does)."""
     if field.attname in row:
         return row[field.attname]
@@ -221,7 +221,7 @@ def insert_new_rows(model, rows, *, key):
     key_columns = ", ".join(quote(opts.get_field(name).column) for name in key)
     if len(rows) <= FEW_ROWS:  # one check-in at the desk: no temporary table to create and drop
         values = ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * len(rows))
-        params = [field.get_db_prep_save(_value(row, field), connection) for row in rows for field in fields]
+        params = [field.get_db_prep_save(_field_value(row, field), connection) for row in rows for field in fields]
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {table} ({column_list}) VALUES {values} ON CONFLICT DO NOTHING RETURNING {key_columns}",

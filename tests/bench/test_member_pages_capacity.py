@@ -29,7 +29,7 @@ from tests.bench import history
 from tests.bench.load import fetch, saturate, think_time_latencies
 
 ROOT = Path(__file__).resolve().parents[2]
-PORT = 8681
+PORT = int(os.environ.get("BENCH_CAPACITY_PORT", "8681"))  # another port for a second checkout
 WORKERS = 2 * (os.cpu_count() or 1) + 1  # the README's production line: 2 × cores + 1
 CLIENTS = 2 * WORKERS  # enough in flight to keep every worker busy
 SECONDS = 6

@@ -137,10 +137,10 @@ def test_card_page_query_count_is_fixed(client, django_assert_num_queries):
     valid, on_leave = certified(), certified(status=Member.Status.ON_LEAVE)
     for member in (valid, on_leave):
         client.force_login(member.user)
-        client.get(reverse("member:card"))  # the first request of a session also loads site settings
-        # session, user, member, site, society settings (the menu's open 更新延長 programmes come
-        # from the cache): nothing depends on the member's state or history
-        with django_assert_num_queries(5):
+        client.get(reverse("member:card"))  # the first request also caches the site and its settings
+        # session, user with member (the layout's site and society settings and the menu's open
+        # 更新延長 programmes come from the cache): nothing depends on the member's state or history
+        with django_assert_num_queries(2):
             assert client.get(reverse("member:card")).status_code == 200
 
 

@@ -100,9 +100,9 @@ def test_query_count_does_not_depend_on_rows(member_client, member, django_asser
         if n % 4 == 0:
             register(member=member, session=session, participation_format=Registration.Format.ONSITE)
     member_client.get(URL)  # warm up anything cached per process (settings, site)
-    # session, user, member; count, page of rows; the layout: site, society settings (the menu's
-    # open 更新延長 programmes come from the cache)
-    with django_assert_num_queries(7):
+    # session, user with member; count, page of rows (the layout's site and society settings and
+    # the menu's open 更新延長 programmes come from the cache)
+    with django_assert_num_queries(4):
         response = member_client.get(URL, {"per_page": 50})
     assert len(listed_sessions(response)) == rows
 
