@@ -502,7 +502,8 @@ def test_members_without_an_email_address_are_counted_and_left_out(
         job = confirm(job)
     assert counts(job) == {"matched": 2}
     assert Invoice.objects.filter(member__member_number="0000472", status="paid").exists()
-    assert len(callbacks) == 1
+    queued = [callback for callback in callbacks if callback.__qualname__.startswith("enqueue_with_transaction")]
+    assert len(queued) == 1  # one paid mail queued (a settings row read for its subject may add a cache callback)
     assert [to for to, _body in paid_mails()] == [[Member.objects.get(member_number="0000471").user.email]]
     assert job.result["notes"][-1] == "入金確認メール: 1件を送ります(メールアドレスのない会員の 1件を除く)"
 
