@@ -19,8 +19,8 @@ The rule:
   again under a row lock; a sheet may also record its 参加形態;
 - attendance gives the member the session's credit (its points, credit category and date) once
   per member and session. The unique constraint ``credit_one_per_member_session`` decides, with
-  ``INSERT … ON CONFLICT DO NOTHING`` (``core.bulk.insert_new_rows``: COPY into a temporary
-  table on PostgreSQL), so a credit awarded meanwhile by another request or import is neither
+  ``INSERT … ON CONFLICT DO NOTHING`` (``core.bulk.insert_new_rows``: on PostgreSQL a COPY
+  straight into the table, or if a key is taken, into a temporary table first), so a credit awarded meanwhile by another request or import is neither
   doubled nor an error. Staff marking gives source 参加確認, a sheet 出席者取込;
 - every registration marked gets one history entry ``renewal.registration.attended`` with the
   acting user and how (``via``): staff marking says whether the credit was created, the import
