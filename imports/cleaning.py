@@ -1,6 +1,6 @@
 """Cleaning a file's cells with the columns' widgets, fast: ``ImportKind.clean_rows``.
 
-Rows are cleaned column by column, a block of rows at a time (the kind's ``progress_every``,
+Rows are cleaned column by column, a block of rows at a time (the kind's ``progress_step``,
 so that the job's rows-checked count moves), and each distinct text cell of a column only once:
 a widget's ``clean`` is a function of the cell alone and its values are immutable (text,
 dates, numbers), and most columns repeat (statuses, prefectures, dates, workplaces).
