@@ -87,7 +87,7 @@ class ImportKind:
     progress_every = 1000  # rows between progress updates on the job (at least: ``progress_step``)
     # A large file moves the job's counter this many times: each update is a commit of its own
     # (100 of them took a tenth of a 100,000-row preview on a busy machine).
-    progress_updates = 20
+    progress_updates = 10
     # The classes of rows in the preview (``report.Outcome``); "error" rows block the import.
     outcomes = DEFAULT_OUTCOMES
     # The classes named in the "取り込みました(…)" message after an import.
