@@ -250,28 +250,27 @@ def _award(pairs, *, source, now, import_job, held_only=False, sessions=None):
         ):
             sessions[pk] = (category_id, points, held_on or starts_on)  # Session.date
     today = timezone.localdate(now)
-    rows = []
-    for member_id, session_id in pairs:
+    credit_of = {}  # session id → the credit it gives, but for the member (one dict copied per pair)
+    for session_id in dict.fromkeys(session_id for _member_id, session_id in pairs):
         category_id, points, earned_on = sessions[session_id]
         refusal = not_held_refusal(earned_on, today=today) if held_only else ""
         if refusal:  # the callers check first; a session's date changed meanwhile
             raise AttendanceError(refusal)
-        rows.append(
-            {
-                "member_id": member_id,
-                "session_id": session_id,
-                "credit_category_id": category_id,
-                "points": points,
-                "earned_on": earned_on,
-                "source": source,
-                "title": "",
-                "organizer": "",
-                "venue": "",
-                "note": "",
-                "import_job": import_job,
-                "created_at": now,
-            }
-        )
+        credit_of[session_id] = {
+            "member_id": None,
+            "session_id": session_id,
+            "credit_category_id": category_id,
+            "points": points,
+            "earned_on": earned_on,
+            "source": source,
+            "title": "",
+            "organizer": "",
+            "venue": "",
+            "note": "",
+            "import_job": import_job,
+            "created_at": now,
+        }
+    rows = [{**credit_of[session_id], "member_id": member_id} for member_id, session_id in pairs]
     return insert_new_rows(Credit, rows, key=("member_id", "session_id"))
 
 
