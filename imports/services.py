@@ -11,6 +11,7 @@ for its process, reading the file, checking the rows, writing them) and, while c
 number of rows checked (``processed_rows``), each committed at once, so that the job page
 can show how far it is (its status JSON, polled by ``imports/static/imports/job-progress.js``).
 The writing itself is one transaction: it shows as a phase, its rows count once committed.
+Both steps run with Python's cyclic garbage collector paused (``collector``).
 
 Validate once: the preview keeps what it checked (the kind's plan, ``plans``); applying loads
 it and, in the write's transaction under the job's row lock, re-checks only what other writers
@@ -42,7 +43,7 @@ from django.utils import timezone
 
 from core.outbox import enqueue_with_transaction
 
-from . import plans, rows
+from . import collector, plans, rows
 from .leases import (  # noqa: F401 (the views and the recovery command call them here)
     INTERRUPTED_MESSAGE,
     is_stalled,
@@ -146,6 +147,7 @@ def start_preview(*, job):
     return locked
 
 
+@collector.paused()
 def preview_job(*, job_id):
     """Validate the whole file and store the preview (the task's body)."""
     job = ImportJob.objects.filter(pk=job_id).first()
@@ -201,6 +203,7 @@ def start_apply(*, job, user, options=None):
     return locked
 
 
+@collector.paused()
 def apply_job(*, job_id):
     """Write every row in one transaction, or nothing (the task's body): from the preview's kept
     plan, re-checking what may have changed since (``plans``), or else checking the file again."""

@@ -9,6 +9,7 @@ wagtail_hooks.py, so every edit through Wagtail's action registry is treated ali
   changed members and e-mails), in bulk.
 """
 
+import base64
 import datetime
 import secrets
 
@@ -119,9 +120,12 @@ class MemberDeleteAction(DeleteAction):
         return result
 
 
-def unusable_password():
-    # What make_password(None) stores, without 40 calls to secrets.choice per account.
-    return UNUSABLE_PASSWORD_PREFIX + secrets.token_urlsafe(30)
+def unusable_passwords(count):
+    """What make_password(None) stores, for ``count`` accounts: 30 random bytes each, as 40
+    URL-safe characters (``secrets.token_urlsafe(30)``), drawn at once (not 40 calls to
+    secrets.choice per account, nor one call to the system per account)."""
+    text = base64.urlsafe_b64encode(secrets.token_bytes(30 * count)).decode()
+    return [UNUSABLE_PASSWORD_PREFIX + text[start : start + 40] for start in range(0, len(text), 40)]
 
 
 def write_imported_members(*, creates, updates, attributes):
@@ -140,21 +144,15 @@ def write_imported_members(*, creates, updates, attributes):
                     "username": values["member_number"],
                     "email": values[EMAIL],
                     "kind": User.Kind.MEMBER,
-                    "password": unusable_password(),
+                    "password": password,
                     "date_joined": now,
                 }
-                for values in creates
+                for values, password in zip(creates, unusable_passwords(len(creates)), strict=True)
             ),
             return_ids=True,
             id_lookup="username",
         )
-        insert_rows(
-            Member,
-            (
-                {"user_id": user_id, **{attribute: values[attribute] for attribute in attributes}}
-                for user_id, values in zip(user_ids, creates, strict=True)
-            ),
-        )
+        insert_rows(Member, _member_rows(creates, user_ids, attributes))
     if updates:
         member_fields = set()
         members = []
@@ -178,3 +176,18 @@ def write_imported_members(*, creates, updates, attributes):
         # union of the changed columns is right for every row of the batch.
         update_rows(Member, members, [*sorted(member_fields), "updated_at"] if members else [])
         update_rows(User, users, ["email"])
+
+
+def _member_rows(creates, user_ids, attributes):
+    """The new members' rows: their values of ``attributes`` and their account. Every row's values
+    have the same keys (the import's cleaning): a copy without the others (the e-mail) takes a
+    tenth of the time of a dict built key by key."""
+    others = set(creates[0]) - set(attributes)
+    rows = []
+    for values, user_id in zip(creates, user_ids, strict=True):
+        row = values.copy()
+        for key in others:
+            del row[key]
+        row["user_id"] = user_id
+        rows.append(row)
+    return rows

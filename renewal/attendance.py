@@ -19,8 +19,8 @@ The rule:
   again under a row lock; a sheet may also record its 参加形態;
 - attendance gives the member the session's credit (its points, credit category and date) once
   per member and session. The unique constraint ``credit_one_per_member_session`` decides, with
-  ``INSERT … ON CONFLICT DO NOTHING`` (``core.bulk.insert_new_rows``: COPY into a temporary
-  table on PostgreSQL), so a credit awarded meanwhile by another request or import is neither
+  ``INSERT … ON CONFLICT DO NOTHING`` (``core.bulk.insert_new_rows``: on PostgreSQL a COPY
+  straight into the table, or if a key is taken, into a temporary table first), so a credit awarded meanwhile by another request or import is neither
   doubled nor an error. Staff marking gives source 参加確認, a sheet 出席者取込;
 - every registration marked gets one history entry ``renewal.registration.attended`` with the
   acting user and how (``via``): staff marking says whether the credit was created, the import
@@ -250,28 +250,27 @@ def _award(pairs, *, source, now, import_job, held_only=False, sessions=None):
         ):
             sessions[pk] = (category_id, points, held_on or starts_on)  # Session.date
     today = timezone.localdate(now)
-    rows = []
-    for member_id, session_id in pairs:
+    credit_of = {}  # session id → the credit it gives, but for the member (one dict copied per pair)
+    for session_id in dict.fromkeys(session_id for _member_id, session_id in pairs):
         category_id, points, earned_on = sessions[session_id]
         refusal = not_held_refusal(earned_on, today=today) if held_only else ""
         if refusal:  # the callers check first; a session's date changed meanwhile
             raise AttendanceError(refusal)
-        rows.append(
-            {
-                "member_id": member_id,
-                "session_id": session_id,
-                "credit_category_id": category_id,
-                "points": points,
-                "earned_on": earned_on,
-                "source": source,
-                "title": "",
-                "organizer": "",
-                "venue": "",
-                "note": "",
-                "import_job": import_job,
-                "created_at": now,
-            }
-        )
+        credit_of[session_id] = {
+            "member_id": None,
+            "session_id": session_id,
+            "credit_category_id": category_id,
+            "points": points,
+            "earned_on": earned_on,
+            "source": source,
+            "title": "",
+            "organizer": "",
+            "venue": "",
+            "note": "",
+            "import_job": import_job,
+            "created_at": now,
+        }
+    rows = [{**credit_of[session_id], "member_id": member_id} for member_id, session_id in pairs]
     return insert_new_rows(Credit, rows, key=("member_id", "session_id"))
 
 

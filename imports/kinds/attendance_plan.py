@@ -19,7 +19,7 @@ from membership.models import Member
 from renewal import attendance
 from renewal.models import Registration
 
-from ..loading import chunks
+from ..loading import preload
 
 
 class AttendancePlanKeeping:
@@ -40,9 +40,8 @@ class AttendancePlanKeeping:
         registrations = self.live_registrations(sessions)
         today = timezone.localdate()
         not_held = {pk: attendance.not_held_refusal(session["date"], today=today) for pk, session in sessions.items()}
-        members = set()
-        for chunk in chunks(sorted({entry[1] for entry in plan.checked})):
-            members.update(Member.objects.filter(pk__in=chunk).order_by().values_list("pk", flat=True))
+        wanted = {entry[1] for entry in plan.checked}
+        members = {row["id"] for row in preload(Member.objects.all(), "id", wanted, columns=["id"])}
         plan.rows = []
         for number, member_id, session_id, participation_format, outcome, cells, warned in plan.checked:
             session = sessions.get(session_id)

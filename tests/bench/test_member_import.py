@@ -25,7 +25,7 @@ from tests.bench import copy_anchor
 from tests.imports.data import csv_bytes, member_rows
 
 ROWS = 20_000
-RUNS = 3
+RUNS = 5
 
 
 def fresh_state():

@@ -343,6 +343,21 @@ def test_large_files_are_previewed_and_applied_by_background_tasks(
     assert Member.objects.count() == 25
 
 
+def test_a_bad_cell_of_a_unique_column_is_found_in_any_block(preview, monkeypatch):
+    """Cells are cleaned 10 rows at a time here; the e-mail and number columns are all distinct in
+    the first block, and are then cleaned without remembering cells: a bad one later is still found."""
+    monkeypatch.setattr(member_kind.MemberImport, "progress_every", 10)
+    rows = member_rows(35)
+    rows[22]["メールアドレス"] = "hanako@"
+    rows[31]["会員番号"] = "12#45"
+    job = preview(csv_bytes(rows))
+    assert errors_of(job) == [
+        (24, "メールアドレス", "メールアドレスの形式が正しくありません。"),
+        (33, "会員番号", "会員番号は半角英数字20文字以内で入力してください。"),
+    ]
+    assert (job.error_count, job.new_count) == (2, 33)
+
+
 def test_progress_is_written_while_validating(preview, monkeypatch):
     monkeypatch.setattr(member_kind.MemberImport, "progress_every", 10)
     seen = []

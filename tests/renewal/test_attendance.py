@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import ModelLogEntry
 
+from core import bulk
 from renewal import attendance
 from renewal.models import Credit, Registration, Session
 from tests.factories import MemberFactory
@@ -148,6 +149,23 @@ def test_a_sheet_row_gives_the_credit_once_and_marks_the_registration(staff_user
     assert registration.attended_import_job == 7  # what the import's undo unmarks
     # The 参加形態 the sheet replaced, for the undo to put back.
     assert entries(registration).get().data == {"via": "import", "import_job": 7, "row": 3, "format_before": "onsite"}
+
+
+def test_a_large_sheet_gives_only_the_credits_not_given_before(staff_user, session):
+    """More rows than go in one INSERT: on PostgreSQL they are copied straight into the table,
+    and since one credit was given before, copied again past the taken key, never doubled."""
+    members = [MemberFactory(user__username=f"00700{n:02d}") for n in range(bulk.FEW_ROWS + 5)]
+    given_before = members[3]
+    attendance.award_credit(member=given_before, session=session, source=Credit.Source.ATTENDANCE)
+    rows = [attendance.Attendance(m.pk, session.pk, row=n, label="学会") for n, m in enumerate(members, start=2)]
+
+    done = attendance.mark_attended_bulk(attendances=rows, user=staff_user, via=attendance.IMPORT, import_job=7)
+
+    assert done.credited == {(member.pk, session.pk) for member in members if member != given_before}
+    assert Credit.objects.filter(session=session).count() == len(members)
+    assert Credit.objects.get(member=given_before).source == Credit.Source.ATTENDANCE  # the earlier one, kept
+    again = attendance.mark_attended_bulk(attendances=rows, user=staff_user, via=attendance.IMPORT, import_job=8)
+    assert again.credited == set() and Credit.objects.filter(session=session).count() == len(members)
 
 
 # --- a credit only for a session held ------------------------------------------------------------
