@@ -53,6 +53,7 @@ check: $(VENV)/.dev-installed
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 	$(MAKE) --no-print-directory layers
 
 ## make layers: the import contracts of .importlinter (site/ is on the import path)

@@ -69,9 +69,12 @@ def claim_login_slot(*, username, ip_address, now=None):
         )
         if sum(failures for failures, _ in rows) < settings.LOGIN_SLOWDOWN_AFTER:
             return 0
-        if ip_address and AccessLog.objects.filter(
-            username=username, ip_address=ip_address, attempt_time__gte=now - KNOWN_ADDRESS_AGE
-        ).exists():
+        if (
+            ip_address
+            and AccessLog.objects.filter(
+                username=username, ip_address=ip_address, attempt_time__gte=now - KNOWN_ADDRESS_AGE
+            ).exists()
+        ):
             return 0
         last_claim = throttle.last_hit(purpose=SLOT_PURPOSE, kind=throttle.LOGIN_ID, value=username)
         last = max([attempt_time for _, attempt_time in rows] + ([last_claim] if last_claim else []))

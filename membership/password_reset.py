@@ -76,5 +76,10 @@ def complete_password_reset(*, user, new_password):
     (the owner proved they hold the registered address), and an entry in the member's history."""
     change_password(user=user, new_password=new_password)
     cleared = clear_lockouts(username=user.username)
-    log(instance=user.member_profile or user, action=PASSWORD_RESET_ACTION, user=user, data={"lockouts_cleared": cleared})
+    log(
+        instance=user.member_profile or user,
+        action=PASSWORD_RESET_ACTION,
+        user=user,
+        data={"lockouts_cleared": cleared},
+    )
     logger.info("Password reset completed for %s; %d lockout record(s) cleared.", user.username, cleared)

@@ -6,7 +6,6 @@ changes happen in ``membership.billing`` (services) under row locks; the models 
 and the invariants the database can enforce.
 """
 
-
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone

@@ -159,4 +159,3 @@ class Member(models.Model):
     def profile_confirmed_on(self, day):
         """True when the member saved the profile on ``day`` (Asia/Tokyo): guide 4 ①."""
         return self.profile_saved_at is not None and timezone.localdate(self.profile_saved_at) == day
-

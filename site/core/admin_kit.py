@@ -49,7 +49,6 @@ class RestrictedPermissionPolicy(ModelPermissionPolicy):
         return super().users_with_any_permission(allowed)
 
 
-
 class PermissionMenuItem(AdminMenuItem):
     """An admin menu entry shown only to users with ``permission``."""
 
@@ -74,8 +73,6 @@ class NoChooserMixin:
 
     def register_chooser_viewset(self):
         pass
-
-
 
 
 class NoteLogFormatter(LogFormatter):
@@ -321,7 +318,6 @@ class ActionFormView(PermissionCheckedMixin, WagtailAdminTemplateMixin, FormView
         return redirect(self.inspect_url)
 
 
-
 class WorkflowActionView(ActionFormView):
     """An ``ActionFormView`` for one transition of a ``core.workflow.Workflow``: the button is
     replaced by why not while the object's state does not allow it."""
@@ -336,6 +332,7 @@ class WorkflowActionView(ActionFormView):
         if not self.workflow.allowed(self.object, self.transition):
             return f"この申請は{self.state_label()}です。{self.page_title}はできません。"
         return ""
+
 
 class ActionOnlyViewSetMixin(NoChooserMixin):
     """For a SnippetViewSet of rows changed only through actions on their inspect page (money,
@@ -359,5 +356,8 @@ class ActionOnlyViewSetMixin(NoChooserMixin):
     def get_urlpatterns(self):
         return [
             *super().get_urlpatterns(),
-            *(path(f"{name}/<int:pk>/", self.construct_view(view), name=name) for name, view in self.action_views.items()),
+            *(
+                path(f"{name}/<int:pk>/", self.construct_view(view), name=name)
+                for name, view in self.action_views.items()
+            ),
         ]

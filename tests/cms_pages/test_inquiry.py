@@ -402,7 +402,9 @@ def test_the_submissions_export_escapes_formulas_for_excel(client, inquiry):
     """Anyone may type a formula into the public form; the secretariat opens the export in Excel."""
     names = field_names(inquiry)
     for text in FORMULAS:
-        FormSubmission.objects.create(page=inquiry, form_data={names["氏名"]: text, names["お問い合わせ内容"]: "普通の文"})
+        FormSubmission.objects.create(
+            page=inquiry, form_data={names["氏名"]: text, names["お問い合わせ内容"]: "普通の文"}
+        )
     log_in_staff(client, user_in("事務局"))
     response = client.get(reverse("wagtailforms:list_submissions", args=[inquiry.pk]) + "?export=csv")
     content = b"".join(response.streaming_content).decode("utf-8")

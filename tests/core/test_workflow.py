@@ -43,7 +43,11 @@ def test_a_decision_saves_the_state_and_the_decision_and_writes_the_history(appl
     locked = FLOW.lock(application.pk, "approve")
     FLOW.move(locked, "approve", user=staff, note="承認します")
     application.refresh_from_db()
-    assert (application.state, application.decided_by, application.decision_note) == (State.APPROVED, staff, "承認します")
+    assert (application.state, application.decided_by, application.decision_note) == (
+        State.APPROVED,
+        staff,
+        "承認します",
+    )
     assert application.decided_at is not None
     entry = ModelLogEntry.objects.get(action=APPROVED_ACTION)
     assert (entry.user, entry.data, entry.object_id) == (staff, {"note": "承認します"}, str(application.pk))

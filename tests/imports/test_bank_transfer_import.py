@@ -909,9 +909,7 @@ def test_an_import_and_a_payment_at_the_counter_at_the_same_time_pay_once():
     def pay_at_counter():
         try:
             barrier.wait(timeout=10)
-            record_manual_payment(
-                invoice_id=invoice.pk, channel="counter", paid_on=timezone.localdate(), notify=False
-            )
+            record_manual_payment(invoice_id=invoice.pk, channel="counter", paid_on=timezone.localdate(), notify=False)
         except BillingError:
             pass  # the import won
         except Exception as error:  # noqa: BLE001 - reported by the test

@@ -700,9 +700,7 @@ def test_dashboard_panel_shows_this_years_dues(staff_client, django_assert_max_n
     year = current_fiscal_year()
     invoices = [InvoiceFactory(fiscal_year=year) for _ in range(4)]
     InvoiceFactory(fiscal_year=year - 1)  # another year: not counted
-    record_manual_payment(
-        invoice_id=invoices[0].pk, channel="counter", paid_on=timezone.localdate(), notify=False
-    )
+    record_manual_payment(invoice_id=invoices[0].pk, channel="counter", paid_on=timezone.localdate(), notify=False)
     close_invoice(invoice_id=invoices[1].pk, status="cancelled", reason="重複")
     Payment.objects.create(
         invoice=invoices[2], method="cvs", order_id="D-awaiting", amount=5000, status=Payment.Status.AWAITING

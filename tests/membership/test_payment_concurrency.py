@@ -81,11 +81,7 @@ def test_receipt_numbers_stay_unique_and_gapless_under_concurrent_payments():
     invoices = [InvoiceFactory(fiscal_year=2025) for _ in range(8)]
     day = datetime.date(2025, 6, 1)
     calls = [
-        (
-            lambda pk=invoice.pk: record_manual_payment(
-                invoice_id=pk, channel="counter", paid_on=day, notify=False
-            )
-        )
+        (lambda pk=invoice.pk: record_manual_payment(invoice_id=pk, channel="counter", paid_on=day, notify=False))
         for invoice in invoices
     ]
     run_together(*calls)

@@ -25,7 +25,6 @@ from .test_payments import CARD, checkout_path, decide, pay_by_card
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("gateway_loop")]
 
 
-
 @pytest.fixture
 def commit(django_capture_on_commit_callbacks):
     def run():

@@ -31,7 +31,6 @@ DECLINED = "4000000000000002"
 NOTIFY_PATH = "/payments/gmo/notify"
 
 
-
 @pytest.fixture
 def commit(django_capture_on_commit_callbacks):
     def run():
