@@ -10,8 +10,8 @@ order (payments before their invoice), which never locks a registration. ``regis
 new rows (unseen by others until it commits) before it takes the session lock, last.
 
 A seat offered to the first in a session's waiting list (``renewal.waiting_list``) is held
-until the offer is answered or expires: the capacity check counts it as taken for everyone
-but the member it was offered to. A cancellation, or an unpaid registration lapsing
+until the offer is answered or expires, and past its deadline while others wait (``renewal.seats``):
+the capacity check counts it as taken for everyone but the member it was offered to. A cancellation, or an unpaid registration lapsing
 (``lapse_unpaid_registration``), offers the freed seat onward in the same transaction
 (``waiting_list.offer_next``, under the session lock taken first).
 
@@ -20,7 +20,7 @@ Views call these and show ``RegistrationError``'s message; they never write thes
 
 import datetime
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -34,7 +34,8 @@ from membership.mail import mail_member
 from membership.models import Invoice, Member, Payment
 
 from . import waiting_list
-from .models import Registration, Session, WaitlistEntry
+from .models import Registration, Session
+from .seats import held_offers, seat_counts
 
 CANCEL_REASON = "参加申込の取消"
 LAPSE_REASON = "参加費未払いによる参加申込の失効"
@@ -48,13 +49,6 @@ class RegistrationError(DomainError):
 
 def live_registrations(session):
     return Registration.objects.filter(session=session, state=Registration.State.APPLIED)
-
-
-def held_offers(session, *, now=None):
-    """Outstanding seat offers of ``session``'s waiting list: each holds a seat until answered or expired."""
-    return WaitlistEntry.objects.filter(
-        session=session, state=WaitlistEntry.State.OFFERED, offer_expires_at__gt=now or timezone.now()
-    )
 
 
 def allowed_formats(seminar):
@@ -141,7 +135,7 @@ def registration_refusal(
         if live_count is None:
             live_count = live_registrations(session).count()
         if held_count is None:
-            held_count = held_offers(session).exclude(member=member).count()
+            held_count = held_offers(session, against=member).count()
         if live_count + held_count >= session.capacity:
             return FULL_REFUSAL
     return None
@@ -158,42 +152,6 @@ def next_ticket_number(session, *, taken=None):
         if not Registration.objects.filter(ticket_number=number).exists():
             return number
         sequence += 1
-
-
-def seat_counts(session, *, member):
-    """(live registrations, the member's live ones, seats held by offers to others, registrations of
-    any state, whether the member is in the waiting list) of ``session`` in one statement.
-
-    Plain SQL: ``register`` runs it under the session lock, and the ORM's subquery expressions
-    cost more Python time than the whole statement (the registrations benchmark).
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            SELECT COUNT(*) FILTER (WHERE state = %s),
-                   COUNT(*) FILTER (WHERE state = %s AND member_id = %s),
-                   (SELECT COUNT(*) FROM {WaitlistEntry._meta.db_table}
-                     WHERE session_id = %s AND state = %s AND offer_expires_at > %s AND member_id <> %s),
-                   COUNT(*),
-                   EXISTS(SELECT 1 FROM {WaitlistEntry._meta.db_table}
-                           WHERE session_id = %s AND member_id = %s AND state IN (%s, %s))
-              FROM {Registration._meta.db_table} WHERE session_id = %s
-            """,
-            [
-                Registration.State.APPLIED,
-                Registration.State.APPLIED,
-                member.pk,
-                session.pk,
-                WaitlistEntry.State.OFFERED,
-                timezone.now(),
-                member.pk,
-                session.pk,
-                member.pk,
-                *WaitlistEntry.LIVE_STATES,
-                session.pk,
-            ],
-        )
-        return cursor.fetchone()
 
 
 def fee_purpose(seminar):

@@ -7,7 +7,7 @@ evaluated for the page's rows only); the participation list selects the session,
 invoice with each registration.
 """
 
-from django.db.models import CharField, Count, Exists, IntegerField, OuterRef, Subquery
+from django.db.models import CharField, Count, Exists, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, Now
 
 from .models import Registration, Session, WaitlistEntry
@@ -35,9 +35,12 @@ def open_sessions(*, member, today, title="", date_from=None, date_to=None):
     application_opens_on).
     """
     live = Registration.objects.filter(session=OuterRef("pk"), state=Registration.State.APPLIED)
-    held = WaitlistEntry.objects.filter(
-        session=OuterRef("pk"), state=WaitlistEntry.State.OFFERED, offer_expires_at__gt=Now()
-    )
+    others_waiting = WaitlistEntry.objects.filter(
+        session=OuterRef(OuterRef("pk")), state=WaitlistEntry.State.WAITING
+    ).exclude(member=member)
+    held = WaitlistEntry.objects.filter(session=OuterRef("pk"), state=WaitlistEntry.State.OFFERED).filter(
+        Q(offer_expires_at__gt=Now()) | Q(Exists(others_waiting))
+    )  # as seats.held_offers(against=member)
     mine = WaitlistEntry.objects.filter(
         session=OuterRef("pk"), member=member, state__in=WaitlistEntry.LIVE_STATES
     ).order_by()

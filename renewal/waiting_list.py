@@ -29,7 +29,7 @@ from core.errors import DomainError
 from membership.mail import mail_member
 from membership.models import Invoice
 
-from . import registrations
+from . import registrations, seats
 from .models import Registration, RenewalSettings, Session, WaitlistEntry
 
 JOINED_ACTION = "renewal.waitlist.joined"
@@ -77,7 +77,7 @@ def free_seats(session, *, now):
     """Seats nobody holds: capacity minus live registrations minus outstanding offers (None: no capacity)."""
     if session.capacity is None:
         return None
-    taken = registrations.live_registrations(session).count() + registrations.held_offers(session, now=now).count()
+    taken = registrations.live_registrations(session).count() + seats.held_offers(session, now=now).count()
     return max(session.capacity - taken, 0)
 
 

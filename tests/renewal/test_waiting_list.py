@@ -319,3 +319,37 @@ def test_a_waiting_member_registered_otherwise_is_not_offered_a_seat_later():
     assert entry_of(waiter, session).pk == entry.pk and entry_of(waiter, session).state == State.ACCEPTED
     cancel_registration(member=holder, registration_id=Registration.objects.get(member=holder).pk)
     assert entry_of(second, session).state == State.OFFERED
+
+
+def test_an_expired_offer_goes_to_the_next_in_line_not_to_the_first_comer(commits):
+    """Between an offer's deadline and the sweep the seat stays the line's: a member who is not
+    waiting cannot take it, the next in line may; once the sweep has passed it on, the offer holds."""
+    session, (holder,) = full_session()
+    first, second, newcomer = MemberFactory(), MemberFactory(), MemberFactory()
+    waiting_list.join(member=first, session=session)
+    waiting_list.join(member=second, session=session)
+    cancel_registration(member=holder, registration_id=Registration.objects.get(member=holder).pk)
+    with time_machine.travel(timezone.now() + datetime.timedelta(hours=49)):  # first's offer has expired
+        with pytest.raises(RegistrationError, match="定員"):
+            register(member=newcomer, session=session, participation_format=ONSITE)
+        register(member=second, session=session, participation_format=ONSITE)  # the next in line
+        assert entry_of(second, session).state == State.ACCEPTED
+        with commits():
+            assert waiting_list.sweep() == (1, 0)
+    assert entry_of(first, session).state == State.EXPIRED
+    assert seats_taken(session) == 1
+
+
+def test_an_expired_offer_holds_no_seat_when_nobody_else_waits(commits):
+    session, (holder,) = full_session()
+    first, newcomer = MemberFactory(), MemberFactory()
+    waiting_list.join(member=first, session=session)
+    cancel_registration(member=holder, registration_id=Registration.objects.get(member=holder).pk)
+    with time_machine.travel(timezone.now() + datetime.timedelta(hours=49)):
+        register(member=newcomer, session=session, participation_format=ONSITE)
+        with commits():
+            assert waiting_list.sweep() == (1, 0)
+    assert entry_of(first, session).state == State.EXPIRED
+    assert list(Registration.objects.filter(session=session, state="applied").values_list("member", flat=True)) == [
+        newcomer.pk
+    ]
