@@ -253,6 +253,18 @@ def test_todays_sessions_are_offered(desk, session):
     assert "受付" in header and "ホーム" not in header  # the header names the page
 
 
+def test_the_sessions_page_counts_each_session(desk, session):
+    arrived = registered(MemberFactory(), session)
+    registered(MemberFactory(), session)
+    registered(MemberFactory(), session)
+    scan(session, ticket_code(arrived.ticket_number))
+    cancelled = registered(MemberFactory(), session)
+    cancelled.state = Registration.State.CANCELLED
+    cancelled.save()
+    page = desk.get(reverse("checkin:sessions")).content.decode()
+    assert "申込 3名・受付済 1名・未着 2名" in page  # the cancelled registration is not counted
+
+
 def test_a_user_without_the_permission_is_refused(client, session):
     registration = registered(MemberFactory(), session)
     editor = log_in_staff(client, user_in("編集者"))
