@@ -1,4 +1,4 @@
-"""A 50,000-row member list imported in the browser with the production task set-up: the app
+"""A 150,000-row member list imported in the browser with the production task set-up: the app
 runs as ``make run`` runs it (``manage.py devserver``: runserver and a ``db_worker`` beside it,
 ``TASKS_BACKEND=database``). The staff member (password and authenticator code) uploads the
 file, watches the rows checked move on the job page without reloading it, sees the preview's
@@ -21,7 +21,7 @@ from tests.imports.data import csv_bytes, member_rows
 
 pytestmark = pytest.mark.e2e
 
-ROWS = 50_000  # member numbers 1000001-1050000: none of the demo members
+ROWS = 150_000  # member numbers 1000001-1150000: none of the demo members
 # The staff member's authenticator app, enrolled beforehand (RFC 6238's test key).
 TOTP_KEY_HEX = "3132333435363738393031323334353637383930"
 SETUP = f"""
