@@ -31,8 +31,8 @@ TOTPDevice.objects.create(user=User.objects.get(username="{DEMO_STAFF_USERNAME}"
     confirmed=True, key="{TOTP_KEY_HEX}")
 """
 # ms a step may take on a busy 2-core machine: CI once needed more than 180 s for 20,000 rows.
-# Since the checks went column by column a quiet machine checks 20,000 rows in about two of the
-# page's one-second polls: 50,000 leave several polls to see the counter move.
+# Since the checks went column by column and the collector pauses, a quiet machine checks 50,000
+# rows between two of the page's one-second polls: 150,000 leave several polls to see it move.
 FINISHED = 600_000
 APPLY_PHASES = re.compile(
     "処理の開始を待っています|確認した内容を読み込んでいます|確認の後に変わった内容がないか確かめて.*まとめて書き込んでいます"
