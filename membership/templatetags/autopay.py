@@ -9,8 +9,11 @@ register = template.Library()
 
 @register.inclusion_tag("membership/autopay_panel.html")
 def autopay_panel(member):
-    """Two queries, whatever the member's history: the card, and the charges not yet made or declined."""
+    """The card, then (only with an active card: the panel shows charges under it) the charges not
+    yet made or declined: one query for most members, two for those paying by card."""
     autopay = AutoPay.objects.filter(member=member).first()
+    if autopay is None or not autopay.is_active:
+        return {"autopay": autopay, "charges": []}
     charges = list(
         AutoCharge.objects.filter(
             invoice__member=member,

@@ -4,7 +4,6 @@ receipts, and the gateway's result notifications (結果通知)."""
 import logging
 
 from django.contrib import messages
-from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,6 +17,7 @@ from .. import gateway
 from ..billing.errors import BillingError
 from ..billing.notifications import receive_notification, reconcile_payment
 from ..billing.payments import cancel_payment, card_error_message, checkout_url, retry_payment, start_payment
+from ..billing.statement import statement
 from ..models import CVS_CHAINS, GatewayNotification, Invoice, Payment
 from ..shell import members_area
 
@@ -26,22 +26,22 @@ logger = logging.getLogger(__name__)
 
 @members_area
 def dues(request):
-    """会費支払い明細: every invoice, newest year first, with receipts and open store payments."""
+    """会費支払い明細: the unpaid invoices and the recent years, newest first (``?all=1``: every
+    year), with receipts and open store payments."""
     member = request.user.member
-    invoices = list(
-        Invoice.objects.filter(member=member)
-        .exclude(status=Invoice.Status.CANCELLED)
-        .prefetch_related(
-            Prefetch(
-                "payments", queryset=Payment.objects.filter(status__in=Payment.OPEN_STATUSES), to_attr="open_payments"
-            )
-        )
-        .order_by("-fiscal_year", "category", "-created_at")
-    )
+    whole_history = request.GET.get("all") == "1"
+    listed = statement(member=member, whole_history=whole_history)
     return render(
         request,
         "membership/dues.html",
-        {"invoices": invoices, "member": member, "name_warning": japanese.payment_name_problem(member)},
+        {
+            "invoices": listed.invoices,
+            "older": listed.older,
+            "since_year": listed.since_year,
+            "whole_history": whole_history,
+            "member": member,
+            "name_warning": japanese.payment_name_problem(member),
+        },
     )
 
 

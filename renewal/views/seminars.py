@@ -17,7 +17,18 @@ from ..seminars import open_sessions
 
 
 def page_of(request, queryset, per_page):
-    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+    """The requested page of ``queryset``. The first page is read with one row more than it
+    shows: when that row is not there (most members' lists fit on one page), the rows are the
+    count and the page costs no COUNT query."""
+    number = request.GET.get("page")
+    if number not in (None, "", "1"):
+        return Paginator(queryset, per_page).get_page(number)
+    rows = list(queryset[: per_page + 1])
+    if len(rows) <= per_page:
+        return Paginator(rows, per_page).get_page(1)
+    page = Paginator(queryset, per_page).page(1)
+    page.object_list = rows[:per_page]
+    return page
 
 
 @members_area

@@ -218,6 +218,7 @@ AXES_VERBOSE = False
 OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "日本消化器内視鏡技師会")
 
 # --- Sessions and security -------------------------------------------------------------
+SESSION_ENGINE = "core.sessions"  # in the database (a logout ends it in every process), one plain SELECT
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 8)
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"  # Wagtail's preview opts itself into same-origin framing

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
+from core.dates import current_fiscal_year
 from membership.billing.errors import BillingError
 from membership.billing.payments import record_manual_payment, start_payment
 from membership.models import Invoice, Payment
@@ -23,18 +24,47 @@ def pay_by_hand(invoice, day=datetime.date(2025, 5, 1)):
 
 
 def test_dues_table_newest_year_first_with_paid_and_unpaid_rows(member_client, member):
-    for year in (2021, 2023, 2022):
+    this_year = current_fiscal_year()
+    for year in (this_year - 2, this_year, this_year - 1):
         InvoiceFactory(member=member, fiscal_year=year)
-    pay_by_hand(Invoice.objects.get(fiscal_year=2021), datetime.date(2021, 4, 1))
+    pay_by_hand(Invoice.objects.get(fiscal_year=this_year - 2), datetime.date(2021, 4, 1))
     response = member_client.get(reverse("member:dues"))
     years = [invoice.fiscal_year for invoice in response.context["invoices"]]
-    assert years == [2023, 2022, 2021]
+    assert years == [this_year, this_year - 1, this_year - 2]
     body = response.content.decode()
     assert "2021/04/01" in body and "ゆうちょ" in body and "5,000円" in body
     assert body.count("会員情報確認 支払手続き") == 2
     assert body.count("ダウンロード") == 1
     # 請求時会員ステータス in the guide's words (issue 13, item 8): 通常, not the admin's 正会員.
     assert body.count('data-label="請求時会員ステータス">通常<') == 3 and "正会員" not in body
+
+
+def test_the_statement_opens_on_the_recent_years_and_everything_unpaid(member_client, member):
+    this_year = current_fiscal_year()
+    for year in range(this_year - 19, this_year + 1):
+        invoice = InvoiceFactory(member=member, fiscal_year=year)
+        if year != this_year - 12:  # one old year never paid
+            pay_by_hand(invoice)
+    response = member_client.get(reverse("member:dues"))
+    years = [invoice.fiscal_year for invoice in response.context["invoices"]]
+    assert years == [*range(this_year, this_year - 5, -1), this_year - 12]
+    body = response.content.decode()
+    assert f"{this_year - 5}年度以前の明細を表示する(14件)" in body
+    assert body.count("会員情報確認 支払手続き") == 1
+
+    everything = member_client.get(reverse("member:dues"), {"all": "1"})
+    years = [invoice.fiscal_year for invoice in everything.context["invoices"]]
+    assert years == list(range(this_year, this_year - 20, -1))
+    assert "年度以前の明細を表示する" not in everything.content.decode()
+    assert f"{this_year - 4}年度以降と未納の明細だけを表示する" in everything.content.decode()
+
+
+def test_only_old_paid_years_are_not_told_there_are_no_invoices(member_client, member):
+    pay_by_hand(InvoiceFactory(member=member, fiscal_year=current_fiscal_year() - 8))
+    body = member_client.get(reverse("member:dues")).content.decode()
+    assert '<p class="muted">請求はありません。</p>' not in body
+    assert f"{current_fiscal_year() - 4}年度以降の請求はありません。" in body
+    assert "年度以前の明細を表示する(1件)" in body
 
 
 def test_dashboard_tells_about_unpaid_dues(member_client, member):
