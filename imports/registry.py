@@ -248,6 +248,12 @@ class ImportKind:
         """
         return cleaning.clean_rows(self.fields(), table, every=self.progress_step(len(table)), progress=progress)
 
+    def clean_table(self, table, report, progress=None):
+        """As ``clean_rows``, with ``values`` a tuple in the order of ``fields()`` and a failed cell
+        None (``cleaning.clean_table``): for a kind that keeps a row's values as one tuple from
+        cleaning to writing, without a dict per row (the member list)."""
+        return cleaning.clean_table(self.fields(), table, every=self.progress_step(len(table)), progress=progress)
+
     def progress_step(self, rows):
         """Rows between progress updates for a file of ``rows`` rows: ``progress_every``, or more
         in a large file (``progress_updates`` updates in all)."""
