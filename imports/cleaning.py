@@ -10,7 +10,7 @@ cell by cell in one list, without remembering (the memo would only cost time the
 A block is turned into its columns once (``zip(*block)``) and each column is mapped through
 its widget or its memo in C (``map``), not cell by cell in Python. ``clean_table`` yields each
 row's values as one tuple in the order of the fields: the member list keeps that tuple from
-cleaning to writing (no dict per row, 20,000 of them; its plan pickles to a third of the time).
+cleaning to writing (no dict per row, 20,000 of them, to build, pickle and unpickle).
 ``clean_rows`` makes the dict by attribute the other kinds read.
 """
 
