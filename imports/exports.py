@@ -12,6 +12,7 @@ import io
 
 from core.admin_kit import spreadsheet_safe
 
+from .registry import registry
 from .report import ERROR, HEADER_ROW
 from .rows import iter_rows
 
@@ -30,9 +31,13 @@ def class_table(job, outcome):
     header += ["変更点"] if with_changes else []
     header += ["エラー内容"] if errors is not None else []
 
+    kind = registry.get(job.kind)
+    applied = job.state == job.State.APPLIED
+
     def rows():
         for row in iter_rows(job, outcome):
-            line = [row["row"], *row["cells"]]
+            cells = kind.shown_cells(row["cells"], applied=applied) if kind else row["cells"]
+            line = [row["row"], *cells]
             if with_changes:
                 line.append(describe_changes(row["changes"]))
             if errors is not None:

@@ -32,7 +32,7 @@ from import_export.fields import Field
 
 from . import cleaning, sheets
 from .readers import EXAMPLE_MARK, normalize_header, read_table
-from .report import DEFAULT_OUTCOMES, NEW, UPDATED, ImportReport
+from .report import DEFAULT_OUTCOMES, NEW, UPDATED, ImportReport, as_done
 from .widgets import CellError, cell_text
 
 # Rows below the first one searched for the headings when the first row is a title.
@@ -123,6 +123,13 @@ class ImportKind:
         cells = self.sample_cells(table, raw)
         if self.detail_column:
             cells.append(detail)
+        return cells
+
+    def shown_cells(self, cells, *, applied):
+        """A kept row's cells as the job's page and downloads show them: after the apply, the
+        detail says what was done, not what will be."""
+        if applied and self.detail_column and cells:
+            return [*cells[:-1], as_done(cells[-1])]
         return cells
 
     def new_report(self):

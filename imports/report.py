@@ -11,6 +11,7 @@ Each class says which of the job's four count columns (``new``, ``updated``, ``u
 ``error``) it adds to, so the job list and ``ImportJob.can_apply`` work for every kind.
 """
 
+import re
 from dataclasses import dataclass
 
 NEW = "new"
@@ -40,6 +41,15 @@ OUTCOME_LABELS = {outcome.key: outcome.label for outcome in DEFAULT_OUTCOMES}
 
 # A file-level problem (wrong headers, unreadable file) is reported once, on row 1.
 HEADER_ROW = 1
+WILL_DO = re.compile(r"します(?=。|$)")
+
+
+def as_done(detail):
+    """A row's detail once the job is applied: what the row would do (「…を入金済にします。」)
+    becomes what it did (「…を入金済にしました。」)."""
+    return WILL_DO.sub("しました", detail)
+
+
 # Warnings kept per job (rows to check, e.g. a name unlike the member's); all are counted.
 WARNINGS_KEPT = 1000
 

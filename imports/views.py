@@ -165,6 +165,10 @@ class JobDetailView(ImportsBase, TemplateView):
         )
         return context
 
+    def shown_cells(self, cells):
+        kind = registry.get(self.job.kind)
+        return kind.shown_cells(cells, applied=self.job.state == ImportJob.State.APPLIED) if kind else cells
+
     def sections(self, outcomes, counts):
         """A table per class of rows, each paged (``?rows=<class>&p=<page>`` pages one of them)."""
         selected, number = self.request.GET.get("rows"), self.request.GET.get("p")
@@ -175,7 +179,7 @@ class JobDetailView(ImportsBase, TemplateView):
             if not counts[key] or not rows:
                 continue
             page = Paginator(rows, PAGE_ROWS).get_page(number if key == selected else 1)
-            shown = page.object_list
+            shown = [{**row, "cells": self.shown_cells(row["cells"])} for row in page.object_list]
             sections.append(
                 {
                     "outcome": key,

@@ -14,19 +14,23 @@ The QR code leads to a public page (``verify``) whose token is ``<credit pk>.<ta
 
 Valid (有効) means: the credit the certificate was made from is still recorded, unchanged.
 A credit deleted since (an attendance import undone, a paper certificate deleted by staff)
-reads as 取消 (revoked), a corrected one as 内容訂正; both are invalid. The page shows only
-the name, the session, the date and the points, and is throttled per network address like
-the member card's (``membership.card``).
+reads as 取消 (revoked), a corrected one as 内容訂正; both are invalid. Each issue's history
+entry keeps the stamp it printed, so a stamp that matches no certificate ever issued of the
+credit (an altered QR code) is refused as one we did not make, not read as a correction.
+The page shows only the name, the session, the date and the points, and is throttled per
+network address like the member card's (``membership.card``).
 """
 
 import re
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare, salted_hmac
 from wagtail.log_actions import log
+from wagtail.models import ModelLogEntry
 
 from cms_pages.models import society_settings
 from core.errors import DomainError
@@ -93,7 +97,7 @@ def member_certificate(*, member, registration_id, user):
     )
     if credit is None:
         raise CertificateRefused("この参加の受講履歴が見つかりません。事務局へお問い合わせください。")
-    log(instance=credit, action=ISSUED_ACTION, user=user, data={"by": "member"})
+    log(instance=credit, action=ISSUED_ACTION, user=user, data={"by": "member", "stamp": _stamp(credit)})
     return credit
 
 
@@ -101,7 +105,7 @@ def member_certificate(*, member, registration_id, user):
 def staff_certificate(*, credit_id, user):
     """The credit of a certificate staff issue in the admin (any credit, a paper one included)."""
     credit = Credit.objects.select_related(*CREDIT_RELATED).get(pk=credit_id)
-    log(instance=credit, action=ISSUED_ACTION, user=user, data={"by": "staff"})
+    log(instance=credit, action=ISSUED_ACTION, user=user, data={"by": "staff", "stamp": _stamp(credit)})
     return credit
 
 
@@ -187,6 +191,15 @@ def _stamp(credit):
     return _hmac("content:" + ":".join(map(str, printed)), STAMP_LENGTH)
 
 
+def _issued_stamps(credit):
+    """The stamps of every certificate issued of ``credit`` (each issue's history entry keeps
+    its stamp): a stamp among them that no longer matches is a correction, any other a forgery."""
+    entries = ModelLogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(Credit), object_id=str(credit.pk), action=ISSUED_ACTION
+    )
+    return {data.get("stamp") for data in entries.values_list("data", flat=True)}
+
+
 def make_token(credit):
     return f"{credit.pk}.{_tag(credit.pk)}{_stamp(credit)}"
 
@@ -229,8 +242,13 @@ def verify(*, token, ip_address=None):
     credit = Credit.objects.select_related(*CREDIT_RELATED).filter(pk=int(match["pk"])).first()
     if credit is None:
         return Verification(state=REVOKED)
+    if constant_time_compare(match["stamp"], _stamp(credit)):
+        state = VALID
+    elif match["stamp"] in _issued_stamps(credit):
+        state = CORRECTED
+    else:  # a real credit's tag with a stamp no certificate of it ever printed: altered
+        raise InvalidCertificateToken
     shown = certified(credit)
-    state = VALID if constant_time_compare(match["stamp"], _stamp(credit)) else CORRECTED
     return Verification(
         state=state, name=shown.name, session=shown.session_line, earned_on=shown.earned_on, points=shown.points
     )

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.ui.menus import MenuItem
 from wagtail.snippets.views import snippets as snippet_views
 
 from core.admin_kit import SafeExportMixin
@@ -74,6 +75,32 @@ class MemberRowsIndexView(SafeExportMixin, snippet_views.IndexView):
     def columns(self):
         columns = super().columns
         for column in columns:
-            if getattr(column, "name", "") == "member__member_number":
+            # Wagtail names a related column by its dotted accessor and labels it 「会員 会員番号」.
+            if getattr(column, "name", "") == "member.member_number":
                 column.label = "会員番号"
         return columns
+
+
+class ActionRowsIndexView(MemberRowsIndexView):
+    """A listing of rows changed only through actions on their inspect page (registrations, the
+    waiting list): the row opens 詳細, its menu offers ``row_actions`` and 履歴, no 編集 or 削除."""
+
+    urls = ""  # the viewset's URL namespace
+
+    def get_edit_url(self, instance):
+        return None
+
+    def get_delete_url(self, instance):
+        return None
+
+    def row_actions(self, instance):
+        """MenuItems for the row's more-menu, before 詳細 and 履歴."""
+        return []
+
+    def get_list_more_buttons(self, instance):
+        history = reverse(f"{self.urls}:history", args=[instance.pk])
+        return [
+            *self.row_actions(instance),
+            *super().get_list_more_buttons(instance),
+            MenuItem("履歴", url=history, icon_name="history", priority=90),
+        ]

@@ -38,8 +38,8 @@ from ..models import Registration
 from .common import (
     REGISTRATION_URLS,
     SEMINAR_URLS,
+    ActionRowsIndexView,
     EmptyForm,
-    MemberRowsIndexView,
     SessionFilterSet,
     import_job_link,
     member_label,
@@ -122,10 +122,11 @@ class RegistrationFilterSet(SessionFilterSet):
         return queryset
 
 
-class RegistrationIndexView(MemberRowsIndexView):
+class RegistrationIndexView(ActionRowsIndexView):
     """A listing without edit forms: rows open the inspect page; 参加済にする per row or in bulk."""
 
     export_name = "registrations"
+    urls = REGISTRATION_URLS
 
     @cached_property
     def columns(self):
@@ -134,26 +135,11 @@ class RegistrationIndexView(MemberRowsIndexView):
             return super().columns
         return [column for column in super().columns if not isinstance(column, BulkActionsCheckboxColumn)]
 
-    def get_edit_url(self, instance):
-        return reverse(f"{REGISTRATION_URLS}:inspect", args=[instance.pk])
-
-    def get_delete_url(self, instance):
-        return None
-
-    def get_list_more_buttons(self, instance):
-        buttons = list(super().get_list_more_buttons(instance))
-        if _can_mark(self.request.user, instance):
-            url = reverse(f"{REGISTRATION_URLS}:attend", args=[instance.pk])
-            buttons.insert(0, MenuItem("参加済にする", url=url, icon_name="success", priority=1))
-        buttons.append(
-            MenuItem(
-                "履歴",
-                url=reverse(f"{REGISTRATION_URLS}:history", args=[instance.pk]),
-                icon_name="history",
-                priority=90,
-            )
-        )
-        return buttons
+    def row_actions(self, instance):
+        if not _can_mark(self.request.user, instance):
+            return []
+        url = reverse(f"{REGISTRATION_URLS}:attend", args=[instance.pk])
+        return [MenuItem("参加済にする", url=url, icon_name="success", priority=1)]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -31,7 +31,7 @@ from membership.admin_sections import member_link
 from .. import waiting_list
 from ..models import WaitlistEntry
 from ..registrations import LAPSED_ACTION
-from .common import EmptyForm, MemberRowsIndexView, SessionFilterSet, member_label
+from .common import ActionRowsIndexView, EmptyForm, SessionFilterSet, member_label
 
 WAITLIST_URLS = "wagtailsnippets_renewal_waitlistentry"
 
@@ -86,26 +86,15 @@ class WaitlistFilterSet(SessionFilterSet):
         fields = ["seminar", "session", "state"]
 
 
-class WaitlistIndexView(MemberRowsIndexView):
+class WaitlistIndexView(ActionRowsIndexView):
     export_name = "waiting_list"
+    urls = WAITLIST_URLS
 
-    def get_edit_url(self, instance):
-        return reverse(f"{WAITLIST_URLS}:inspect", args=[instance.pk])
-
-    def get_delete_url(self, instance):
-        return None
-
-    def get_list_more_buttons(self, instance):
-        buttons = list(super().get_list_more_buttons(instance))
-        if _can_offer(self.request.user, instance):
-            url = reverse(f"{WAITLIST_URLS}:offer", args=[instance.pk])
-            buttons.insert(0, MenuItem("席を案内する", url=url, icon_name="mail", priority=1))
-        buttons.append(
-            MenuItem(
-                "履歴", url=reverse(f"{WAITLIST_URLS}:history", args=[instance.pk]), icon_name="history", priority=90
-            )
-        )
-        return buttons
+    def row_actions(self, instance):
+        if not _can_offer(self.request.user, instance):
+            return []
+        url = reverse(f"{WAITLIST_URLS}:offer", args=[instance.pk])
+        return [MenuItem("席を案内する", url=url, icon_name="mail", priority=1)]
 
 
 class WaitlistInspectView(ReadOnlyInspectView):
@@ -203,7 +192,7 @@ class WaitlistViewSet(ActionOnlyViewSetMixin, SnippetViewSet):
         "member__member_number",
         Column("member_name", label="氏名", accessor="member.full_name", sort_key="member__family_name_kana"),
         Column("session", label="学会・セミナー / セッション", accessor=_session),
-        Column("state", label="状態", accessor="get_state_display", sort_key="state"),
+        Column("state", label="状態", accessor="get_state_display", sort_key="state", width="7em"),
         Column("place", label="順番", accessor=_place),
         Column("offer_expires_at", label="回答期限", accessor=lambda e: datetime_display(e.offer_expires_at)),
         Column("joined_at", label="登録日時", accessor=lambda e: datetime_display(e.joined_at), sort_key="joined_at"),

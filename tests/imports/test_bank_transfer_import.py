@@ -775,6 +775,10 @@ def test_admin_flow_upload_preview_confirm(admin_client, ledger):
     assert Invoice.objects.get(pk=ledger["unpaid"].pk).status == "paid"
     job.refresh_from_db()
     assert (job.state, job.decided_by.username) == (ImportJob.State.APPLIED, "admin")
+    # Once applied, the rows say what was done, on the page and in the download.
+    assert "2025年度 会費 5,000円を入金済にしました。" in confirmed and "入金済にします。" not in confirmed
+    download = admin_client.get(reverse("imports:rows", args=[job.pk, "matched", "csv"]))
+    assert "入金済にしました。" in b"".join(download.streaming_content).decode("utf-8-sig")
 
     # The same file again: all 入金済, and the page says it was applied before.
     admin_client.post(

@@ -270,6 +270,10 @@ def test_registration_listing_offers_mark_attended_not_delete(staff_client, regi
     assert reverse("wagtail_bulk_action", args=["renewal", "registration", "delete"]) not in body
     assert reverse(f"{REGISTRATIONS}:attend", args=[registrations["sato"].pk]) in body
     assert reverse(f"{REGISTRATIONS}:attend", args=[registrations["suzuki"].pk]) not in body
+    # The row opens 詳細 and offers 履歴; no 編集 that would only open 詳細 again.
+    assert reverse(f"{REGISTRATIONS}:history", args=[registrations["sato"].pk]) in body
+    assert ">会員番号<" in body.replace("\n", "").replace(" ", "") and "会員 会員番号" not in body
+    assert "編集" not in body[body.index("<tbody>") :]
 
 
 def test_staff_who_may_only_view_registrations_get_no_bulk_selection(client, registrations):

@@ -119,7 +119,8 @@ def test_a_download_is_written_in_the_credits_history(member_client, member):
     member_client.get(certificate_url(registration))
     entry = ModelLogEntry.objects.get(action=certificates.ISSUED_ACTION)
     assert entry.object_id == str(credit_of(registration).pk)
-    assert entry.user_id == member.user_id and entry.data == {"by": "member"}
+    credit = credit_of(registration)
+    assert entry.user_id == member.user_id and entry.data == {"by": "member", "stamp": certificates._stamp(credit)}
 
 
 def test_the_points_page_offers_it_for_attended_sessions_only(member_client, member):
@@ -224,16 +225,34 @@ def test_a_revoked_credit_reads_as_invalid_without_details(client):
     assert "花子" not in body
 
 
+def issued_token(registration):
+    """The token of the certificate the member downloads (its issue is recorded with its stamp)."""
+    member = registration.member
+    credit = certificates.member_certificate(member=member, registration_id=registration.pk, user=member.user)
+    return certificates.make_token(credit)
+
+
 def test_a_corrected_credit_reads_as_invalid(client):
     registration = registration_for(MemberFactory())
     credit = credit_of(registration)
-    token = certificates.make_token(credit)
+    token = issued_token(registration)
     Credit.objects.filter(pk=credit.pk).update(points=5)
     body = verify_page(client, token).content.decode()
     assert '<span class="verify-word">無効</span>' in body and "内容が訂正された" in body
     assert "5点" in body and "10点" not in body
     credit.refresh_from_db()
     assert "この出席証明書は有効です。" in verify_page(client, certificates.make_token(credit)).content.decode()
+
+
+def test_an_altered_stamp_on_a_real_certificate_is_refused_not_read_as_a_correction(client):
+    registration = registration_for(MemberFactory(family_name="山田", given_name="花子"))
+    pk, tags = issued_token(registration).split(".")
+    stamp = tags[-certificates.STAMP_LENGTH :]
+    altered = f"{pk}.{tags[: -certificates.STAMP_LENGTH]}{'0' if stamp[0] != '0' else '1'}{stamp[1:]}"
+    response = verify_page(client, altered)
+    assert response.status_code == 404
+    body = response.content.decode()
+    assert "このQRコード(URL)は無効です。" in body and "訂正" not in body and "花子" not in body
 
 
 def test_verification_is_throttled_per_network_address(client):

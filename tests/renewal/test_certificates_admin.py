@@ -46,7 +46,15 @@ def test_staff_issue_a_paper_certificates_credit_as_a_pdf(staff_client, staff_us
     assert "出席証明書による受講履歴" in text  # says it rests on a paper certificate
     assert certificates.make_token(paper_credit) in re.sub(r"\s", "", text)
     entry = ModelLogEntry.objects.get(action=certificates.ISSUED_ACTION)
-    assert entry.object_id == str(paper_credit.pk) and entry.user == staff_user and entry.data == {"by": "staff"}
+    assert (
+        entry.object_id == str(paper_credit.pk)
+        and entry.user == staff_user
+        and entry.data
+        == {
+            "by": "staff",
+            "stamp": certificates._stamp(paper_credit),
+        }
+    )
     history = staff_client.get(reverse(f"{CREDITS}:history", args=[paper_credit.pk])).content.decode()
     assert "事務局が出席証明書を発行しました" in history
 

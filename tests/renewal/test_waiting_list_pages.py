@@ -2,6 +2,8 @@
 line and leaving on the participation list, the offer page (only the member's own), and the
 staff's listing per session, offer by hand and the seminar form raising a capacity."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -136,6 +138,11 @@ def test_staff_see_the_waiting_list_per_session_and_offer_by_hand(staff_client, 
     later = waiting_list.join(member=second, session=session)
     listing = staff_client.get(reverse(f"{WAITLIST}:list"), {"session": session.pk}).content.decode()
     assert first.member_number in listing and "1番目" in listing and "2番目" in listing
+    headings = [re.sub(r"<[^>]+>|\s+", "", cell) for cell in re.findall(r"<th[^>]*>(.*?)</th>", listing, re.S)]
+    assert "会員番号" in headings and "会員会員番号" not in headings
+    # An entry changes only through its actions: its menu has no 編集 that would open 詳細 again.
+    row_menu = listing[listing.index("<tbody>") :]
+    assert "詳細" in row_menu and "履歴" in row_menu and "編集" not in row_menu
     seminar_page = staff_client.get(reverse(f"{SEMINARS}:inspect", args=[session.seminar_id])).content.decode()
     assert f"{reverse(f'{WAITLIST}:list')}?seminar={session.seminar_id}" in seminar_page
     other_seminar = staff_client.get(reverse(f"{WAITLIST}:list"), {"seminar": SessionFactory().seminar_id})
