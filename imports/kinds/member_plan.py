@@ -136,6 +136,8 @@ class MemberPlanKeeping:
             if EMAIL in changed and values[email_at]:
                 written[values[email_at].lower()] = (number, UPDATED, current["user_id"])
         owners = self.email_owners(written)
+        if not owners:
+            return  # the common case: no account has any of them
         for email, (number, outcome, own_user) in sorted(written.items(), key=lambda item: item[1][0]):
             others = [login for user_id, login in owners.get(email, ()) if user_id != own_user]
             if others:
