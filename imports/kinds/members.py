@@ -123,19 +123,22 @@ class MemberImport(MemberPlanKeeping, ImportKind):
         number_at, email_at, mailing_at = at["member_number"], at[EMAIL], at["mailing_address"]
         rows = list(self.clean_table(table, report, progress))
         absent = [at[field.attribute] for field in self.fields() if field.column_name not in table.headers]
-        numbers = set()
-        for index, (number, values, errors, raw) in enumerate(rows):
-            member_number = values[number_at]
-            if not member_number:
-                continue
-            if member_number.isdigit() or not GUEST_LOGIN_ID.fullmatch(member_number):
-                numbers.add(member_number)
-                continue
-            # A guest's number: importing it would turn that guest's account into a member's.
-            errors.append(
-                ("会員番号", f"{member_number} はゲストユーザー番号の形式です。会員番号として取り込めません。")
-            )
-            rows[index] = (number, _replaced(values, number_at, None), errors, raw)
+        numbers = {values[number_at] for _number, values, _errors, _raw in rows}
+        numbers.discard(None)
+        numbers.discard("")
+        guests = {number for number in numbers if not number.isdigit() and GUEST_LOGIN_ID.fullmatch(number)}
+        if guests:
+            numbers -= guests
+            for index, (number, values, errors, raw) in enumerate(rows):
+                if values[number_at] in guests:
+                    # A guest's number: importing it would turn that guest's account into a member's.
+                    errors.append(
+                        (
+                            "会員番号",
+                            f"{values[number_at]} はゲストユーザー番号の形式です。会員番号として取り込めません。",
+                        )
+                    )
+                    rows[index] = (number, _replaced(values, number_at, None), errors, raw)
         members = MemberLookup(
             numbers,
             queryset=Member.objects.exclude(status=Member.Status.GUEST),  # guests' numbers are refused above
