@@ -24,11 +24,17 @@ UNIQUE_SHARE = 0.5
 _MISSING = object()
 
 
-def _clean_column(cells, clean, memo):
+def _clean_column(cells, widget, memo):
     """The cleaned values (or ``CellError``) of one column of a block of rows, each distinct text
     cell cleaned once; and whether any failed. Other cells (numbers, dates from XLSX) one by one.
-    ``memo`` None: a column of unique values (numbers, e-mails, phones), cleaned cell by cell."""
+    ``memo`` None: a column of unique values (numbers, e-mails, phones), cleaned cell by cell, or
+    at once by the widget's ``clean_many`` when it has one and every cell is of the common kind."""
+    clean = widget.clean
     if memo is None:
+        many = getattr(widget, "clean_many", None)
+        cleaned = many(cells) if many is not None else None
+        if cleaned is not None:
+            return cleaned, False
         try:
             return list(map(clean, cells)), False  # the common case: no cell fails
         except CellError:
@@ -70,7 +76,7 @@ def clean_table(fields, table, *, every, progress=None):
     absent = []  # (position in fields, blank value)
     for which, field in enumerate(fields):
         if field.column_name in index:
-            read.append((which, index[field.column_name], field.column_name, field.widget.clean))
+            read.append((which, index[field.column_name], field.column_name, field.widget))
         else:
             absent.append((which, field.widget.clean(None)))
     memos = [{} for _column in read]  # per column: text cell → cleaned value or CellError
@@ -82,8 +88,8 @@ def clean_table(fields, table, *, every, progress=None):
         cells_of = list(zip(*block, strict=False)) if block else []  # the columns (a longer row: cut)
         columns = [None] * len(fields)
         failing = []
-        for slot, ((which, position, column, clean), memo) in enumerate(zip(read, memos, strict=True)):
-            cleaned, failed = _clean_column(cells_of[position], clean, memo)
+        for slot, ((which, position, column, widget), memo) in enumerate(zip(read, memos, strict=True)):
+            cleaned, failed = _clean_column(cells_of[position], widget, memo)
             if memo is not None and len(memo) >= UNIQUE_SHARE * len(block) and start == 0:
                 memos[slot] = None  # mostly unique in the first block: remembering is only overhead
             columns[which] = cleaned
