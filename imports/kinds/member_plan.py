@@ -3,7 +3,8 @@
 The preview cleans every cell and matches every row (``members.MemberImport.validate``); the
 plan it keeps (``imports/plans.py``) has one entry per row: the values of a new member, the
 values and changed columns of a known member, or a known member left alone; a known member
-with a digest of the values the preview compared the row with.
+with a digest of the values the preview compared the row with. Values are tuples in the order
+of the kind's ``attributes`` (a plan kept before that has dicts: ``as_values``).
 
 Under the job's row lock the import re-checks only what other writers may have changed since
 (the rules about the file itself cannot have changed): the new members' numbers are still free

@@ -12,13 +12,16 @@ first time through password reset) and its member profile; a known number update
 profile and the account's e-mail; a row equal to the database is left alone.
 
 Speed (acceptance: 20,000 rows, preview and apply together, at least 5,000 rows/s on
-PostgreSQL; ``make bench`` prints it): the existing members, accounts and e-mail owners
-for the whole file are loaded in a few queries (``preload``), every rule runs in Python
-through the resource's widgets, once: the import writes the rows the preview checked,
-re-checking only what others may have changed (``member_plan``), and the writes go in bulk: new accounts and members with
+PostgreSQL, and ``member_import_vs_copy`` at least 0.5; ``make bench`` prints both): the
+existing members, accounts and e-mail owners for the whole file are loaded in a few queries
+(``preload``), every rule runs in Python through the resource's widgets, once: the import
+writes the rows the preview checked, re-checking only what others may have changed
+(``member_plan``), and the writes go in bulk: new accounts and members with
 ``membership.members.write_imported_members`` (COPY on PostgreSQL, ``bulk_create`` /
-``bulk_update`` elsewhere, through ``core.bulk``). django-import-export's own row-by-row ``import_data`` does
-about 200 rows/s here (one query per row and per save).
+``bulk_update`` elsewhere, through ``core.bulk``). A row's values are one tuple in the order of
+``attributes`` from cleaning (``ImportKind.clean_table``) through the plan to the COPY: no dict
+per row to build, pickle and unpickle. django-import-export's own row-by-row ``import_data``
+does about 200 rows/s here (one query per row and per save).
 """
 
 from dataclasses import dataclass, field
