@@ -181,7 +181,8 @@ class EmailWidget(TextWidget):
         """A column's cells as ``clean`` gives them when each is blank or a plain address (the
         common case), without a call per cell; otherwise None (``clean`` cell by cell)."""
         texts = _stripped(cells)
-        limit, simple, blank = self.max_length, _SIMPLE_EMAIL_RE.fullmatch, not self.required
+        limit = self.max_length or float("inf")
+        simple, blank = _SIMPLE_EMAIL_RE.fullmatch, not self.required
         if texts is None or not all((blank if not text else len(text) <= limit and simple(text)) for text in texts):
             return None
         return texts

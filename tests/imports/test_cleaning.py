@@ -15,6 +15,7 @@ COLUMNS = [
         ["a@example.jp", " b.c@example.co.jp ", "", "名前@example.jp", '"q"@example.jp', "bad@", "a" * 255],
     ),
     (EmailWidget(required=True), ["a@example.jp", ""]),
+    (EmailWidget(max_length=None), ["a@example.jp", "b@example.jp"]),
     (
         PhoneWidget(),
         ["03-1234-5678", "09012345678", "", " 0312345678 ", "０３１２３４５６７８", "123", "03-1234-567８"],
