@@ -22,21 +22,30 @@ class MemberLookup:
         numbers = set(numbers)
         columns = list(dict.fromkeys(["member_number", *columns]))
         width = member_number_digits()
-        self.stored = {number: normalize_member_number(number, width=width) for number in numbers}
+        # Most numbers are typed in their stored form (all digits, of the fixed width).
+        self.stored = {
+            number: number
+            if len(number) == width and number.isdigit() and number.isascii()
+            else normalize_member_number(number, width=width)
+            for number in numbers
+        }
         wanted = set(self.stored.values()) | numbers
         rows = {row["member_number"]: row for row in preload(queryset, "member_number", wanted, columns=columns)}
         self.found = {}
-        for number, stored in self.stored.items():
-            row = rows.get(stored) or rows.get(number)
-            if row is not None:
-                self.found[number] = row
+        if rows:  # else every number is new (a first import into an empty list)
+            for number, stored in self.stored.items():
+                row = rows.get(stored) or rows.get(number)
+                if row is not None:
+                    self.found[number] = row
         missing = {self.stored[number] for number in numbers if number not in self.found}
         likes = lookalikes(missing, columns=list(dict.fromkeys([*columns, *PROBABLE_COLUMNS]))) if missing else {}
-        self.probable = {
-            number: likes[self.stored[number]]
-            for number in numbers
-            if number not in self.found and self.stored[number] in likes
-        }
+        self.probable = {}
+        if likes:
+            self.probable = {
+                number: likes[self.stored[number]]
+                for number in numbers
+                if number not in self.found and self.stored[number] in likes
+            }
 
     def get(self, number):
         """The member row ``number`` names, or None."""

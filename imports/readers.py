@@ -105,7 +105,8 @@ def _split(records, examples=None):
             while headers and not headers[-1]:
                 headers.pop()
             continue
-        if _is_blank(cells):
+        first = cells[0] if cells else None
+        if not (first.__class__ is str and first.strip()) and _is_blank(cells):  # a first cell filled in: not blank
             continue
         if examples is not None and is_example(cells):
             examples.append(number)

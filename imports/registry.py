@@ -24,6 +24,7 @@ New kinds (attendance, bank transfers) need no change here: put a module in
 imported when Django starts (``ImportsConfig.ready``).
 """
 
+import operator
 from dataclasses import dataclass
 
 from django import forms
@@ -101,7 +102,8 @@ class ImportKind:
 
     def __init__(self):
         self.resource = self.resource_class()
-        self._sample_positions = (None, [])  # (the headers of the file, their sample columns' positions)
+        # (the headers of the file, their sample columns' positions, a getter of those cells)
+        self._sample_positions = (None, [], None)
 
     # --- columns -------------------------------------------------------------------------
     def fields(self):
@@ -255,6 +257,12 @@ class ImportKind:
         """
         return cleaning.clean_rows(self.fields(), table, every=self.progress_step(len(table)), progress=progress)
 
+    def clean_table(self, table, report, progress=None):
+        """As ``clean_rows``, with ``values`` a tuple in the order of ``fields()`` and a failed cell
+        None (``cleaning.clean_table``): for a kind that keeps a row's values as one tuple from
+        cleaning to writing, without a dict per row (the member list)."""
+        return cleaning.clean_table(self.fields(), table, every=self.progress_step(len(table)), progress=progress)
+
     def progress_step(self, rows):
         """Rows between progress updates for a file of ``rows`` rows: ``progress_every``, or more
         in a large file (``progress_updates`` updates in all)."""
@@ -263,11 +271,17 @@ class ImportKind:
     def sample_cells(self, table, raw):
         """A row's preview cells (called for every row: the positions are worked out once per file);
         a sample column the sheet does not have (an optional one left out) shows empty."""
-        headers, positions = self._sample_positions
+        headers, positions, take = self._sample_positions
         if headers is not table.headers:
             index = {header: position for position, header in enumerate(table.headers)}
             positions = [index.get(column) for column in self.sample_columns()]
-            self._sample_positions = (table.headers, positions)
+            # Every sample column in the sheet (the common case): one C call takes the row's cells.
+            take = None
+            if len(positions) > 1 and None not in positions:
+                take = operator.itemgetter(*positions)
+            self._sample_positions = (table.headers, positions, take)
+        if take is not None:
+            return [value.strip() if value.__class__ is str else cell_text(value) for value in take(raw)]
         cells = []
         for position in positions:
             value = "" if position is None else raw[position]

@@ -48,6 +48,14 @@ def cell_text(value):
     return str(value).strip()
 
 
+def _stripped(cells):
+    """The cells stripped, when every one is text (CSV; not numbers or dates from XLSX), else None."""
+    try:
+        return [cell.strip() for cell in cells]
+    except AttributeError:
+        return None
+
+
 def _validation_message(error):
     return error.messages[0] if error.messages else str(error)
 
@@ -108,6 +116,17 @@ class CodeWidget(TextWidget):
             raise CellError(f"{self.label}は半角英数字{self.max_length}文字以内で入力してください。")
         return text
 
+    def clean_many(self, cells):
+        """A column's cells as ``clean`` gives them when each is ASCII text of letters and digits
+        (the common case), without a call per cell; otherwise None (``clean`` cell by cell)."""
+        texts = _stripped(cells)
+        limit = self.max_length
+        if texts is None or not all(cell.isascii() for cell in cells):
+            return None  # numbers from XLSX, full-width digits: normalised by ``clean``
+        if not all(text.isalnum() and len(text) <= limit for text in texts):
+            return None
+        return texts
+
 
 _KATAKANA_RE = re.compile("[ァ-ヺーヽヾ]+")  # what normalize_furigana returns unchanged
 _POSTAL_RE = re.compile("[0-9]{3}-[0-9]{4}")  # what normalize_postal_code returns unchanged
@@ -158,6 +177,16 @@ class EmailWidget(TextWidget):
             raise CellError("メールアドレスの形式が正しくありません。") from None
         return text
 
+    def clean_many(self, cells):
+        """A column's cells as ``clean`` gives them when each is blank or a plain address (the
+        common case), without a call per cell; otherwise None (``clean`` cell by cell)."""
+        texts = _stripped(cells)
+        limit = self.max_length or float("inf")
+        simple, blank = _SIMPLE_EMAIL_RE.fullmatch, not self.required
+        if texts is None or not all((blank if not text else len(text) <= limit and simple(text)) for text in texts):
+            return None
+        return texts
+
 
 class PostalCodeWidget(Widget):
     """``123-4567`` (japanese.normalize_postal_code). A number cell is padded to 7 digits."""
@@ -196,6 +225,20 @@ class PhoneWidget(Widget):
             return japanese.normalize_phone(text)
         except ValidationError as error:
             raise CellError(_validation_message(error)) from None
+
+    def clean_many(self, cells):
+        """A column's cells as ``clean`` gives them when each is blank or 10 or 11 ASCII digits with
+        or without hyphens (the common case), without a call per cell; otherwise None."""
+        texts = _stripped(cells)
+        if texts is None:
+            return None
+        digits = [text.replace("-", "") for text in texts]
+        if not all(
+            not text or (number.isdigit() and len(number) in (10, 11) and text.isascii())
+            for text, number in zip(texts, digits, strict=True)
+        ):
+            return None
+        return digits
 
     def render(self, value, obj=None, **kwargs):
         return value or ""

@@ -3,7 +3,8 @@
 The preview cleans every cell and matches every row (``members.MemberImport.validate``); the
 plan it keeps (``imports/plans.py``) has one entry per row: the values of a new member, the
 values and changed columns of a known member, or a known member left alone; a known member
-with a digest of the values the preview compared the row with.
+with a digest of the values the preview compared the row with. Values are tuples in the order
+of the kind's ``attributes`` (a plan kept before that has dicts: ``as_values``).
 
 Under the job's row lock the import re-checks only what other writers may have changed since
 (the rules about the file itself cannot have changed): the new members' numbers are still free
@@ -53,14 +54,22 @@ class MemberPlanKeeping:
         for entry in entries:
             if entry[0] == CREATE:
                 plan.create_rows.append(entry[1])
-                plan.creates.append(entry[2])
+                plan.creates.append(self.as_values(entry[2]))
             elif entry[0] == UPDATE:
                 _kind, number, values, changed, member_id, user_id, digest = entry
                 plan.update_rows.append(number)
-                plan.updates.append(({"id": member_id, "user_id": user_id, "digest": digest}, values, changed))
+                current = {"id": member_id, "user_id": user_id, "digest": digest}
+                plan.updates.append((current, self.as_values(values), changed))
             else:
                 plan.unchanged.append((entry[1], {"id": entry[2], "digest": entry[3]}))
         return plan
+
+    def as_values(self, values):
+        """A row's values as a tuple of ``attributes``: a plan kept before the values were tuples
+        has a dict by attribute."""
+        if values.__class__ is dict:
+            return tuple(values[attribute] for attribute in self.attributes)
+        return values
 
     # --- the re-check under the job's lock -----------------------------------------------------
     def recheck(self, plan, report):
@@ -68,10 +77,10 @@ class MemberPlanKeeping:
         self.recheck_known(plan, report)
         self.recheck_emails(plan, report)
 
-    @staticmethod
-    def recheck_numbers(plan, report):
+    def recheck_numbers(self, plan, report):
         """The new members' numbers: no account or member took them, or one of their lookalikes."""
-        rows = dict(zip((values["member_number"] for values in plan.creates), plan.create_rows, strict=True))
+        number_at = self.position["member_number"]
+        rows = dict(zip((values[number_at] for values in plan.creates), plan.create_rows, strict=True))
         if not rows:
             return
         taken = {row["username"] for row in preload(User.objects.all(), "username", rows, columns=["username"])}
@@ -119,14 +128,17 @@ class MemberPlanKeeping:
 
     def recheck_emails(self, plan, report):
         """The e-mail addresses the import writes are still no other account's."""
+        email_at = self.position[EMAIL]
         written = {}  # lower-cased e-mail → (row, class, own account or None)
         for number, values in zip(plan.create_rows, plan.creates, strict=True):
-            if values[EMAIL]:
-                written[values[EMAIL].lower()] = (number, NEW, None)
+            if values[email_at]:
+                written[values[email_at].lower()] = (number, NEW, None)
         for number, (current, values, changed) in zip(plan.update_rows, plan.updates, strict=True):
-            if EMAIL in changed and values[EMAIL]:
-                written[values[EMAIL].lower()] = (number, UPDATED, current["user_id"])
+            if EMAIL in changed and values[email_at]:
+                written[values[email_at].lower()] = (number, UPDATED, current["user_id"])
         owners = self.email_owners(written)
+        if not owners:
+            return  # the common case: no account has any of them
         for email, (number, outcome, own_user) in sorted(written.items(), key=lambda item: item[1][0]):
             others = [login for user_id, login in owners.get(email, ()) if user_id != own_user]
             if others:

@@ -12,13 +12,16 @@ first time through password reset) and its member profile; a known number update
 profile and the account's e-mail; a row equal to the database is left alone.
 
 Speed (acceptance: 20,000 rows, preview and apply together, at least 5,000 rows/s on
-PostgreSQL; ``make bench`` prints it): the existing members, accounts and e-mail owners
-for the whole file are loaded in a few queries (``preload``), every rule runs in Python
-through the resource's widgets, once: the import writes the rows the preview checked,
-re-checking only what others may have changed (``member_plan``), and the writes go in bulk: new accounts and members with
+PostgreSQL, and ``member_import_vs_copy`` at least 0.5; ``make bench`` prints both): the
+existing members, accounts and e-mail owners for the whole file are loaded in a few queries
+(``preload``), every rule runs in Python through the resource's widgets, once: the import
+writes the rows the preview checked, re-checking only what others may have changed
+(``member_plan``), and the writes go in bulk: new accounts and members with
 ``membership.members.write_imported_members`` (COPY on PostgreSQL, ``bulk_create`` /
-``bulk_update`` elsewhere, through ``core.bulk``). django-import-export's own row-by-row ``import_data`` does
-about 200 rows/s here (one query per row and per save).
+``bulk_update`` elsewhere, through ``core.bulk``). A row's values are one tuple in the order of
+``attributes`` from cleaning (``ImportKind.clean_table``) through the plan to the COPY: no dict
+per row to build, pickle and unpickle. django-import-export's own row-by-row ``import_data``
+does about 200 rows/s here (one query per row and per save).
 """
 
 from dataclasses import dataclass, field
@@ -64,15 +67,17 @@ NAME_COLUMNS = {
 
 @dataclass
 class MemberPlan:
-    creates: list = field(default_factory=list)  # cleaned values
-    updates: list = field(
-        default_factory=list
-    )  # (current values from the database, cleaned values, changed attributes)
+    creates: list = field(default_factory=list)  # values (tuples in the order of the kind's ``attributes``)
+    updates: list = field(default_factory=list)  # (current values from the database, values, changed attributes)
     # The row numbers of ``creates`` and ``updates``, and (row, current values) of the rows equal
     # to the database: what the import re-checks (``member_plan``).
     create_rows: list = field(default_factory=list)
     update_rows: list = field(default_factory=list)
     unchanged: list = field(default_factory=list)
+
+
+def _replaced(values, position, value):
+    return values[:position] + (value,) + values[position + 1 :]
 
 
 @register
@@ -110,23 +115,33 @@ class MemberImport(MemberPlanKeeping, ImportKind):
     def __init__(self):
         super().__init__()
         self.fields_by_attribute = {f.attribute: f for f in self.fields()}
-        self.member_attributes = [f.attribute for f in self.fields() if f.attribute != EMAIL]
+        # A row's values are a tuple in this order from cleaning to writing (no dict per row).
+        self.attributes = [f.attribute for f in self.fields()]
+        self.position = {attribute: index for index, attribute in enumerate(self.attributes)}
+        self.member_attributes = [attribute for attribute in self.attributes if attribute != EMAIL]
 
     # --- validation ------------------------------------------------------------------------
     def validate(self, table, report, progress=None):
-        rows = list(self.clean_rows(table, report, progress))
-        absent = [field.attribute for field in self.fields() if field.column_name not in table.headers]
-        numbers = set()
-        for _number, values, errors, _raw in rows:
-            member_number = values.get("member_number")
-            if member_number and GUEST_LOGIN_ID.fullmatch(member_number):
-                # A guest's number: importing it would turn that guest's account into a member's.
-                errors.append(
-                    ("会員番号", f"{member_number} はゲストユーザー番号の形式です。会員番号として取り込めません。")
-                )
-                values["member_number"] = None
-            elif member_number:
-                numbers.add(member_number)
+        at = self.position
+        number_at, email_at, mailing_at = at["member_number"], at[EMAIL], at["mailing_address"]
+        rows = list(self.clean_table(table, report, progress))
+        absent = [at[field.attribute] for field in self.fields() if field.column_name not in table.headers]
+        numbers = {values[number_at] for _number, values, _errors, _raw in rows}
+        numbers.discard(None)
+        numbers.discard("")
+        guests = {number for number in numbers if not number.isdigit() and GUEST_LOGIN_ID.fullmatch(number)}
+        if guests:
+            numbers -= guests
+            for index, (number, values, errors, raw) in enumerate(rows):
+                if values[number_at] in guests:
+                    # A guest's number: importing it would turn that guest's account into a member's.
+                    errors.append(
+                        (
+                            "会員番号",
+                            f"{values[number_at]} はゲストユーザー番号の形式です。会員番号として取り込めません。",
+                        )
+                    )
+                    rows[index] = (number, _replaced(values, number_at, None), errors, raw)
         members = MemberLookup(
             numbers,
             queryset=Member.objects.exclude(status=Member.Status.GUEST),  # guests' numbers are refused above
@@ -137,21 +152,27 @@ class MemberImport(MemberPlanKeeping, ImportKind):
         first_row_of_number = {}
         first_row_of_email = {}
         required_columns = {
-            choice: [(attribute, self.fields_by_attribute[attribute].column_name) for attribute in attributes]
+            choice: [(at[attribute], self.fields_by_attribute[attribute].column_name) for attribute in attributes]
             for choice, attributes in MAILING_REQUIRED.items()
         }
         for number, values, errors, raw in rows:
-            current = self.match_number(number, values, errors, members, first_row_of_number)
-            if current is not None:
+            typed = values[number_at]
+            current, member_number = self.match_number(number, typed, errors, members, first_row_of_number)
+            if member_number != typed:
+                values = _replaced(values, number_at, member_number)
+            if current is not None and absent:
                 # A column the file leaves out keeps the member's value (a blank cell would clear it).
-                values.update((attribute, current[attribute]) for attribute in absent)
-            mailing = values.get("mailing_address")
+                values = list(values)
+                for position in absent:
+                    values[position] = current[self.attributes[position]]
+                values = tuple(values)
+            mailing = values[mailing_at]
             if mailing in required_columns:
                 failed = {column for column, _message in errors} if errors else ()
-                for attribute, column in required_columns[mailing]:
-                    if not values.get(attribute) and column not in failed:
+                for position, column in required_columns[mailing]:
+                    if not values[position] and column not in failed:
                         errors.append((column, MAILING_MESSAGE[mailing]))
-            email = values.get(EMAIL)
+            email = values[email_at]
             if email:
                 first = first_row_of_email.setdefault(email.lower(), number)
                 if first != number:
@@ -160,20 +181,21 @@ class MemberImport(MemberPlanKeeping, ImportKind):
                     )
             checked.append((number, values, errors, raw, current))
         rows = checked
-        self.refuse_zero_variants(rows)
+        self.refuse_zero_variants(rows, number_at)
         existing = {row["member_number"] for row in members.found.values()}
         other_accounts = self.non_member_accounts([n for n in first_row_of_number if n not in existing])
         email_owners = self.email_owners(first_row_of_email)
 
         plan = MemberPlan()
+        sample_cells = self.sample_cells
         for number, values, errors, raw, current in rows:
-            member_number = values.get("member_number")
-            if member_number and current is None and member_number in other_accounts:
+            member_number = values[number_at]
+            if other_accounts and member_number and current is None and member_number in other_accounts:
                 errors.append(
                     ("会員番号", f"会員番号 {member_number} は会員以外のアカウントのログインIDとして使われています。")
                 )
-            email = values.get(EMAIL)
-            if email:
+            email = values[email_at]
+            if email_owners and email:
                 own_user = current["user_id"] if current else None
                 others = [login for user_id, login in email_owners.get(email.lower(), ()) if user_id != own_user]
                 if others:
@@ -181,47 +203,42 @@ class MemberImport(MemberPlanKeeping, ImportKind):
                         ("メールアドレス", f"このメールアドレスは他のアカウント({others[0]})が使っています。")
                     )
             if errors:
-                if report.wants_sample(ERROR):
-                    report.add(ERROR, number, self.sample_cells(table, raw))
-                else:
-                    report.add(ERROR, number, ())
+                report.add(ERROR, number, sample_cells(table, raw))
                 for column, message in errors:
                     report.add_error(number, column, message)
                 continue
             if current is None:
                 plan.creates.append(values)
                 plan.create_rows.append(number)
-                report.add(NEW, number, self.sample_cells(table, raw) if report.wants_sample(NEW) else ())
+                report.add(NEW, number, sample_cells(table, raw))
                 continue
             for column, message in self.name_warnings(current, values):
                 report.add_warning(number, column, message)
-            changed = [attribute for attribute, value in values.items() if current[attribute] != value]
+            changed = [
+                attribute
+                for attribute, value in zip(self.attributes, values, strict=True)
+                if current[attribute] != value
+            ]
             if not changed:
                 plan.unchanged.append((number, current))
-                report.add(UNCHANGED, number, self.sample_cells(table, raw) if report.wants_sample(UNCHANGED) else ())
+                report.add(UNCHANGED, number, sample_cells(table, raw))
                 continue
             plan.updates.append((current, values, changed))
             plan.update_rows.append(number)
-            if report.wants_sample(UPDATED):
-                report.add(
-                    UPDATED, number, self.sample_cells(table, raw), self.describe_changes(current, values, changed)
-                )
-            else:
-                report.add(UPDATED, number, ())
+            report.add(UPDATED, number, sample_cells(table, raw), self.describe_changes(current, values, changed))
         if members.note():
             report.notes.append(members.note())
         return plan
 
     @staticmethod
-    def match_number(number, values, errors, members, first_row_of_number):
-        """The member a row's number names (its stored values), or None for a new member; sets
-        ``values["member_number"]`` to the number kept and refuses a number differing from a
-        member's, or from another new row's, only by leading zeros."""
-        typed = values.get("member_number")
+    def match_number(number, typed, errors, members, first_row_of_number):
+        """The member a row's number names (its stored values, or None for a new member) and the
+        number kept; refuses a number differing from a member's, or from another new row's, only
+        by leading zeros."""
         if not typed:
-            return None
+            return None, typed
         current = members.get(typed)
-        member_number = values["member_number"] = current["member_number"] if current else members.new_number(typed)
+        member_number = current["member_number"] if current else members.new_number(typed)
         if current is None:
             probable = members.probably(typed)
             if probable is not None:
@@ -232,21 +249,21 @@ class MemberImport(MemberPlanKeeping, ImportKind):
                         f"同じ会員なら会員番号を {probable['member_number']} にしてください(新しい会員として登録しません)。",
                     )
                 )
-                return None
+                return None, member_number
         first = first_row_of_number.setdefault(member_number, number)
         if first != number:
             errors.append(("会員番号", f"会員番号 {member_number} がファイル内で重複しています({first}行目と同じ)。"))
-        return current
+        return current, member_number
 
     @staticmethod
-    def refuse_zero_variants(rows):
+    def refuse_zero_variants(rows, number_at):
         """Two new numbers differing only by leading zeros (0037001, 00037001) are one member: the
         row whose number is not in the fixed width (or the later one) is refused."""
         width = member_number_digits()
         new = {}  # number → first row
         for number, values, _errors, _raw, current in rows:
-            if current is None and values.get("member_number"):
-                new.setdefault(values["member_number"], number)
+            if current is None and values[number_at]:
+                new.setdefault(values[number_at], number)
         if not any(len(n) != width and n.isdigit() and n.isascii() for n in new):
             return  # the common case: every zeros key is of one number in the fixed width
         by_key = {}
@@ -264,14 +281,14 @@ class MemberImport(MemberPlanKeeping, ImportKind):
                     )
                 )
 
-    @staticmethod
-    def name_warnings(current, values):
+    def name_warnings(self, current, values):
         """A name or furigana unlike the member's (spelling variants aside): maybe another person's row."""
+        at = self.position
         texts = {
-            name_check.FAMILY: values.get("family_name"),
-            name_check.GIVEN: values.get("given_name"),
-            name_check.KANA_FAMILY: values.get("family_name_kana"),
-            name_check.KANA_GIVEN: values.get("given_name_kana"),
+            name_check.FAMILY: values[at["family_name"]],
+            name_check.GIVEN: values[at["given_name"]],
+            name_check.KANA_FAMILY: values[at["family_name_kana"]],
+            name_check.KANA_GIVEN: values[at["given_name_kana"]],
         }
         return [
             (
@@ -287,7 +304,7 @@ class MemberImport(MemberPlanKeeping, ImportKind):
         for attribute in changed:
             field_ = self.fields_by_attribute[attribute]
             render = field_.widget.render
-            out.append([field_.column_name, render(current[attribute]), render(values[attribute])])
+            out.append([field_.column_name, render(current[attribute]), render(values[self.position[attribute]])])
         return out
 
     def non_member_accounts(self, login_ids):
@@ -305,4 +322,4 @@ class MemberImport(MemberPlanKeeping, ImportKind):
 
     # --- writing: membership's service owns the member and account rows ---------------------
     def write(self, plan, report):
-        write_imported_members(creates=plan.creates, updates=plan.updates, attributes=self.member_attributes)
+        write_imported_members(columns=self.attributes, creates=plan.creates, updates=plan.updates)

@@ -1,6 +1,7 @@
 """Member-list import: create and update by member number, every rule per row and column,
 all rows or none, re-import changes nothing, large files in the background."""
 
+import base64
 import re
 from datetime import date
 
@@ -47,6 +48,16 @@ def test_new_member_gets_a_member_account_with_the_number_as_login_id(import_fil
     assert member.joined_on == date(2010, 4, 1)
     assert member.certification_number == "000001"
     assert member.created_at is not None
+
+
+def test_imported_members_get_card_keys_like_every_member(import_file):
+    """The card's QR code carries the key: 16 random bytes as 22 URL-safe characters, one per member."""
+    import_file(csv_bytes(member_rows(30)))
+    keys = list(Member.objects.values_list("card_key", flat=True))
+    assert len(keys) == 30 and len(set(keys)) == 30
+    for key in keys:
+        assert re.fullmatch(r"[A-Za-z0-9_-]{22}", key)
+        assert len(base64.urlsafe_b64decode(key + "==")) == 16
 
 
 def test_imported_member_cannot_log_in_until_password_reset(import_file, client, django_capture_on_commit_callbacks):

@@ -42,6 +42,25 @@ def test_the_import_does_not_read_or_check_the_file_again(preview, superuser, mo
     assert not ImportPlanChunk.objects.filter(job=job).exists()  # kept only until the import
 
 
+def test_a_member_list_previewed_before_values_were_tuples_still_imports(import_file, preview, superuser):
+    """A job previewed by the previous release kept each row's values as a dict by attribute."""
+    import_file(csv_bytes(member_rows(1)))
+    job = preview(csv_bytes([member_row(0, 自宅住所1="千代田区丸の内1-1"), member_row(1)]))  # changed, new
+    kind = MemberImport()
+    entries = []
+    for entry in plans.load(job.pk):
+        if entry[0] in ("n", "u"):
+            entry = (entry[0], entry[1], dict(zip(kind.attributes, entry[2], strict=True)), *entry[3:])
+        entries.append(entry)
+    plans.store(job_id=job.pk, entries=entries)
+
+    job = services.start_apply(job=job, user=superuser)
+
+    assert (job.state, job.new_count, job.updated_count) == (ImportJob.State.APPLIED, 1, 1), job.message
+    assert Member.objects.get(member_number="0000001").home_address1 == "千代田区丸の内1-1"
+    assert Member.objects.get(member_number="0000002").user.email == "member2@example.jp"
+
+
 def test_a_member_changed_between_preview_and_import_refuses_the_import(import_file, preview, superuser):
     import_file(csv_bytes(member_rows(2)))
     rows = [member_row(0, 自宅住所1="千代田区丸の内1-1"), member_row(1), member_row(2)]  # changed, same, new
