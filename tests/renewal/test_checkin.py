@@ -7,9 +7,11 @@ import io
 import json
 
 import pytest
+import segno
 from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 from django.utils import timezone
+from PIL import Image, ImageChops
 from pypdf import PdfReader
 from wagtail.models import ModelLogEntry
 
@@ -94,6 +96,22 @@ def test_the_ticket_pdf_prints_the_code_its_qr_code_carries(client, session):
     response = client.get(reverse("renewal:ticket", args=[registration.pk]))
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
     assert f"受付コード {ticket_code(registration.ticket_number)}" in text
+
+
+def test_the_ticket_pdf_draws_the_qr_code_of_its_code_in_black_and_white(client, session):
+    member = MemberFactory()
+    registration = registered(member, session)
+    client.force_login(member.user)
+    response = client.get(reverse("renewal:ticket", args=[registration.pk]))
+    [image] = PdfReader(io.BytesIO(response.content)).pages[0].images
+    drawn = image.image
+    expected = io.BytesIO()
+    segno.make(ticket_code(registration.ticket_number), error="m", micro=False).save(
+        expected, kind="png", scale=6, border=2
+    )
+    # Embedded as grey (the smallest image ReportLab keeps as it is), pixel for pixel segno's.
+    assert drawn.mode == "L"
+    assert ImageChops.difference(drawn, Image.open(expected).convert("L")).getbbox() is None
 
 
 # --- the service ----------------------------------------------------------------------------------
