@@ -103,3 +103,10 @@ def test_pdf_templates_keep_their_at_rules_in_a_style_block_of_their_own():
         assert blocks, template.name
         for block in blocks:
             assert "@" not in block or "{" not in block.split("}", 1)[1], (template.name, block)
+
+
+def test_white_space_between_tags_is_dropped_without_changing_the_document(monkeypatch):
+    monkeypatch.setattr(rl_config, "invariant", 1)
+    stripped = render_pdf("pdf/ticket.html", ticket_context(), what="受講票")
+    monkeypatch.setattr(core_pdf, "strip_spaces_between_tags", lambda html: html)
+    assert render_pdf("pdf/ticket.html", ticket_context(), what="受講票") == stripped
