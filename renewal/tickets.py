@@ -12,7 +12,7 @@ import io
 import segno
 from PIL import Image
 
-from cms_pages.models import society_settings
+from cms_pages.models import society_name
 from core.pdf import render_pdf
 
 from .checkin_codes import ticket_code
@@ -44,7 +44,7 @@ def render_ticket_pdf(registration):
             "session": session,
             "seminar": session.seminar,
             "member": registration.member,
-            "society_name": society_settings().society_name,
+            "society_name": society_name(),
             "checkin_code": ticket_code(registration.ticket_number),
             "qr_code": qr_data_uri(ticket_code(registration.ticket_number)),
         },
