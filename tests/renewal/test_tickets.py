@@ -15,6 +15,8 @@ from renewal.registrations import register
 from tests.factories import MemberFactory
 from tests.renewal.factories import SeminarFactory, SessionFactory, days, today
 
+pytestmark = pytest.mark.django_db
+
 
 @pytest.fixture
 def session():
