@@ -32,7 +32,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from wagtail.log_actions import log
 from wagtail.models import ModelLogEntry
 
-from cms_pages.models import society_settings
+from cms_pages.models import society_name
 from core.errors import DomainError
 from core.pdf import render_pdf
 from membership import throttle
@@ -160,7 +160,7 @@ def render_certificate_pdf(credit, *, issued_on):
         {
             "certified": certified(credit),
             "issued_on": issued_on,
-            "society_name": society_settings().society_name,
+            "society_name": society_name(),
             "verify_url": url,
             "qr_code": qr_data_uri(url),
         },

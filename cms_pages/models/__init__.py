@@ -14,7 +14,7 @@ from .pages import (
     mark_members_only,
     view_restrictions,
 )
-from .site import SocietySettings, society_settings
+from .site import SocietySettings, society_name, society_settings
 
 __all__ = [
     "HomePage",
@@ -32,5 +32,6 @@ __all__ = [
     "latest_notices_for_members",
     "mark_members_only",
     "view_restrictions",
+    "society_name",
     "society_settings",
 ]

@@ -159,3 +159,12 @@ def society_settings():
     """The society's settings for the default site (defaults when there is no site yet)."""
     site = Site.objects.filter(is_default_site=True).first() or Site.objects.first()
     return SocietySettings.for_site(site) if site else SocietySettings()
+
+
+def society_name():
+    """The society's name as a re-issued document prints it (受講票, 出席証明書): from the cache,
+    as every page shows it (``core.cached_rows``), not read from the database each time."""
+    site = _SITES.get(lambda: Site.objects.filter(is_default_site=True).first() or Site.objects.first(), part="default")
+    if site is None:
+        return SocietySettings().society_name
+    return _SETTINGS.get(lambda: SocietySettings.for_site(site), part=site.pk).society_name

@@ -81,10 +81,11 @@ def credit_filter(params, evaluation, earliest, latest, today):
     )
 
 
-def credit_page_data(member, params, today=None):
-    """Everything the page and the PDF print, in a constant number of queries."""
+def credit_page_data(member, params, today=None, *, request=None):
+    """Everything the page and the PDF print, in a constant number of queries (the renewal
+    settings from the cache when ``request`` is given: this is what a page shows)."""
     today = today or timezone.localdate()
-    evaluation = credit_rules.evaluate(member, today=today)
+    evaluation = credit_rules.evaluate(member, today=today, request=request)
     own_credits = Credit.objects.filter(member=member)
     bounds = own_credits.aggregate(earliest=Min("earned_on"), latest=Max("earned_on"))
     chosen = credit_filter(params, evaluation, bounds["earliest"], bounds["latest"], today)
@@ -140,7 +141,7 @@ class CreditRow:
 def credits(request):
     """受講履歴ポイント照会, with the way to renewal for a member short of points."""
     member = request.user.member
-    data = credit_page_data(member, request.GET)
+    data = credit_page_data(member, request.GET, request=request)
     data["way"] = credit_rules.way_to_renewal(member=member, evaluation=data["evaluation"], today=data["today"])
     # 出席証明書 for the credits of sessions the member's registration was marked attended for.
     attended = certificates.attended_registrations(
@@ -156,7 +157,7 @@ def credits(request):
 def credits_pdf(request):
     """受講履歴ポイント出力: the page's summary and table (same filter) as a PDF."""
     member = request.user.member
-    data = credit_page_data(member, request.GET)
+    data = credit_page_data(member, request.GET, request=request)
     data["printed_at"] = timezone.localtime()
     pdf = render_pdf("pdf/credits.html", data, what="受講履歴ポイント")
     response = HttpResponse(pdf, content_type="application/pdf")

@@ -8,10 +8,12 @@ import re
 from pathlib import Path
 from types import SimpleNamespace
 
+import pytest
 from pypdf import PdfReader
 from reportlab import rl_config
 from xhtml2pdf import pisa
 
+from core import pdf as core_pdf
 from core.pdf import DEFAULT_CSS, DEFAULT_CSS_ELEMENTS, register_font, render_pdf
 from renewal.tickets import qr_data_uri
 
@@ -43,6 +45,8 @@ def test_japanese_is_drawn_with_the_embedded_font_and_nothing_falls_back(caplog)
     assert any("IPAexGothic" in font for font in fonts)
     assert PdfReader(io.BytesIO(pdf)).metadata.title == "受講票 T1-1"
     assert not [record for record in caplog.records if "No font" in record.getMessage()]
+    # The font subset holds the characters drawn, not all of ASCII besides (36 kB before).
+    assert len(pdf) < 30_000
 
 
 PDF_TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "pdf"
@@ -77,3 +81,34 @@ def test_reduced_default_stylesheet_draws_documents_as_xhtml2pdfs_own(monkeypatc
 
     assert set(ELEMENT.findall(html)) == DEFAULT_CSS_ELEMENTS - {"tbody"}  # html5lib adds the tbody
     assert pdf(DEFAULT_CSS) == pdf(None)
+
+
+def test_documents_of_a_template_come_out_the_same_with_its_style_sheet_parsed_once(monkeypatch):
+    """The rules of a template's <style> are parsed for its first document and shared by the
+    next ones (core.pdf._Context); the ``@page`` block is parsed for each, as it sets the page up."""
+    monkeypatch.setattr(rl_config, "invariant", 1)
+    monkeypatch.setattr(core_pdf, "_PARSED_CSS", {})
+    first = render_pdf("pdf/ticket.html", ticket_context(), what="受講票")
+    assert [text for text in core_pdf._PARSED_CSS if ".qr" in text], "the ticket's rules were not kept"
+    assert not [text for text in core_pdf._PARSED_CSS if "@page" in text]
+    assert render_pdf("pdf/ticket.html", ticket_context(), what="受講票") == first
+
+    page = PdfReader(io.BytesIO(first)).pages[0]
+    assert page.mediabox.width == pytest.approx(595.27, abs=0.1)  # A4, from the @page block
+    assert "受講票番号 T1-1" in page.extract_text()
+
+
+def test_pdf_templates_keep_their_at_rules_in_a_style_block_of_their_own():
+    """A <style> block with an at-rule is parsed again for every document (see core.pdf)."""
+    for template in PDF_TEMPLATES.glob("*.html"):
+        blocks = re.findall(r"<style>(.*?)</style>", template.read_text(encoding="utf-8"), re.DOTALL)
+        assert blocks, template.name
+        for block in blocks:
+            assert "@" not in block or "{" not in block.split("}", 1)[1], (template.name, block)
+
+
+def test_white_space_between_tags_is_dropped_without_changing_the_document(monkeypatch):
+    monkeypatch.setattr(rl_config, "invariant", 1)
+    stripped = render_pdf("pdf/ticket.html", ticket_context(), what="受講票")
+    monkeypatch.setattr(core_pdf, "strip_spaces_between_tags", lambda html: html)
+    assert render_pdf("pdf/ticket.html", ticket_context(), what="受講票") == stripped
