@@ -235,8 +235,7 @@ if not DEBUG:
 
 # Content-Security-Policy (django-csp, core/csp.py): only the site's own scripts, styles,
 # images and fonts; an inline script runs only with the request's nonce (``request.csp_nonce``).
-# The admin adds what Wagtail's admin needs: inline scripts and styles of its widgets (date
-# pickers, inline panels), blob: image previews, and being framed by itself (page preview).
+# The admin adds Wagtail's needs: its widgets' inline scripts and styles, blob: previews, self-framing.
 # CSP_REPORT_ONLY=1 sends the same policies as report-only (to try a change in production).
 _CSP_SITE = {
     "default-src": [SELF],

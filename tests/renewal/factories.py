@@ -6,6 +6,7 @@ import factory
 from django.utils import timezone
 
 from renewal.models import Credit, CreditCategory, Seminar, Session
+from renewal.registrations import register
 
 
 def today():
@@ -59,3 +60,14 @@ def give_certificates(member, points_by_category, day=datetime.date(2025, 5, 1))
             source=Credit.Source.CERTIFICATE,
             title="出席証明書",
         )
+
+
+def session_held_today():
+    """A session held today, open for applications until yesterday (the desk registers past it)."""
+    seminar = SeminarFactory(starts_on=today(), application_opens_on=days(-30), application_closes_on=days(-1))
+    return SessionFactory(seminar=seminar)
+
+
+def registered_while_open(member, session):
+    """A registration made while applications were open (``register`` with that day)."""
+    return register(member=member, session=session, participation_format="onsite", today=days(-2))

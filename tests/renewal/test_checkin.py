@@ -18,9 +18,9 @@ from membership.models import Invoice
 from renewal import checkin
 from renewal.checkin_codes import ForgedCode, UnknownCode, check_characters, read_code, ticket_code
 from renewal.models import CheckinSettings, Credit, Registration
-from renewal.registrations import register
 from tests.factories import MemberFactory, StaffUserFactory, user_in
-from tests.renewal.factories import SeminarFactory, SessionFactory, days, today
+from tests.renewal.factories import SeminarFactory, SessionFactory, days, session_held_today
+from tests.renewal.factories import registered_while_open as registered
 from tests.two_factor import enrolled_device, log_in_staff
 
 pytestmark = pytest.mark.django_db
@@ -28,14 +28,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def session():
-    """A session held today, open for applications until yesterday (the desk registers past it)."""
-    seminar = SeminarFactory(starts_on=today(), application_opens_on=days(-30), application_closes_on=days(-1))
-    return SessionFactory(seminar=seminar)
-
-
-def registered(member, session):
-    """A registration made while applications were open (``register`` with that day)."""
-    return register(member=member, session=session, participation_format="onsite", today=days(-2))
+    return session_held_today()
 
 
 @pytest.fixture

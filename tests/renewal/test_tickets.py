@@ -11,21 +11,16 @@ from wagtail.models import Site
 
 from cms_pages.models import SocietySettings
 from renewal.checkin_codes import ticket_code
-from renewal.registrations import register
 from tests.factories import MemberFactory
-from tests.renewal.factories import SeminarFactory, SessionFactory, days, today
+from tests.renewal.factories import registered_while_open as registered
+from tests.renewal.factories import session_held_today
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def session():
-    seminar = SeminarFactory(starts_on=today(), application_opens_on=days(-30), application_closes_on=days(-1))
-    return SessionFactory(seminar=seminar)
-
-
-def registered(member, session):
-    return register(member=member, session=session, participation_format="onsite", today=days(-2))
+    return session_held_today()
 
 
 def test_the_ticket_pdf_prints_the_society_name_as_staff_last_saved_it(client, session):
