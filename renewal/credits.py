@@ -8,15 +8,15 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Sum, Value, Window
-from django.db.models.functions import Coalesce, ExtractDay, ExtractMonth, ExtractYear, RowNumber
+from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, ExtractDay, ExtractMonth, ExtractYear
 from django.utils import timezone
 
 from core.dates import add_months
 
 from .models import Credit
 from .registrations import member_refusal, registration_refusal
-from .seminars import open_sessions
+from .seminars import open_sessions, with_seats
 
 # --- Evaluation: what the credits of the current cycle add up to (guide 9) --------------------
 #
@@ -238,7 +238,7 @@ SUGGESTIONS_PER_CATEGORY = 5
 
 @dataclass(frozen=True)
 class SuggestedSession:
-    session: object  # a Session with its seminar, ``session_date`` and ``live_count``
+    session: object  # a Session with its seminar, ``session_date`` and ``seats``
     adds: int  # points it would add to 総得点, within the category's cap
     closes_gap: bool  # attending it alone would meet the required points
 
@@ -271,7 +271,10 @@ class WayToRenewal:
 
 def way_to_renewal(*, member, evaluation, today=None, per_category=SUGGESTIONS_PER_CATEGORY):
     """The WayToRenewal of a member short of points (None when eligible or without a cycle):
-    one query for every category's sessions, however many credits or open seminars there are."""
+    two queries (the open sessions of the cycle in the categories with room that the member has
+    no credit of, and their seats), however many credits the member has. The open sessions
+    are those of seminars taking applications today: a short list, read whole, so that every
+    category gets its ``per_category`` sessions after ``registration_refusal`` has had its say."""
     if not evaluation.has_cycle or evaluation.eligible:
         return None
     today = today or evaluation.today
@@ -281,31 +284,21 @@ def way_to_renewal(*, member, evaluation, today=None, per_category=SUGGESTIONS_P
     if refusal or not with_room:
         return WayToRenewal(evaluation.shortfall, tuple(CategoryWay(c, ()) for c in with_room), full, refusal)
 
-    sessions = (
+    sessions = list(
         open_sessions(member=member, today=today)
         .filter(credit_category_id__in=[category.category_id for category in with_room], points__gt=0)
         .annotate(session_date=Coalesce("held_on", "seminar__starts_on"))
-        .filter(session_date__gte=evaluation.cycle_start, session_date__lte=evaluation.cycle_end, registered=False)
-        .filter(Q(capacity__isnull=True) | Q(capacity__gt=F("live_count")))
+        .filter(session_date__gte=evaluation.cycle_start, session_date__lte=evaluation.cycle_end)
         .exclude(Exists(Credit.objects.filter(member=member, session=OuterRef("pk"))))
-        .annotate(
-            rank=Window(
-                RowNumber(),
-                partition_by=[F("credit_category_id")],
-                order_by=[F("session_date").asc(), F("seminar__starts_on").asc(), "seminar_id", "sort_order", "pk"],
-            )
-        )
-        .filter(rank__lte=per_category)
+        .order_by("session_date", "seminar__starts_on", "seminar_id", "sort_order", "pk")
     )
     by_category = defaultdict(list)
-    for session in sorted(
-        sessions, key=lambda s: (s.session_date, s.seminar.starts_on, s.seminar_id, s.sort_order, s.pk)
-    ):
-        if registration_refusal(
-            member=member, session=session, today=today, live_count=session.live_count, registered=session.registered
+    for session in with_seats(sessions, member=member):
+        suggested = by_category[session.credit_category_id]
+        if len(suggested) < per_category and not registration_refusal(
+            member=member, session=session, today=today, seats=session.seats
         ):
-            continue
-        by_category[session.credit_category_id].append(session)
+            suggested.append(session)
     ways = []
     for category in with_room:
         suggested = []

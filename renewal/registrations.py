@@ -35,7 +35,7 @@ from membership.models import Invoice, Member, Payment
 
 from . import waiting_list
 from .models import Registration, Session
-from .seats import held_offers, seat_counts
+from .seats import seat_counts
 
 CANCEL_REASON = "参加申込の取消"
 LAPSE_REASON = "参加費未払いによる参加申込の失効"
@@ -95,13 +95,11 @@ def upcoming_registrations(*, member, today, limit):
     )
 
 
-def registration_refusal(
-    *, member, session, today=None, live_count=None, registered=None, held_count=None, offered=False, at_desk=False
-):
+def registration_refusal(*, member, session, today=None, seats=None, offered=False, at_desk=False):
     """Why ``member`` cannot apply for ``session`` now (a Japanese sentence), or None.
 
-    ``live_count`` / ``registered`` / ``held_count`` (seats held by offers to others) may be
-    passed when already known (the list page annotates them); otherwise they are counted here.
+    ``seats``: the session's ``seats.Seats`` for the member, when already read (the way to
+    renewal reads them for all its sessions at once); otherwise they are read here when needed.
     ``offered``: the member accepts a seat offered from the waiting list, which may come after
     the application period closed (but before the seminar starts) and uses the held seat.
     ``at_desk``: registered by the check-in desk on the day (``renewal.checkin``), past the
@@ -127,17 +125,11 @@ def registration_refusal(
         return "このセッションは会員の方の受講を受け付けていません。"
     if not allowed_formats(seminar):
         return "この学会・セミナーには選べる参加形態がありません。事務局へお問い合わせください。"
-    if registered is None:
-        registered = live_registrations(session).filter(member=member).exists()
-    if registered:
+    seats = seats or seat_counts(session, member=member)
+    if seats.registered:
         return "このセッションにはすでにお申し込みいただいています。"
-    if session.capacity is not None:
-        if live_count is None:
-            live_count = live_registrations(session).count()
-        if held_count is None:
-            held_count = held_offers(session, against=member).count()
-        if live_count + held_count >= session.capacity:
-            return FULL_REFUSAL
+    if seats.full(session.capacity):
+        return FULL_REFUSAL
     return None
 
 
@@ -183,17 +175,7 @@ def register(*, member, session, participation_format, today=None, offered=False
     """
     today = today or timezone.localdate()
     session = Session.objects.select_related("seminar").get(pk=session.pk)
-    live, mine, held, _, _ = seat_counts(session, member=member)
-    refusal = registration_refusal(
-        member=member,
-        session=session,
-        today=today,
-        offered=offered,
-        at_desk=at_desk,
-        live_count=live,
-        registered=bool(mine),
-        held_count=held,
-    )
+    refusal = registration_refusal(member=member, session=session, today=today, offered=offered, at_desk=at_desk)
     if refusal:
         raise RegistrationError(refusal)
     if participation_format not in allowed_formats(session.seminar):
@@ -217,9 +199,10 @@ def register(*, member, session, participation_format, today=None, offered=False
             purpose=fee_purpose(session.seminar),
         )
     lock_session(session.pk)
-    live, _, held, total, waiting = seat_counts(session, member=member)
-    if session.capacity is not None and live + held > session.capacity:  # ``live`` counts this one
+    seats = seat_counts(session, member=member)
+    if session.capacity is not None and seats.live + seats.held > session.capacity:  # ``live`` counts this one
         raise RegistrationError(FULL_REFUSAL)
+    total = seats.total
     # The next number in one statement with its uniqueness check (the lock is held meanwhile);
     # taken already (registrations deleted by hand): the search of ``next_ticket_number``.
     number = f"S{session.pk}-{total:04d}"
@@ -230,7 +213,7 @@ def register(*, member, session, participation_format, today=None, offered=False
         number = next_ticket_number(session, taken=total - 1)
         Registration.objects.filter(pk=registration.pk).update(ticket_number=number, invoice=registration.invoice)
     registration.ticket_number = number
-    if waiting or offered:
+    if seats.waitlist_entry_id is not None or offered:
         waiting_list.settle_on_registration(session=session, registration=registration, offered=offered)
     return registration
 

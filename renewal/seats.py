@@ -3,21 +3,42 @@
 An offer (``renewal.waiting_list``) holds its seat until it is answered or its deadline passes;
 past the deadline, while anyone else waits, it still holds against everybody but the next in
 line, so that the sweep (``waiting_list.sweep``, every 15 minutes) passes the seat to the next
-in line and not to whoever registers first meanwhile. The member list page
-(``renewal.seminars.open_sessions``) counts the same in its annotations.
+in line and not to whoever registers first meanwhile.
+
+``seats_of`` is the one count of this for a member: the seminar list, the way to renewal,
+``registration_refusal`` and ``register`` (under the session lock) all read it.
 """
+
+from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Exists, Q
 from django.utils import timezone
 
-from .models import Registration, WaitlistEntry
+from .models import Registration, Session, WaitlistEntry
+
+
+@dataclass(frozen=True)
+class Seats:
+    """A session's seats as one member sees them."""
+
+    live: int  # live registrations (the member's own included)
+    registered: bool  # the member holds one of them
+    held: int  # seats held by offers to others (``held_offers`` with ``against``)
+    total: int  # registrations of any state (the ticket numbers given so far)
+    waitlist_entry_id: int | None = None  # the member's live waiting-list entry
+    waitlist_state: str | None = None
+
+    def full(self, capacity):
+        """No seat left for the member: live registrations and held offers fill ``capacity``."""
+        return capacity is not None and self.live + self.held >= capacity
 
 
 def held_offers(session, *, now=None, against=None):
     """Outstanding seat offers of ``session``'s waiting list: each holds a seat until answered or expired.
     ``against``: those keeping that member from a seat: others' offers, an expired one too while
-    anyone else waits (the sweep passes that seat to the next in line, not to the first comer)."""
+    anyone else waits (the sweep passes that seat to the next in line, not to the first comer);
+    ``seats_of`` counts the same in SQL."""
     offers = WaitlistEntry.objects.filter(session=session, state=WaitlistEntry.State.OFFERED)
     open_offer = Q(offer_expires_at__gt=now or timezone.now())
     if against is None:
@@ -26,43 +47,41 @@ def held_offers(session, *, now=None, against=None):
     return offers.exclude(member=against).filter(open_offer | Q(Exists(waiting)))
 
 
-def seat_counts(session, *, member):
-    """(live registrations, the member's live ones, seats held by offers to others (``held_offers``
-    with ``against``), registrations of any state, whether the member is in the waiting list) of
-    ``session`` in one statement.
+def seats_of(session_ids, *, member, now=None):
+    """{session id: ``Seats`` for ``member``} of ``session_ids``, in one statement.
 
-    Plain SQL: ``register`` runs it under the session lock, and the ORM's subquery expressions
-    cost more Python time than the whole statement (the registrations benchmark).
-    """
+    Plain SQL: ``register`` runs it under the session lock, and the list pages read it for every
+    row; the ORM's correlated subquery expressions cost more Python time to build and compile than
+    the statement takes to run (the registrations benchmark, the seminar list's profile)."""
+    session_ids = list(dict.fromkeys(session_ids))
+    if not session_ids:
+        return {}
+    registrations = Registration._meta.db_table
+    entries = WaitlistEntry._meta.db_table
+    applied, offered, waiting = Registration.State.APPLIED, WaitlistEntry.State.OFFERED, WaitlistEntry.State.WAITING
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            SELECT COUNT(*) FILTER (WHERE state = %s),
-                   COUNT(*) FILTER (WHERE state = %s AND member_id = %s),
-                   (SELECT COUNT(*) FROM {WaitlistEntry._meta.db_table}
-                     WHERE session_id = %s AND state = %s AND member_id <> %s
-                       AND (offer_expires_at > %s OR EXISTS(SELECT 1 FROM {WaitlistEntry._meta.db_table}
-                             WHERE session_id = %s AND state = %s AND member_id <> %s))),
-                   COUNT(*),
-                   EXISTS(SELECT 1 FROM {WaitlistEntry._meta.db_table}
-                           WHERE session_id = %s AND member_id = %s AND state IN (%s, %s))
-              FROM {Registration._meta.db_table} WHERE session_id = %s
+            SELECT s.id,
+                   (SELECT COUNT(*) FROM {registrations} r WHERE r.session_id = s.id AND r.state = %s),
+                   EXISTS(SELECT 1 FROM {registrations} r
+                           WHERE r.session_id = s.id AND r.state = %s AND r.member_id = %s),
+                   (SELECT COUNT(*) FROM {entries} o
+                     WHERE o.session_id = s.id AND o.state = %s AND o.member_id <> %s
+                       AND (o.offer_expires_at > %s OR EXISTS(SELECT 1 FROM {entries} w
+                             WHERE w.session_id = s.id AND w.state = %s AND w.member_id <> %s))),
+                   (SELECT COUNT(*) FROM {registrations} r WHERE r.session_id = s.id),
+                   e.id, e.state
+              FROM {Session._meta.db_table} s
+              LEFT JOIN {entries} e ON e.session_id = s.id AND e.member_id = %s AND e.state IN (%s, %s)
+             WHERE s.id IN ({", ".join(["%s"] * len(session_ids))})
             """,
-            [
-                Registration.State.APPLIED,
-                Registration.State.APPLIED,
-                member.pk,
-                session.pk,
-                WaitlistEntry.State.OFFERED,
-                member.pk,
-                timezone.now(),
-                session.pk,
-                WaitlistEntry.State.WAITING,
-                member.pk,
-                session.pk,
-                member.pk,
-                *WaitlistEntry.LIVE_STATES,
-                session.pk,
-            ],
+            [applied, applied, member.pk, offered, member.pk, now or timezone.now(), waiting, member.pk]
+            + [member.pk, *WaitlistEntry.LIVE_STATES, *session_ids],
         )
-        return cursor.fetchone()
+        return {row[0]: Seats(row[1], bool(row[2]), row[3], row[4], row[5], row[6]) for row in cursor.fetchall()}
+
+
+def seat_counts(session, *, member):
+    """``Seats`` of one session for ``member``."""
+    return seats_of([session.pk], member=member)[session.pk]

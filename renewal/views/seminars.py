@@ -13,7 +13,7 @@ from membership.shell import members_area
 from .. import registrations
 from ..forms import RegistrationForm, SeminarSearchForm
 from ..models import Session
-from ..seminars import open_sessions
+from ..seminars import open_sessions, with_seats
 
 
 def page_of(request, queryset, per_page):
@@ -40,9 +40,9 @@ def seminars(request):
     filters = form.filters()
     per_page = filters.pop("per_page")
     page = page_of(request, open_sessions(member=member, today=today, **filters), per_page)
+    page.object_list = with_seats(list(page.object_list), member=member)
     for session in page.object_list:
-        taken = session.live_count + session.held_count  # seats offered from the waiting list are held
-        session.full = session.capacity is not None and taken >= session.capacity
+        session.full = session.seats.full(session.capacity)
         session.fee = session.fee_for(member)
     return render(
         request,

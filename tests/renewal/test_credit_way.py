@@ -13,10 +13,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from membership.models import Member
+from renewal import waiting_list
 from renewal.attendance import award_credit
 from renewal.credits import evaluate, way_to_renewal
-from renewal.models import Credit, CreditCategory
-from renewal.registrations import register
+from renewal.models import Credit, CreditCategory, Registration, WaitlistEntry
+from renewal.registrations import cancel_registration, register
 from tests.factories import MemberFactory
 from tests.renewal.factories import SeminarFactory, SessionFactory, days
 from tests.renewal.factories import give_certificates as give
@@ -137,6 +138,22 @@ def test_at_most_five_sessions_per_category_the_soonest(short_member):
     engi, device = way.ways
     assert [suggestion.session.seminar.title for suggestion in engi.sessions] == [f"研究会{n}" for n in (6, 5, 4, 3, 2)]
     assert [suggestion.session.seminar.title for suggestion in device.sessions] == ["機器講習会A"]
+
+
+def test_full_sessions_are_left_out_and_the_next_ones_take_their_places(short_member):
+    taken = open_session("研究会満席", ENGI, 1, 10, capacity=1)
+    register(member=MemberFactory(), session=taken, participation_format="onsite")
+    offered = open_session("研究会案内中", ENGI, 1, 11, capacity=1)
+    holder, first = MemberFactory(), MemberFactory()
+    register(member=holder, session=offered, participation_format="onsite")
+    waiting_list.join(member=first, session=offered)
+    waiting_list.join(member=MemberFactory(), session=offered)
+    cancel_registration(member=holder, registration_id=Registration.objects.get(member=holder).pk)
+    assert WaitlistEntry.objects.get(member=first).state == WaitlistEntry.State.OFFERED  # holds the seat
+    for n in range(6):
+        open_session(f"研究会{n}", ENGI, 1, 20 + n)
+    way = way_to_renewal(member=short_member, evaluation=evaluate(short_member))
+    assert [suggestion.session.seminar.title for suggestion in way.ways[0].sessions] == [f"研究会{n}" for n in range(5)]
 
 
 def test_a_session_already_credited_is_not_suggested_again(short_member):

@@ -52,6 +52,19 @@ def test_a_full_session_offers_the_waiting_list_and_the_participation_list_shows
     assert "2番目" not in member_client.get(reverse("renewal:participations")).content.decode()
 
 
+def test_an_offered_seat_shows_to_its_member_as_an_offer_and_to_others_as_taken(member_client, member, client):
+    session, (holder,) = full_session()
+    entry = waiting_list.join(member=member, session=session)
+    waiting_list.join(member=MemberFactory(), session=session)
+    free_a_seat(holder)  # the seat goes to the first in line as an offer
+    listing = member_client.get(reverse("renewal:seminars")).content.decode()
+    assert "席のご案内があります" in listing and reverse("renewal:waitlist_offer", args=[entry.pk]) in listing
+    other = MemberFactory()
+    client.force_login(other.user)
+    listing = client.get(reverse("renewal:seminars")).content.decode()
+    assert "定員に達しました" in listing and "席のご案内" not in listing
+
+
 def test_joining_a_session_with_seats_is_refused_with_a_message(member_client, member):
     session = SessionFactory(capacity=5)
     response = member_client.post(reverse("renewal:waitlist_join", args=[session.pk]), follow=True)
