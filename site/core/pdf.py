@@ -30,12 +30,13 @@ out byte for byte the same; a template puts a space it means inside its text.
 
 import functools
 import io
+import zlib
 from pathlib import Path
 
 from django.template.loader import render_to_string
 from django.utils.html import strip_spaces_between_tags
 from reportlab.lib.fonts import addMapping
-from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase import pdfdoc, pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from xhtml2pdf import default as xhtml2pdf_default
 from xhtml2pdf import document as xhtml2pdf_document
@@ -92,6 +93,18 @@ class _Context(pisaContext):
         return parsed
 
 
+class _FastFlate(pdfdoc.PDFStreamFilterZCompress):
+    """ReportLab's Flate filter at zlib's fastest level (1) instead of its default (6): a points
+    PDF takes 6.6% fewer instructions (callgrind: 91.8M → 85.7M) and grows 3.6% (40.6 → 42.1 kB);
+    a document's streams (page text, font subset, ToUnicode map) are small and mostly compress
+    as well at either level. Decoding is the same Flate."""
+
+    def encode(self, text):
+        if isinstance(text, str):
+            text = text.encode("utf8")
+        return zlib.compress(text, 1)
+
+
 def _reset_caches():
     """What xhtml2pdf drops after each document, less its memoized CSS values (see above):
     the widths of the document's words."""
@@ -119,6 +132,7 @@ def register_font():
         for italic in (0, 1):
             addMapping(FONT_FAMILY, bold, italic, FONT_FAMILY)
     xhtml2pdf_document.pisaContext = _Context
+    pdfdoc.PDFZCompress = _FastFlate()  # read by ReportLab at each stream it writes
     xhtml2pdf_document.reset_caches = _reset_caches
     fonts = xhtml2pdf_default.DEFAULT_FONT
     fonts[FONT_FAMILY.lower()] = FONT_FAMILY
