@@ -3,8 +3,9 @@
 At 10,000 members with 20 years of history each (tests/bench/history.py, the ``society``
 fixture), one member's pages and PDFs (points, 領収書, 受講票, 請求書, 出席証明書) are fetched
 through the Django test client, the login page anonymously, in the same run: each round
-measures the login page and then every page (medians of RUNS each), each page's ratio is the
-median over ROUNDS rounds. Prints ``BENCH member_page_<name>_vs_login`` for each, then the worst.
+measures every page in turn, RUNS times, each time right after one fetch of the login page
+(``timing.paired_ratio``: both medians under the same load); each page's ratio is the median
+over ROUNDS rounds. Prints ``BENCH member_page_<name>_vs_login`` for each, then the worst.
 """
 
 import pytest
@@ -14,7 +15,7 @@ from django.urls import reverse
 from membership.billing.invoice_documents import BILL_TO_MEMBER, issue_invoice_document
 from membership.models import Invoice
 from renewal.models import Credit, Registration
-from tests.bench.timing import median_time, ratios_over_anchor
+from tests.bench.timing import getter, ratios_over_anchor
 
 RUNS = 15
 
@@ -66,8 +67,9 @@ def test_member_pages_vs_login(society):
         assert client.get(urls[name]).content.startswith(b"%PDF"), name
     anonymous = Client()
     ratios = ratios_over_anchor(
-        lambda: median_time(anonymous, reverse("member:login"), runs=RUNS),
-        {name: (lambda url=url: median_time(client, url, runs=RUNS)) for name, url in urls.items()},
+        getter(anonymous, reverse("member:login")),
+        {name: getter(client, url) for name, url in urls.items()},
+        runs=RUNS,
     )
     print()
     for name, ratio in ratios.items():

@@ -20,15 +20,38 @@ def median_time(client, url, *, runs=RUNS, expected_status=200):
     return statistics.median(timings)
 
 
-def ratios_over_anchor(anchor, pages, *, rounds=ROUNDS):
-    """Each page's time over the anchor's, the median over ``rounds`` rounds.
+def getter(client, url, *, expected_status=200):
+    """A callable that GETs ``url`` once and checks its status (for ``paired_ratio``)."""
 
-    ``anchor`` and each value of ``pages`` are callables returning a median time; every round
-    measures the anchor, then each page, so that a ratio compares times taken moments apart.
-    """
+    def get():
+        response = client.get(url)
+        assert response.status_code == expected_status, (url, response.status_code)
+
+    return get
+
+
+def paired_ratio(anchor, page, *, runs=RUNS):
+    """The median time of ``page()`` over the median time of ``anchor()``, each run timing one
+    anchor and then one page, moments apart: on a shared machine whose load swings from second
+    to second, both medians are taken under the same load (after one warm-up of each)."""
+    anchor()
+    page()
+    anchors, pages = [], []
+    for _ in range(runs):
+        for call, timings in ((anchor, anchors), (page, pages)):
+            start = time.perf_counter()
+            call()
+            timings.append(time.perf_counter() - start)
+    return statistics.median(pages) / statistics.median(anchors)
+
+
+def ratios_over_anchor(anchor, pages, *, rounds=ROUNDS, runs=RUNS):
+    """Each page's ``paired_ratio`` over ``anchor``, the median over ``rounds`` rounds.
+
+    ``anchor`` and each value of ``pages`` are callables making one request; every round
+    measures each page in turn, interleaved with the anchor."""
     per_round = {name: [] for name in pages}
     for _ in range(rounds):
-        base = anchor()
-        for name, measure in pages.items():
-            per_round[name].append(measure() / base)
+        for name, page in pages.items():
+            per_round[name].append(paired_ratio(anchor, page, runs=runs))
     return {name: statistics.median(values) for name, values in per_round.items()}
