@@ -158,6 +158,8 @@ def test_seminar_fees_show_ten_percent_consumption_tax(member_client, member, is
     invoice = InvoiceFactory(member=member, category=Invoice.Category.SEMINAR_FEE, subject="seminar:1", amount=11000)
     text = download(member_client, invoice, bill_to="member")
     assert "¥11,000" in text and "1,000円" in text  # 11,000 × 10/110
+    # the breakdown by tax rate that a qualified invoice (適格請求書) must carry
+    assert "10%対象 11,000円(税込、うち消費税額 1,000円)" in text and "不課税 0円" in text
     assert InvoiceDocument.objects.get().tax_amount == 1000
     assert "※不課税" not in text
 
