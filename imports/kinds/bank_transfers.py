@@ -37,7 +37,7 @@ Decisions:
   or two transfers for one invoice: give the 年度 of each to tell them apart). A row never
   takes "the next oldest" invoice; staff record such cases one by one in the invoice screen.
 - Applying is one transaction (the framework's): the 照合済 rows go, in file order, to
-  ``membership.billing.invoices.mark_invoices_paid``, the one owner of the paid-invoice rule.
+  ``membership.billing.paid_invoices.mark_invoices_paid``, the one owner of the paid-invoice rule.
   It locks the open payments of the matched invoices, then the invoices (the documented order:
   payment before invoice before receipt counter; on PostgreSQL a lock waits at most the
   ``lock_timeout`` that settings.py sets for every connection, ``DB_LOCK_TIMEOUT_MS``) and
@@ -74,8 +74,8 @@ from django.utils import timezone
 from wagtail import hooks
 from wagtail.log_actions import LogFormatter
 
-from membership.billing import invoices as paid_rule
-from membership.billing.invoices import ReceivedPayment
+from membership.billing import paid_invoices as paid_rule
+from membership.billing.paid_invoices import ReceivedPayment
 from membership.models import Member
 
 from .. import name_check

@@ -3,7 +3,8 @@
 One module per area; import from the module itself (nothing is re-exported here):
 
 - ``invoices``: creating and closing invoices, receipt numbers, and the paid-invoice rule
-  (``mark_invoice_paid`` for one invoice, ``mark_invoices_paid`` for many);
+  for one invoice (``mark_invoice_paid``); ``paid_invoices``: the same rule for many at once
+  (``mark_invoices_paid``, the bank-transfer import);
 - ``payments``: the member's payment attempts (start, checkout, cancel) and the staff's
   manual payment (窓口 / 振込 / ゆうちょ);
 - ``attempts``: voiding attempts at the gateway (AlterTran VOID, CvsCancel) before they close

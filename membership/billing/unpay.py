@@ -1,10 +1,10 @@
 """Payments recorded in bulk, taken back: the undo of a bank-transfer import (入金明細の取込の取消).
 
-The reverse of ``invoices.mark_invoices_paid`` and the one place that makes a paid invoice
+The reverse of ``paid_invoices.mark_invoices_paid`` and the one place that makes a paid invoice
 unpaid again. A payment may be taken back only while nothing was built on it: the invoice is
 still paid by that very payment (same receipt number) and no receipt (領収書) was issued for it
 (a receipt given out never changes, ``receipts.issue_receipt``). The locks are the paid rule's
-(``invoices.lock_invoices``: open attempts, then invoices). Every invoice taken back gets a
+(``paid_invoices.lock_invoices``: open attempts, then invoices). Every invoice taken back gets a
 history entry ``membership.invoice.unpaid`` with who, the receipt number left unused and what
 the caller adds (the import job and row).
 """
@@ -19,7 +19,7 @@ from wagtail.models import ModelLogEntry
 
 from ..models import Invoice, Receipt
 from .errors import BillingError
-from .invoices import CHUNK, LOCKED_COLUMNS, lock_invoices
+from .paid_invoices import CHUNK, LOCKED_COLUMNS, lock_invoices
 
 INVOICE_UNPAID_ACTION = "membership.invoice.unpaid"
 

@@ -1,7 +1,10 @@
-"""The one settings module, driven by environment variables.
+"""The settings, driven by environment variables.
 
 Development defaults are safe to run on a laptop; with ``DEBUG`` off the module
-refuses to start without a real ``SECRET_KEY`` and ``ALLOWED_HOSTS``.
+refuses to start without a real ``SECRET_KEY`` and ``ALLOWED_HOSTS``. Two areas live in
+their own modules, imported below where their section was: ``security.py`` (sessions, HTTPS,
+Content-Security-Policy) and ``payment_gateway.py``; ``env.py`` holds what all of them read
+(the environment-variable helpers, ``DEBUG``, ``SITE_URL``).
 """
 
 import os
@@ -9,31 +12,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
-from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
+from config.env import DEBUG, SITE_URL, env_bool, env_int, env_list
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
-
-
-def env_bool(name, default):
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def env_int(name, default):
-    value = os.environ.get(name)
-    return int(value) if value not in (None, "") else default
-
-
-def env_list(name, default=""):
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
-
-
-# Off unless asked for: a deployment that forgets DEBUG must not run with the development
-# key, the sandbox gateway and the demo data (`make` sets DEBUG=1 for its targets).
-DEBUG = env_bool("DEBUG", False)
 
 _DEV_SECRET_KEY = "dev-only-insecure-secret-key-do-not-use-in-production"
 SECRET_KEY = os.environ.get("SECRET_KEY", "") or _DEV_SECRET_KEY
@@ -46,11 +29,7 @@ if not DEBUG:
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off.")
 
-# Absolute URL of the site, used in mails (password reset, notices), QR codes and the payment
-# gateway's return URLs. In development it follows PORT (``make run PORT=8101`` exports it), so
-# that the sandbox gateway's buttons come back to the server actually running.
-SITE_URL = (os.environ.get("SITE_URL", "") or f"http://127.0.0.1:{os.environ.get('PORT', '8000')}").rstrip("/")
-WAGTAILADMIN_BASE_URL = SITE_URL
+WAGTAILADMIN_BASE_URL = SITE_URL  # env.py: mails, QR codes, the gateway's return URLs
 WAGTAIL_SITE_NAME = "日本消化器内視鏡技師会 会員管理システム"
 
 INSTALLED_APPS = [
@@ -217,58 +196,8 @@ AXES_VERBOSE = False
 # Staff two-factor login (membership.two_factor, django-otp): the name authenticator apps show.
 OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "日本消化器内視鏡技師会")
 
-# --- Sessions and security -------------------------------------------------------------
-SESSION_ENGINE = "core.sessions"  # in the database (a logout ends it in every process), one plain SELECT
-SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 8)
-SESSION_COOKIE_HTTPONLY = True
-X_FRAME_OPTIONS = "DENY"  # Wagtail's preview opts itself into same-origin framing
-SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "same-origin"
-if not DEBUG:
-    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
-    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
-    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
-
-# Content-Security-Policy (django-csp, core/csp.py): only the site's own scripts, styles,
-# images and fonts; an inline script runs only with the request's nonce (``request.csp_nonce``).
-# The admin adds Wagtail's needs: its widgets' inline scripts and styles, blob: previews, self-framing.
-# CSP_REPORT_ONLY=1 sends the same policies as report-only (to try a change in production).
-_CSP_SITE = {
-    "default-src": [SELF],
-    "script-src": [SELF, NONCE],
-    "style-src": [SELF],
-    "img-src": [SELF, "data:"],
-    "font-src": [SELF],
-    "connect-src": [SELF],
-    "frame-src": [SELF],
-    "object-src": [NONE],
-    "base-uri": [SELF],
-    "form-action": [SELF],
-    "frame-ancestors": [NONE],
-}
-_CSP_ADMIN = {
-    **_CSP_SITE,
-    "script-src": [SELF, UNSAFE_INLINE],
-    "style-src": [SELF, UNSAFE_INLINE],
-    "img-src": [SELF, "data:", "blob:"],
-    "frame-ancestors": [SELF],
-}
-CONTENT_SECURITY_POLICY_REPORT_ONLY_MODE = env_bool("CSP_REPORT_ONLY", False)
-CONTENT_SECURITY_POLICY_ADMIN_PREFIX = "/admin/"
-CONTENT_SECURITY_POLICY_ADMIN = {"DIRECTIVES": _CSP_ADMIN}
-# The stand-in gateway plays another site (the real gateway sends its own policy).
-_CSP = {"EXCLUDE_URL_PREFIXES": ["/sandbox-gateway/"], "DIRECTIVES": _CSP_SITE}
-if CONTENT_SECURITY_POLICY_REPORT_ONLY_MODE:
-    CONTENT_SECURITY_POLICY_REPORT_ONLY = _CSP
-else:
-    CONTENT_SECURITY_POLICY = _CSP
-# Nothing of the admin fetches from elsewhere: no avatars from gravatar.com, no version check against wagtail.io.
-WAGTAIL_GRAVATAR_PROVIDER_URL = None
-WAGTAIL_ENABLE_UPDATE_CHECK = False
+# --- Sessions and security: config/security.py -----------------------------------------
+from config.security import *  # noqa: E402, F403
 
 # --- Mail --------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -280,60 +209,15 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "日本消化器内視鏡技師会 <noreply@example.jp>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-# --- Payment gateway (docs/payment-gateway.md) -----------------------------------------
-# "gmo" is GMO Payment Gateway, link type Plus. "sandbox" is the stand-in gateway of
-# site/gateway_sandbox, served by this very site under /sandbox-gateway/ (development, tests,
-# `make run`). Production (DEBUG off) refuses the sandbox and must name the gateway.
-PAYMENT_GATEWAY = os.environ.get("PAYMENT_GATEWAY", "").strip().lower() or ("sandbox" if DEBUG else "")
-if PAYMENT_GATEWAY not in {"gmo", "sandbox"}:
-    raise ImproperlyConfigured(
-        "PAYMENT_GATEWAY must be set to 'gmo' when DEBUG is off (it is 'gmo' or 'sandbox')."
-        if not PAYMENT_GATEWAY
-        else f"PAYMENT_GATEWAY must be 'gmo' or 'sandbox', not {PAYMENT_GATEWAY!r}."
-    )
-if PAYMENT_GATEWAY == "sandbox" and not DEBUG:
-    raise ImproperlyConfigured("PAYMENT_GATEWAY=sandbox is for development only; production must use 'gmo'.")
+# --- Payment gateway: config/payment_gateway.py (docs/payment-gateway.md) -------------
+from config.payment_gateway import *  # noqa: E402, F403
+from config.payment_gateway import SANDBOX_DATABASE_URL  # noqa: E402
 
-if PAYMENT_GATEWAY == "gmo":
-
-    def _gmo_setting(name):
-        value = os.environ.get(name, "").strip()
-        if not value:
-            raise ImproperlyConfigured(f"{name} must be set when PAYMENT_GATEWAY is 'gmo'.")
-        return value
-
-    GMO_LINK_URL = _gmo_setting("GMO_LINK_URL").rstrip("/")
-    GMO_API_URL = _gmo_setting("GMO_API_URL").rstrip("/")
-    GMO_SHOP_ID = _gmo_setting("GMO_SHOP_ID")
-    GMO_SHOP_PASS = _gmo_setting("GMO_SHOP_PASS")
-    GMO_CONFIG_ID = _gmo_setting("GMO_CONFIG_ID")
-    GMO_SITE_ID, GMO_SITE_PASS = _gmo_setting("GMO_SITE_ID"), _gmo_setting("GMO_SITE_PASS")  # card-on-file site
-else:
-    GMO_LINK_URL = (os.environ.get("GMO_LINK_URL", "") or f"{SITE_URL}/sandbox-gateway/link").rstrip("/")
-    GMO_API_URL = (os.environ.get("GMO_API_URL", "") or f"{SITE_URL}/sandbox-gateway/api").rstrip("/")
-    GMO_SHOP_ID = os.environ.get("GMO_SHOP_ID", "") or "tshop00000001"
-    GMO_SHOP_PASS = os.environ.get("GMO_SHOP_PASS", "") or "sandbox-pass"
-    GMO_CONFIG_ID = os.environ.get("GMO_CONFIG_ID", "") or "sandbox-config"
-    GMO_SITE_ID, GMO_SITE_PASS = os.environ.get("GMO_SITE_ID", "tsite00000001"), "sandbox-site-pass"
-AUTOPAY_NOTICE_DAYS = env_int("AUTOPAY_NOTICE_DAYS", 7)  # 自動継続: the pre-charge mail, days ahead
-# Where the sandbox gateway sends its result notifications: the shop's notification URL.
-SANDBOX_NOTIFY_URL = os.environ.get("SANDBOX_NOTIFY_URL", "") or f"{SITE_URL}/payments/gmo/notify"
-# The sandbox's own database (`make run` and the browser tests set it): the sandbox plays
-# another site, and must not share our SQLite file. Our billing code asks the gateway to void
-# an attempt while holding the attempt's row lock (membership/billing/attempts.py); on SQLite
-# that lock is the whole file, so the sandbox could not record the void. Without it (unit
-# tests, or PostgreSQL) the sandbox's tables are in the default database.
-SANDBOX_DATABASE_URL = os.environ.get("SANDBOX_DATABASE_URL", "") if PAYMENT_GATEWAY == "sandbox" else ""
-if SANDBOX_DATABASE_URL:
+if SANDBOX_DATABASE_URL:  # the sandbox gateway's own database (payment_gateway.py says why)
     DATABASES["sandbox"] = dj_database_url.parse(SANDBOX_DATABASE_URL)
     if DATABASES["sandbox"]["ENGINE"] == "django.db.backends.sqlite3":
         DATABASES["sandbox"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
     DATABASE_ROUTERS = ["gateway_sandbox.routers.SandboxRouter"]
-# Notifications caused by an API call of ours (void: AlterTran, CvsCancel) are sent from a
-# background thread shortly after the sandbox answered, as the real gateway notifies on its own
-# time: we ask while holding the attempt's lock, which the notification's handling waits for.
-# Off in the unit tests, which deliver in-process right after the sandbox's commit.
-SANDBOX_NOTIFY_AFTER_ANSWER = env_bool("SANDBOX_NOTIFY_AFTER_ANSWER", bool(SANDBOX_DATABASE_URL))
 
 # --- Background tasks ------------------------------------------------------------------
 # "immediate" runs tasks in the request (development, tests); "database" queues them for

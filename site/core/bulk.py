@@ -7,8 +7,9 @@ Measured on the 20,000-row member import (PostgreSQL 15, 2 shared cores): ``bulk
 of the 20,000 accounts and 20,000 member rows takes about 2.6 s (Django's compiler prepares
 every value in Python, then psycopg quotes the UNNEST arrays): more than half of the
 4-second budget for 5,000 rows/s. ``COPY`` with psycopg's ``write_row`` takes about 0.5 s.
-The rows are plain dicts by ``attname``; fields left out get their model default
-(``auto_now(_add)`` fields: now). The new primary keys come from the table's sequence.
+The rows are tuples of named columns (the member import) or plain dicts by ``attname``, which
+are made such tuples first: one ``COPY`` writer takes both. Fields left out get their model
+default (``auto_now(_add)`` fields: now). The new primary keys come from the table's sequence.
 Only plain column types are accepted on the ``COPY`` path, since values go to psycopg as
 they are, without ``get_db_prep_save``.
 """
@@ -52,9 +53,7 @@ def insert_rows(model, rows, *, columns=None, return_ids=False, id_lookup=None):
     if not rows:
         return []
     if connection.vendor == "postgresql":
-        if columns is not None:
-            return _copy_tuples(model, rows, list(columns), return_ids=return_ids)
-        return _copy(model, rows, return_ids=return_ids)
+        return _copy(model, rows, columns=columns, return_ids=return_ids)
     if columns is not None:
         rows = [dict(zip(columns, row, strict=True)) for row in rows]
     objs = [model(**row) for row in rows]
@@ -106,17 +105,27 @@ def _new_ids(cursor, opts, count):
     return [value for (value,) in cursor.fetchall()]
 
 
-def _copy_tuples(model, rows, columns, *, return_ids):
-    """COPY rows given as tuples of ``columns`` (attnames): each row goes to psycopg as it is,
-    with the new primary key in front and the other fields' defaults after it."""
+def _copy(model, rows, *, columns=None, return_ids, into=None):
+    """COPY the rows into the model's table, or into the table ``into`` (quoted) of the same columns.
+
+    The one COPY writer: each row is a tuple of ``columns`` (attnames) that goes to psycopg as it
+    is, with the new primary key in front and the other fields' defaults after it. Rows given as
+    dicts (no ``columns``) are made such tuples first (``_dict_rows``)."""
     opts = model._meta
     quote = connection.ops.quote_name
     fields = [field for field in opts.concrete_fields if return_ids or not field.primary_key]
     by_attname = {field.attname: field for field in fields}
-    unknown = [attname for attname in columns if attname not in by_attname]
-    if unknown:
-        raise ValueError(f"{opts.label} has no column {', '.join(unknown)} to copy")
     constant, per_row = _copy_defaults(opts, fields)
+    count = len(rows)
+    if columns is None:
+        columns, rows = _dict_rows(
+            rows, [attname for attname in by_attname if attname != opts.pk.attname], constant, per_row
+        )
+    else:
+        columns = list(columns)
+        unknown = [attname for attname in columns if attname not in by_attname]
+        if unknown:
+            raise ValueError(f"{opts.label} has no column {', '.join(unknown)} to copy")
     computed = [attname for attname in per_row if attname not in columns]
     fixed = [attname for attname in constant if attname not in columns]
     makers = [per_row[attname] for attname in computed]
@@ -124,13 +133,13 @@ def _copy_tuples(model, rows, columns, *, return_ids):
     attnames = [*([opts.pk.attname] if return_ids else []), *columns, *computed, *fixed]
     column_list = ", ".join(quote(by_attname[attname].column) for attname in attnames)
     with connection.cursor() as cursor:
-        ids = _new_ids(cursor, opts, len(rows)) if return_ids else []
-        with cursor.cursor.copy(f"COPY {quote(opts.db_table)} ({column_list}) FROM STDIN") as copy:
+        ids = _new_ids(cursor, opts, count) if return_ids else []
+        with cursor.cursor.copy(f"COPY {into or quote(opts.db_table)} ({column_list}) FROM STDIN") as copy:
             write = copy.write_row
             if makers:
-                tails = ((*[make() for make in makers], *tail) for _row in rows)
+                tails = ((*[make() for make in makers], *tail) for _row in range(count))
             else:
-                tails = (tail for _row in rows)
+                tails = (tail for _row in range(count))
             if return_ids:
                 for pk_value, row, row_tail in zip(ids, rows, tails, strict=True):
                     write((pk_value, *row, *row_tail))
@@ -140,48 +149,45 @@ def _copy_tuples(model, rows, columns, *, return_ids):
     return ids
 
 
-def _copy(model, rows, *, return_ids, into=None):
-    """COPY the rows into the model's table, or into the table ``into`` (quoted) of the same columns."""
-    opts = model._meta
-    quote = connection.ops.quote_name
-    pk = opts.pk
-    fields = [field for field in opts.concrete_fields if return_ids or not field.primary_key]
-    constant, per_row = _copy_defaults(opts, fields)
-    with connection.cursor() as cursor:
-        ids = []
-        if return_ids:
-            ids = _new_ids(cursor, opts, len(rows))
-            for row, pk_value in zip(rows, ids, strict=True):
-                row[pk.attname] = pk_value
-        # Columns in the order the rows give them, then those computed per row, then constants:
-        # a row with the first row's keys is one itemgetter call and a tuple (no per-cell Python).
-        by_attname = {field.attname: field for field in fields}
-        given = [attname for attname in rows[0] if attname in by_attname]
-        computed = [attname for attname in per_row if attname not in rows[0]]
-        fixed = [attname for attname in constant if attname not in rows[0]]
-        attnames = [*given, *computed, *fixed]
-        makers = [per_row[attname] for attname in computed]
-        constants = tuple(constant[attname] for attname in fixed)
-        # The fast path needs rows of exactly the first row's keys, every one a column.
-        fast = bool(given) and len(given) == len(rows[0])
-        getter = operator.itemgetter(*given) if fast else None
-        single = len(given) == 1
-        width = len(given)
-        columns = ", ".join(quote(by_attname[attname].column) for attname in attnames)
-        with cursor.cursor.copy(f"COPY {into or quote(opts.db_table)} ({columns}) FROM STDIN") as copy:
-            write = copy.write_row
-            for row in rows:
-                try:
-                    values = getter(row) if fast and len(row) == width else None
-                except KeyError:
-                    values = None
-                if values is None:
-                    write([_copied_value(row, attname, per_row, constant) for attname in attnames])
-                    continue
-                if single:
-                    values = (values,)
-                write((*values, *[make() for make in makers], *constants) if makers else (*values, *constants))
-    return ids
+def _dict_rows(rows, attnames, constant, per_row):
+    """(columns, tuples) of rows given as dicts by attname (keys outside ``attnames`` are not
+    copied: a primary key given is left to the sequence). The columns are the first row's keys;
+    a row of exactly those keys is one itemgetter call (no per-cell Python). Other rows, one value
+    at a time: what a row leaves out gets its default, and a key the first row lacks becomes
+    one more column (the other rows get its default)."""
+    known = set(attnames)
+    columns = [attname for attname in rows[0] if attname in known]
+    width = len(columns)
+    single = width == 1
+    # The fast path needs rows of exactly the first row's keys, every one a column.
+    getter = operator.itemgetter(*columns) if columns and width == len(rows[0]) else None
+    tuples = []
+    append = tuples.append
+    odd = []  # the positions of the other rows, still dicts in ``tuples``
+    for row in rows:
+        if getter is not None and len(row) == width:
+            try:
+                values = getter(row)
+            except KeyError:
+                pass
+            else:
+                append((values,) if single else values)
+                continue
+        odd.append(len(tuples))
+        append(row)
+    if not odd:
+        return columns, tuples
+    unseen = known.difference(columns)
+    extra = [attname for attname in dict.fromkeys(key for at in odd for key in tuples[at]) if attname in unseen]
+    if extra:
+        odd_at = set(odd)
+        for at, values in enumerate(tuples):
+            if at not in odd_at:
+                tuples[at] = (*values, *[_copied_value({}, attname, per_row, constant) for attname in extra])
+        columns = [*columns, *extra]
+    for at in odd:
+        tuples[at] = tuple(_copied_value(tuples[at], attname, per_row, constant) for attname in columns)
+    return columns, tuples
 
 
 def _copied_value(row, attname, per_row, constant):

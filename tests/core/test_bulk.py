@@ -49,3 +49,25 @@ def test_rows_given_as_tuples_of_named_columns():
     member = Member.objects.get(user_id=ids[0])
     assert (member.member_number, member.family_name, member.given_name) == ("C0000001", "佐藤", "一郎")
     assert member.card_key and member.created_at
+
+
+def test_a_later_row_keeps_a_value_the_first_row_leaves_out():
+    """Rows of the benchmarks' history differ in their keys: no value given is dropped, whichever row gives it."""
+    password = make_password(None)
+    ids = insert_rows(
+        User,
+        [
+            {"username": "D0000001", "password": password, "kind": "member"},
+            {"username": "D0000002", "password": password, "kind": "member", "email": "d2@example.jp"},
+            {"username": "D0000003", "password": password, "kind": "member"},
+        ],
+        return_ids=True,
+        id_lookup="username",
+    )
+    users = User.objects.in_bulk(ids)
+    assert [(users[pk].username, users[pk].email) for pk in ids] == [
+        ("D0000001", ""),
+        ("D0000002", "d2@example.jp"),
+        ("D0000003", ""),
+    ]
+    assert all(users[pk].is_active and users[pk].date_joined for pk in ids)

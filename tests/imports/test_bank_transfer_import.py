@@ -213,11 +213,11 @@ def test_the_confirm_message_and_history_name_the_import(preview_statement, conf
 
 
 def test_the_import_pays_through_the_bulk_paid_invoice_rule(preview_statement, confirm, superuser, ledger, monkeypatch):
-    from membership.billing import invoices
+    from membership.billing import invoices, paid_invoices
 
     rows = mixed_statement(ledger)  # pays one invoice at the counter first
     calls = []
-    original = invoices.mark_invoices_paid
+    original = paid_invoices.mark_invoices_paid
 
     def spy(**kwargs):
         calls.append(kwargs)
@@ -226,7 +226,7 @@ def test_the_import_pays_through_the_bulk_paid_invoice_rule(preview_statement, c
     def no_single_payments(*args, **kwargs):
         raise AssertionError("the import pays through the bulk form only")
 
-    monkeypatch.setattr(invoices, "mark_invoices_paid", spy)
+    monkeypatch.setattr(paid_invoices, "mark_invoices_paid", spy)
     monkeypatch.setattr(invoices, "mark_invoice_paid", no_single_payments)
     job = confirm(preview_statement(rows), send_paid_mail=False)
 
