@@ -103,7 +103,10 @@ def not_eligible_reason(member, kind, pending=None):
 
 def pending_application(member):
     """The application that will still change this member (submitted, or approved for later)."""
-    for application in member.applications.filter(state__in=[State.SUBMITTED, State.APPROVED], applied_at=None):
+    pending = MembershipApplication.objects.filter(
+        member_id=member.pk, state__in=[State.SUBMITTED, State.APPROVED], applied_at=None
+    )
+    for application in pending:
         return application
     return None
 

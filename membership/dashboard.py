@@ -28,7 +28,9 @@ def request_unpaid_invoices(request, member):
     per request, shared by the unpaid-dues notice and the panel."""
 
     def unpaid():
-        invoices = Invoice.objects.filter(member=member, status=Invoice.Status.UNPAID)
+        invoices = Invoice.objects.filter(member_id=member.pk, status=Invoice.Status.UNPAID)
+        # Only the columns the notice and the panels show.
+        invoices = invoices.only("category", "fiscal_year", "amount", "purpose")
         return list(invoices.order_by("fiscal_year", "created_at", "pk"))
 
     return request_cached(request, "unpaid_invoices", unpaid)

@@ -7,11 +7,12 @@ Each panel costs a fixed number of queries; the evaluation is computed once per 
 shared with the dashboard notice about a shortfall (``menu.credit_shortfall_notice``).
 """
 
-from django.db.models import F, Value
+from django.db.models import Value
 from django.urls import reverse
 from django.utils import timezone
 
 from core.dates import add_months
+from membership.dashboard import request_unpaid_invoices
 from membership.models import Invoice, Member
 from membership.shell import ApplicationInProgress, application_in_progress, dashboard_panel, request_cached
 
@@ -100,7 +101,13 @@ def seminars_panel(request, member):
     if member is None:
         return None
     rows = upcoming_registrations(member=member, today=timezone.localdate(), limit=NEXT_SEMINARS + 1)
-    return {"registrations": rows[:NEXT_SEMINARS], "more": len(rows) > NEXT_SEMINARS, "points": not member.is_guest}
+    # Whether a fee is still unpaid is known from the unpaid invoices the dashboard reads anyway.
+    unpaid = {invoice.pk for invoice in request_unpaid_invoices(request, member)}
+    return {
+        "seminars": [(row, row.invoice_id in unpaid) for row in rows[:NEXT_SEMINARS]],
+        "more": len(rows) > NEXT_SEMINARS,
+        "points": not member.is_guest,
+    }
 
 
 def _renewal_state(state, invoice_status):
@@ -117,15 +124,16 @@ def _renewal_state(state, invoice_status):
 def renewal_applications(request, member):
     """資格更新申請 until the card is issued and 更新延長申請 until decided: one query for both
     (almost always empty), renewals first."""
-    columns = ("kind", "state", "detail", "submitted_at")
-    renewals = member.renewal_applications.filter(state__in=OPEN_STATES).annotate(
-        kind=Value(RENEWAL), detail=F("invoice__status")
+    # Plain values, no annotations and no ORDER BY on the union: the rows (almost always none)
+    # are put in order here.
+    renewals = RenewalApplication.objects.filter(member_id=member.pk, state__in=OPEN_STATES).order_by()
+    extensions = ExtensionApplication.objects.filter(
+        member_id=member.pk, state=ExtensionApplication.State.SUBMITTED
+    ).order_by()
+    rows = renewals.values_list(Value(RENEWAL), "state", "invoice__status", "submitted_at").union(
+        extensions.values_list(Value(EXTENSION), "state", "programme__name", "submitted_at"), all=True
     )
-    extensions = member.extension_applications.filter(state=ExtensionApplication.State.SUBMITTED).annotate(
-        kind=Value(EXTENSION), detail=F("programme__name")
-    )
-    rows = renewals.order_by().values_list(*columns).union(extensions.order_by().values_list(*columns), all=True)
-    for kind, state, detail, submitted_at in rows.order_by("kind", "submitted_at"):
+    for kind, state, detail, submitted_at in sorted(rows, key=lambda row: (row[0], row[3])):
         if kind == RENEWAL:
             yield ApplicationInProgress(
                 label="資格更新申請",

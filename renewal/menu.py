@@ -85,15 +85,15 @@ def waitlist_offer_notice(request):
         return
     offers = (
         WaitlistEntry.objects.filter(
-            member=member, state=WaitlistEntry.State.OFFERED, offer_expires_at__gt=timezone.now()
+            member_id=member.pk, state=WaitlistEntry.State.OFFERED, offer_expires_at__gt=timezone.now()
         )
-        .select_related("session__seminar")
         .order_by("offer_expires_at")
+        .values_list("pk", "session__seminar__title", "session__title", "offer_expires_at")
     )
-    for entry in offers:
+    for entry_id, seminar_title, session_title, expires_at in offers:
         yield DashboardNotice(
-            message=f"キャンセル待ちの席をご案内しています: {entry.session.seminar.title}({entry.session.title})。"
-            f"{timezone.localtime(entry.offer_expires_at):%Y/%m/%d %H:%M}までにお申し込みか辞退かをお選びください。",
-            url=reverse("renewal:waitlist_offer", args=[entry.pk]),
+            message=f"キャンセル待ちの席をご案内しています: {seminar_title}({session_title})。"
+            f"{timezone.localtime(expires_at):%Y/%m/%d %H:%M}までにお申し込みか辞退かをお選びください。",
+            url=reverse("renewal:waitlist_offer", args=[entry_id]),
             level="warning",
         )

@@ -19,10 +19,12 @@ Views call these and show ``RegistrationError``'s message; they never write thes
 """
 
 import datetime
+from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, Q
+from django.db.models import Exists
 from django.db.models.functions import Coalesce
+from django.db.models.lookups import GreaterThanOrEqual
 from django.utils import timezone
 from wagtail.log_actions import log
 
@@ -68,31 +70,47 @@ def member_refusal(member):
     return None
 
 
-# What the dashboard's list of next seminars shows: fewer columns, cheaper rows.
-UPCOMING_FIELDS = (
-    "participation_format",
-    "member_id",
-    "session__title",
-    "session__points",
-    "session__held_on",
-    "session__seminar__title",
-    "session__seminar__venue",
-    "session__seminar__starts_on",
-    "invoice__status",
-)
+@dataclass(frozen=True)
+class UpcomingSeminar:
+    """One of the member's next seminars, as the dashboard lists it."""
+
+    date: datetime.date
+    seminar_title: str
+    session_title: str
+    format_label: str
+    venue: str
+    points: int
+    invoice_id: int | None
 
 
 def upcoming_registrations(*, member, today, limit):
     """The member's next seminars: live registrations not attended yet whose session is today
-    or later (a session without its own date lasts as long as its seminar), soonest first,
-    with the session, seminar and fee invoice; at most ``limit`` rows, one query."""
-    still_to_come = Q(session__held_on__gte=today) | Q(session__held_on=None, session__seminar__ends_on__gte=today)
-    return list(
-        Registration.objects.filter(still_to_come, member=member, state=Registration.State.APPLIED, attended_at=None)
-        .select_related("session__seminar", "invoice")
-        .only(*UPCOMING_FIELDS)
-        .order_by(Coalesce("session__held_on", "session__seminar__starts_on"), "session__sort_order", "pk")[:limit]
+    or later (a session without its own date lasts as long as its seminar), soonest first, as
+    UpcomingSeminar rows; at most ``limit`` rows, one query (plain values: no model instances)."""
+    session_date = Coalesce("session__held_on", "session__seminar__starts_on")
+    rows = (
+        Registration.objects.filter(
+            GreaterThanOrEqual(Coalesce("session__held_on", "session__seminar__ends_on"), today),
+            member_id=member.pk,
+            state=Registration.State.APPLIED,
+            attended_at=None,
+        )
+        .order_by(session_date, "session__sort_order", "pk")
+        .values_list(
+            session_date,
+            "session__seminar__title",
+            "session__title",
+            "participation_format",
+            "session__seminar__venue",
+            "session__points",
+            "invoice_id",
+        )[:limit]
     )
+    formats = dict(Registration.Format.choices)
+    return [
+        UpcomingSeminar(date, seminar_title, session_title, formats.get(fmt, fmt), venue, points, invoice_id)
+        for date, seminar_title, session_title, fmt, venue, points, invoice_id in rows
+    ]
 
 
 def registration_refusal(*, member, session, today=None, seats=None, offered=False, at_desk=False):
