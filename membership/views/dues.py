@@ -17,7 +17,7 @@ from .. import gateway
 from ..billing.errors import BillingError
 from ..billing.notifications import receive_notification, reconcile_payment
 from ..billing.payments import cancel_payment, card_error_message, checkout_url, retry_payment, start_payment
-from ..billing.statement import statement
+from ..billing.statement import statement, statement_row
 from ..models import CVS_CHAINS, GatewayNotification, Invoice, Payment
 from ..shell import members_area
 
@@ -35,7 +35,7 @@ def dues(request):
         request,
         "membership/dues.html",
         {
-            "invoices": listed.invoices,
+            "rows": [statement_row(invoice) for invoice in listed.invoices],
             "older": listed.older,
             "since_year": listed.since_year,
             "whole_history": whole_history,

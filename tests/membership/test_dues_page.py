@@ -2,6 +2,7 @@
 
 import datetime
 import io
+import re
 
 import pytest
 from django.db import connection
@@ -23,13 +24,21 @@ def pay_by_hand(invoice, day=datetime.date(2025, 5, 1)):
     return record_manual_payment(invoice_id=invoice.pk, channel=Invoice.Channel.YUCHO, paid_on=day)
 
 
+def listed_years(response):
+    """The fiscal years of the statement's rows, in the order the page lists them."""
+    return [
+        int(year)
+        for year in re.findall(r'<tr class="invoice-row[^"]*" data-fiscal-year="(\d+)"', response.content.decode())
+    ]
+
+
 def test_dues_table_newest_year_first_with_paid_and_unpaid_rows(member_client, member):
     this_year = current_fiscal_year()
     for year in (this_year - 2, this_year, this_year - 1):
         InvoiceFactory(member=member, fiscal_year=year)
     pay_by_hand(Invoice.objects.get(fiscal_year=this_year - 2), datetime.date(2021, 4, 1))
     response = member_client.get(reverse("member:dues"))
-    years = [invoice.fiscal_year for invoice in response.context["invoices"]]
+    years = listed_years(response)
     assert years == [this_year, this_year - 1, this_year - 2]
     body = response.content.decode()
     assert "2021/04/01" in body and "ゆうちょ" in body and "5,000円" in body
@@ -46,17 +55,25 @@ def test_the_statement_opens_on_the_recent_years_and_everything_unpaid(member_cl
         if year != this_year - 12:  # one old year never paid
             pay_by_hand(invoice)
     response = member_client.get(reverse("member:dues"))
-    years = [invoice.fiscal_year for invoice in response.context["invoices"]]
+    years = listed_years(response)
     assert years == [*range(this_year, this_year - 5, -1), this_year - 12]
     body = response.content.decode()
     assert f"{this_year - 5}年度以前の明細を表示する(14件)" in body
     assert body.count("会員情報確認 支払手続き") == 1
 
     everything = member_client.get(reverse("member:dues"), {"all": "1"})
-    years = [invoice.fiscal_year for invoice in everything.context["invoices"]]
+    years = listed_years(everything)
     assert years == list(range(this_year, this_year - 20, -1))
     assert "年度以前の明細を表示する" not in everything.content.decode()
     assert f"{this_year - 4}年度以降と未納の明細だけを表示する" in everything.content.decode()
+
+
+def test_an_exempt_invoice_reads_exempt_and_offers_no_payment(member_client, member):
+    InvoiceFactory(member=member, fiscal_year=current_fiscal_year(), status=Invoice.Status.EXEMPT)
+    body = member_client.get(reverse("member:dues")).content.decode()
+    assert re.search(r'class="paid-on">\s*免除\s*</td>', body)
+    assert re.search(r'data-label="備考">\s*免除\s*</td>', body)
+    assert "会員情報確認 支払手続き" not in body and "請求書" not in body and "ダウンロード" not in body
 
 
 def test_only_old_paid_years_are_not_told_there_are_no_invoices(member_client, member):
