@@ -35,12 +35,17 @@ class MenuEntry:
 
     @property
     def url(self):
-        return _menu_url(self.url_name, get_script_prefix(), get_urlconf())
+        return fixed_url(self.url_name)
+
+
+def fixed_url(url_name):
+    """The link of a page without URL arguments (a menu entry, a dashboard panel's page),
+    reversed once per process: every page shows the whole menu."""
+    return _reversed(url_name, get_script_prefix(), get_urlconf())
 
 
 @cache
-def _menu_url(url_name, script_prefix, urlconf):
-    """An entry's link, reversed once per process: every page shows the whole menu."""
+def _reversed(url_name, script_prefix, urlconf):
     return reverse(url_name, urlconf=urlconf)
 
 

@@ -1,6 +1,7 @@
 from django import template
 from wagtail.models import Page
 
+from membership.shell import fixed_url as _fixed_url
 from membership.shell import menu_entries
 
 register = template.Library()
@@ -28,6 +29,13 @@ def member_menu(context):
         }
         for entry in menu_entries(member, guest=signed_in and member is None)
     ]
+
+
+@register.simple_tag
+def fixed_url(url_name):
+    """``{% url 'name' %}`` for a URL without arguments, reversed once per process (the header,
+    the menu and the dashboard's panels link to the same pages on every request)."""
+    return _fixed_url(url_name)
 
 
 @register.simple_tag(takes_context=True)
