@@ -27,18 +27,6 @@ INVOICE_FIELDS = (
     "member_status_at_billing",
     "receipt_number",
 )
-# What the statement shows of an open payment attempt: its link, method, state and store numbers.
-PAYMENT_FIELDS = (
-    "invoice_id",
-    "order_id",
-    "method",
-    "status",
-    "error_code",
-    "cvs_code",
-    "cvs_receipt_no",
-    "cvs_conf_no",
-    "payment_term",
-)
 
 
 @dataclass(frozen=True)
@@ -125,8 +113,9 @@ def _attach_open_payments(invoices):
     unpaid = [invoice.pk for invoice in invoices if invoice.is_unpaid]
     open_payments = {}
     if unpaid:
-        payments = Payment.objects.filter(invoice_id__in=unpaid, status__in=Payment.OPEN_STATUSES)
-        for payment in payments.only(*PAYMENT_FIELDS).order_by("-created_at"):
+        # No ORDER BY, no deferred columns: a row or two, and at most one an invoice.
+        payments = Payment.objects.filter(invoice_id__in=unpaid, status__in=Payment.OPEN_STATUSES).order_by()
+        for payment in payments:
             open_payments.setdefault(payment.invoice_id, []).append(payment)
     for invoice in invoices:
         invoice.open_payments = open_payments.get(invoice.pk, [])

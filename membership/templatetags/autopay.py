@@ -11,7 +11,8 @@ register = template.Library()
 def autopay_panel(member):
     """The card, then (only with an active card: the panel shows charges under it) the charges not
     yet made or declined: one query for most members, two for those paying by card."""
-    autopay = AutoPay.objects.filter(member=member).first()
+    # One-to-one: at most one row, no ORDER BY ... LIMIT needed.
+    autopay = next(iter(AutoPay.objects.filter(member_id=member.pk)), None)
     if autopay is None or not autopay.is_active:
         return {"autopay": autopay, "charges": []}
     charges = list(
