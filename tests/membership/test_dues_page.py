@@ -111,6 +111,20 @@ def test_dues_page_query_count_does_not_grow_with_history(member_client, member)
     assert count_queries() == few
 
 
+def test_with_nothing_unpaid_the_page_does_not_look_for_open_payments(member_client, member):
+    def count_queries():
+        with CaptureQueriesContext(connection) as queries:
+            assert member_client.get(reverse("member:dues")).status_code == 200
+        return len(queries)
+
+    for year in range(2020, 2025):
+        pay_by_hand(InvoiceFactory(member=member, fiscal_year=year))
+    count_queries()  # the first request of a session also loads site settings and the like
+    all_paid = count_queries()
+    InvoiceFactory(member=member, fiscal_year=2025)
+    assert count_queries() == all_paid + 1
+
+
 def test_profile_saved_today_goes_straight_to_the_method(member_client, member):
     invoice = InvoiceFactory(member=member)
     member.profile_saved_at = timezone.now()
