@@ -20,3 +20,7 @@ if settings.PAYMENT_GATEWAY == "sandbox":
     from gateway_sandbox.wsgi import with_gateway_api  # noqa: E402
 
     application = with_gateway_api(application)
+
+from core import worker  # noqa: E402
+
+worker.prepare()  # last: what it freezes is what the worker keeps

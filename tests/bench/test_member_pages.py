@@ -12,6 +12,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from core import worker
 from membership.billing.invoice_documents import BILL_TO_MEMBER, issue_invoice_document
 from membership.models import Invoice
 from renewal.models import Credit, Registration
@@ -58,6 +59,7 @@ def test_member_pages_vs_login(society):
         "invoice_pdf": reverse("member:invoice_document_pdf", args=[unpaid.pk]),
         "certificate_pdf": reverse("renewal:certificate", args=[attended.pk]),
     }
+    worker.prepare()  # as config.wsgi makes each production worker ready
     client = Client()
     client.force_login(member.user)
     for url in urls.values():
