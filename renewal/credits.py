@@ -8,7 +8,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models import Exists, F, OuterRef, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, ExtractDay, ExtractMonth, ExtractYear
 from django.utils import timezone
 
@@ -151,23 +151,24 @@ def _evaluation(member_id, expires_on, earned_by_category, categories, required,
 def evaluate(member, *, today=None, request=None):
     """The member's Evaluation for the cycle ending on their certification expiry.
 
-    Two queries: the settings (read once per ``request`` when one is given), and the categories
-    with the member's points of the cycle summed in (a join restricted to this member's
-    credits of the cycle, which the index on Credit(member, earned_on) serves).
+    One query, the member's points of the cycle summed per category (the index on
+    Credit(member, earned_on) serves it), beside the settings and the categories: from the
+    cache for a page (``request`` given), read for a service applying the rules (two more).
     """
     from .models import CreditCategory, RenewalSettings
 
     today = today or timezone.localdate()
     rules = RenewalSettings.load(request_or_site=request)
+    categories = CreditCategory.in_order(request)
     cycle_start, cycle_end = cycle_of(member.certification_expires_on, rules.cycle_years)
-    categories = CreditCategory.objects.order_by("sort_order", "pk")
+    earned = {}
     if cycle_start is not None:
-        in_cycle = Q(credits__member=member, credits__earned_on__gte=cycle_start, credits__earned_on__lte=cycle_end)
-        categories = categories.annotate(in_cycle=FilteredRelation("credits", condition=in_cycle)).annotate(
-            points=Sum("in_cycle__points")
+        earned = dict(
+            Credit.objects.filter(member=member, earned_on__gte=cycle_start, earned_on__lte=cycle_end)
+            .order_by()
+            .values_list("credit_category")
+            .annotate(points=Sum("points"))
         )
-    categories = list(categories)
-    earned = {category.pk: getattr(category, "points", None) or 0 for category in categories}
     return _evaluation(
         member.pk, member.certification_expires_on, earned, categories, rules.required_points, rules.cycle_years, today
     )

@@ -73,6 +73,17 @@ class CreditCategory(models.Model):
     def __str__(self):
         return self.name
 
+    @classmethod
+    def in_order(cls, request=None):
+        """The categories in display order: for a page (``request`` given), from the cache
+        (``core.cached_rows``); without one (a service applying the rules), the rows themselves."""
+        if request is None:
+            return list(cls.objects.order_by("sort_order", "pk"))
+        return _CREDIT_CATEGORIES.get(lambda: list(cls.objects.order_by("sort_order", "pk")))
+
+
+_CREDIT_CATEGORIES = CachedRows("credit-categories", models=[CreditCategory])
+
 
 class LectureKind(models.Model):
     """A kind of lecture as a session names it (医学講義, その他講義, ...), mapped onto a credit category."""

@@ -193,6 +193,16 @@ def test_caps_and_required_points_are_data_staff_can_change(client):
     assert "総得点: 69 / 80点" in text and "更新不可" in text
 
 
+def test_a_cap_staff_change_shows_on_the_next_page_view(client):
+    member = certified()
+    guide_example(member)
+    assert "機器講習会: 30 / 10点" in page_text(open_page(client, member))  # the categories now cached
+    category = CreditCategory.objects.get(name=DEVICE)
+    category.cap = 30
+    category.save()  # as the admin saves it
+    assert "機器講習会: 30 / 30点" in page_text(open_page(client, member))
+
+
 def test_a_new_category_appears_with_its_own_cap(client):
     member = certified()
     CreditCategory.objects.create(name="地区研究会", cap=5, sort_order=40)
