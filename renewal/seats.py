@@ -12,7 +12,6 @@ in line and not to whoever registers first meanwhile.
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Exists, Q
 from django.utils import timezone
 
 from .models import Registration, Session, WaitlistEntry
@@ -24,7 +23,7 @@ class Seats:
 
     live: int  # live registrations (the member's own included)
     registered: bool  # the member holds one of them
-    held: int  # seats held by offers to others (``held_offers`` with ``against``)
+    held: int  # seats held by offers to others: before their deadline, or past it while anyone else waits
     total: int  # registrations of any state (the ticket numbers given so far)
     waitlist_entry_id: int | None = None  # the member's live waiting-list entry
     waitlist_state: str | None = None
@@ -34,17 +33,12 @@ class Seats:
         return capacity is not None and self.live + self.held >= capacity
 
 
-def held_offers(session, *, now=None, against=None):
-    """Outstanding seat offers of ``session``'s waiting list: each holds a seat until answered or expired.
-    ``against``: those keeping that member from a seat: others' offers, an expired one too while
-    anyone else waits (the sweep passes that seat to the next in line, not to the first comer);
-    ``seats_of`` counts the same in SQL."""
+def held_offers(session, *, now=None):
+    """Outstanding seat offers of ``session``'s waiting list, each holding a seat until answered
+    or expired: what the waiting list may still offer (``waiting_list.free_seats``). For a member
+    applying, ``seats_of`` also counts an expired offer while anyone else waits."""
     offers = WaitlistEntry.objects.filter(session=session, state=WaitlistEntry.State.OFFERED)
-    open_offer = Q(offer_expires_at__gt=now or timezone.now())
-    if against is None:
-        return offers.filter(open_offer)
-    waiting = WaitlistEntry.objects.filter(session=session, state=WaitlistEntry.State.WAITING).exclude(member=against)
-    return offers.exclude(member=against).filter(open_offer | Q(Exists(waiting)))
+    return offers.filter(offer_expires_at__gt=now or timezone.now())
 
 
 def seats_of(session_ids, *, member, now=None):
