@@ -4,8 +4,8 @@ One member with a long history: 500 credits over the current cycle, ten years of
 unpaid), six upcoming registrations (three with an unpaid fee), an application waiting for the
 secretariat, and five notices (one members-only); plus 2,000 other members with 20 credits
 each, so that the credit table is not trivially small. Both pages are fetched for that member
-through the Django test client in the same run, alternating (three rounds of RUNS each, the
-median of each round, the median round); the data is created inside the test's transaction and
+through the Django test client in the same run, each dashboard fetch right after a dues fetch
+(``timing.paired_ratio``, RUNS pairs a round, the median of three rounds); the data is created inside the test's transaction and
 rolled back afterwards.
 
 The dashboard reads more than the dues page: 15 queries against 8 (6 of them shared: session,
@@ -14,7 +14,6 @@ whatever the history, so the ratio does not grow with it.
 """
 
 import datetime
-import statistics
 
 import pytest
 from django.db import connection
@@ -32,7 +31,7 @@ from membership.billing.payments import record_manual_payment
 from membership.models import Invoice, Member, MembershipApplication, User
 from renewal.models import Credit, CreditCategory, Seminar, Session
 from renewal.registrations import register
-from tests.bench.timing import median_time
+from tests.bench.timing import getter, ratios_over_anchor
 
 OTHER_MEMBERS = 2_000
 CREDITS = 500
@@ -135,10 +134,6 @@ def test_dashboard_vs_dues():
     dashboard_url, dues_url = reverse("member:dashboard"), reverse("member:dues")
     body = client.get(dashboard_url).content.decode()
     assert "未納 5件" in body and "第1回 消化器内視鏡技師研究会" in body and "お知らせ4" in body
-    # Alternate the two pages' runs so that both see the same machine load.
-    dues, dashboard = [], []
-    for _ in range(3):
-        dues.append(median_time(client, dues_url, runs=RUNS))
-        dashboard.append(median_time(client, dashboard_url, runs=RUNS))
-    ratio = statistics.median(dashboard) / statistics.median(dues)
-    print(f"\nBENCH dashboard_vs_dues {ratio:.2f} ratio")
+    # Each dashboard fetch right after a dues fetch, so that both see the same machine load.
+    ratios = ratios_over_anchor(getter(client, dues_url), {"dashboard": getter(client, dashboard_url)}, runs=RUNS)
+    print(f"\nBENCH dashboard_vs_dues {ratios['dashboard']:.2f} ratio")

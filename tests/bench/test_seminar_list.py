@@ -3,7 +3,8 @@
 2,000 seminars (about a third open for applications today, the rest closed or not yet open,
 a few unpublished), 1–3 sessions each, 10,000 members and 20,000 registrations, bulk-created.
 Both pages are fetched through the Django test client in the same run, the list as a logged-in
-member (with the default 10 rows a page), the login page anonymously; medians of RUNS each.
+member (with the default 10 rows a page) right after the login page anonymously
+(``timing.paired_ratio``: RUNS pairs a round, the median of three rounds).
 """
 
 import datetime
@@ -16,7 +17,7 @@ from django.utils import timezone
 
 from membership.models import Member, User
 from renewal.models import CreditCategory, Registration, Seminar, Session
-from tests.bench.timing import median_time
+from tests.bench.timing import getter, ratios_over_anchor
 
 SEMINARS = 2_000
 MEMBERS = 10_000
@@ -113,7 +114,8 @@ def test_seminar_list_vs_login():
     member_client.force_login(member.user)
     list_url = reverse("renewal:seminars")
     assert member_client.get(list_url).context["page_obj"].paginator.count > 500
-    login = median_time(Client(), reverse("member:login"), runs=RUNS)
-    listing = median_time(member_client, list_url, runs=RUNS)
+    ratios = ratios_over_anchor(
+        getter(Client(), reverse("member:login")), {"listing": getter(member_client, list_url)}, runs=RUNS
+    )
     wipe()
-    print(f"\nBENCH seminar_list_vs_login {listing / login:.2f} ratio")
+    print(f"\nBENCH seminar_list_vs_login {ratios['listing']:.2f} ratio")
