@@ -31,7 +31,8 @@ from .tasks import send_paid_mail
 CHUNK = 1000
 
 
-def _chunks(items):
+def chunks(items):
+    """``items`` in slices of CHUNK: one statement each for the bulk writes and locks."""
     for start in range(0, len(items), CHUNK):
         yield items[start : start + CHUNK]
 
@@ -138,17 +139,17 @@ def lock_invoices(invoice_ids):
     Returns ({id: current values}, {ids with a store payment waiting}, {ids with an attempt at the checkout}).
     """
     attempts = []
-    for chunk in _chunks(invoice_ids):
+    for chunk in chunks(invoice_ids):
         attempts.extend(
             Payment.objects.filter(invoice_id__in=chunk, status__in=Payment.OPEN_STATUSES)
             .order_by()
             .values_list("pk", flat=True)
         )
     attempts.sort()
-    for chunk in _chunks(attempts):
+    for chunk in chunks(attempts):
         list(Payment.objects.select_for_update().filter(pk__in=chunk).order_by("pk").values_list("pk", flat=True))
     current, waiting, started = {}, set(), set()
-    for chunk in _chunks(invoice_ids):
+    for chunk in chunks(invoice_ids):
         rows = Invoice.objects.select_for_update().filter(pk__in=chunk).order_by("pk").values(*LOCKED_COLUMNS)
         current.update((row["id"], row) for row in rows)
         # The invoices are locked: nobody can start, pay or close an attempt of them now.
@@ -177,7 +178,7 @@ def _refusal(invoice, amount, store_waiting):
 
 def _with_email(invoice_ids):
     found = set()
-    for chunk in _chunks(invoice_ids):
+    for chunk in chunks(invoice_ids):
         found.update(Invoice.objects.filter(pk__in=chunk).exclude(member__user__email="").values_list("pk", flat=True))
     return found
 
@@ -199,7 +200,7 @@ def _write_paid(paid, current):
         Invoice.objects.bulk_update(objs, fields, batch_size=CHUNK // 2)
         return
     invoices = _table(Invoice)
-    for chunk in _chunks(rows):
+    for chunk in chunks(rows):
         values = ", ".join(["(%s::bigint, %s::date, %s::integer, %s::text, %s::text, %s::text)"] * len(chunk))
         _sql(
             f"UPDATE {invoices} AS i SET status = %s, updated_at = %s, paid_on = v.paid_on, "
@@ -235,5 +236,5 @@ def _log_paid(paid, *, user, action):
         )
         for payment, number in paid
     ]
-    for chunk in _chunks(entries):
+    for chunk in chunks(entries):
         ModelLogEntry.objects.bulk_create(chunk)

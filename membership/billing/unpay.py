@@ -19,14 +19,9 @@ from wagtail.models import ModelLogEntry
 
 from ..models import Invoice, Receipt
 from .errors import BillingError
-from .paid_invoices import CHUNK, LOCKED_COLUMNS, lock_invoices
+from .paid_invoices import CHUNK, LOCKED_COLUMNS, chunks, lock_invoices
 
 INVOICE_UNPAID_ACTION = "membership.invoice.unpaid"
-
-
-def _chunks(items):
-    for start in range(0, len(items), CHUNK):
-        yield items[start : start + CHUNK]
 
 
 @dataclass(frozen=True)
@@ -51,7 +46,7 @@ class UnpayRefused(BillingError):
 def unpay_refusals(payments):
     """{invoice id: why its payment cannot be taken back}, read without locks; empty when all can."""
     current = {}
-    for chunk in _chunks(sorted({payment.invoice_id for payment in payments})):
+    for chunk in chunks(sorted({payment.invoice_id for payment in payments})):
         current.update((row["id"], row) for row in Invoice.objects.filter(pk__in=chunk).values(*LOCKED_COLUMNS))
     return _unpay_refusals(payments, current)
 
@@ -101,7 +96,7 @@ def unmark_invoices_paid(*, payments, user=None, action=INVOICE_UNPAID_ACTION):
         )
         for payment in payments
     ]
-    for chunk in _chunks(entries):
+    for chunk in chunks(entries):
         ModelLogEntry.objects.bulk_create(chunk)
     return len(payments)
 
@@ -117,7 +112,7 @@ def unmerged_note(current, addition):
 
 def _unpay_refusals(payments, current):
     issued = set()
-    for chunk in _chunks(sorted(current)):
+    for chunk in chunks(sorted(current)):
         issued.update(Receipt.objects.filter(invoice_id__in=chunk).values_list("invoice_id", flat=True))
     refusals = {}
     for payment in payments:
