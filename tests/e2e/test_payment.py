@@ -90,6 +90,11 @@ def test_member_pays_by_card_and_at_a_convenience_store(page, viewport, artifact
     expect(newer_row).to_contain_text(receipt_no)
     expect(newer_row).to_contain_text(conf_no)
     expect(newer_row).to_contain_text("お支払期限")
+    # The numbers stay in the cell's value column, under the payment's link: on a phone the
+    # cell is a label column and a value column, and they once fell under the label.
+    cell = newer_row.locator("td[data-label='支払種別']")
+    link_box, numbers_box = cell.locator("a").first.bounding_box(), cell.locator(".cvs-numbers").bounding_box()
+    assert abs(numbers_box["x"] - link_box["x"]) < 2, (link_box, numbers_box)
     shoot(page, artifacts_dir, f"payment-{viewport}-dues-awaiting")
 
     # The member pays at the store: the sandbox console says so, and the gateway notifies us.

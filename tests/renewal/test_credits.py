@@ -467,13 +467,15 @@ def test_the_pdf_prints_member_summary_table_and_output_date(client):
 
     assert member.member_number in text
     assert "内視 花子" in text
-    assert "次回更新年月 2028年3月" in text
+    assert "次回更新年月: 2028年3月" in text
     assert "技師学会・研究会: 40 / 20点" in text
     assert "機器講習会: 33 / 10点" in text
     assert "総得点: 49 / 50点" in text
     assert "更新不可" in text
     assert "e-ラーニング_1 (医学講義)" in text
     assert "出席証明書の講習会" in text and "名古屋国際会議場" in text
+    # Each line's fields stay apart (xhtml2pdf drew a full-width space as a narrow one).
+    assert "2025/2/1 ｜ 3点 ｜ 機器講習会 ｜ 出席証明書の講習会 / 出席証明書 ｜" in text
     assert "2024/2/29" in text
     assert "出力日 2026年6月1日" in text
 
