@@ -1,4 +1,3 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from .views import accounts, applications, autopay, card, dues, guests, home, invoice_documents, profile
@@ -24,7 +23,7 @@ PUBLIC_URL_NAMES = {
 urlpatterns = [
     path("", home.dashboard, name="dashboard"),
     path("login", accounts.LoginView.as_view(), name="login"),
-    path("logout", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout", accounts.LogoutView.as_view(), name="logout"),
     path("notices", home.notices, name="notices"),
     path("profile", profile.profile, name="profile"),
     path("profile/edit", profile.profile_edit, name="profile_edit"),

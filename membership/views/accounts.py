@@ -43,6 +43,15 @@ class LoginView(auth_views.LoginView):
         return context
 
 
+class LogoutView(auth_views.LogoutView):
+    """ログアウト: back to the login page, which says so (the member sees it worked)."""
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        messages.success(request, "ログアウトしました。")
+        return response
+
+
 def lockout(request, response=None, credentials=None):
     """django-axes lockout: the login page again, saying until when (Asia/Tokyo) to wait: this
     account from this address is locked, or the account is being slowed down

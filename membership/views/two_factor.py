@@ -21,7 +21,7 @@ class CodeForm(forms.Form):
     code = forms.CharField(
         label="確認コード",
         max_length=32,
-        help_text="認証アプリに表示される6桁の数字。スマートフォンが使えないときはリカバリーコード(英数字10文字)",
+        help_text="認証アプリに表示される6桁の数字。スマートフォンが使えないときはリカバリーコード(英小文字と数字の8文字)",
         widget=forms.TextInput(
             attrs={"autofocus": True, "autocomplete": "one-time-code", "inputmode": "text", "autocapitalize": "none"}
         ),

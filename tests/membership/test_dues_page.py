@@ -71,7 +71,7 @@ def test_the_statement_opens_on_the_recent_years_and_everything_unpaid(member_cl
 def test_an_exempt_invoice_reads_exempt_and_offers_no_payment(member_client, member):
     InvoiceFactory(member=member, fiscal_year=current_fiscal_year(), status=Invoice.Status.EXEMPT)
     body = member_client.get(reverse("member:dues")).content.decode()
-    assert re.search(r'class="paid-on">\s*免除\s*</td>', body)
+    assert re.search(r'class="paid-on nowrap">\s*免除\s*</td>', body)
     assert re.search(r'data-label="備考">\s*免除\s*</td>', body)
     assert "会員情報確認 支払手続き" not in body and "請求書" not in body and "ダウンロード" not in body
 

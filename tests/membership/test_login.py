@@ -68,10 +68,13 @@ def test_imported_member_without_password_cannot_log_in(client):
     assert "_auth_user_id" not in client.session
 
 
-def test_logout_ends_the_session(member_client):
+def test_logout_ends_the_session_and_the_login_page_says_so(member_client):
     response = member_client.post(reverse("member:logout"))
-    assert response.status_code == 302
+    assert response.status_code == 302 and response.url == reverse("member:login")
+    assert "ログアウトしました。" in member_client.get(response.url).content.decode()
     assert member_client.get(reverse("member:dashboard")).status_code == 302
+    # Said once: the next visit to the login page is a plain one.
+    assert "ログアウトしました。" not in member_client.get(reverse("member:login")).content.decode()
 
 
 def test_passwords_are_hashed_with_argon2_in_production_settings():

@@ -144,7 +144,7 @@ def test_after_a_decline_the_member_tries_again_directly_with_a_new_attempt(memb
     at the gateway's checkout (the old order id would be refused there: E01)."""
     declined = pay_by_card(member_client, invoice, commit, card_number=DECLINED)
     dues = member_client.get(reverse("member:dues")).content.decode()
-    assert "(失敗(カードが承認されませんでした))" in dues and "(手続き中)" not in dues
+    assert "クレジットカード(一括払い): 失敗(カードが承認されませんでした)" in dues and ": 手続き中" not in dues
     page = member_client.get(reverse("member:payment", args=[declined.order_id])).content.decode()
     assert "もう一度カードで支払う" in page and "GMO お支払い手続きページ" not in page
     with commit():

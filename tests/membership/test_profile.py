@@ -279,6 +279,9 @@ def test_payment_step_two_does_not_go_on_without_the_alternate_spelling(member_c
 
     invoice = InvoiceFactory(member=member, fiscal_year=2025)
     url = f"{reverse('member:profile_edit')}?invoice={invoice.pk}"
+    # The page names the one button it has: 【変更してお支払い手続きへ】, no 【保存】.
+    page = member_client.get(url).content.decode()
+    assert "【変更してお支払い手続きへ】を押してください" in page and "【保存】" not in page
     data = form_data(member, family_name="山﨑", given_name="花子", alternate_name="")
     response = member_client.post(url, data)
     assert response.status_code == 200  # not on to the method page (a dead end there)

@@ -80,6 +80,8 @@ def test_enrolment_shows_a_qr_code_and_the_first_code_from_the_app_opens_the_adm
         assert done.status_code == 200
         assert "リカバリーコード" in done.content.decode()
         assert len(done.context["codes"]) == 10
+        # Ten codes of eight characters each, as the code field's help says.
+        assert {len(code) for code in done.context["codes"]} == {8} and "8文字" in html
         assert client.get("/admin/").status_code == 200
     device.refresh_from_db()
     assert device.confirmed
