@@ -2,11 +2,15 @@
 
 Unlike the members' own profile form, staff edit everything, the e-mail address included,
 and their changes apply at once. Creating a member also creates its account.
+
+Also the admin's login form (``WAGTAILADMIN_USER_LOGIN_FORM``): Wagtail's, with the password
+field labelled in Japanese (Wagtail's gives it no label, so Django shows "Password").
 """
 
 from django import forms
 from django.db import transaction
 from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.forms.auth import LoginForm
 
 from .forms import MemberInputRulesMixin
 from .member_numbers import lookalikes, normalize_member_number
@@ -143,3 +147,11 @@ class MemberAdminForm(MemberInputRulesMixin, WagtailAdminModelForm):
             changed.append("username")
         if changed:
             user.save(update_fields=changed)
+
+
+class AdminLoginForm(LoginForm):
+    """The admin's sign-in form, all in Japanese."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["password"].label = "パスワード"

@@ -2,7 +2,9 @@
 
 Every word must match the member number, the name (with or without the space), the furigana
 (hiragana is read as katakana) or one of the listing's own fields; full-width digits are
-normalised. Not an admin module: other apps' listings use it too.
+normalised, and a name's old or variant kanji match either way (山崎 finds 山﨑, 髙田 finds 高田:
+``core.japanese.name_spellings``, the folding rule the imports compare names with). Not an
+admin module: other apps' listings use it too.
 """
 
 import unicodedata
@@ -10,7 +12,7 @@ import unicodedata
 from django.db.models import Q, Value
 from django.db.models.functions import Concat
 
-from core.japanese import to_katakana
+from core.japanese import name_spellings, to_katakana
 
 MEMBER_FIELDS = ("member_number", "family_name", "given_name", "family_name_kana", "given_name_kana")
 
@@ -26,7 +28,7 @@ def search_members(queryset, query, *, prefix="member__", fields=()):
     searched += ["_search_name", "_search_kana"]
     for word in unicodedata.normalize("NFKC", query).split():
         condition = Q()
-        for term in {word, to_katakana(word)}:
+        for term in {to_katakana(word), *name_spellings(word)}:
             for field in searched:
                 condition |= Q(**{f"{field}__icontains": term})
         queryset = queryset.filter(condition)

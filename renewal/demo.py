@@ -185,7 +185,7 @@ def ensure_demo_renewals(today=None):
 
 # A full session with a waiting list (キャンセル待ち): three demo members hold its seats, two
 # more wait, and the demo member is third in line (学会・セミナー参加一覧 shows 「3番目」). Staff see
-# the line under セミナー・受講履歴 › キャンセル待ち; cancelling a seat offers it to the first.
+# the line under セミナー・受講歴 › キャンセル待ち; cancelling a seat offers it to the first.
 WAITLIST_SEMINAR = "内視鏡実技ハンズオンセミナー(少人数制)"
 WAITLIST_SESSION = "ESD介助の実技"
 

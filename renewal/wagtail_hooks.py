@@ -1,4 +1,4 @@
-"""Wagtail admin set-up (DESIGN.md 8): the 「セミナー・受講履歴」 and 「資格更新」 groups of the
+"""Wagtail admin set-up (DESIGN.md 8): the 「セミナー・受講歴」 and 「資格更新」 groups of the
 snippet viewsets in ``renewal.admin``, their permission policies and history formatters, the
 bulk 「参加済にする」, the dashboard panel and this app's sections of a member's admin page. The
 bulk delete page is guarded for every app in membership/wagtail_hooks.py."""
@@ -38,7 +38,7 @@ LOG_ACTIONS = {
 
 
 class SeminarViewSetGroup(SnippetViewSetGroup):
-    """セミナー・受講履歴: 学会・セミナー, 参加申込, 受講履歴, 更新条件集計種別, 講義区分."""
+    """セミナー・受講歴: 学会・セミナー, 参加申込, 受講履歴, 更新条件集計種別, 講義区分."""
 
     items = (
         seminars.SeminarViewSet,
@@ -48,7 +48,7 @@ class SeminarViewSetGroup(SnippetViewSetGroup):
         credits.LectureKindViewSet,
         waiting_list.WaitlistViewSet,
     )
-    menu_label = "セミナー・受講履歴"
+    menu_label = "セミナー・受講歴"  # 8 characters: what the sidebar shows beside a group's arrow
     menu_icon = "date"
     menu_name = "seminars_credits"
     menu_order = 130

@@ -1,4 +1,4 @@
-"""受講履歴 and its categories in the admin (the 「セミナー・受講履歴」 group, registered in
+"""受講履歴 and its categories in the admin (the 「セミナー・受講歴」 group, registered in
 wagtail_hooks.py).
 
 - ``CreditViewSet`` (受講履歴): listing (filters seminar, session and the attendance import that

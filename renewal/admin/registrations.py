@@ -1,4 +1,4 @@
-"""参加申込 in the admin (the 「セミナー・受講履歴」 group, registered in wagtail_hooks.py).
+"""参加申込 in the admin (the 「セミナー・受講歴」 group, registered in wagtail_hooks.py).
 
 A read-only listing (filters seminar, session, state, attended, and the attendance import that
 marked it attended, 取込番号, linked from the import's page; search by member), export, and

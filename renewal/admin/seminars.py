@@ -1,4 +1,4 @@
-"""学会・セミナー in the admin (the 「セミナー・受講履歴」 group, registered in wagtail_hooks.py).
+"""学会・セミナー in the admin (the 「セミナー・受講歴」 group, registered in wagtail_hooks.py).
 
 A listing with its sessions and their セッションID (the key of the attendance import; one
 prefetch), the number of live registrations, of attended ones and of attendance imported for
@@ -20,7 +20,7 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from wagtail.admin import messages
 from wagtail.admin.filters import WagtailFilterSet
@@ -47,6 +47,7 @@ def _seminar_year_choices():
 
 
 YES_NO = [("yes", "はい"), ("no", "いいえ")]
+ELEARNING_LABEL = Seminar._meta.get_field("elearning").verbose_name  # as written, not capitalised
 
 
 class SeminarFilterSet(WagtailFilterSet):
@@ -132,8 +133,13 @@ def _sessions_display(seminar):
     )
 
 
-def _accepting(seminar):
-    return "受付中" if seminar.accepts_applications_on(timezone.localdate()) else ""
+def _publication(seminar):
+    """公開・受付: 非公開, 公開, or 公開 and 受付中 on two lines."""
+    if not seminar.published:
+        return "非公開"
+    if seminar.accepts_applications_on(timezone.localdate()):
+        return format_html("{}<br>{}", "公開", "受付中")
+    return "公開"
 
 
 class SeminarIndexView(SafeExportMixin, snippet_views.IndexView):
@@ -148,6 +154,12 @@ class SeminarForm(WagtailAdminModelForm):
     """The seminar with its sessions; a session members registered for or earned credits from
     cannot be removed (its registrations and credits point to it), and a session's lecture
     kind must count in the session's credit category."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Django capitalises a verbose_name's first letter ("Eラーニング"); the society writes it lower-case.
+        if "elearning" in self.fields:
+            self.fields["elearning"].label = ELEARNING_LABEL
 
     def clean(self):
         data = super().clean()
@@ -219,6 +231,9 @@ SESSION_PANELS = [
 
 class SeminarInspectView(snippet_views.InspectView):
     template_name = "renewal/admin/seminar_inspect.html"
+
+    def get_field_label(self, field_name, field):
+        return ELEARNING_LABEL if field_name == "elearning" else super().get_field_label(field_name, field)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -297,9 +312,10 @@ class SeminarViewSet(NoChooserMixin, SnippetViewSet):
             sort_key="application_closes_on",
         ),
         Column("venue", label="開催場所", sort_key="venue"),
-        Column("accepting", label="申込受付中", accessor=_accepting),
-        Column("published", label="公開", accessor=lambda s: "公開" if s.published else "非公開", sort_key="published"),
-        Column("sessions", label="セッション(セッションID)", accessor=_sessions_display, sort_key="session_count"),
+        # One column for 公開 and 申込受付中, and short headings: all ten figures fit at 1280 px
+        # (the admin hides what overflows its content area).
+        Column("published", label="公開・受付", accessor=_publication, sort_key="published"),
+        Column("sessions", label="セッション(ID)", accessor=_sessions_display, sort_key="session_count"),
         Column("live_count", label="申込", sort_key="live_count"),
         Column("attended_count", label="参加済", sort_key="attended_count"),
         Column("unregistered_count", label="出席(申込なし)", sort_key="unregistered_count"),

@@ -1,4 +1,4 @@
-"""キャンセル待ち in the admin (the 「セミナー・受講履歴」 group, registered in wagtail_hooks.py).
+"""キャンセル待ち in the admin (the 「セミナー・受講歴」 group, registered in wagtail_hooks.py).
 
 A listing per session (filters seminar, session, state; search by member) with each entry's
 place in line and offer state, export, and 「席を案内する」 (offer a free seat by hand, out of

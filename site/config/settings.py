@@ -165,6 +165,7 @@ LOGIN_URL = "member:login"
 LOGIN_REDIRECT_URL = "member:dashboard"
 LOGOUT_REDIRECT_URL = "member:login"
 WAGTAIL_FRONTEND_LOGIN_URL = "/member/login"
+WAGTAILADMIN_USER_LOGIN_FORM = "membership.admin_forms.AdminLoginForm"  # the password field in Japanese
 
 # django-axes (OWASP ASVS 2.2.1; membership/lockouts.py): AXES_FAILURE_LIMIT failures lock the
 # combination of account and network address, so one address cannot lock an account for the

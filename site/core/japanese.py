@@ -4,6 +4,8 @@ Each function either returns the normalised value or raises ValidationError with
 Japanese message shown next to the field. Names are never changed silently.
 """
 
+import itertools
+import math
 import re
 import unicodedata
 
@@ -150,6 +152,25 @@ def name_key(text):
     variant kanji folded to the common form (髙橋 花子 = 高橋花子, 山﨑 = 山崎)."""
     text = unicodedata.normalize("NFKC", text or "")
     return text.translate(_NAME_SPACES).translate(_NAME_VARIANTS)
+
+
+# Every form that ``name_key`` folds to each common form (崎 → 崎, 﨑, 嵜, 碕), for searching.
+_SPELLINGS = {}
+for _code, _common in _NAME_VARIANTS.items():
+    if _common:  # not the dropped 「・」
+        _SPELLINGS.setdefault(_common, [_common]).append(chr(_code))
+
+
+def name_spellings(text, limit=64):
+    """Every spelling of ``text`` (one word) that ``name_key`` reads as the same name, for
+    finding names stored as written: 山崎 → {山崎, 山﨑, 山嵜, 山碕}, 髙田 → {高田, 髙田}. With more
+    than ``limit`` spellings, only ``text`` and its common form."""
+    text = unicodedata.normalize("NFKC", text or "")
+    folded = text.translate(_NAME_VARIANTS) or text
+    choices = [_SPELLINGS.get(ch, (ch,)) for ch in folded]
+    if math.prod(len(forms) for forms in choices) > limit:
+        return {text, folded}
+    return {text, *("".join(spelling) for spelling in itertools.product(*choices))}
 
 
 def furigana_key(text):

@@ -3,7 +3,7 @@ the imports use to tell a mistyped member number from a name written another way
 
 import pytest
 
-from core.japanese import furigana_key, name_key, transfer_kana_key
+from core.japanese import furigana_key, name_key, name_spellings, transfer_kana_key
 
 
 @pytest.mark.parametrize(
@@ -51,3 +51,11 @@ def test_a_payers_kana_as_banks_send_it_is_the_members_furigana(bank, furigana):
 def test_a_payers_kana_keeps_other_names_apart():
     assert transfer_kana_key("ｻﾄｳ ｷﾖｳｺ") != transfer_kana_key("サトウ キョウカ")
     assert transfer_kana_key("ｶﾄｳ") != transfer_kana_key("カドウ")  # voiced marks count
+
+
+def test_name_spellings_are_what_name_key_reads_as_the_same_name():
+    assert name_spellings("山崎") == {"山崎", "山﨑", "山嵜", "山碕"}
+    assert name_spellings("髙田") == {"髙田", "高田"}
+    assert all(name_key(spelling) == name_key("渡辺") for spelling in name_spellings("渡辺"))
+    assert name_spellings("佐藤") == {"佐藤"}
+    assert len(name_spellings("崎" * 5)) <= 2  # past the limit: the text and its common form only

@@ -1,4 +1,4 @@
-"""The secretariat's 「セミナー・受講履歴」 screens in the Wagtail admin: seminars with their
+"""The secretariat's 「セミナー・受講歴」 screens in the Wagtail admin: seminars with their
 sessions on one form, registrations and 参加済にする, credits from paper certificates, categories,
 and that editors (編集者) reach none of it."""
 
