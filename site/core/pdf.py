@@ -45,6 +45,7 @@ from xhtml2pdf import util as xhtml2pdf_util
 from xhtml2pdf.context import pisaContext
 
 from .errors import DomainError
+from .stack import in_a_stack_chunk_of_its_own
 
 FONT_PATH = Path(__file__).resolve().parent / "fonts" / "ipaexg.ttf"
 FONT_FAMILY = "IPAexGothic"
@@ -141,15 +142,22 @@ def register_font():
         fonts[name] = FONT_FAMILY
 
 
+def _draw(template_name, context):
+    html = render_to_string(template_name, {**context, "font_path": FONT_PATH.as_posix()})
+    html = strip_spaces_between_tags(html)
+    output = io.BytesIO()
+    result = pisa.CreatePDF(html, dest=output, encoding="utf-8", default_css=DEFAULT_CSS)
+    return None if result.err else output.getvalue()
+
+
 def render_pdf(template_name, context, *, what):
     """The PDF of ``template_name`` rendered with ``context`` (and ``font_path``).
 
     ``what`` names the document in the error message (領収書, 受講票, ...)."""
     register_font()
-    html = render_to_string(template_name, {**context, "font_path": FONT_PATH.as_posix()})
-    html = strip_spaces_between_tags(html)
-    output = io.BytesIO()
-    result = pisa.CreatePDF(html, dest=output, encoding="utf-8", default_css=DEFAULT_CSS)
-    if result.err:
+    # In a stack chunk of its own (core.stack) here too: invoice documents are drawn by the
+    # task worker as well, outside any request.
+    pdf = in_a_stack_chunk_of_its_own(lambda: _draw(template_name, context))
+    if pdf is None:
         raise PdfError(f"{what}のPDFを作成できませんでした。")
-    return output.getvalue()
+    return pdf
