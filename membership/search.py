@@ -15,6 +15,7 @@ from django.db.models.functions import Concat
 from core.japanese import name_spellings, to_katakana
 
 MEMBER_FIELDS = ("member_number", "family_name", "given_name", "family_name_kana", "given_name_kana")
+MAX_WORDS = 8
 
 
 def search_members(queryset, query, *, prefix="member__", fields=()):
@@ -26,9 +27,12 @@ def search_members(queryset, query, *, prefix="member__", fields=()):
     )
     searched = list(dict.fromkeys([*(prefix + name for name in MEMBER_FIELDS), *fields]))
     searched += ["_search_name", "_search_kana"]
-    for word in unicodedata.normalize("NFKC", query).split():
+    # At most MAX_WORDS different words, each with at most 64 spellings: a pasted paragraph
+    # stays one query of bounded size (SQLite refuses over 32,766 parameters).
+    words = list(dict.fromkeys(unicodedata.normalize("NFKC", query).split()))[:MAX_WORDS]
+    for word in words:
         condition = Q()
-        for term in {to_katakana(word), *name_spellings(word)}:
+        for term in sorted({to_katakana(word), *name_spellings(word)}):
             for field in searched:
                 condition |= Q(**{f"{field}__icontains": term})
         queryset = queryset.filter(condition)

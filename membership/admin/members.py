@@ -78,7 +78,7 @@ class MemberIndexView(MemberSearchMixin, SafeExportMixin, snippet_views.IndexVie
             if isinstance(column, TitleColumn):
                 # Staff mostly look members up: the row opens 詳細 (invoices, seminars, credits,
                 # applications), which links to 編集; 編集 stays in the row's "…" menu too.
-                column._get_url_func = self._member_url
+                column.get_link_url = lambda member, parent_context: self._member_url(member)
         return columns
 
     def _member_url(self, member):

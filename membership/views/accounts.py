@@ -48,7 +48,8 @@ class LogoutView(auth_views.LogoutView):
 
     def post(self, request, *args, **kwargs):
         response = super().post(request, *args, **kwargs)
-        messages.success(request, "ログアウトしました。")
+        if response.url == reverse("member:login"):  # not where a ``next`` sent it: said there, at once
+            messages.success(request, "ログアウトしました。")
         return response
 
 

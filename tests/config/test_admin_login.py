@@ -12,7 +12,7 @@ def test_the_admin_sign_in_page_names_the_society_in_japanese(client):
     response = client.get(reverse("wagtailadmin_login"))
     assert response.status_code == 200
     body = response.content.decode()
-    assert "日本消化器内視鏡技師会<br>管理画面へサインイン" in body
+    assert "日本消化器内視鏡技師会<br>管理画面ログイン" in body
     assert ">パスワード" in body and "ログインID" in body
     parser = VisibleText()
     parser.feed(body)

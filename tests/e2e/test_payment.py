@@ -95,6 +95,7 @@ def test_member_pays_by_card_and_at_a_convenience_store(page, viewport, artifact
     cell = newer_row.locator("td[data-label='支払種別']")
     link_box, numbers_box = cell.locator("a").first.bounding_box(), cell.locator(".cvs-numbers").bounding_box()
     assert abs(numbers_box["x"] - link_box["x"]) < 2, (link_box, numbers_box)
+    assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
     shoot(page, artifacts_dir, f"payment-{viewport}-dues-awaiting")
 
     # The member pays at the store: the sandbox console says so, and the gateway notifies us.

@@ -77,6 +77,12 @@ def test_logout_ends_the_session_and_the_login_page_says_so(member_client):
     assert "ログアウトしました。" not in member_client.get(reverse("member:login")).content.decode()
 
 
+def test_a_logout_sent_elsewhere_leaves_no_message_for_later(member_client):
+    response = member_client.post(reverse("member:logout"), {"next": "/"})
+    assert response.url == "/"
+    assert "ログアウトしました。" not in member_client.get(reverse("member:login")).content.decode()
+
+
 def test_passwords_are_hashed_with_argon2_in_production_settings():
     from config import settings as project_settings
 
