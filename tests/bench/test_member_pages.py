@@ -6,16 +6,26 @@ through the Django test client, the login page anonymously, in the same run: eac
 measures every page in turn, RUNS times, each time right after one fetch of the login page
 (``timing.paired_ratio``: both medians under the same load); each page's ratio is the median
 over ROUNDS rounds. Prints ``BENCH member_page_<name>_vs_login`` for each, then the worst.
+
+Each PDF's drawing alone (core.pdf.render_pdf, from the data its page reads: no request, no
+queries) is measured the same way, ``BENCH member_pdf_<name>_drawing_vs_login``: what of a PDF
+page's ratio is xhtml2pdf's and ReportLab's, whatever the page does around it.
 """
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from core import worker
-from membership.billing.invoice_documents import BILL_TO_MEMBER, issue_invoice_document
-from membership.models import Invoice
+from core.pdf import render_pdf
+from membership.billing.invoice_documents import BILL_TO_MEMBER, issue_invoice_document, render_invoice_document_pdf
+from membership.billing.receipts import render_receipt_pdf
+from membership.models import Invoice, InvoiceDocument, Receipt
+from renewal.certificates import CREDIT_RELATED, render_certificate_pdf
 from renewal.models import Credit, Registration
+from renewal.tickets import render_ticket_pdf
+from renewal.views.credits import credit_page_data
 from tests.bench.timing import getter, ratios_over_anchor
 
 RUNS = 15
@@ -35,7 +45,7 @@ def test_member_pages_vs_login(society):
         .select_related("session__seminar")
         .latest("session__seminar__starts_on")
     )
-    Credit.objects.create(
+    credit = Credit.objects.create(
         member=member,
         session=attended.session,
         credit_category_id=attended.session.credit_category_id,
@@ -77,3 +87,22 @@ def test_member_pages_vs_login(society):
     for name, ratio in ratios.items():
         print(f"BENCH member_page_{name}_vs_login {ratio:.2f} ratio")
     print(f"BENCH member_pages_worst_vs_login {max(ratios.values()):.2f} ratio")
+
+    credits = {**credit_page_data(member, {}), "printed_at": timezone.localtime()}
+    certified = Credit.objects.select_related(*CREDIT_RELATED).get(pk=credit.pk)
+    receipt = Receipt.objects.get(invoice=paid)  # issued by the page's first download
+    document = InvoiceDocument.objects.get(invoice=unpaid)
+    ticket = Registration.objects.select_related("session__seminar", "member").get(pk=ticket.pk)
+    drawings = ratios_over_anchor(
+        getter(anonymous, reverse("member:login")),
+        {
+            "credits_pdf": lambda: render_pdf("pdf/credits.html", credits, what="受講履歴ポイント"),
+            "receipt_pdf": lambda: render_receipt_pdf(receipt),
+            "ticket_pdf": lambda: render_ticket_pdf(ticket),
+            "invoice_pdf": lambda: render_invoice_document_pdf(document),
+            "certificate_pdf": lambda: render_certificate_pdf(certified, issued_on=timezone.localdate()),
+        },
+        runs=RUNS,
+    )
+    for name, ratio in drawings.items():
+        print(f"BENCH member_pdf_{name}_drawing_vs_login {ratio:.2f} ratio")
