@@ -93,47 +93,54 @@ def credit_page_data(member, params, today=None, *, request=None):
     shown_from, shown_to = credit_rules.fiscal_year_range(chosen.first_year, chosen.last_year)
     if evaluation.has_cycle and not chosen.include_previous:
         shown_from = max(shown_from, evaluation.cycle_start)
-    rows = list(
-        own_credits.filter(earned_on__gte=shown_from, earned_on__lte=shown_to)
-        .select_related("credit_category", "session__seminar", "session__lecture_kind")
+    rows = [
+        CreditRow(**values)
+        for values in own_credits.filter(earned_on__gte=shown_from, earned_on__lte=shown_to)
         .order_by("earned_on", "pk")
-    )
+        .values(*CreditRow.FIELDS)
+    ]
     return {
         "member": member,
         "evaluation": evaluation,
         "filter": chosen,
-        "rows": [CreditRow(credit) for credit in rows],
-        "shown_points": sum(credit.points for credit in rows),
+        "rows": rows,
+        "shown_points": sum(row.points for row in rows),
         "today": today,
     }
 
 
 class CreditRow:
-    """One line of the table; a certificate credit prints its own title, organizer and venue."""
+    """One line of the table, from one row of ``FIELDS`` (plain values: a page or PDF of many
+    credits builds no model instances); a certificate credit prints its own title, organizer
+    and venue."""
 
-    def __init__(self, credit):
-        self.credit = credit
-        session = credit.session
-        seminar = session.seminar if session is not None else None
-        self.points = credit.points
-        self.earned_on = credit.earned_on
-        self.is_certificate = session is None
-        if session is not None:
-            self.session_title = session.title
-            self.seminar_title = seminar.title
-            self.organizer = seminar.organizer
-            venue = seminar.venue
-            if not venue and seminar.elearning and not seminar.onsite:
+    FIELDS = (
+        "points", "earned_on", "session_id", "source", "title", "organizer", "venue", "credit_category__name",
+        "session__title", "session__lecture_kind__name", "session__seminar__title", "session__seminar__organizer",
+        "session__seminar__venue", "session__seminar__onsite", "session__seminar__elearning",
+    )  # fmt: skip
+
+    def __init__(self, **values):
+        self.points = values["points"]
+        self.earned_on = values["earned_on"]
+        self.session_id = values["session_id"]
+        self.category = values["credit_category__name"]
+        self.is_certificate = self.session_id is None
+        if self.is_certificate:
+            self.session_title = Credit.Source(values["source"]).label
+            self.seminar_title = values["title"]
+            self.organizer = values["organizer"]
+            self.venue = values["venue"]
+            self.lecture_kind = ""
+        else:
+            self.session_title = values["session__title"]
+            self.seminar_title = values["session__seminar__title"]
+            self.organizer = values["session__seminar__organizer"]
+            venue = values["session__seminar__venue"]
+            if not venue and values["session__seminar__elearning"] and not values["session__seminar__onsite"]:
                 venue = "e-learning"
             self.venue = venue
-            self.lecture_kind = session.lecture_kind.name if session.lecture_kind_id else ""
-        else:
-            self.session_title = credit.get_source_display()
-            self.seminar_title = credit.title
-            self.organizer = credit.organizer
-            self.venue = credit.venue
-            self.lecture_kind = ""
-        self.category = credit.credit_category.name
+            self.lecture_kind = values["session__lecture_kind__name"] or ""
 
 
 @members_area(guest_members=False)
@@ -145,10 +152,10 @@ def credits(request):
     data["way"] = credit_rules.way_to_renewal(member=member, evaluation=data["evaluation"], today=data["today"])
     # 出席証明書 for the credits of sessions the member's registration was marked attended for.
     attended = certificates.attended_registrations(
-        member=member, session_ids=[row.credit.session_id for row in data["rows"] if row.credit.session_id]
+        member=member, session_ids=[row.session_id for row in data["rows"] if row.session_id]
     )
     for row in data["rows"]:
-        row.certificate_registration_id = attended.get(row.credit.session_id)
+        row.certificate_registration_id = attended.get(row.session_id)
     return render(request, "renewal/credits.html", data)
 
 
