@@ -184,8 +184,8 @@ class SeminarForm(WagtailAdminModelForm):
                 # A mistyped session date would show members a session outside the seminar and
                 # date its credits there (the attendance import refuses it until that day).
                 period = f"{starts:%Y/%m/%d}〜{ends:%Y/%m/%d}"
-                form.add_error("held_on", f"開催日は学会・セミナーの開催期間({period})の中の日にしてください。")
-                self.add_error(None, f"セッション「{data.get('title', '')}」の開催日が開催期間の外です。")
+                form.add_error("held_on", f"開催日は学会・セミナーの開催期間({period})内の日付にしてください。")
+                self.add_error(None, f"セッション「{data.get('title', '')}」の開催日が開催期間外です。")
                 valid = False
             kind, category = data.get("lecture_kind"), data.get("credit_category")
             if form not in formset.deleted_forms and kind and category and kind.credit_category_id != category.pk:

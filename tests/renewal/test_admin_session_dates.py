@@ -21,8 +21,8 @@ def test_a_session_dated_after_the_seminar_is_refused_next_to_its_date(staff_cli
     )
 
     html = page(response)
-    assert "開催日は学会・セミナーの開催期間(2025/11/14〜2025/11/15)の中の日にしてください。" in html
-    assert "セッション「内視鏡の洗浄」の開催日が開催期間の外です。" in html
+    assert "開催日は学会・セミナーの開催期間(2025/11/14〜2025/11/15)内の日付にしてください。" in html
+    assert "セッション「内視鏡の洗浄」の開催日が開催期間外です。" in html
     session_form = response.context["form"].formsets["sessions"].forms[0]
     assert "held_on" in session_form.errors
     assert not Seminar.objects.exists()
@@ -32,7 +32,7 @@ def test_a_session_dated_before_the_seminar_is_refused(staff_client):
     response = staff_client.post(
         reverse(f"{SEMINARS}:add"), inline_form(sessions=[{"title": "前日講習", "held_on": "2025-11-13"}])
     )
-    assert "セッション「前日講習」の開催日が開催期間の外です。" in page(response)
+    assert "セッション「前日講習」の開催日が開催期間外です。" in page(response)
     assert not Seminar.objects.exists()
 
 
@@ -64,6 +64,6 @@ def test_moving_the_seminar_away_from_its_dated_sessions_is_refused(staff_client
     )
     response = staff_client.post(reverse(f"{SEMINARS}:edit", args=[seminar.pk]), data)
 
-    assert "開催日は学会・セミナーの開催期間(2025/12/01〜2025/12/02)の中の日にしてください。" in page(response)
+    assert "開催日は学会・セミナーの開催期間(2025/12/01〜2025/12/02)内の日付にしてください。" in page(response)
     seminar.refresh_from_db()
     assert str(seminar.starts_on) == "2025-11-14"
