@@ -46,7 +46,7 @@ def refuse_protected_delete(request, instances, hints=None):
     if len(instances) == 1:
         text = f"「{instances[0]}」には{records}の記録があるため削除できません。"
     else:
-        text = f"選んだ{len(instances)}件の中に{records}の記録があるものがあるため削除できません。"
+        text = f"選んだ{len(instances)}件には{records}の記録があるものが含まれるため削除できません。"
     hint = (hints or {}).get(type(instances[0]), "")
     messages.error(request, text + hint)
     target = request.GET.get("next", "")
