@@ -11,6 +11,7 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSetGroup
 
 from core.admin_kit import PermissionMenuItem
+from core.protected_delete import refuse_protected_delete
 
 from .admin import auto_charges as auto_charges_admin
 from .admin import dues as dues_admin
@@ -184,6 +185,17 @@ def refuse_bulk_delete_without_permission(request, instances):
     if not policy.user_has_permission(request.user, "delete"):
         raise PermissionDenied
     return None
+
+
+# What to do instead when a row cannot be deleted (core.protected_delete).
+PROTECTED_DELETE_HINTS = {Member: "会員をやめる場合は、会員ステータス(退会・資格喪失)を変更してください。"}
+
+
+@hooks.register("before_delete_snippet")
+def refuse_delete_of_protected_rows(request, instances):
+    """A member with invoices, registrations or credits (PROTECT), or any other row others
+    protect, is not deleted: a message instead of the 500 of Django's ProtectedError."""
+    return refuse_protected_delete(request, instances, hints=PROTECTED_DELETE_HINTS)
 
 
 @hooks.register("register_admin_urls")

@@ -76,6 +76,15 @@ class MemberPlan:
     unchanged: list = field(default_factory=list)
 
 
+def _number_as_kept(cells, position, member_number):
+    """The preview's 会員番号 cell: the number the row is registered or matched under, and the
+    cell as written when that differs (「0098005(ファイル: 98005)」: zeros put back, full-width
+    digits), so that the preview shows the login ID the import gives."""
+    if member_number and cells[position] != member_number:
+        cells[position] = f"{member_number}(ファイル: {cells[position]})"
+    return cells
+
+
 def _replaced(values, position, value):
     return values[:position] + (value,) + values[position + 1 :]
 
@@ -188,6 +197,7 @@ class MemberImport(MemberPlanKeeping, ImportKind):
 
         plan = MemberPlan()
         sample_cells = self.sample_cells
+        number_cell = self.sample_columns().index("会員番号")
         for number, values, errors, raw, current in rows:
             member_number = values[number_at]
             if other_accounts and member_number and current is None and member_number in other_accounts:
@@ -210,7 +220,7 @@ class MemberImport(MemberPlanKeeping, ImportKind):
             if current is None:
                 plan.creates.append(values)
                 plan.create_rows.append(number)
-                report.add(NEW, number, sample_cells(table, raw))
+                report.add(NEW, number, _number_as_kept(sample_cells(table, raw), number_cell, member_number))
                 continue
             for column, message in self.name_warnings(current, values):
                 report.add_warning(number, column, message)
@@ -219,13 +229,14 @@ class MemberImport(MemberPlanKeeping, ImportKind):
                 for attribute, value in zip(self.attributes, values, strict=True)
                 if current[attribute] != value
             ]
+            cells = _number_as_kept(sample_cells(table, raw), number_cell, member_number)
             if not changed:
                 plan.unchanged.append((number, current))
-                report.add(UNCHANGED, number, sample_cells(table, raw))
+                report.add(UNCHANGED, number, cells)
                 continue
             plan.updates.append((current, values, changed))
             plan.update_rows.append(number)
-            report.add(UPDATED, number, sample_cells(table, raw), self.describe_changes(current, values, changed))
+            report.add(UPDATED, number, cells, self.describe_changes(current, values, changed))
         if members.note():
             report.notes.append(members.note())
         return plan

@@ -29,6 +29,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 from core.admin_kit import NoChooserMixin, RestrictedPermissionPolicy, date_display, datetime_display
 from membership.accounts import normalize_login_id
 from membership.admin_sections import member_link
+from membership.member_numbers import normalize_member_number
 from membership.models import Member
 
 from ..attendance_undo import CREDIT_UNDONE_ACTION
@@ -141,12 +142,17 @@ class CertificateCreditForm(WagtailAdminModelForm):
             self.fields["member_number"].initial = self.instance.member.member_number
 
     def clean_member_number(self):
-        number = normalize_login_id(self.cleaned_data["member_number"])
-        member = Member.objects.filter(member_number=number).first()
+        # Padded as the imports and the other staff forms pad it (``12345`` → ``0012345``: a
+        # certificate or a spreadsheet often drops the zeros), or as typed (a number stored
+        # before the width was fixed).
+        typed = normalize_login_id(self.cleaned_data["member_number"])
+        number = normalize_member_number(typed)
+        members = {m.member_number: m for m in Member.objects.filter(member_number__in={number, typed})}
+        member = members.get(number) or members.get(typed)
         if member is None:
             raise forms.ValidationError(f"会員番号 {number} の会員が見つかりません。")
         self.instance.member = member
-        return number
+        return member.member_number
 
     def clean_earned_on(self):
         earned_on = self.cleaned_data["earned_on"]

@@ -274,7 +274,7 @@ class RenewalViewSet(ActionOnlyViewSetMixin, SnippetViewSet):
     list_display = [
         "member__member_number",
         Column("member_name", label="氏名", accessor="member.full_name", sort_key="member__family_name_kana"),
-        Column("expires_on", label="現在の有効期限", accessor=lambda a: date_display(a.expires_on, '-'), sort_key="expires_on"),
+        Column("expires_on", label="申請時の有効期限", accessor=lambda a: date_display(a.expires_on, '-'), sort_key="expires_on"),
         Column("points", label="総得点", accessor="points_at_application", sort_key="points_at_application"),
         Column("state", label="状態", accessor=renewal_progress, sort_key="state"),
         Column("submitted_at", label="申請日時", accessor=lambda a: datetime_display(a.submitted_at, '-'), sort_key="submitted_at"),
@@ -299,7 +299,7 @@ class RenewalViewSet(ActionOnlyViewSetMixin, SnippetViewSet):
         "member.member_number": "会員番号",
         "member.family_name": "氏名(姓)",
         "member.given_name": "氏名(名)",
-        "expires_on": "現在の有効期限",
+        "expires_on": "申請時の有効期限",
         "new_expires_on": "更新後の有効期限",
         "points_at_application": "申請時の総得点",
         "get_state_display": "状態",

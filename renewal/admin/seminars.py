@@ -152,8 +152,8 @@ class SeminarIndexView(SafeExportMixin, snippet_views.IndexView):
 
 class SeminarForm(WagtailAdminModelForm):
     """The seminar with its sessions; a session members registered for or earned credits from
-    cannot be removed (its registrations and credits point to it), and a session's lecture
-    kind must count in the session's credit category."""
+    cannot be removed (its registrations and credits point to it), a session's lecture kind
+    must count in the session's credit category, and a session's date is within the seminar's."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -176,8 +176,17 @@ class SeminarForm(WagtailAdminModelForm):
         if not valid:
             return False
         formset = self.formsets.get("sessions")
+        starts, ends = self.cleaned_data.get("starts_on"), self.cleaned_data.get("ends_on")
         for form in formset.forms if formset is not None else []:
             data = getattr(form, "cleaned_data", None) or {}
+            held = data.get("held_on")
+            if form not in formset.deleted_forms and held and starts and ends and not starts <= held <= ends:
+                # A mistyped session date would show members a session outside the seminar and
+                # date its credits there (the attendance import refuses it until that day).
+                period = f"{starts:%Y/%m/%d}〜{ends:%Y/%m/%d}"
+                form.add_error("held_on", f"開催日は学会・セミナーの開催期間({period})内の日付にしてください。")
+                self.add_error(None, f"セッション「{data.get('title', '')}」の開催日が開催期間外です。")
+                valid = False
             kind, category = data.get("lecture_kind"), data.get("credit_category")
             if form not in formset.deleted_forms and kind and category and kind.credit_category_id != category.pk:
                 form.add_error(

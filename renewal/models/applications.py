@@ -28,7 +28,7 @@ class RenewalApplication(models.Model):
     )
     state = models.CharField("状態", max_length=20, choices=State.choices, default=State.SUBMITTED)
     # The certification as it stood when the member applied, and what the renewal gives.
-    expires_on = models.DateField("現在の有効期限")
+    expires_on = models.DateField("申請時の有効期限")
     new_expires_on = models.DateField("更新後の有効期限")
     points_at_application = models.PositiveIntegerField("申請時の総得点")
     invoice = models.OneToOneField(

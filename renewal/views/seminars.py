@@ -13,6 +13,7 @@ from membership.shell import members_area
 from .. import registrations
 from ..forms import RegistrationForm, SeminarSearchForm
 from ..models import Session
+from ..seats import seat_counts
 from ..seminars import open_sessions, with_seats
 
 
@@ -61,7 +62,8 @@ def registration_new(request, session_id):
     """参加申込: what, when, where and the fee, the choice of 参加形態, then 申込する."""
     member = request.user.member
     session = _open_session(session_id)
-    refusal = registrations.registration_refusal(member=member, session=session)
+    seats = seat_counts(session, member=member)
+    refusal = registrations.registration_refusal(member=member, session=session, seats=seats)
     form = RegistrationForm(request.POST or None, seminar=session.seminar)
     if request.method == "POST" and not refusal and form.is_valid():
         try:
@@ -88,6 +90,10 @@ def registration_new(request, session_id):
             "seminar": session.seminar,
             "form": form,
             "refusal": refusal,
+            # A full session: the way onto its waiting list, as on the seminar list (the page
+            # is also reached from links and pages opened before the last seat went).
+            "full": refusal == registrations.FULL_REFUSAL,
+            "waitlist_state": seats.waitlist_state,  # a seat offered to the member is not full for them
             "fee": session.fee_for(member),
             "fee_label": "参加費(非会員)" if member.is_guest else "参加費(会員)",
         },

@@ -77,6 +77,9 @@ WAITLIST_SEMINAR = "キャンセル待ち確認セミナー"
 # test_checkin.py: a receptionist (受付 group) of its own, beside seed_demo's (uketsuke).
 CHECKIN_STAFF_USERNAME = "e2e-uketsuke"
 CHECKIN_STAFF_PASSWORD = "Desk2026e2e"
+# test_dashboard.py: a member whose renewal the secretariat approved (更新料 未納), whose dashboard
+# shows the application's longest state.
+APPROVED_RENEWAL_NUMBER = "0099041"
 E2E_EXTRA_DATA = f"""
 from membership.billing.dues import dues_subject
 from membership.billing.invoices import create_invoice
@@ -162,6 +165,22 @@ register(member=Member.objects.get(member_number="{WAITLIST_HOLDER_NUMBER}"), se
 receptionist = User.objects.create_user(username="{CHECKIN_STAFF_USERNAME}", email="e2e-uketsuke@example.jp",
     password="{CHECKIN_STAFF_PASSWORD}", kind=User.Kind.STAFF, is_staff=True)
 receptionist.groups.add(Group.objects.get(name="受付"))
+# test_dashboard.py: a member in the renewal window with the points, applied and approved.
+from core.dates import add_months
+from renewal import renewals
+from renewal.demo import RENEWAL_POINTS
+from renewal.models import Credit
+user = User.objects.create_user(username="{APPROVED_RENEWAL_NUMBER}", email="approved@example.jp",
+    password=DEMO_MEMBER_PASSWORD)
+member = Member.objects.create(user=user, member_number="{APPROVED_RENEWAL_NUMBER}", family_name="森", given_name="花",
+    family_name_kana="モリ", given_name_kana="ハナ", home_postal_code="060-0001", home_prefecture="北海道",
+    home_address1="札幌市中央区北一条西1-1",
+    certification_expires_on=add_months(today, 4).replace(day=1) - datetime.timedelta(days=1))
+for name, value in RENEWAL_POINTS.items():
+    Credit.objects.create(member=member, credit_category=CreditCategory.objects.get(name=name), points=value,
+        earned_on=today - datetime.timedelta(days=400), source=Credit.Source.CERTIFICATE, title=name)
+application = renewals.submit_renewal(member=member, today=today)
+renewals.approve_renewal(application_id=application.pk, user=User.objects.get(username="{E2E_STAFF_USERNAME}"))
 """
 
 

@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import VIEWPORTS
+from tests.e2e.conftest import APPROVED_RENEWAL_NUMBER, VIEWPORTS
 from tests.e2e.helpers import log_in, shoot
 
 
@@ -50,3 +50,19 @@ def test_dashboard_and_the_way_to_renewal(page, viewport, artifacts_dir):
     device.get_by_role("link", name="参加申込").click()
     expect(page.get_by_role("heading", level=1, name="参加申込")).to_be_visible()
     expect(page.get_by_text("第16回 内視鏡機器講習会").first).to_be_visible()
+
+
+def test_a_long_application_state_wraps_in_its_panel(page, viewport, artifacts_dir):
+    """申請確認完了(更新料のお支払いをお待ちしています) on one line pushed the phone's page sideways
+    and squeezed 「資格更新申請」 to one character a line."""
+    log_in(page, number=APPROVED_RENEWAL_NUMBER)
+    row = page.locator("li.application-in-progress", has_text="資格更新申請")
+    expect(row).to_contain_text("申請確認完了(更新料のお支払いをお待ちしています)")
+    shoot(page, artifacts_dir, f"dashboard-{viewport}-renewal-approved")
+    assert_no_sideways_scroll(page, viewport)
+    panel_box = page.locator("section.dash-applications").bounding_box()
+    for part in (row.get_by_role("link", name="資格更新申請"), row.locator(".dash-state")):
+        box = part.bounding_box()
+        assert box["x"] + box["width"] <= panel_box["x"] + panel_box["width"] + 0.5, (box, panel_box)
+    name_box = row.get_by_role("link", name="資格更新申請").bounding_box()
+    assert name_box["height"] < 2 * 16 * 1.8, name_box  # one line, not a column of characters

@@ -95,6 +95,11 @@ def test_member_pays_by_card_and_at_a_convenience_store(page, viewport, artifact
     cell = newer_row.locator("td[data-label='支払種別']")
     link_box, numbers_box = cell.locator("a").first.bounding_box(), cell.locator(".cvs-numbers").bounding_box()
     assert abs(numbers_box["x"] - link_box["x"]) < 2, (link_box, numbers_box)
+    # ... and inside the table: side by side with their names, the numbers once stuck out past
+    # the table's right edge on a phone (390 px), over its border.
+    table_box = newer_row.locator("xpath=ancestor::table").bounding_box()
+    for box in (link_box, numbers_box):
+        assert box["x"] + box["width"] <= table_box["x"] + table_box["width"] + 0.5, (box, table_box)
     assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
     shoot(page, artifacts_dir, f"payment-{viewport}-dues-awaiting")
 

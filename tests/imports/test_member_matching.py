@@ -198,3 +198,27 @@ def test_a_member_list_warns_when_a_known_number_comes_with_another_persons_name
                             "別の人の行でないか確認してください(取り込むと登録が変わります)。"),
     ]  # fmt: skip
     assert job.state == ImportJob.State.APPLIED
+
+
+def test_the_preview_shows_the_number_a_row_is_registered_under(preview, yamada):
+    """A number typed without its zeros or in full-width digits was shown as typed (98005,
+    ００９８００２) while the member was registered as 0098005: the preview says which."""
+    rows = [
+        member_row(0, 会員番号="35002"),
+        member_row(1, 会員番号="００３５００３"),
+        member_row(2, 会員番号="0035004"),
+        {**member_row(3, 会員番号="30002"), "氏名(姓)": "髙橋", "氏名(名)": "花子", "フリガナ(姓)": "タカハシ"},
+    ]
+    rows[3]["フリガナ(名)"] = "ハナコ"
+
+    job = preview(csv_bytes(rows))
+
+    shown = {
+        s["row"]: s["cells"][0] for outcome in ("new", "updated", "unchanged") for s in job.result["samples"][outcome]
+    }
+    assert shown == {
+        2: "0035002(ファイル: 35002)",
+        3: "0035003(ファイル: ００３５００３)",
+        4: "0035004",
+        5: "0030002(ファイル: 30002)",
+    }
