@@ -1,0 +1,34 @@
+"""The page editor's preview: Wagtail renders the page in a dummy request through the whole
+middleware chain and shows the answer in an iframe of the admin (core/csp.py)."""
+
+import pytest
+
+from cms_pages.models import NoticePage
+from tests.factories import user_in
+from tests.two_factor import log_in_staff
+
+pytestmark = pytest.mark.django_db
+
+
+def directives(response):
+    header = response.headers["Content-Security-Policy"]
+    return {part.split()[0]: part.split()[1:] for part in header.split(";") if part.strip()}
+
+
+def test_the_preview_of_a_page_may_be_framed_by_the_admin(client, demo_site):
+    notice = NoticePage.objects.live().first()
+    log_in_staff(client, user_in("編集者"))
+
+    response = client.get(f"/admin/pages/{notice.pk}/view_draft/")
+
+    assert response.status_code == 200
+    assert notice.title in response.content.decode()
+    policy = directives(response)
+    assert policy["frame-ancestors"] == ["'self'"]  # the site's 'none' left the preview panel empty
+    assert policy["script-src"][0] == "'self'" and policy["script-src"][1].startswith("'nonce-")  # still the site's policy
+
+
+def test_the_public_page_itself_may_not_be_framed(client, demo_site):
+    notice = NoticePage.objects.live().public().filter(members_only=False).first()
+
+    assert directives(client.get(notice.url))["frame-ancestors"] == ["'none'"]
