@@ -1,5 +1,5 @@
-"""The page editor's preview: Wagtail renders the page in a dummy request through the whole
-middleware chain and shows the answer in an iframe of the admin (core/csp.py)."""
+"""The page editor: its preview (Wagtail renders the page in a dummy request through the whole
+middleware chain and shows the answer in an iframe of the admin, core/csp.py) and a notice's privacy dialog."""
 
 import pytest
 
@@ -33,3 +33,14 @@ def test_the_public_page_itself_may_not_be_framed(client, demo_site):
     notice = NoticePage.objects.live().public().filter(members_only=False).first()
 
     assert directives(client.get(notice.url))["frame-ancestors"] == ["'none'"]
+
+
+def test_a_notices_privacy_dialog_says_where_its_privacy_is_set(client, demo_site):
+    notice = NoticePage.objects.live().first()
+    log_in_staff(client, user_in("編集者"))
+
+    response = client.get(f"/admin/pages/{notice.pk}/privacy/")
+
+    html = response.json()["html"]
+    assert "「会員限定」" in html
+    assert "孫ページ" not in html
