@@ -178,6 +178,7 @@ def ensure_qa_and_guide(home):
             instance=StandardPage(
                 title="会員ページご利用ガイド",
                 slug="guide",
+                show_in_menus=True,  # linked from the home page
                 body="<p>会員ページでは、会員情報の確認・変更、会費のお支払い、学会・セミナーの参加申込、"
                 "受講履歴ポイントの照会、資格更新の申請ができます。</p>",
             )
