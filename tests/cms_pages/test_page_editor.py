@@ -44,3 +44,12 @@ def test_a_notices_privacy_dialog_says_where_its_privacy_is_set(client, demo_sit
     html = response.json()["html"]
     assert "「会員限定」" in html
     assert "孫ページ" not in html
+
+
+def test_the_page_search_counts_pages_without_none(client, demo_site):
+    log_in_staff(client, user_in("編集者"))
+
+    body = client.get("/admin/pages/search/?q=お知らせ").content.decode()
+
+    assert "件のページのうち" in body
+    assert "None のうち" not in body and "Noneのうち" not in body  # Wagtail's search passes no model name
