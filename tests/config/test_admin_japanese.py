@@ -262,11 +262,12 @@ def test_wagtails_initial_rows_have_japanese_names(db):
         ("Privacy changes apply to all children of this page too.", "このページの下にあるすべてのページにも"),
         ("scheduled", "公開予約"),
         ("live + scheduled", "公開 + 公開予約"),
+        ("The setting could not be saved due to errors.", "設定を保存できませんでした"),
     ],
 )
 def test_wagtails_wrong_japanese_is_corrected(msgid, japanese):
-    """Wagtail's catalog says 孫ページ (grandchildren) for the pages below and 予定日 (a date)
-    for a page scheduled to be published."""
+    """Wagtail's catalog says 孫ページ (grandchildren) for the pages below, 予定日 (a date)
+    for a page scheduled to be published and サイト for the settings (学会の設定)."""
     from django.utils import translation
 
     with translation.override("ja"):
