@@ -1,11 +1,15 @@
 """Documents for members only: the collection 会員限定 (migration cms_pages 0008) is behind the
-"logged-in users" restriction; visitors are sent to the login page and guests refused."""
+"logged-in users" restriction; visitors are sent to the login page and guests refused. A 会員限定
+notice may not link a document that anyone can open (cms_pages/notice_form.py)."""
 
 import pytest
 from django.core.files.base import ContentFile
+from django.urls import reverse
 from wagtail.documents.models import Document
 from wagtail.models import Collection
+from wagtail.test.utils.form_data import nested_form_data, rich_text
 
+from cms_pages.models import NoticePage
 from tests.factories import MemberFactory, guest_member, user_in
 from tests.two_factor import log_in_staff
 
@@ -66,3 +70,45 @@ def test_the_editor_may_upload_into_the_members_only_collection(client, members_
 
     assert f'value="{members_only.pk}"' in body
     assert "会員限定" in body
+
+
+def publish_notice(client, index, document, members_only):
+    data = {
+        "title": "理事会資料のご案内",
+        "slug": "board-papers",
+        "date": "2026-12-07",
+        "body": rich_text(f'<p><a linktype="document" id="{document.pk}">理事会資料</a></p>'),
+        "action-publish": "action-publish",
+    }
+    if members_only:
+        data["members_only"] = "on"
+    url = reverse("wagtailadmin_pages:add", args=["cms_pages", "noticepage", index.pk])
+    return client.post(url, nested_form_data(data))
+
+
+def test_a_members_only_notice_may_not_link_a_public_document(client, demo_site, members_only):
+    document = document_in(Collection.get_first_root_node(), "board")
+    log_in_staff(client, user_in("編集者"))
+
+    response = publish_notice(client, demo_site["notices"], document, members_only=True)
+
+    assert response.status_code == 200
+    assert "誰でも開ける文書「board」へのリンクがあります" in response.content.decode()
+    assert not NoticePage.objects.filter(slug="board-papers").exists()
+
+
+def test_a_members_only_notice_links_a_members_only_document(client, demo_site, members_only):
+    document = document_in(members_only, "board")
+    log_in_staff(client, user_in("編集者"))
+
+    response = publish_notice(client, demo_site["notices"], document, members_only=True)
+
+    assert response.status_code == 302
+    assert NoticePage.objects.get(slug="board-papers").live
+
+
+def test_a_public_notice_links_a_public_document(client, demo_site, members_only):
+    document = document_in(Collection.get_first_root_node(), "board")
+    log_in_staff(client, user_in("編集者"))
+
+    assert publish_notice(client, demo_site["notices"], document, members_only=False).status_code == 302
