@@ -1,6 +1,8 @@
 """The page editor: its preview (Wagtail renders the page in a dummy request through the whole
 middleware chain and shows the answer in an iframe of the admin, core/csp.py) and a notice's privacy dialog."""
 
+import re
+
 import pytest
 
 from cms_pages.models import NoticePage
@@ -53,3 +55,15 @@ def test_the_page_search_counts_pages_without_none(client, demo_site):
 
     assert "件のページのうち" in body
     assert "None のうち" not in body and "Noneのうち" not in body  # Wagtail's search passes no model name
+
+
+def test_a_page_published_by_no_user_is_named_system_in_the_aging_pages_report(client, demo_site):
+    notice = NoticePage.objects.live().first()
+    notice.save_revision().publish()  # as scheduled publishing does: no user
+    log_in_staff(client, user_in("編集者"))
+
+    body = client.get("/admin/reports/aging-pages/").content.decode()
+
+    assert notice.title in body
+    assert "None" not in re.sub(r"<[^>]*>", " ", body)  # the text, not the markup
+    assert "システム" in body
