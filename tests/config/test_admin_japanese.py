@@ -263,11 +263,13 @@ def test_wagtails_initial_rows_have_japanese_names(db):
         ("scheduled", "公開予約"),
         ("live + scheduled", "公開 + 公開予約"),
         ("The setting could not be saved due to errors.", "設定を保存できませんでした"),
+        ("The page title as you'd like it to be seen by the public", "訪問者に表示されるページのタイトル"),
     ],
 )
 def test_wagtails_wrong_japanese_is_corrected(msgid, japanese):
     """Wagtail's catalog says 孫ページ (grandchildren) for the pages below, 予定日 (a date)
-    for a page scheduled to be published and サイト for the settings (学会の設定)."""
+    for a page scheduled to be published, サイト for the settings (学会の設定) and garbles the
+    help under a page's title."""
     from django.utils import translation
 
     with translation.override("ja"):
