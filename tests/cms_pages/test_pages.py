@@ -108,3 +108,14 @@ def test_home_page_links_the_pages_marked_for_menus_and_public(client, demo_site
     assert hidden.title not in body
     assert members.title not in body  # behind the logged-in restriction
     assert body.count(f'href="{QAPage.objects.get().url}"') == 1  # linked once, even when marked for menus
+
+
+def test_a_logged_in_member_is_offered_the_members_area_not_the_login(client, demo_site):
+    from tests.factories import MemberFactory
+
+    client.force_login(MemberFactory().user)
+
+    body = client.get("/").content.decode()
+
+    assert "会員ページへ</a>" in body and 'href="/member/"' in body
+    assert "会員ログイン</a>" not in body and "会員ページにログイン" not in body
