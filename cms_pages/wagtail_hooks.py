@@ -5,6 +5,8 @@ data, so here reading them is a permission of its own, ``wagtailforms.view_forms
 which the 事務局 group has (migration cms_pages 0003) and the 編集者 group, who edit pages,
 has not. Wagtail's list of forms also asks for a page permission; the secretariat has none,
 so that list is replaced by one that asks for the submission permission instead.
+
+Also here: members-only pages and documents are refused to guests (non-members who log in).
 """
 
 from django.conf import settings
@@ -15,7 +17,7 @@ from django.utils.cache import add_never_cache_headers
 from wagtail import hooks
 from wagtail.contrib.forms.utils import get_form_types
 from wagtail.contrib.forms.views import FormPagesListView
-from wagtail.models import Page, PageViewRestriction
+from wagtail.models import CollectionViewRestriction, Page, PageViewRestriction
 
 VIEW_SUBMISSIONS = "wagtailforms.view_formsubmission"
 # The account kind of non-members (membership's User.Kind.GUEST; cms_pages imports nothing of ours).
@@ -71,5 +73,19 @@ def members_only_pages_need_a_member(page, request, serve_args, serve_kwargs):
         add_never_cache_headers(response)
         return response
     if guest and any(r.restriction_type == PageViewRestriction.LOGIN for r in page.get_view_restrictions()):
+        raise PermissionDenied
+    return None
+
+
+@hooks.register("before_serve_document")
+def members_only_documents_need_a_member(document, request):
+    """A document in a collection behind the "logged-in users" restriction (会員限定, migration
+    0008): Wagtail's own check sends visitors to the login page but lets any logged-in account
+    through; a guest is logged in but is not a member."""
+    user = request.user
+    if not user.is_authenticated or getattr(user, "kind", None) != GUEST_KIND:
+        return None
+    restrictions = document.collection.get_view_restrictions()
+    if any(r.restriction_type == CollectionViewRestriction.LOGIN for r in restrictions):
         raise PermissionDenied
     return None

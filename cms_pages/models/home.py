@@ -41,4 +41,12 @@ class HomePage(Page):
         context["latest_notices"] = NoticePage.objects.for_anyone().order_by("-date", "-pk")[:5]
         context["notice_index"] = NoticeIndexPage.objects.live().public().first()
         context["qa_page"], context["inquiry_page"] = help_pages(SocietySettings.for_request(request))
+        context["menu_pages"] = self.menu_pages(context["notice_index"], context["qa_page"], context["inquiry_page"])
         return context
+
+    def menu_pages(self, *linked):
+        """The home's pages marked メニューに表示 (the editor's 「プロモート」 tab), live and public,
+        besides those the page links to already: without it a page such as a guide (標準ページ)
+        had no link from anywhere on the site."""
+        linked_ids = [page.pk for page in linked if page is not None]
+        return self.get_children().live().public().in_menu().exclude(pk__in=linked_ids)

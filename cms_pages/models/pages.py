@@ -12,6 +12,8 @@ from wagtail.query import PageQuerySet
 
 from core.cached_rows import CachedRows
 
+from ..notice_form import NoticePageForm
+
 
 def view_restrictions():
     """(restriction type, restricted page's path) of every view restriction: a handful of rows,
@@ -96,6 +98,7 @@ class NoticePage(Page):
     body = RichTextField("本文")
 
     objects = NoticeManager()
+    base_form_class = NoticePageForm  # a 会員限定 notice links no public document
 
     content_panels = Page.content_panels + [FieldPanel("date"), FieldPanel("members_only"), FieldPanel("body")]
     parent_page_types = ["cms_pages.NoticeIndexPage"]

@@ -83,3 +83,39 @@ def test_registration_number_refuses_other_shapes(demo_site, number):
     with pytest.raises(ValidationError) as error:
         settings.full_clean()
     assert "T に続く13桁の数字" in str(error.value)
+
+
+def test_home_page_title_names_the_society_once(client, demo_site):
+    body = client.get("/").content.decode()
+    assert "<title>日本消化器内視鏡技師会</title>" in body
+
+
+def test_home_page_links_the_pages_marked_for_menus_and_public(client, demo_site):
+    from wagtail.models import PageViewRestriction
+
+    from cms_pages.models import StandardPage
+
+    home = demo_site["home"]
+    guide = StandardPage.objects.get(slug="guide")
+    hidden = home.add_child(instance=StandardPage(title="メニューに出さないページ", slug="hidden"))
+    members = home.add_child(instance=StandardPage(title="会員向けのご案内", slug="members", show_in_menus=True))
+    PageViewRestriction.objects.create(page=members, restriction_type=PageViewRestriction.LOGIN)
+    QAPage.objects.update(show_in_menus=True)
+
+    body = client.get("/").content.decode()
+
+    assert f'href="{guide.url}">会員ページご利用ガイド</a>' in body  # seed_demo marks it メニューに表示
+    assert hidden.title not in body
+    assert members.title not in body  # behind the logged-in restriction
+    assert body.count(f'href="{QAPage.objects.get().url}"') == 1  # linked once, even when marked for menus
+
+
+def test_a_logged_in_member_is_offered_the_members_area_not_the_login(client, demo_site):
+    from tests.factories import MemberFactory
+
+    client.force_login(MemberFactory().user)
+
+    body = client.get("/").content.decode()
+
+    assert "会員ページへ</a>" in body and 'href="/member/"' in body
+    assert "会員ログイン</a>" not in body and "会員ページにログイン" not in body

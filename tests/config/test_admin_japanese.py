@@ -254,3 +254,23 @@ def test_wagtails_initial_rows_have_japanese_names(db):
     assert Page.objects.get(depth=1).get_admin_display_title() == "ルート"
     assert Collection.objects.get(depth=1).name == "ルート"
     assert not Workflow.objects.filter(name__contains="Moderators").exists()
+
+
+@pytest.mark.parametrize(
+    "msgid, japanese",
+    [
+        ("Privacy changes apply to all children of this page too.", "このページの下にあるすべてのページにも"),
+        ("scheduled", "公開予約"),
+        ("live + scheduled", "公開 + 公開予約"),
+        ("The setting could not be saved due to errors.", "設定を保存できませんでした"),
+        ("The page title as you'd like it to be seen by the public", "訪問者に表示されるページのタイトル"),
+    ],
+)
+def test_wagtails_wrong_japanese_is_corrected(msgid, japanese):
+    """Wagtail's catalog says 孫ページ (grandchildren) for the pages below, 予定日 (a date)
+    for a page scheduled to be published, サイト for the settings (学会の設定) and garbles the
+    help under a page's title."""
+    from django.utils import translation
+
+    with translation.override("ja"):
+        assert japanese in translation.gettext(msgid)
