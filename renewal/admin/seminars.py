@@ -181,8 +181,7 @@ class SeminarForm(WagtailAdminModelForm):
             data = getattr(form, "cleaned_data", None) or {}
             held = data.get("held_on")
             if form not in formset.deleted_forms and held and starts and ends and not starts <= held <= ends:
-                # A mistyped session date would show members a session outside the seminar and
-                # date its credits there (the attendance import refuses it until that day).
+                # A mistyped date would show members a session outside the seminar, and date its credits there.
                 period = f"{starts:%Y/%m/%d}〜{ends:%Y/%m/%d}"
                 form.add_error("held_on", f"開催日は学会・セミナーの開催期間({period})内の日付にしてください。")
                 self.add_error(None, f"セッション「{data.get('title', '')}」の開催日が開催期間外です。")
