@@ -282,7 +282,11 @@ STORAGES = {
 }
 
 # --- Wagtail -----------------------------------------------------------------------------
-WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+# The admin's search over pages, documents and images matches any part of a title or text
+# (icontains), not words: Japanese has no spaces, and the full-text search of PostgreSQL and
+# SQLite took a whole run of kana and kanji for one word (メンテナンス did not find
+# システムメンテナンスのお知らせ). A society's pages and documents number in the hundreds.
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database.fallback"}}
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "pdf", "pptx", "txt", "xlsx", "zip"]
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
