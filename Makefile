@@ -9,7 +9,7 @@ PORT ?= 8000
 # settings.SITE_URL follows the port served on (return URLs of the sandbox gateway, printed logins).
 export PORT
 
-.PHONY: run serve test e2e bench check layers messages clean
+.PHONY: run test e2e bench check layers messages clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

@@ -139,7 +139,7 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c lock_timeout={env_int('DB_LOCK_TIMEOUT_MS', 5000)}"
     # Parameters travel apart from the SQL (server-side binding), and a query a connection has run
     # five times (psycopg's default) becomes a prepared statement there: PostgreSQL stops parsing and
-    # planning it again, and psycopg stops quoting values into the text (dashboard 6.4 → 5.5 ms).
+    # planning it again, and psycopg stops quoting values into the text (the README's figures).
     # Every member page repeats the same few queries on each worker's kept connection. Off
     # (DB_PREPARED_STATEMENTS=0) behind a pooler that hands one connection to many servers per
     # transaction, where a statement prepared on one may be missing on the next.

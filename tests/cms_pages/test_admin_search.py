@@ -33,9 +33,9 @@ def test_a_notice_is_found_by_a_word_inside_its_title(editor_client):
 
 
 def test_a_document_is_found_by_a_word_inside_its_title(editor_client):
-    document = get_document_model().objects.create(
-        title="第12回理事会議事録", file=ContentFile(b"%PDF-1.4", name="minutes.pdf")
-    )
+    documents = get_document_model().objects
+    document = documents.create(title="第12回理事会議事録", file=ContentFile(b"%PDF-1.4", name="minutes.pdf"))
+    other = documents.create(title="会員名簿の様式", file=ContentFile(b"%PDF-1.4", name="form.pdf"))
     response = editor_client.get(reverse("wagtaildocs:index"), {"q": "理事会"})
     assert response.status_code == 200
-    assert document.title in response.content.decode()
+    assert document.title in response.content.decode() and other.title not in response.content.decode()
