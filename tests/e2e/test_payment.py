@@ -92,12 +92,16 @@ def test_member_pays_by_card_and_at_a_convenience_store(page, viewport, artifact
     expect(newer_row).to_contain_text("お支払期限")
     # The numbers stay in the cell's value column, under the payment's link: on a phone the
     # cell is a label column and a value column, and they once fell under the label.
-    cell = newer_row.locator("td[data-label='支払種別']")
-    link_box, numbers_box = cell.locator("a").first.bounding_box(), cell.locator(".cvs-numbers").bounding_box()
+    # Measured together once the page has loaded (its stylesheets too): two separate reads once
+    # caught the table in two different layouts, the link in one and the numbers in the next.
+    page.wait_for_load_state("load")
+    link_box, numbers_box, table_box = newer_row.evaluate(
+        """row => [row.querySelector("td[data-label='支払種別'] a"), row.querySelector(".cvs-numbers"),
+                   row.closest("table")].map(e => e.getBoundingClientRect().toJSON())"""
+    )
     assert abs(numbers_box["x"] - link_box["x"]) < 2, (link_box, numbers_box)
     # ... and inside the table: side by side with their names, the numbers once stuck out past
     # the table's right edge on a phone (390 px), over its border.
-    table_box = newer_row.locator("xpath=ancestor::table").bounding_box()
     for box in (link_box, numbers_box):
         assert box["x"] + box["width"] <= table_box["x"] + table_box["width"] + 0.5, (box, table_box)
     assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
